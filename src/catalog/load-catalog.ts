@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { ZodError } from 'zod';
+import { paths } from '../paths.js';
+import { CatalogFile, type ModelEntry, type NodeEntry, type ParamRule, type SubModel } from './catalog-schema.js';
+import { checkOutputRule } from './dimensions.js';
+
+export interface CatalogProblem {
+  /** The model's id, or `catalog` for top-level fields. */
+  model: string;
+  /** Path of the offending field inside the model, e.g. `sub_models[0].credits`. */
+  field: string;
+  message: string;
+}
+
+export class CatalogError extends Error {
+  constructor(readonly problems: CatalogProblem[]) {
+    super(`invalid model catalog:\n${problems.map((p) => `  model "${p.model}", field ${p.field}: ${p.message}`).join('\n')}`);
+    this.name = 'CatalogError';
+  }
+}
+
+/** A name a request may put in `model`, resolved to its model and sub-model. */
+export interface ModelRef {
+  model: ModelEntry;
+  subModel: SubModel;
+}
+
+export interface Catalog {
+  readonly file: CatalogFile;
+  readonly models: readonly ModelEntry[];
+  readonly nodes: ReadonlyMap<string, NodeEntry>;
+  /** Resolve a model id, alias or sub-model id. */
+  resolve(name: string): ModelRef | undefined;
+  model(id: string): ModelEntry | undefined;
+  /** The sub-model a bare model id or alias stands for. */
+  defaultSubModel(model: ModelEntry): SubModel;
+  /** Every name that selects this model, id first. */
+  namesOf(model: ModelEntry): string[];
+}
+
+const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+
+function zodProblems(raw: unknown, error: ZodError): CatalogProblem[] {
+  const models = (raw as { models?: Array<{ id?: unknown }> } | null)?.models;
+  return error.issues.map((issue) => {
+    const [head, index, ...rest] = issue.path;
+    if (head === 'models' && typeof index === 'number') {
+      const id = models?.[index]?.id;
+      return { model: typeof id === 'string' ? id : `#${index}`, field: fieldPath(rest) || '(entry)', message: issue.message };
+    }
+    return { model: 'catalog', field: fieldPath(issue.path) || '(root)', message: issue.message };
+  });
+}
+
+function checkParam(name: string, rule: ParamRule): string | undefined {
+  if (rule.type === 'string' && rule.default !== undefined) {
+    if (rule.enum && !rule.enum.includes(rule.default)) return `default "${rule.default}" is not one of its enum`;
+  }
+  if (rule.type === 'integer') {
+    if (rule.minimum > rule.maximum) return `minimum ${rule.minimum} is above maximum ${rule.maximum}`;
+    if (rule.default !== undefined && (rule.default < rule.minimum || rule.default > rule.maximum)) {
+      return `default ${rule.default} is outside ${rule.minimum}..${rule.maximum}`;
+    }
+  }
+  return name === 'model' || name === 'prompt' || name === 'callback_url' ? 'is reserved for the gateway' : undefined;
+}
+
+/** Cross-field rules zod cannot express: references, uniqueness, defaults inside their rules. */
+function semanticProblems(file: CatalogFile): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const add = (model: string, field: string, message: string) => problems.push({ model, field, message });
+  const nodeIds = new Set<string>();
+  file.nodes.forEach((node, i) => {
+    if (nodeIds.has(node.id)) add('catalog', `nodes[${i}].id`, `duplicate node "${node.id}"`);
+    nodeIds.add(node.id);
+  });
+  const owner = new Map<string, string>();
+  const claim = (model: ModelEntry, field: string, name: string) => {
+    const prior = owner.get(name);
+    if (prior !== undefined && !(prior === model.id && name === model.id)) {
+      add(model.id, field, `duplicate alias "${name}" (already names model "${prior}")`);
+    }
+    owner.set(name, model.id);
+  };
+  for (const model of file.models) {
+    if (owner.has(model.id)) add(model.id, 'id', `duplicate model id "${model.id}"`);
+    owner.set(model.id, model.id);
+  }
+  for (const model of file.models) {
+    model.aliases?.forEach((alias, i) => claim(model, `aliases[${i}]`, alias));
+    model.sub_models.forEach((sub, i) => claim(model, `sub_models[${i}].id`, sub.id));
+    if (model.default_sub_model !== undefined && !model.sub_models.some((s) => s.id === model.default_sub_model)) {
+      add(model.id, 'default_sub_model', `"${model.default_sub_model}" is not one of its sub_models`);
+    }
+    if (model.default_sub_model === undefined && model.sub_models.length > 1) {
+      add(model.id, 'default_sub_model', 'is required when a model has several sub_models');
+    }
+    model.routes.forEach((route, i) => {
+      if (!nodeIds.has(route.node)) add(model.id, `routes[${i}].node`, `unknown node "${route.node}"`);
+    });
+    for (const [name, rule] of Object.entries(model.params)) {
+      const problem = checkParam(name, rule);
+      if (problem) add(model.id, `params.${name}`, problem);
+    }
+    for (const [field, message] of checkOutputRule(model)) add(model.id, field, message);
+    for (const key of ['latency_ms', 'queue_ms'] as const) {
+      const q = model[key];
+      if (q && q.p5 > q.p95) add(model.id, `${key}.p5`, `p5 ${q.p5} is above p95 ${q.p95}`);
+    }
+    if (model.prompt && model.prompt.max_length > file.prompt.max_length) {
+      add(model.id, 'prompt.max_length', `exceeds the endpoint's maximum of ${file.prompt.max_length}`);
+    }
+  }
+  return problems;
+}
+
+/** Validate a parsed catalog file; throws CatalogError naming every bad model and field. */
+export function parseCatalog(raw: unknown): Catalog {
+  const parsed = CatalogFile.safeParse(raw);
+  if (!parsed.success) throw new CatalogError(zodProblems(raw, parsed.error));
+  const file = parsed.data;
+  const problems = semanticProblems(file);
+  if (problems.length > 0) throw new CatalogError(problems);
+
+  const byName = new Map<string, ModelRef>();
+  const defaults = new Map<ModelEntry, SubModel>();
+  for (const model of file.models) {
+    const fallback = model.sub_models.find((s) => s.id === model.default_sub_model) ?? model.sub_models[0]!;
+    defaults.set(model, fallback);
+    for (const name of [model.id, ...(model.aliases ?? [])]) byName.set(name, { model, subModel: fallback });
+    for (const sub of model.sub_models) byName.set(sub.id, { model, subModel: sub });
+  }
+  const byId = new Map(file.models.map((m) => [m.id, m]));
+  const defaultSubModel = (model: ModelEntry): SubModel => defaults.get(model) ?? model.sub_models[0]!;
+  return {
+    file,
+    models: file.models,
+    nodes: new Map(file.nodes.map((n) => [n.id, n])),
+    resolve: (name) => byName.get(name),
+    model: (id) => byId.get(id),
+    defaultSubModel,
+    namesOf: (model) => [...new Set([model.id, ...(model.aliases ?? []), ...model.sub_models.map((s) => s.id)])],
+  };
+}
+
+export function loadCatalog(file: string = paths.catalog): Catalog {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CatalogError([{ model: 'catalog', field: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }]);
+  }
+  return parseCatalog(raw);
+}

@@ -1,0 +1,64 @@
+import type { components } from '../generated/gateway.js';
+
+export type TaskStatus = components['schemas']['TaskStatus'];
+export type TaskView = components['schemas']['Task'];
+export type TaskErrorView = components['schemas']['TaskError'];
+
+/** The statuses a task never leaves. */
+export const isTerminal = (status: TaskStatus): boolean => status === 'COMPLETED' || status === 'FAILED';
+
+/** A task as the store keeps it. Times are the simulator clock's epoch milliseconds. */
+export interface TaskRecord {
+  id: string;
+  /** The API key that created it; nobody else can see it. */
+  key: string;
+  model: string;
+  subModel: string;
+  node: string;
+  provider: string;
+  status: TaskStatus;
+  createdAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  width: number;
+  height: number;
+  numImages: number;
+  /** Seeds the pixels of the task's images. */
+  imageSeed: number;
+  error: TaskErrorView | null;
+  held: number;
+  charged: number;
+  callbackUrl: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export const imagePath = (taskId: string, index: number): string => `/files/${taskId}/${index}.png`;
+
+/** The public shape of a task (schema `Task`); image URLs are absolute on `baseUrl`. */
+export function taskView(task: TaskRecord, baseUrl: string): TaskView {
+  return {
+    task_id: task.id,
+    status: task.status,
+    model: task.model,
+    sub_model: task.subModel,
+    node: task.node,
+    provider: task.provider,
+    created_at: new Date(task.createdAt).toISOString(),
+    started_at: iso(task.startedAt),
+    completed_at: iso(task.completedAt),
+    output:
+      task.status === 'COMPLETED'
+        ? {
+            images: Array.from({ length: task.numImages }, (_, i) => ({
+              url: baseUrl + imagePath(task.id, i),
+              width: task.width,
+              height: task.height,
+            })),
+          }
+        : null,
+    error: task.error,
+    credits_held: task.held,
+    credits_charged: task.charged,
+  };
+}

@@ -1,0 +1,11 @@
+import { fileURLToPath } from 'node:url';
+
+// Resolved from this file, so the same paths hold from src/ (tests, tsx) and dist/ (the CLI).
+const fromRoot = (rel: string): string => fileURLToPath(new URL(`../${rel}`, import.meta.url));
+
+export const paths = {
+  gatewaySpec: fromRoot('openapi/gateway.yaml'),
+  nodeSpec: fromRoot('openapi/node.yaml'),
+  catalog: fromRoot('src/catalog/models.yaml'),
+  generatedDir: fromRoot('src/generated'),
+} as const;

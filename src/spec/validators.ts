@@ -1,0 +1,105 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { OpenApiDoc, ResponseObject } from './load-spec.js';
+import { resolveRef } from './load-spec.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** OpenAPI keywords that are annotations to a JSON Schema validator. */
+const OPENAPI_KEYWORDS = ['discriminator', 'example', 'xml', 'externalDocs', 'x-gwsim-assumed', 'components'];
+
+/**
+ * Validators compiled from one OpenAPI document: the document's `components.schemas` are added
+ * once under an id, and every validator is a `$ref` into them, so compilation is shared.
+ */
+export class SpecValidators {
+  private readonly ajv: Ajv2020;
+  private readonly id: string;
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(readonly doc: OpenApiDoc, id = 'spec', options: { useDefaults?: boolean } = {}) {
+    this.id = id;
+    this.ajv = new Ajv2020({ allErrors: false, strict: true, useDefaults: options.useDefaults ?? false, keywords: OPENAPI_KEYWORDS });
+    addFormats(this.ajv);
+    this.ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } } as object, id);
+  }
+
+  /** A validator for `#/components/schemas/{name}`. */
+  schema(name: string): ValidateFunction {
+    return this.ref(`#/components/schemas/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+  }
+
+  /** A validator for any schema object of the document (may contain local `$ref`s). */
+  ref(pointer: string): ValidateFunction {
+    let fn = this.compiled.get(pointer);
+    if (!fn) {
+      fn = this.ajv.compile({ $ref: `${this.id}${pointer}` });
+      this.compiled.set(pointer, fn);
+    }
+    return fn;
+  }
+
+  /** Validate any value against an inline schema object of the document. */
+  inline(schema: unknown): ValidateFunction {
+    const key = JSON.stringify(schema);
+    let fn = this.compiled.get(key);
+    if (!fn) {
+      fn = this.ajv.compile(rebase(schema, this.id) as object);
+      this.compiled.set(key, fn);
+    }
+    return fn;
+  }
+
+  /** The validator of a response body for `method path status`, or undefined if undeclared. */
+  response(path: string, method: string, status: number): ValidateFunction | undefined {
+    const op = this.doc.paths[path]?.[method.toLowerCase()];
+    const declared = op?.responses[String(status)];
+    if (!declared) return undefined;
+    const schema = resolveRef<ResponseObject>(this.doc, declared).content?.['application/json']?.schema;
+    return schema === undefined ? undefined : this.inline(schema);
+  }
+}
+
+/** Point the local refs of an inline schema at the document added under `id`. */
+function rebase(schema: unknown, id: string): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => rebase(s, id));
+  if (schema && typeof schema === 'object') {
+    return Object.fromEntries(
+      Object.entries(schema).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rebase(v, id)]),
+    );
+  }
+  return schema;
+}
+
+/** `'size'`, `'aspect_ratio'`, `'input_urls[0]'`: the field an ajv error is about. */
+export function errorField(error: ErrorObject): string {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const leaf = params.missingProperty ?? params.additionalProperty;
+  if (leaf !== undefined) path.push(leaf);
+  return path.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(body)';
+}
+
+/** A one-line reason naming the field, e.g. `'size' must be one of 1024*1024, 768*1344`. */
+export function describeError(error: ErrorObject): string {
+  const field = errorField(error);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `'${field}' is required`;
+    case 'additionalProperties':
+      return `'${field}' is not a parameter of this model`;
+    case 'enum':
+      return `'${field}' must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'const':
+      return `'${field}' must be ${JSON.stringify(params.allowedValue)}`;
+    case 'type':
+      return `'${field}' must be of type ${String(params.type)}`;
+    default:
+      return `'${field}' ${error.message ?? 'is invalid'}`;
+  }
+}
