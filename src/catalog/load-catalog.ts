@@ -44,27 +44,34 @@ const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
 
 function zodProblems(raw: unknown, error: ZodError): CatalogProblem[] {
   const models = (raw as { models?: Array<{ id?: unknown }> } | null)?.models;
-  return error.issues.map((issue) => {
-    const [head, index, ...rest] = issue.path;
+  // An unknown key is reported on its parent object; name the key itself as the field.
+  const located = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: `unknown field "${key}"` }))
+      : [{ path: issue.path, message: issue.message }],
+  );
+  return located.map(({ path, message }) => {
+    const [head, index, ...rest] = path;
     if (head === 'models' && typeof index === 'number') {
       const id = models?.[index]?.id;
-      return { model: typeof id === 'string' ? id : `#${index}`, field: fieldPath(rest) || '(entry)', message: issue.message };
+      return { model: typeof id === 'string' ? id : `#${index}`, field: fieldPath(rest) || '(entry)', message };
     }
-    return { model: 'catalog', field: fieldPath(issue.path) || '(root)', message: issue.message };
+    return { model: 'catalog', field: fieldPath(path) || '(root)', message };
   });
 }
 
-function checkParam(name: string, rule: ParamRule): string | undefined {
+/** A parameter rule's own problem, as [field inside the rule ('' for the rule itself), message]. */
+function checkParam(name: string, rule: ParamRule): [string, string] | undefined {
   if (rule.type === 'string' && rule.default !== undefined) {
-    if (rule.enum && !rule.enum.includes(rule.default)) return `default "${rule.default}" is not one of its enum`;
+    if (rule.enum && !rule.enum.includes(rule.default)) return ['default', `default "${rule.default}" is not one of its enum`];
   }
   if (rule.type === 'integer') {
-    if (rule.minimum > rule.maximum) return `minimum ${rule.minimum} is above maximum ${rule.maximum}`;
+    if (rule.minimum > rule.maximum) return ['minimum', `minimum ${rule.minimum} is above maximum ${rule.maximum}`];
     if (rule.default !== undefined && (rule.default < rule.minimum || rule.default > rule.maximum)) {
-      return `default ${rule.default} is outside ${rule.minimum}..${rule.maximum}`;
+      return ['default', `default ${rule.default} is outside ${rule.minimum}..${rule.maximum}`];
     }
   }
-  return name === 'model' || name === 'prompt' || name === 'callback_url' ? 'is reserved for the gateway' : undefined;
+  return name === 'model' || name === 'prompt' || name === 'callback_url' ? ['', 'is reserved for the gateway'] : undefined;
 }
 
 /** Cross-field rules zod cannot express: references, uniqueness, defaults inside their rules. */
@@ -72,6 +79,7 @@ function semanticProblems(file: CatalogFile): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const add = (model: string, field: string, message: string) => problems.push({ model, field, message });
   const nodeIds = new Set<string>();
+  if (file.queue_ms.p5 > file.queue_ms.p95) add('catalog', 'queue_ms.p5', `p5 ${file.queue_ms.p5} is above p95 ${file.queue_ms.p95}`);
   file.nodes.forEach((node, i) => {
     if (nodeIds.has(node.id)) add('catalog', `nodes[${i}].id`, `duplicate node "${node.id}"`);
     nodeIds.add(node.id);
@@ -102,7 +110,7 @@ function semanticProblems(file: CatalogFile): CatalogProblem[] {
     });
     for (const [name, rule] of Object.entries(model.params)) {
       const problem = checkParam(name, rule);
-      if (problem) add(model.id, `params.${name}`, problem);
+      if (problem) add(model.id, problem[0] ? `params.${name}.${problem[0]}` : `params.${name}`, problem[1]);
     }
     for (const [field, message] of checkOutputRule(model)) add(model.id, field, message);
     for (const key of ['latency_ms', 'queue_ms'] as const) {

@@ -51,6 +51,12 @@ export class SpecValidators {
     return fn;
   }
 
+  /** The first error of the last run of `validate`, in words. */
+  describe(validate: ValidateFunction): string {
+    const e = validate.errors?.[0];
+    return e ? `${e.instancePath || '(body)'} ${e.message ?? 'is invalid'} ${JSON.stringify(e.params)}` : 'invalid';
+  }
+
   /** The validator of a response body for `method path status`, or undefined if undeclared. */
   response(path: string, method: string, status: number): ValidateFunction | undefined {
     const op = this.doc.paths[path]?.[method.toLowerCase()];

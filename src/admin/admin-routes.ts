@@ -1,0 +1,42 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { errors } from '../gateway/errors.js';
+import { readJson, sendError, sendJson } from '../gateway/http.js';
+import { taskView } from '../gateway/task.js';
+import type { AdminService } from './admin-service.js';
+
+type Handler = (req: Request) => Promise<unknown> | unknown;
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * `/_sim/*`: JSON in and out; errors in the gateway's envelope. With `token` set, every request
+ * must carry `Authorization: Bearer <token>`.
+ */
+export function adminRouter(admin: AdminService, token: string | undefined): Router {
+  const router = Router();
+  const route = (status: number, fn: Handler) => async (req: Request, res: Response) => {
+    try {
+      if (token !== undefined && !tokenMatches(req.headers.authorization, token)) throw errors.adminForbidden();
+      sendJson(req, res, status, await fn(req));
+    } catch (err) {
+      sendError(req, res, err);
+    }
+  };
+  const base = (req: Request) => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  const key = (req: Request) => String(req.params.key);
+
+  router.post('/reset', route(200, async () => (await admin.reset(), { reset: true })));
+  router.get('/clock', route(200, () => admin.clock()));
+  router.post('/clock/advance', route(200, async (req) => admin.advance(await readJson(req))));
+  router.post('/keys', route(201, async (req) => admin.createKey(await readJson(req))));
+  router.get('/keys/:key', route(200, (req) => admin.getKey(key(req))));
+  router.post('/keys/:key/credits', route(200, async (req) => admin.topUp(key(req), await readJson(req))));
+  router.get('/tasks', route(200, async (req) => (await admin.tasks(req.query)).map((t) => ({ ...taskView(t, base(req)), key: t.key }))));
+  router.get('/ledger', route(200, (req) => admin.ledger(req.query.key)));
+  return router;
+}

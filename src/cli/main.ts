@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { CatalogError } from '../catalog/load-catalog.js';
+import { ConfigError } from '../config/load-config.js';
+import { UsageError } from './flags.js';
+import { serve, SERVE_USAGE } from './serve.js';
+
+const USAGE = `gwsim: a simulator and test harness for the API in One image gateway
+
+  ${SERVE_USAGE}
+  gwsim bench [--json FILE]
+
+Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = {
+  serve,
+  bench: async (argv) => (await import('./bench.js')).bench(argv),
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command '${name}'`);
+  await command(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const known = err instanceof UsageError || err instanceof ConfigError || err instanceof CatalogError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`gwsim: ${(err as Error).message}\n${err instanceof UsageError ? `\n${USAGE}\n` : ''}`);
+  if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,173 @@
+import { TimerHeap, type Timer } from './timer-heap.js';
+
+export type ClockMode = 'real' | 'manual';
+
+/**
+ * The simulator's only source of time. Everything that happens later (a task starting, finishing,
+ * a webhook retry) is a timer on this one scheduler, so the manual clock can fire it all, in order.
+ */
+export interface Clock {
+  readonly mode: ClockMode;
+  now(): number;
+  /** Run `fn` at epoch ms `at` (or at once, in order, if that has passed). */
+  schedule(at: number, fn: () => void | Promise<void>): Timer;
+  cancel(timer: Timer): void;
+  /** Manual clock: move time forward, running everything due, in order, before resolving. */
+  advance(ms: number): Promise<void>;
+  /** Timers not yet fired. */
+  pending(): number;
+  /** Drop every timer and go back to the start time (manual clock). */
+  reset(): void;
+  close(): void;
+}
+
+type ErrorSink = (err: unknown) => void;
+
+abstract class HeapClock implements Clock {
+  abstract readonly mode: ClockMode;
+  protected heap = new TimerHeap();
+  private seq = 0;
+  private live = 0;
+
+  constructor(protected readonly onError: ErrorSink) {}
+
+  abstract now(): number;
+  abstract advance(ms: number): Promise<void>;
+  protected abstract armed(): void;
+
+  schedule(at: number, fn: () => void | Promise<void>): Timer {
+    const timer: Timer = { at, seq: this.seq++, fn, cancelled: false };
+    this.heap.push(timer);
+    this.live++;
+    this.armed();
+    return timer;
+  }
+
+  cancel(timer: Timer): void {
+    if (!timer.cancelled) {
+      timer.cancelled = true;
+      this.live--;
+    }
+  }
+
+  pending(): number {
+    return this.live;
+  }
+
+  reset(): void {
+    this.heap.clear();
+    this.live = 0;
+  }
+
+  close(): void {
+    this.reset();
+  }
+
+  /** Take the next timer due at or before `until`, skipping cancelled ones. */
+  protected takeDue(until: number): Timer | undefined {
+    for (let t = this.heap.peek(); t && t.at <= until; t = this.heap.peek()) {
+      this.heap.pop();
+      if (!t.cancelled) {
+        t.cancelled = true;
+        this.live--;
+        return t;
+      }
+    }
+    return undefined;
+  }
+
+  protected async run(timer: Timer): Promise<void> {
+    try {
+      await timer.fn();
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+}
+
+/** Wall-clock time; one Node timer armed for the earliest due callback, whatever the count. */
+export class RealClock extends HeapClock {
+  readonly mode = 'real';
+  private handle: NodeJS.Timeout | undefined;
+  private armedAt = Infinity;
+
+  now(): number {
+    return Date.now();
+  }
+
+  async advance(): Promise<void> {
+    throw new Error('the real clock cannot be advanced; start with --clock manual');
+  }
+
+  protected armed(): void {
+    const next = this.heap.peek();
+    if (!next || next.at >= this.armedAt) return;
+    if (this.handle) clearTimeout(this.handle);
+    this.armedAt = next.at;
+    this.handle = setTimeout(() => this.fire(), Math.max(0, next.at - Date.now()));
+    this.handle.unref();
+  }
+
+  private fire(): void {
+    this.handle = undefined;
+    this.armedAt = Infinity;
+    const now = Date.now();
+    for (let t = this.takeDue(now); t; t = this.takeDue(now)) void this.run(t);
+    this.armed();
+  }
+
+  override reset(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedAt = Infinity;
+    super.reset();
+  }
+}
+
+/** Time that moves only when told to; starts at a fixed epoch so runs are reproducible. */
+export class ManualClock extends HeapClock {
+  readonly mode = 'manual';
+  private current: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly start: number,
+    onError: ErrorSink,
+  ) {
+    super(onError);
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  protected armed(): void {}
+
+  /** Concurrent calls run one after another, so each sees the time the previous one left. */
+  advance(ms: number): Promise<void> {
+    const step = async () => {
+      const target = this.current + ms;
+      for (let t = this.takeDue(target); t; t = this.takeDue(target)) {
+        this.current = Math.max(this.current, t.at);
+        await this.run(t);
+      }
+      this.current = target;
+    };
+    const result = this.queue.then(step);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.current = this.start;
+  }
+}
+
+/** The manual clock's start: fixed, so that the same seed gives the same timestamps. */
+export const MANUAL_EPOCH = Date.parse('2026-01-01T00:00:00.000Z');
+
+export function createClock(mode: ClockMode, onError: ErrorSink): Clock {
+  return mode === 'manual' ? new ManualClock(MANUAL_EPOCH, onError) : new RealClock(onError);
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Catalog } from '../catalog/load-catalog.js';
+import { applyDefaults } from '../catalog/defaults.js';
+import { outputDimensions } from '../catalog/dimensions.js';
+import { modelInfo, type ModelInfo } from '../catalog/model-info.js';
+import type { Clock } from '../clock/clock.js';
+import { priceOf } from '../ledger/pricing.js';
+import type { KeyRecord, Store } from '../store/store.js';
+import { errors } from './errors.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { RequestValidator } from './request-validation.js';
+import type { TaskRecord } from './task.js';
+
+export interface GatewayDeps {
+  catalog: Catalog;
+  store: Store;
+  clock: Clock;
+  lifecycle: Lifecycle;
+  requests: RequestValidator;
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Key-order-independent JSON, so `{a,b}` and `{b,a}` are the same request. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export interface Submitted {
+  task: TaskRecord;
+  replayed: boolean;
+}
+
+/** The public API's operations, free of HTTP: handlers translate requests to these calls. */
+export class GatewayService {
+  constructor(private readonly deps: GatewayDeps) {}
+
+  /** The key named by `Authorization: Bearer …`, or 401. */
+  async authenticate(authorization: string | undefined): Promise<KeyRecord> {
+    const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+    const rec = m ? await this.deps.store.getKey(m[1]!) : undefined;
+    if (!rec) throw errors.unauthorized();
+    return rec;
+  }
+
+  /** Count the request; the RateLimit headers to send, or 429 carrying them. */
+  async rateLimit(key: KeyRecord): Promise<Record<string, string>> {
+    const { requests, window_s } = key.rateLimit;
+    const now = this.deps.clock.now();
+    const w = await this.deps.store.hitRateLimit(key.key, key.rateLimit, now);
+    const reset = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
+    const policy = `${requests};w=${window_s}`;
+    const headers = {
+      'RateLimit-Policy': policy,
+      RateLimit: `limit=${requests}, remaining=${Math.max(0, requests - w.count)}, reset=${reset}`,
+    };
+    if (w.count > requests) throw errors.rateLimited(`${requests} requests per ${window_s} s`, Math.max(1, reset), headers);
+    return headers;
+  }
+
+  async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined): Promise<Submitted> {
+    const { store, clock, lifecycle, requests } = this.deps;
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
+    }
+    const { ref, body: valid } = requests.validate(body);
+    const params = applyDefaults(ref.model, valid);
+    const { price, numImages } = priceOf(ref, params);
+    const { width, height } = outputDimensions(ref.model.output, params);
+
+    let scope: string | undefined;
+    if (idempotencyKey !== undefined) {
+      scope = `${key.key}\n${idempotencyKey}`;
+      const fingerprint = createHash('sha256').update(canonical(valid)).digest('base64url');
+      const prior = await store.claimIdempotency(scope, fingerprint, clock.now(), IDEMPOTENCY_TTL_MS);
+      if (prior) {
+        if (prior.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey);
+        const task = prior.taskId === null ? undefined : await store.getTask(prior.taskId);
+        if (!task) throw errors.idempotencyInProgress(idempotencyKey);
+        return { task: ref.model.runtime === 'sync' ? await lifecycle.settled(task.id) : task, replayed: true };
+      }
+    }
+
+    let task: TaskRecord;
+    try {
+      const plan = lifecycle.plan(ref);
+      const hold = await store.hold(key.key, plan.id, price, clock.now());
+      if (!hold.ok) throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
+      const callbackUrl = typeof valid.callback_url === 'string' ? valid.callback_url : null;
+      task = await lifecycle.start(plan, { key: key.key, ref, price, numImages, width, height, callbackUrl });
+      if (scope) await store.bindIdempotency(scope, task.id);
+    } catch (err) {
+      if (scope) await store.dropIdempotency(scope);
+      throw err;
+    }
+    return { task: ref.model.runtime === 'sync' ? await lifecycle.settled(task.id) : task, replayed: false };
+  }
+
+  /** A task of this key; another key's task is as unknown as a missing one. */
+  async getTask(key: KeyRecord, id: string): Promise<TaskRecord> {
+    const task = await this.deps.store.getTask(id);
+    if (!task || task.key !== key.key) throw errors.taskNotFound(id);
+    return task;
+  }
+
+  listModels(): ModelInfo[] {
+    return this.deps.catalog.models.map((m) => modelInfo(this.deps.catalog, m));
+  }
+
+  getModel(name: string): ModelInfo {
+    const ref = this.deps.catalog.resolve(name);
+    if (!ref) throw errors.modelNotFound(name);
+    return modelInfo(this.deps.catalog, ref.model);
+  }
+
+  async credits(key: KeyRecord): Promise<{ balance: number; held: number; available: number }> {
+    const rec = (await this.deps.store.getKey(key.key)) ?? key;
+    return { balance: rec.credits, held: rec.held, available: rec.credits - rec.held };
+  }
+}

@@ -1,0 +1,126 @@
+import type { TaskRecord } from '../gateway/task.js';
+import type { HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter } from './store.js';
+
+/**
+ * The embedded store. Each method runs to completion without awaiting, so every operation is
+ * atomic on Node's single thread. Records are copied in and out, as a remote store would.
+ */
+export class MemoryStore implements Store {
+  private keys = new Map<string, KeyRecord>();
+  private entries: LedgerEntry[] = [];
+  private holds = new Map<string, { key: string; amount: number }>();
+  private tasks = new Map<string, TaskRecord>();
+  private idempotency = new Map<string, IdempotencyRecord>();
+  private windows = new Map<string, RateWindow>();
+
+  private record(rec: KeyRecord, kind: LedgerKind, amount: number, taskId: string | null, at: number): void {
+    this.entries.push({ seq: this.entries.length + 1, at, key: rec.key, kind, amount, task_id: taskId, balance: rec.credits, held: rec.held });
+  }
+
+  async createKey(key: string, credits: number, webhookSecret: string, rateLimit: RateLimitPolicy, at: number): Promise<KeyRecord> {
+    const rec: KeyRecord = { key, credits, held: 0, webhookSecret, rateLimit: { ...rateLimit } };
+    this.keys.set(key, rec);
+    this.record(rec, 'grant', credits, null, at);
+    return { ...rec };
+  }
+
+  async getKey(key: string): Promise<KeyRecord | undefined> {
+    const rec = this.keys.get(key);
+    return rec && { ...rec };
+  }
+
+  async listKeys(): Promise<KeyRecord[]> {
+    return [...this.keys.values()].map((r) => ({ ...r }));
+  }
+
+  async topUp(key: string, amount: number, at: number): Promise<KeyRecord | undefined> {
+    const rec = this.keys.get(key);
+    if (!rec) return undefined;
+    rec.credits += amount;
+    this.record(rec, 'topup', amount, null, at);
+    return { ...rec };
+  }
+
+  async hold(key: string, taskId: string, amount: number, at: number): Promise<HoldResult> {
+    const rec = this.keys.get(key);
+    if (!rec) return { ok: false, reason: 'unknown_key', available: 0 };
+    const available = rec.credits - rec.held;
+    if (available < amount) return { ok: false, reason: 'insufficient', available };
+    rec.held += amount;
+    this.holds.set(taskId, { key, amount });
+    this.record(rec, 'hold', amount, taskId, at);
+    return { ok: true, record: { ...rec } };
+  }
+
+  async settle(taskId: string, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+    const hold = this.holds.get(taskId);
+    const rec = hold && this.keys.get(hold.key);
+    if (!hold || !rec) return false;
+    this.holds.delete(taskId);
+    rec.held -= hold.amount;
+    if (outcome === 'capture') rec.credits -= hold.amount;
+    this.record(rec, outcome, hold.amount, taskId, at);
+    return true;
+  }
+
+  async ledger(key?: string): Promise<LedgerEntry[]> {
+    return this.entries.filter((e) => key === undefined || e.key === key).map((e) => ({ ...e }));
+  }
+
+  async putTask(task: TaskRecord): Promise<void> {
+    this.tasks.set(task.id, { ...task });
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const task = this.tasks.get(id);
+    return task && { ...task };
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
+    const out: TaskRecord[] = [];
+    for (const t of this.tasks.values()) {
+      if (filter.status !== undefined && t.status !== filter.status) continue;
+      if (filter.model !== undefined && t.model !== filter.model) continue;
+      if (filter.key !== undefined && t.key !== filter.key) continue;
+      out.push({ ...t });
+    }
+    return out;
+  }
+
+  async claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number): Promise<IdempotencyRecord | undefined> {
+    const existing = this.idempotency.get(scope);
+    if (existing && at - existing.createdAt < ttlMs) return { ...existing };
+    this.idempotency.set(scope, { fingerprint, taskId: null, createdAt: at });
+    return undefined;
+  }
+
+  async bindIdempotency(scope: string, taskId: string): Promise<void> {
+    const rec = this.idempotency.get(scope);
+    if (rec) rec.taskId = taskId;
+  }
+
+  async dropIdempotency(scope: string): Promise<void> {
+    this.idempotency.delete(scope);
+  }
+
+  async hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow> {
+    let w = this.windows.get(key);
+    if (!w || now >= w.resetAt) {
+      w = { count: 0, resetAt: now + policy.window_s * 1000 };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    return { ...w };
+  }
+
+  async reset(): Promise<void> {
+    this.keys.clear();
+    this.entries = [];
+    this.holds.clear();
+    this.tasks.clear();
+    this.idempotency.clear();
+    this.windows.clear();
+  }
+
+  async close(): Promise<void> {}
+}
