@@ -55,7 +55,8 @@ abstract class HeapClock implements Clock {
   }
 
   reset(): void {
-    this.heap.clear();
+    // Mark dropped timers spent, so a later cancel() of one cannot push `live` below zero.
+    for (const t of this.heap.clear()) t.cancelled = true;
     this.live = 0;
   }
 
@@ -129,6 +130,8 @@ export class ManualClock extends HeapClock {
   readonly mode = 'manual';
   private current: number;
   private queue: Promise<void> = Promise.resolve();
+  /** Bumped by reset(), so an advance already under way stops moving time. */
+  private epoch = 0;
 
   constructor(
     private readonly start: number,
@@ -147,12 +150,15 @@ export class ManualClock extends HeapClock {
   /** Concurrent calls run one after another, so each sees the time the previous one left. */
   advance(ms: number): Promise<void> {
     const step = async () => {
+      const epoch = this.epoch;
       const target = this.current + ms;
-      for (let t = this.takeDue(target); t; t = this.takeDue(target)) {
+      // A reset() while a timer runs ends this advance: time stays at the start.
+      const next = () => (this.epoch === epoch ? this.takeDue(target) : undefined);
+      for (let t = next(); t; t = next()) {
         this.current = Math.max(this.current, t.at);
         await this.run(t);
       }
-      this.current = target;
+      if (this.epoch === epoch) this.current = target;
     };
     const result = this.queue.then(step);
     this.queue = result.catch(() => undefined);
@@ -162,6 +168,7 @@ export class ManualClock extends HeapClock {
   override reset(): void {
     super.reset();
     this.current = this.start;
+    this.epoch++;
   }
 }
 

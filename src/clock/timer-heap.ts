@@ -51,8 +51,11 @@ export class TimerHeap {
     return top;
   }
 
-  clear(): void {
+  /** Empty the heap; returns the timers it held. */
+  clear(): Timer[] {
+    const dropped = this.items;
     this.items = [];
+    return dropped;
   }
 }
 

@@ -1,6 +1,10 @@
 import type { TaskRecord } from '../gateway/task.js';
 import type { HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter } from './store.js';
 
+// Copies go deep enough to share nothing with the caller (rateLimit, a task's error and attempts).
+const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimit } });
+const copyTask = (t: TaskRecord): TaskRecord => ({ ...t, error: t.error && { ...t.error }, attempts: t.attempts.map((a) => ({ ...a })) });
+
 /**
  * The embedded store. Each method runs to completion without awaiting, so every operation is
  * atomic on Node's single thread. Records are copied in and out, as a remote store would.
@@ -21,16 +25,16 @@ export class MemoryStore implements Store {
     const rec: KeyRecord = { key, credits, held: 0, webhookSecret, rateLimit: { ...rateLimit } };
     this.keys.set(key, rec);
     this.record(rec, 'grant', credits, null, at);
-    return { ...rec };
+    return copyKey(rec);
   }
 
   async getKey(key: string): Promise<KeyRecord | undefined> {
     const rec = this.keys.get(key);
-    return rec && { ...rec };
+    return rec && copyKey(rec);
   }
 
   async listKeys(): Promise<KeyRecord[]> {
-    return [...this.keys.values()].map((r) => ({ ...r }));
+    return [...this.keys.values()].map(copyKey);
   }
 
   async topUp(key: string, amount: number, at: number): Promise<KeyRecord | undefined> {
@@ -38,7 +42,7 @@ export class MemoryStore implements Store {
     if (!rec) return undefined;
     rec.credits += amount;
     this.record(rec, 'topup', amount, null, at);
-    return { ...rec };
+    return copyKey(rec);
   }
 
   async hold(key: string, taskId: string, amount: number, at: number): Promise<HoldResult> {
@@ -49,7 +53,7 @@ export class MemoryStore implements Store {
     rec.held += amount;
     this.holds.set(taskId, { key, amount });
     this.record(rec, 'hold', amount, taskId, at);
-    return { ok: true, record: { ...rec } };
+    return { ok: true, record: copyKey(rec) };
   }
 
   async settle(taskId: string, outcome: 'capture' | 'release', at: number): Promise<boolean> {
@@ -68,12 +72,12 @@ export class MemoryStore implements Store {
   }
 
   async putTask(task: TaskRecord): Promise<void> {
-    this.tasks.set(task.id, { ...task });
+    this.tasks.set(task.id, copyTask(task));
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
     const task = this.tasks.get(id);
-    return task && { ...task };
+    return task && copyTask(task);
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
@@ -82,7 +86,7 @@ export class MemoryStore implements Store {
       if (filter.status !== undefined && t.status !== filter.status) continue;
       if (filter.model !== undefined && t.model !== filter.model) continue;
       if (filter.key !== undefined && t.key !== filter.key) continue;
-      out.push({ ...t });
+      out.push(copyTask(t));
     }
     return out;
   }

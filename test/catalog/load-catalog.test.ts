@@ -149,14 +149,6 @@ describe('a broken catalog is rejected, naming the model and the field', () => {
       },
     },
     {
-      name: 'a model queue time whose p5 is above its p95',
-      model: 'seedream',
-      field: 'queue_ms.p5',
-      mutate: (raw) => {
-        modelOf(raw, 'seedream').queue_ms = { p5: 900, p95: 100 };
-      },
-    },
-    {
       name: 'an unknown field on a model',
       model: 'nano-banana',
       field: 'colour',
@@ -200,7 +192,7 @@ describe('a broken catalog is rejected, naming the model and the field', () => {
     },
   ];
 
-  it.each(cases)('$name: model "$model", field $field', ({ model, field, mutate }) => {
+  it.each(cases)('$name: model $model, field $field', ({ model, field, mutate }) => {
     const err = rejection(mutate);
     expectProblem(err, model, field);
     // One model was broken; no other model is blamed.
@@ -219,11 +211,11 @@ describe('a broken catalog is rejected, naming the model and the field', () => {
     expect(named).toContain('imagen-4');
   });
 
-  it('a top-level queue time whose p5 is above its p95 is blamed on the catalog', () => {
+  it('a top-level field of its own is blamed on the catalog', () => {
     const err = rejection((raw) => {
-      raw.queue_ms = { p5: 700, p95: 600 };
+      (raw as unknown as Record<string, unknown>).queue_ms = { p5: 700, p95: 600 };
     });
-    expectProblem(err, 'catalog', 'queue_ms.p5');
+    expectProblem(err, 'catalog', 'queue_ms');
   });
 
   it('reports every broken model at once, not only the first', () => {

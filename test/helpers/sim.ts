@@ -1,0 +1,106 @@
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator.js';
+
+export const DEV = 'aio_dev_key';
+
+export interface Reply<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** The gateway envelope as tests read it. */
+export interface Envelope<T = unknown> {
+  code: number;
+  message: string;
+  data: T;
+}
+
+export interface TestSim extends Simulator {
+  /** JSON request to the simulator; `key: null` sends no Authorization header. */
+  call<T = Envelope>(method: string, path: string, init?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;
+  /** Shorthand for admin routes (plain JSON bodies). */
+  admin_<T = unknown>(method: string, path: string, body?: unknown): Promise<Reply<T>>;
+}
+
+/**
+ * A real simulator on 127.0.0.1:0, every response checked against openapi/gateway.yaml (a
+ * mismatch turns into a 500 that fails the test). Defaults to the manual clock.
+ */
+export async function startTestSim(options: SimulatorOptions = {}): Promise<TestSim> {
+  const sim = await startSimulator({ port: 0, clock: 'manual', validateResponses: true, ...options });
+  const call = async <T>(method: string, path: string, init: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    const key = init.key === undefined ? DEV : init.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | Buffer | undefined = init.raw;
+    if (init.body !== undefined) {
+      body = JSON.stringify(init.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(sim.url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const type = res.headers.get('content-type') ?? '';
+    const parsed = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  };
+  return Object.assign(sim, {
+    call,
+    admin_: <T>(method: string, path: string, body?: unknown) => call<T>(method, `/_sim${path}`, { key: null, ...(body !== undefined ? { body } : {}) }),
+  });
+}
+
+export const SEED_COGVIEW = {
+  model: 'cogview-4',
+  prompt: 'A futuristic robot assistant helping in a modern kitchen, clean design',
+  size: '1024*1024',
+  quality: 'hd',
+};
+
+export const SEED_IMAGEN = {
+  model: 'imagen4',
+  prompt: 'A photorealistic bowl of ramen with steam rising, side lighting, food photography',
+  aspect_ratio: '1:1',
+};
+
+/** The state a request may change: task count, ledger entry count, and one key's credits (over HTTP). */
+export interface StateSnapshot {
+  tasks: number;
+  ledger: number;
+  credits: { balance: number; held: number; available: number };
+}
+
+export async function snapshot(sim: TestSim, key: string = DEV): Promise<StateSnapshot> {
+  const credits = await sim.call<Envelope<StateSnapshot['credits']>>('GET', '/api/v1/credits', { key });
+  if (credits.status !== 200) throw new Error(`GET /api/v1/credits for ${key} answered ${credits.status}`);
+  return {
+    tasks: (await sim.admin.tasks({})).length,
+    ledger: (await sim.admin.ledger(undefined)).entries.length,
+    credits: credits.body.data,
+  };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Await a request under the manual clock, advancing the clock by `stepMs` whenever a sync task
+ * (which the request may be waiting for) is in progress; bounded in polls.
+ */
+export async function settling<T>(sim: TestSim, pending: Promise<T>, stepMs = 60_000): Promise<T> {
+  let done = false;
+  const watched = pending.finally(() => (done = true));
+  for (let i = 0; i < 500 && !done; i++) {
+    const syncBusy = (await sim.admin.tasks({})).some((t) => t.status !== 'COMPLETED' && t.status !== 'FAILED' && sim.catalog.model(t.model)?.runtime === 'sync');
+    if (syncBusy && !done) await sim.clock.advance(stepMs);
+    else await pause(2);
+  }
+  return watched;
+}
+
+/** Advance the manual clock in steps until no task is IN_QUEUE or IN_PROGRESS (bounded). */
+export async function drain(sim: TestSim, stepMs = 10_000, maxSteps = 100): Promise<void> {
+  for (let i = 0; i < maxSteps; i++) {
+    const open = (await sim.admin.tasks({})).filter((t) => t.status === 'IN_QUEUE' || t.status === 'IN_PROGRESS');
+    if (open.length === 0) return;
+    await sim.clock.advance(stepMs);
+  }
+  throw new Error(`tasks still open after ${maxSteps} clock steps of ${stepMs} ms`);
+}

@@ -1,0 +1,412 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../../src/gateway/task.js';
+import { ledgerTotals } from '../../src/ledger/ledger.js';
+import type { RateLimitPolicy, Store } from '../../src/store/store.js';
+
+const LIMIT: RateLimitPolicy = { requests: 100, window_s: 60 };
+const SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=';
+const T0 = 1_767_225_600_000;
+
+/** A task record with every field set; `over` replaces some. */
+export function makeTask(over: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    id: 'n47abcdefghijk_imagen4',
+    key: 'aio_alice',
+    model: 'imagen-4',
+    subModel: 'imagen4',
+    node: 'node47',
+    provider: 'Google',
+    status: 'IN_QUEUE',
+    queuePosition: null,
+    attempts: [],
+    createdAt: T0,
+    startedAt: null,
+    completedAt: null,
+    width: 1024,
+    height: 1024,
+    numImages: 1,
+    imageSeed: 12345,
+    error: null,
+    held: 8,
+    charged: 0,
+    callbackUrl: null,
+    ...over,
+  };
+}
+
+/**
+ * The behaviour every Store implementation must show, as one Vitest suite. `make` gives a fresh,
+ * empty store for each test (a shared backend must be emptied by it); the suite closes it after.
+ */
+export function runStoreContract(name: string, make: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await make();
+    });
+    afterEach(async () => {
+      await store?.close();
+    });
+
+    /** The key's record agrees with the totals recomputed from its ledger. */
+    async function expectLedgerMatches(key: string): Promise<void> {
+      const rec = await store.getKey(key);
+      expect(rec).toBeDefined();
+      expect(ledgerTotals(await store.ledger(key))).toEqual({ balance: rec!.credits, held: rec!.held });
+    }
+
+    describe('keys', () => {
+      it('createKey returns the record and writes a grant to the ledger', async () => {
+        const rec = await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+        expect(rec).toEqual({ key: 'aio_alice', credits: 100, held: 0, webhookSecret: SECRET, rateLimit: LIMIT });
+        expect(await store.getKey('aio_alice')).toEqual(rec);
+        const entries = await store.ledger('aio_alice');
+        expect(entries).toHaveLength(1);
+        expect(entries[0]).toMatchObject({ at: T0, key: 'aio_alice', kind: 'grant', amount: 100, task_id: null, balance: 100, held: 0 });
+        await expectLedgerMatches('aio_alice');
+      });
+
+      it('a key with zero credits exists and can hold nothing', async () => {
+        await store.createKey('aio_zero', 0, SECRET, LIMIT, T0);
+        expect(await store.getKey('aio_zero')).toMatchObject({ credits: 0, held: 0 });
+        expect(await store.hold('aio_zero', 't1', 1, T0)).toEqual({ ok: false, reason: 'insufficient', available: 0 });
+      });
+
+      it('getKey of an unknown key is undefined; listKeys lists every key', async () => {
+        expect(await store.getKey('aio_nobody')).toBeUndefined();
+        expect(await store.listKeys()).toEqual([]);
+        await store.createKey('aio_alice', 1, SECRET, LIMIT, T0);
+        await store.createKey('aio_bob', 2, SECRET, { requests: 5, window_s: 1 }, T0);
+        const keys = await store.listKeys();
+        expect(keys.map((k) => k.key).sort()).toEqual(['aio_alice', 'aio_bob']);
+        expect(keys.find((k) => k.key === 'aio_bob')).toMatchObject({ credits: 2, rateLimit: { requests: 5, window_s: 1 } });
+      });
+
+      it('records are copies: changing what went in or came out does not change the store', async () => {
+        const policy = { requests: 10, window_s: 5 };
+        const created = await store.createKey('aio_alice', 100, SECRET, policy, T0);
+        policy.requests = 1;
+        created.credits = 1;
+        created.rateLimit.requests = 2;
+        const got = await store.getKey('aio_alice');
+        expect(got).toEqual({ key: 'aio_alice', credits: 100, held: 0, webhookSecret: SECRET, rateLimit: { requests: 10, window_s: 5 } });
+        got!.credits = 0;
+        got!.held = 99;
+        got!.webhookSecret = 'whsec_changed';
+        got!.rateLimit.requests = 3;
+        got!.rateLimit.window_s = 3;
+        for (const listed of await store.listKeys()) {
+          listed.credits = -1;
+          listed.rateLimit.requests = 4;
+        }
+        const held = await store.hold('aio_alice', 't1', 10, T0);
+        if (held.ok) {
+          held.record.credits = 0;
+          held.record.rateLimit.requests = 5;
+        }
+        const toppedUp = await store.topUp('aio_alice', 1, T0);
+        toppedUp!.rateLimit.requests = 6;
+        expect(await store.getKey('aio_alice')).toEqual({
+          key: 'aio_alice',
+          credits: 101,
+          held: 10,
+          webhookSecret: SECRET,
+          rateLimit: { requests: 10, window_s: 5 },
+        });
+        const entries = await store.ledger('aio_alice');
+        entries[0]!.amount = 1_000_000;
+        expect((await store.ledger('aio_alice'))[0]!.amount).toBe(100);
+      });
+
+      it('topUp adds credits with a ledger entry; an unknown key gives undefined and changes nothing', async () => {
+        await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+        const rec = await store.topUp('aio_alice', 25, T0 + 5);
+        expect(rec).toMatchObject({ key: 'aio_alice', credits: 125, held: 0 });
+        expect(await store.getKey('aio_alice')).toMatchObject({ credits: 125 });
+        const entries = await store.ledger('aio_alice');
+        expect(entries.at(-1)).toMatchObject({ at: T0 + 5, kind: 'topup', amount: 25, task_id: null, balance: 125, held: 0 });
+        const before = await store.ledger();
+        expect(await store.topUp('aio_nobody', 5, T0)).toBeUndefined();
+        expect(await store.ledger()).toEqual(before);
+        await expectLedgerMatches('aio_alice');
+      });
+    });
+
+    describe('holds and settlement', () => {
+      beforeEach(async () => {
+        await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+      });
+
+      it('hold succeeds up to the available balance and fails with insufficient beyond it', async () => {
+        const first = await store.hold('aio_alice', 't1', 60, T0 + 1);
+        expect(first).toEqual({ ok: true, record: expect.objectContaining({ key: 'aio_alice', credits: 100, held: 60 }) });
+        expect(await store.hold('aio_alice', 't2', 41, T0 + 2)).toEqual({ ok: false, reason: 'insufficient', available: 40 });
+        expect(await store.getKey('aio_alice')).toMatchObject({ credits: 100, held: 60 });
+        const exact = await store.hold('aio_alice', 't3', 40, T0 + 3);
+        expect(exact.ok).toBe(true);
+        expect(await store.hold('aio_alice', 't4', 1, T0 + 4)).toEqual({ ok: false, reason: 'insufficient', available: 0 });
+        expect(await store.getKey('aio_alice')).toMatchObject({ credits: 100, held: 100 });
+        // Failed holds leave no trace in the ledger.
+        const kinds = (await store.ledger('aio_alice')).map((e) => [e.kind, e.amount, e.task_id]);
+        expect(kinds).toEqual([
+          ['grant', 100, null],
+          ['hold', 60, 't1'],
+          ['hold', 40, 't3'],
+        ]);
+        await expectLedgerMatches('aio_alice');
+      });
+
+      it('hold on an unknown key fails with unknown_key', async () => {
+        expect(await store.hold('aio_nobody', 't1', 1, T0)).toEqual({ ok: false, reason: 'unknown_key', available: 0 });
+        expect(await store.ledger('aio_nobody')).toEqual([]);
+        expect(await store.settle('t1', 'capture', T0)).toBe(false);
+      });
+
+      it('capture takes the hold from both balance and held', async () => {
+        await store.hold('aio_alice', 't1', 30, T0);
+        expect(await store.settle('t1', 'capture', T0 + 10)).toBe(true);
+        expect(await store.getKey('aio_alice')).toMatchObject({ credits: 70, held: 0 });
+        expect((await store.ledger('aio_alice')).at(-1)).toMatchObject({
+          at: T0 + 10,
+          kind: 'capture',
+          amount: 30,
+          task_id: 't1',
+          balance: 70,
+          held: 0,
+        });
+        await expectLedgerMatches('aio_alice');
+      });
+
+      it('release takes the hold from held only', async () => {
+        await store.hold('aio_alice', 't1', 30, T0);
+        await store.hold('aio_alice', 't2', 20, T0);
+        expect(await store.settle('t1', 'release', T0 + 10)).toBe(true);
+        expect(await store.getKey('aio_alice')).toMatchObject({ credits: 100, held: 20 });
+        expect((await store.ledger('aio_alice')).at(-1)).toMatchObject({ kind: 'release', amount: 30, task_id: 't1', balance: 100, held: 20 });
+        // Released credits can be held again.
+        expect((await store.hold('aio_alice', 't3', 80, T0 + 11)).ok).toBe(true);
+        await expectLedgerMatches('aio_alice');
+      });
+
+      it('settling twice, or settling a task that holds nothing, returns false and changes nothing', async () => {
+        await store.hold('aio_alice', 't1', 30, T0);
+        expect(await store.settle('t1', 'capture', T0 + 1)).toBe(true);
+        const after = await store.ledger();
+        expect(await store.settle('t1', 'capture', T0 + 2)).toBe(false);
+        expect(await store.settle('t1', 'release', T0 + 2)).toBe(false);
+        expect(await store.settle('never-held', 'release', T0 + 2)).toBe(false);
+        expect(await store.ledger()).toEqual(after);
+        expect(await store.getKey('aio_alice')).toMatchObject({ credits: 70, held: 0 });
+      });
+
+      it('200 concurrent holds against a balance that covers 50 of them: exactly 50 succeed', async () => {
+        await store.createKey('aio_race', 50 * 7, SECRET, LIMIT, T0);
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.hold('aio_race', `race-${i}`, 7, T0 + i)));
+        const ok = results.filter((r) => r.ok);
+        expect(ok).toHaveLength(50);
+        for (const r of results) if (!r.ok) expect(r.reason).toBe('insufficient');
+        expect(await store.getKey('aio_race')).toMatchObject({ credits: 350, held: 350 });
+        expect((await store.ledger('aio_race')).filter((e) => e.kind === 'hold')).toHaveLength(50);
+        await expectLedgerMatches('aio_race');
+        // Concurrent settlement of all of them, each twice: each hold settles exactly once.
+        const ids = results.map((r, i) => (r.ok ? `race-${i}` : undefined)).filter((id): id is string => id !== undefined);
+        const settled = await Promise.all([...ids, ...ids].map((id, i) => store.settle(id, i % 2 === 0 ? 'capture' : 'release', T0 + 1000)));
+        expect(settled.filter(Boolean)).toHaveLength(50);
+        const rec = await store.getKey('aio_race');
+        expect(rec!.held).toBe(0);
+        expect(rec!.credits).toBeGreaterThanOrEqual(0);
+        await expectLedgerMatches('aio_race');
+      });
+    });
+
+    describe('ledger', () => {
+      it('filters by key, numbers entries in increasing seq, and its totals equal each key record', async () => {
+        await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+        await store.createKey('aio_bob', 50, SECRET, LIMIT, T0 + 1);
+        await store.hold('aio_alice', 'a1', 10, T0 + 2);
+        await store.hold('aio_bob', 'b1', 20, T0 + 3);
+        await store.hold('aio_alice', 'a2', 15, T0 + 4);
+        await store.settle('a1', 'capture', T0 + 5);
+        await store.topUp('aio_bob', 5, T0 + 6);
+        await store.settle('b1', 'release', T0 + 7);
+        await store.hold('aio_bob', 'b2', 55, T0 + 8);
+
+        const all = await store.ledger();
+        expect(all).toHaveLength(9);
+        for (let i = 1; i < all.length; i++) expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
+        expect(all.map((e) => e.at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((d) => T0 + d));
+
+        const alice = await store.ledger('aio_alice');
+        const bob = await store.ledger('aio_bob');
+        expect(alice.every((e) => e.key === 'aio_alice')).toBe(true);
+        expect(bob.every((e) => e.key === 'aio_bob')).toBe(true);
+        expect(alice.length + bob.length).toBe(all.length);
+        for (const list of [alice, bob]) for (let i = 1; i < list.length; i++) expect(list[i]!.seq).toBeGreaterThan(list[i - 1]!.seq);
+        expect(alice.map((e) => e.kind)).toEqual(['grant', 'hold', 'hold', 'capture']);
+        expect(bob.map((e) => e.kind)).toEqual(['grant', 'hold', 'topup', 'release', 'hold']);
+
+        expect(ledgerTotals(alice)).toEqual({ balance: 90, held: 15 });
+        expect(ledgerTotals(bob)).toEqual({ balance: 55, held: 55 });
+        await expectLedgerMatches('aio_alice');
+        await expectLedgerMatches('aio_bob');
+        // Each entry's balance and held are the key's figures right after it.
+        expect(alice.at(-1)).toMatchObject({ balance: 90, held: 15 });
+        expect(bob.at(-1)).toMatchObject({ balance: 55, held: 55 });
+        expect(await store.ledger('aio_nobody')).toEqual([]);
+      });
+    });
+
+    describe('tasks', () => {
+      it('putTask then getTask round-trips; putTask replaces; unknown ids are undefined', async () => {
+        const task = makeTask({ error: null });
+        await store.putTask(task);
+        expect(await store.getTask(task.id)).toEqual(task);
+        const done = makeTask({
+          status: 'FAILED',
+          attempts: [
+            { node: 'node47', provider: 'Google', at: T0 + 1, outcome: 'refused', detail: 'connection refused' },
+            { node: 'node41', provider: 'Google', at: T0 + 50, outcome: 'accepted', detail: null },
+          ],
+          startedAt: T0 + 100,
+          completedAt: T0 + 200,
+          error: { code: 'provider_error', message: 'The provider failed' },
+          held: 0,
+        });
+        await store.putTask(done);
+        expect(await store.getTask(task.id)).toEqual(done);
+        expect(await store.getTask('n47missing_imagen4')).toBeUndefined();
+      });
+
+      it('task records are copies, nested error and attempts included', async () => {
+        const attempt = { node: 'node47', provider: 'Google', at: T0, outcome: 'accepted' as const, detail: null };
+        const task = makeTask({ status: 'FAILED', error: { code: 'provider_error', message: 'failed' }, attempts: [attempt] });
+        const stored = structuredClone(task);
+        await store.putTask(task);
+        task.status = 'COMPLETED';
+        task.error!.code = 'changed-after-put';
+        task.attempts[0]!.node = 'changed-after-put';
+        task.attempts.push({ ...attempt });
+        const got = await store.getTask(task.id);
+        expect(got).toEqual(stored);
+        got!.status = 'IN_QUEUE';
+        got!.error!.message = 'changed-after-get';
+        got!.attempts[0]!.detail = 'changed-after-get';
+        got!.attempts.length = 0;
+        const [listed] = await store.listTasks({});
+        listed!.error!.code = 'changed-after-list';
+        listed!.attempts[0]!.at = 0;
+        expect(await store.getTask(task.id)).toEqual(stored);
+      });
+
+      it('listTasks filters by status, model and key, alone and together', async () => {
+        const tasks = [
+          makeTask({ id: 't1', key: 'aio_alice', model: 'imagen-4', status: 'IN_QUEUE' }),
+          makeTask({ id: 't2', key: 'aio_alice', model: 'cogview-4', status: 'COMPLETED' }),
+          makeTask({ id: 't3', key: 'aio_bob', model: 'imagen-4', status: 'COMPLETED' }),
+          makeTask({ id: 't4', key: 'aio_bob', model: 'seedream', status: 'FAILED' }),
+          makeTask({ id: 't5', key: 'aio_alice', model: 'imagen-4', status: 'IN_PROGRESS' }),
+        ];
+        for (const t of tasks) await store.putTask(t);
+        const ids = async (filter: Parameters<Store['listTasks']>[0]) => (await store.listTasks(filter)).map((t) => t.id).sort();
+        expect(await ids({})).toEqual(['t1', 't2', 't3', 't4', 't5']);
+        expect(await ids({ status: 'COMPLETED' })).toEqual(['t2', 't3']);
+        expect(await ids({ status: 'FAILED' })).toEqual(['t4']);
+        expect(await ids({ model: 'imagen-4' })).toEqual(['t1', 't3', 't5']);
+        expect(await ids({ key: 'aio_alice' })).toEqual(['t1', 't2', 't5']);
+        expect(await ids({ key: 'aio_alice', model: 'imagen-4' })).toEqual(['t1', 't5']);
+        expect(await ids({ key: 'aio_bob', model: 'imagen-4', status: 'COMPLETED' })).toEqual(['t3']);
+        expect(await ids({ key: 'aio_bob', status: 'IN_QUEUE' })).toEqual([]);
+        expect(await ids({ model: 'nope' })).toEqual([]);
+        // A status change moves a task between filters.
+        await store.putTask({ ...tasks[0]!, status: 'COMPLETED' });
+        expect(await ids({ status: 'COMPLETED' })).toEqual(['t1', 't2', 't3']);
+        expect(await ids({ status: 'IN_QUEUE' })).toEqual([]);
+        expect((await store.listTasks({ status: 'COMPLETED', key: 'aio_alice', model: 'cogview-4' }))[0]).toEqual(tasks[1]);
+      });
+    });
+
+    describe('idempotency', () => {
+      const TTL = 24 * 3600 * 1000;
+
+      it('claim gives undefined to the first caller, then the record; bind sets its task id', async () => {
+        expect(await store.claimIdempotency('aio_alice\nk1', 'fp1', T0, TTL)).toBeUndefined();
+        expect(await store.claimIdempotency('aio_alice\nk1', 'fp2', T0 + 1, TTL)).toEqual({ fingerprint: 'fp1', taskId: null, createdAt: T0 });
+        // Another scope is independent.
+        expect(await store.claimIdempotency('aio_bob\nk1', 'fp1', T0, TTL)).toBeUndefined();
+        await store.bindIdempotency('aio_alice\nk1', 'task-1');
+        expect(await store.claimIdempotency('aio_alice\nk1', 'fp1', T0 + 2, TTL)).toEqual({ fingerprint: 'fp1', taskId: 'task-1', createdAt: T0 });
+        expect(await store.claimIdempotency('aio_bob\nk1', 'fp1', T0 + 2, TTL)).toEqual({ fingerprint: 'fp1', taskId: null, createdAt: T0 });
+      });
+
+      it('drop frees a claim, so the next claim wins', async () => {
+        await store.claimIdempotency('s', 'fp1', T0, TTL);
+        await store.dropIdempotency('s');
+        expect(await store.claimIdempotency('s', 'fp2', T0 + 1, TTL)).toBeUndefined();
+        expect(await store.claimIdempotency('s', 'fp3', T0 + 2, TTL)).toEqual({ fingerprint: 'fp2', taskId: null, createdAt: T0 + 1 });
+        // Dropping or binding an unclaimed scope is harmless.
+        await store.dropIdempotency('never-claimed');
+        await store.bindIdempotency('never-claimed', 'task-x');
+        expect(await store.claimIdempotency('never-claimed', 'fp', T0, TTL)).toBeUndefined();
+      });
+
+      it('a claim older than the ttl expires and can be claimed again', async () => {
+        await store.claimIdempotency('s', 'fp1', T0, 1000);
+        await store.bindIdempotency('s', 'task-1');
+        expect(await store.claimIdempotency('s', 'fp2', T0 + 999, 1000)).toEqual({ fingerprint: 'fp1', taskId: 'task-1', createdAt: T0 });
+        expect(await store.claimIdempotency('s', 'fp2', T0 + 1001, 1000)).toBeUndefined();
+        expect(await store.claimIdempotency('s', 'fp3', T0 + 1002, 1000)).toEqual({ fingerprint: 'fp2', taskId: null, createdAt: T0 + 1001 });
+      });
+
+      it('concurrent claims of one scope: exactly one wins', async () => {
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.claimIdempotency('race', `fp${i}`, T0, TTL)));
+        expect(results.filter((r) => r === undefined)).toHaveLength(1);
+        const winner = `fp${results.indexOf(undefined)}`;
+        for (const r of results) if (r) expect(r.fingerprint).toBe(winner);
+      });
+    });
+
+    describe('rate limits', () => {
+      it('counts hits within a window and starts a new window after window_s', async () => {
+        const policy = { requests: 3, window_s: 10 };
+        expect(await store.hitRateLimit('aio_alice', policy, T0)).toEqual({ count: 1, resetAt: T0 + 10_000 });
+        expect(await store.hitRateLimit('aio_alice', policy, T0 + 1000)).toEqual({ count: 2, resetAt: T0 + 10_000 });
+        expect(await store.hitRateLimit('aio_alice', policy, T0 + 9999)).toEqual({ count: 3, resetAt: T0 + 10_000 });
+        // Counting goes on past the limit: the caller decides what over the limit means.
+        expect(await store.hitRateLimit('aio_alice', policy, T0 + 9999)).toEqual({ count: 4, resetAt: T0 + 10_000 });
+        // Other keys have their own windows.
+        expect(await store.hitRateLimit('aio_bob', policy, T0 + 5000)).toEqual({ count: 1, resetAt: T0 + 15_000 });
+        expect(await store.hitRateLimit('aio_alice', policy, T0 + 10_000)).toEqual({ count: 1, resetAt: T0 + 20_000 });
+        expect(await store.hitRateLimit('aio_alice', policy, T0 + 25_000)).toEqual({ count: 1, resetAt: T0 + 35_000 });
+      });
+
+      it('concurrent hits are all counted', async () => {
+        const policy = { requests: 1000, window_s: 60 };
+        const windows = await Promise.all(Array.from({ length: 100 }, () => store.hitRateLimit('aio_alice', policy, T0)));
+        expect(windows.map((w) => w.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      });
+    });
+
+    describe('reset', () => {
+      it('forgets keys, ledger, holds, tasks, idempotency claims and rate windows', async () => {
+        await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+        await store.hold('aio_alice', 't1', 10, T0);
+        await store.putTask(makeTask({ id: 't1' }));
+        await store.claimIdempotency('s', 'fp', T0, 1000);
+        await store.hitRateLimit('aio_alice', { requests: 1, window_s: 60 }, T0);
+        await store.reset();
+        expect(await store.getKey('aio_alice')).toBeUndefined();
+        expect(await store.listKeys()).toEqual([]);
+        expect(await store.ledger()).toEqual([]);
+        expect(await store.getTask('t1')).toBeUndefined();
+        expect(await store.listTasks({})).toEqual([]);
+        expect(await store.settle('t1', 'capture', T0)).toBe(false);
+        expect(await store.claimIdempotency('s', 'fp2', T0 + 1, 1000)).toBeUndefined();
+        expect(await store.hitRateLimit('aio_alice', { requests: 1, window_s: 60 }, T0 + 1)).toEqual({ count: 1, resetAt: T0 + 60_001 });
+        // Usable again afterwards, the ledger starting over.
+        await store.createKey('aio_alice', 5, SECRET, LIMIT, T0 + 2);
+        expect(await store.ledger()).toHaveLength(1);
+        await expectLedgerMatches('aio_alice');
+      });
+    });
+  });
+}
