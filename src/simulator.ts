@@ -1,12 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminRouter } from './admin/admin-routes.js';
 import { AdminService, DEFAULT_RATE_LIMIT, DEV_CREDITS, DEV_KEY } from './admin/admin-service.js';
 import { loadCatalog, type Catalog } from './catalog/load-catalog.js';
 import { createClock, type ClockMode } from './clock/clock.js';
 import type { ConfigFile, KeyConfig } from './config/config-schema.js';
-import { applyOverrides, loadConfig, parseConfig } from './config/load-config.js';
-import { createApp, expressPath } from './gateway/app.js';
+import { applyOverrides, ConfigError, loadConfig, parseConfig } from './config/load-config.js';
+import { createApp } from './gateway/app.js';
 import type { ResponseCheck } from './gateway/http.js';
 import { Lifecycle } from './gateway/lifecycle.js';
 import { RequestValidator } from './gateway/request-validation.js';
@@ -16,6 +16,14 @@ import { ImageCache } from './images/image-cache.js';
 import { loadSpec, type OpenApiDoc } from './spec/load-spec.js';
 import { SpecValidators } from './spec/validators.js';
 import { openStore } from './store/open-store.js';
+import { Metrics } from './metrics/metrics.js';
+import { FaultSet, type FaultSpec } from './nodes/faults.js';
+import { parseFaultSpec } from './nodes/fault-spec.js';
+import { NodeFleet, type NodeTransport } from './nodes/node-fleet.js';
+import { CircuitBreaker } from './routing/circuit-breaker.js';
+import { Dispatcher } from './routing/dispatcher.js';
+import { paths } from './paths.js';
+import { StartupError } from './startup-error.js';
 
 export interface SimulatorOptions {
   host?: string;
@@ -33,6 +41,8 @@ export interface SimulatorOptions {
   adminToken?: string;
   /** Check every response against openapi/gateway.yaml; a mismatch becomes a loud 500. For tests. */
   validateResponses?: boolean;
+  /** How the gateway reaches its emulated nodes (default in-process; `http` runs each on a loopback port). */
+  nodeTransport?: NodeTransport;
 }
 
 export const DEFAULTS = { host: '127.0.0.1', port: 4100, seed: 1, timeScale: 1, clock: 'real' as ClockMode };
@@ -43,17 +53,14 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
 }
 
-/** A response check against the spec, for the operations the spec declares. */
-function specCheck(spec: OpenApiDoc, validators: SpecValidators): ResponseCheck {
-  const byRoute = new Map(Object.keys(spec.paths).map((p) => [expressPath(p), p]));
-  return (req: IncomingMessage, status, body) => {
-    const route = (req as IncomingMessage & { route?: { path?: string } }).route?.path;
-    const path = route === undefined ? undefined : byRoute.get(route);
-    if (path === undefined) return undefined;
-    const validate = validators.response(path, req.method ?? 'GET', status);
-    if (!validate) return `status ${status} is not declared for ${req.method} ${path}`;
-    return validate(body) ? undefined : `${req.method} ${path} ${status}: ${validators.describe(validate)}`;
-  };
+/** Response checks against the spec, one per operation. */
+function specChecks(validators: SpecValidators) {
+  return (path: string, method: string): ResponseCheck =>
+    (status, body) => {
+      const validate = validators.response(path, method, status);
+      if (!validate) return `status ${status} is not declared for ${method.toUpperCase()} ${path}`;
+      return validate(body) ? undefined : `${method.toUpperCase()} ${path} ${status}: ${validators.describe(validate)}`;
+    };
 }
 
 function startKeys(config: ConfigFile): KeyConfig[] {
@@ -61,37 +68,108 @@ function startKeys(config: ConfigFile): KeyConfig[] {
   return keys.some((k) => k.key === DEV_KEY) ? keys : [{ key: DEV_KEY, credits: DEV_CREDITS }, ...keys];
 }
 
-/** Everything a simulator is made of, wired once; `app` is an Express app that never listens. */
+/** Routing settings: durations that pace the emulation scale with --time-scale, the node timeout does not. */
+function routingOptions(config: ConfigFile, timeScale: number) {
+  const r = config.routing ?? {};
+  const scale = (ms: number) => Math.max(1, ms * timeScale);
+  return {
+    dispatch: {
+      maxAttempts: r.max_attempts ?? 3,
+      backoffMs: scale(r.backoff_ms ?? 200),
+      pollMs: (r.poll_ms ?? [250, 500, 1000, 2000]).map(scale),
+      lostAfterMs: scale(r.lost_after_ms ?? 60_000),
+    },
+    circuit: { threshold: r.circuit?.threshold ?? 5, cooldownMs: scale(r.circuit?.cooldown_ms ?? 30_000) },
+    nodeTimeoutMs: r.node_timeout_ms ?? 10_000,
+  };
+}
+
+/** Config that refers to the catalog (node ids, fault targets) checked against it. */
+function checkConfigRefs(config: ConfigFile, catalog: Catalog, source: string): FaultSpec[] {
+  const problems: string[] = [];
+  for (const id of Object.keys(config.nodes ?? {})) {
+    if (!catalog.nodes.has(id)) problems.push(`nodes.${id}: unknown node (known: ${[...catalog.nodes.keys()].join(', ')})`);
+  }
+  const scenarios: FaultSpec[] = [];
+  (config.faults ?? []).forEach((f, i) => {
+    const [spec, field, reason] = parseFaultSpec(f, catalog);
+    if (spec) scenarios.push(spec);
+    else problems.push(`faults[${i}].${field}: ${reason}`);
+  });
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return scenarios;
+}
+
+/** Everything a simulator is made of, wired once; `app()` is a request listener that never listens. */
 export async function createSimulator(options: SimulatorOptions = {}) {
+  const source = typeof options.config === 'string' ? options.config : 'config';
   const config = typeof options.config === 'string' ? loadConfig(options.config) : parseConfig(options.config ?? {});
   const seed = options.seed ?? config.seed ?? DEFAULTS.seed;
   const timeScale = options.timeScale ?? config.time_scale ?? DEFAULTS.timeScale;
   const clock = createClock(options.clock ?? config.clock ?? DEFAULTS.clock, (err) => console.error('gwsim: timer failed:', err));
-  const catalog: Catalog = applyOverrides(loadCatalog(), config, typeof options.config === 'string' ? options.config : 'config');
+  const catalog: Catalog = applyOverrides(loadCatalog(), config, source);
+  const scenarios = checkConfigRefs(config, catalog, source);
   const spec = loadSpec();
   const validators = new SpecValidators(spec, 'gateway');
   const store = await openStore(options.store ?? 'memory');
   const images = new ImageCache(IMAGE_CACHE_BYTES);
-  const lifecycle = new Lifecycle({ catalog, store, clock, seed, timeScale });
-  const service = new GatewayService({ catalog, store, clock, lifecycle, requests: new RequestValidator(catalog, validators) });
+  const faults = new FaultSet(clock);
+  const routing = routingOptions(config, timeScale);
+  const fleet = await NodeFleet.start({
+    catalog,
+    clock,
+    faults,
+    seed,
+    timeScale,
+    config,
+    validators: new SpecValidators(loadSpec(paths.nodeSpec), 'node'),
+    transport: options.nodeTransport ?? config.node_transport ?? 'in-process',
+    timeoutMs: routing.nodeTimeoutMs,
+  });
+  const metrics = new Metrics({
+    queueDepth: () => fleet.queueDepth(),
+    running: () => fleet.running(),
+    creditsHeld: async () => (await store.listKeys()).reduce((sum, k) => sum + k.held, 0),
+  });
+  const CIRCUIT_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
+  const resetCircuitGauges = () => catalog.nodes.forEach((_n, id) => metrics.circuitState.set({ node: id }, 0));
+  const breaker = new CircuitBreaker(clock, routing.circuit, (node, state) => metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]));
+  let dispatcher: Dispatcher | undefined;
+  const lifecycle = new Lifecycle({ catalog, store, clock, seed, metrics, dispatch: (task, job, routes) => dispatcher!.begin(task, job, routes) });
+  dispatcher = new Dispatcher({ clock, clients: fleet.clients, breaker, metrics, options: routing.dispatch, updates: lifecycle });
+  const service = new GatewayService({ catalog, store, clock, lifecycle, routing: dispatcher, requests: new RequestValidator(catalog, validators) });
   const admin = new AdminService({
     catalog,
     store,
     clock,
     seed,
+    faults,
+    metrics,
     statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     onReset: () => {
+      dispatcher.reset();
       lifecycle.reset();
+      breaker.reset();
+      fleet.reset();
       images.clear();
+      metrics.reset();
+      resetCircuitGauges();
+      for (const f of scenarios) faults.add(f);
     },
   });
   await admin.reset();
-  const check = options.validateResponses ? specCheck(spec, validators) : undefined;
+  const checkFor = options.validateResponses ? specChecks(validators) : undefined;
   const app = (adminToken: string | undefined) =>
-    createApp({ spec, service, store, images, admin: adminRouter(admin, adminToken), ...(check ? { check } : {}) });
-  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, app };
+    createApp({ spec, service, store, images, metrics, admin: adminRouter(admin, adminToken), ...(checkFor ? { checkFor } : {}) });
+  const close = async () => {
+    lifecycle.reset();
+    clock.close();
+    await fleet.close();
+    await store.close();
+  };
+  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, app, close };
 }
 
 export interface Simulator {
@@ -109,7 +187,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? DEFAULTS.host;
   const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
   if (!isLoopback(host) && !adminToken) {
-    throw new Error(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
+    throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
   }
   const sim = await createSimulator(options);
   const server = createServer(sim.app(isLoopback(host) ? options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN : adminToken));
@@ -140,8 +218,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       sim.lifecycle.reset();
       server.closeAllConnections();
       await stopped;
-      sim.clock.close();
-      await sim.store.close();
+      await sim.close();
     })());
 
   return {

@@ -38,5 +38,19 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
   router.post('/keys/:key/credits', route(200, async (req) => admin.topUp(key(req), await readJson(req))));
   router.get('/tasks', route(200, async (req) => (await admin.tasks(req.query)).map((t) => ({ ...taskView(t, base(req)), key: t.key }))));
   router.get('/ledger', route(200, (req) => admin.ledger(req.query.key)));
+  router.post('/faults', route(201, async (req) => admin.addFault(await readJson(req))));
+  router.get('/faults', route(200, () => admin.listFaults()));
+  router.delete('/faults/:id', route(200, (req) => admin.removeFault(String(req.params.id))));
+  router.delete('/faults', route(200, () => admin.clearFaults()));
+  router.get('/metrics', async (req: Request, res: Response) => {
+    try {
+      if (token !== undefined && !tokenMatches(req.headers.authorization, token)) throw errors.adminForbidden();
+      const text = await admin.metrics();
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    } catch (err) {
+      sendError(req, res, err);
+    }
+  });
   return router;
 }

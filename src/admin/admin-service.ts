@@ -7,6 +7,9 @@ import type { TaskStatus } from '../gateway/task.js';
 import { ledgerTotals } from '../ledger/ledger.js';
 import type { KeyRecord, LedgerEntry, RateLimitPolicy, Store, TaskFilter } from '../store/store.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Fault, FaultSet } from '../nodes/faults.js';
+import { parseFaultSpec } from '../nodes/fault-spec.js';
 
 export const DEV_KEY = 'aio_dev_key';
 export const DEV_CREDITS = 10_000;
@@ -31,6 +34,8 @@ export interface AdminDeps {
   store: Store;
   clock: Clock;
   seed: number;
+  faults: FaultSet;
+  metrics: Metrics;
   statuses: readonly TaskStatus[];
   /** Keys the simulator starts with (and gets back on reset). */
   keys: KeyConfig[];
@@ -133,6 +138,31 @@ export class AdminService {
       filter.key = key;
     }
     return this.deps.store.listTasks(filter);
+  }
+
+  addFault(body: unknown): { id: string } & Fault {
+    const [spec, field, reason] = parseFaultSpec(body, this.deps.catalog);
+    if (!spec) throw errors.invalidRequest(`'${field}' ${reason}`);
+    return this.deps.faults.add(spec);
+  }
+
+  listFaults(): Fault[] {
+    return this.deps.faults.list();
+  }
+
+  removeFault(id: string): { removed: string } {
+    if (!this.deps.faults.remove(id)) throw errors.notFound(`Fault not found: ${id}`);
+    return { removed: id };
+  }
+
+  clearFaults(): { removed: number } {
+    const n = this.deps.faults.list().length;
+    this.deps.faults.clear();
+    return { removed: n };
+  }
+
+  metrics(): Promise<string> {
+    return this.deps.metrics.text();
   }
 
   async ledger(key: unknown): Promise<{ entries: LedgerEntry[]; totals: { balance: number; held: number } }> {

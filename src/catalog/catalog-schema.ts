@@ -70,7 +70,6 @@ export const ModelEntry = z.strictObject({
   params: z.record(z.string(), ParamRule),
   output: OutputRule,
   latency_ms: Quantiles,
-  queue_ms: Quantiles.optional(),
   failure: z.strictObject({ rate: z.number().min(0).max(1) }),
 });
 
@@ -92,7 +91,6 @@ export const CatalogFile = z.strictObject({
   nodes: z.array(NodeEntry).min(1),
   errors: z.array(ErrorEntry).min(1),
   prompt: z.strictObject({ min_length: z.number().int().positive(), max_length: z.number().int().positive() }),
-  queue_ms: Quantiles,
   models: z.array(ModelEntry).min(1),
 });
 

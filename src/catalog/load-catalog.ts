@@ -79,7 +79,6 @@ function semanticProblems(file: CatalogFile): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const add = (model: string, field: string, message: string) => problems.push({ model, field, message });
   const nodeIds = new Set<string>();
-  if (file.queue_ms.p5 > file.queue_ms.p95) add('catalog', 'queue_ms.p5', `p5 ${file.queue_ms.p5} is above p95 ${file.queue_ms.p95}`);
   file.nodes.forEach((node, i) => {
     if (nodeIds.has(node.id)) add('catalog', `nodes[${i}].id`, `duplicate node "${node.id}"`);
     nodeIds.add(node.id);
@@ -113,7 +112,7 @@ function semanticProblems(file: CatalogFile): CatalogProblem[] {
       if (problem) add(model.id, problem[0] ? `params.${name}.${problem[0]}` : `params.${name}`, problem[1]);
     }
     for (const [field, message] of checkOutputRule(model)) add(model.id, field, message);
-    for (const key of ['latency_ms', 'queue_ms'] as const) {
+    for (const key of ['latency_ms'] as const) {
       const q = model[key];
       if (q && q.p5 > q.p95) add(model.id, `${key}.p5`, `p5 ${q.p5} is above p95 ${q.p95}`);
     }

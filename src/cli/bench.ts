@@ -1,3 +1,139 @@
-export async function bench(_argv: string[]): Promise<void> {
-  throw new Error('bench: not built yet');
+import { writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { freePort, rssBytes, startChild, type Child } from '../bench/processes.js';
+import { haveWrk, wrk, type WrkLoad, type WrkResult } from '../bench/wrk.js';
+import { paths } from '../paths.js';
+
+const KEY = 'aio_bench';
+const SUBMIT_BODY = JSON.stringify({ model: 'imagen4', prompt: 'A photorealistic bowl of ramen with steam rising', aspect_ratio: '1:1' });
+const HEADERS = { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` };
+const SECONDS = Number(process.env.GWSIM_BENCH_SECONDS ?? 5);
+const IN_FLIGHT = 100_000;
+
+const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+const CLI = here('./main.js');
+const BARE = here('../bench/bare-server.js');
+const PRISM = fileURLToPath(new URL('../../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url));
+const LISTENING = /listening on (http:\/\/[\d.:]+)/;
+
+/** A config for the bench: a key that never runs out and never meets its rate limit. */
+function benchConfig(transport: 'in-process' | 'http'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gwsim-bench-'));
+  const file = join(dir, `bench.${transport}.yaml`);
+  writeFileSync(file, `node_transport: ${transport}\nkeys:\n  - key: ${KEY}\n    credits: 1000000000000\n    rate_limit: { requests: 1000000000, window_s: 1 }\n`);
+  return file;
+}
+
+async function serveGwsim(config: string, extra: string[] = []): Promise<Child> {
+  return startChild(process.execPath, [CLI, 'serve', '--port', String(await freePort()), '--config', config, ...extra], LISTENING);
+}
+
+/** Create `count` tasks over keep-alive connections; returns their ids. */
+async function submitMany(baseUrl: string, count: number, concurrency = 64): Promise<string[]> {
+  const agent = new Agent({ connections: concurrency, pipelining: 1 });
+  const ids: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      const res = await request(`${baseUrl}/api/v1/images/generations`, { method: 'POST', headers: HEADERS, body: SUBMIT_BODY, dispatcher: agent });
+      const body = (await res.body.json()) as { data?: { task_id?: string } };
+      if (res.statusCode !== 200 || !body.data?.task_id) throw new Error(`submit failed: ${res.statusCode} ${JSON.stringify(body)}`);
+      ids.push(body.data.task_id);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await agent.close();
+  return ids;
+}
+
+interface Row {
+  target: string;
+  scenario: string;
+  rps: number;
+  p99_ms: number;
+  errors: number;
+}
+
+const submitLoad: WrkLoad = { method: 'POST', headers: HEADERS, body: SUBMIT_BODY, paths: ['/api/v1/images/generations'] };
+
+async function measure(rows: Row[], target: string, scenario: string, url: string, load: WrkLoad): Promise<WrkResult> {
+  process.stderr.write(`  ${target} ${scenario} …`);
+  const r = await wrk(url, load, SECONDS);
+  process.stderr.write(` ${Math.round(r.rps)} req/s\n`);
+  rows.push({ target, scenario, rps: Math.round(r.rps), p99_ms: r.p99Ms, errors: r.errors });
+  return r;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'string' } } });
+  if (!(await haveWrk())) throw new Error('bench needs wrk: apt-get install -y wrk');
+  const config = benchConfig('in-process');
+  const rows: Row[] = [];
+  process.stderr.write(`gwsim bench: wrk, 1 thread, 32 connections, ${SECONDS} s per run\n`);
+
+  const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
+  const bareSubmit = await measure(rows, 'bare node:http', 'submit', bare.url, submitLoad);
+  const barePoll = await measure(rows, 'bare node:http', 'poll', bare.url, { method: 'GET', headers: HEADERS, paths: ['/api/v1/tasks/n47bare_imagen4'] });
+  await bare.stop();
+
+  const prism = await startChild(process.execPath, [PRISM, 'mock', paths.gatewaySpec, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
+  const prismSubmit = await measure(rows, 'prism mock', 'submit', prism.url, submitLoad);
+  await prism.stop();
+
+  const gw = await serveGwsim(config);
+  const gwSubmit = await measure(rows, 'gwsim', 'submit', gw.url, submitLoad);
+  const ids = await submitMany(gw.url, 1000);
+  const gwPoll = await measure(rows, 'gwsim', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
+  await gw.stop();
+
+  // The same with every gateway → node call over HTTP to nodes on loopback ports.
+  const gwHttp = await serveGwsim(benchConfig('http'));
+  const httpSubmit = await measure(rows, 'gwsim http nodes', 'submit', gwHttp.url, submitLoad);
+  const httpIds = await submitMany(gwHttp.url, 1000);
+  const httpPoll = await measure(rows, 'gwsim http nodes', 'poll', gwHttp.url, { method: 'GET', headers: HEADERS, paths: httpIds.map((id) => `/api/v1/tasks/${id}`) });
+  await gwHttp.stop();
+
+  const readies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const c = await serveGwsim(config);
+    readies.push(c.readyMs);
+    await c.stop();
+  }
+
+  // The manual clock keeps every task in flight: 100k timers, holds and task records at once.
+  const held = await serveGwsim(config, ['--clock', 'manual']);
+  const rssBefore = rssBytes(held.proc.pid!);
+  await submitMany(held.url, IN_FLIGHT);
+  const rss = rssBytes(held.proc.pid!);
+  await held.stop();
+
+  const ratio = (a: WrkResult, b: WrkResult) => a.rps / b.rps;
+  const checks = [
+    { name: 'submit gwsim/bare', value: ratio(gwSubmit, bareSubmit), target: 0.3, better: 'higher' },
+    { name: 'submit gwsim/prism', value: ratio(gwSubmit, prismSubmit), target: 4, better: 'higher' },
+    { name: 'poll gwsim/bare', value: ratio(gwPoll, barePoll), target: 0.35, better: 'higher' },
+    { name: 'submit http-nodes/in-process', value: ratio(httpSubmit, gwSubmit), target: 0, better: 'report' },
+    { name: 'poll http-nodes/in-process', value: ratio(httpPoll, gwPoll), target: 0, better: 'report' },
+    { name: 'ready ms (median of 5)', value: median(readies), target: 500, better: 'lower' },
+    { name: `RSS MB, ${IN_FLIGHT / 1000}k tasks in flight`, value: rss / 2 ** 20, target: 300, better: 'lower' },
+  ].map((c) => ({ ...c, met: c.better === 'report' ? null : c.better === 'higher' ? c.value >= c.target : c.value < c.target }));
+
+  const out = process.stdout;
+  out.write('\ntarget            scenario  req/s    p99 ms  errors\n');
+  for (const r of rows) out.write(`${r.target.padEnd(18)}${r.scenario.padEnd(10)}${String(r.rps).padEnd(9)}${r.p99_ms.toFixed(2).padEnd(8)}${r.errors}\n`);
+  out.write('\nmeasure                          value     target   met\n');
+  for (const c of checks) {
+    const target = c.better === 'report' ? '(reported)' : (c.better === 'higher' ? '≥ ' : '< ') + c.target;
+    out.write(`${c.name.padEnd(33)}${c.value.toFixed(2).padEnd(10)}${target}`.padEnd(53) + `${c.met === null ? '' : c.met ? 'yes' : 'NO'}\n`);
+  }
+  out.write(`\n(RSS before the 100k submits: ${(rssBefore / 2 ** 20).toFixed(1)} MB)\n`);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ seconds: SECONDS, rows, checks, rss_before_mb: rssBefore / 2 ** 20 }, null, 2));
 }

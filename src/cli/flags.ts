@@ -1,5 +1,7 @@
+import { StartupError } from '../startup-error.js';
+
 /** Flag values checked at the boundary, with errors that name the flag. */
-export class UsageError extends Error {}
+export class UsageError extends StartupError {}
 
 export function intFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

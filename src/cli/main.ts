@@ -2,17 +2,21 @@
 import { CatalogError } from '../catalog/load-catalog.js';
 import { ConfigError } from '../config/load-config.js';
 import { UsageError } from './flags.js';
+import { StartupError } from '../startup-error.js';
 import { serve, SERVE_USAGE } from './serve.js';
+import { node, NODE_USAGE } from './node.js';
 
 const USAGE = `gwsim: a simulator and test harness for the API in One image gateway
 
   ${SERVE_USAGE}
+  ${NODE_USAGE}
   gwsim bench [--json FILE]
 
 Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   serve,
+  node,
   bench: async (argv) => (await import('./bench.js')).bench(argv),
 };
 
@@ -24,11 +28,15 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command '${name}'`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   await command(rest);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof UsageError || err instanceof ConfigError || err instanceof CatalogError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const known = err instanceof StartupError || err instanceof ConfigError || err instanceof CatalogError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   process.stderr.write(`gwsim: ${(err as Error).message}\n${err instanceof UsageError ? `\n${USAGE}\n` : ''}`);
   if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
   process.exit(2);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Quantiles } from '../catalog/catalog-schema.js';
+import { FAULT_KINDS } from '../nodes/faults.js';
 
 export const RateLimit = z.strictObject({
   requests: z.number().int().positive(),
@@ -15,10 +16,36 @@ export const KeyConfig = z.strictObject({
 
 export const ModelOverride = z.strictObject({
   latency_ms: Quantiles.optional(),
-  queue_ms: Quantiles.optional(),
   failure_rate: z.number().min(0).max(1).optional(),
   /** Credits per sub-model id. */
   credits: z.record(z.string(), z.number().int().positive()).optional(),
+});
+
+export const NodeConfig = z.strictObject({
+  /** Jobs a node runs at once (the catalog's figure otherwise). */
+  capacity: z.number().int().positive().optional(),
+  /** A node running elsewhere (`gwsim node`, a real worker): the gateway calls it over HTTP. */
+  url: z.url().optional(),
+  /** Bearer token for a remote node's job routes. */
+  token: z.string().min(1).optional(),
+});
+
+export const RoutingConfig = z.strictObject({
+  max_attempts: z.number().int().min(1).max(20).optional(),
+  backoff_ms: z.number().nonnegative().optional(),
+  node_timeout_ms: z.number().positive().optional(),
+  poll_ms: z.array(z.number().positive()).min(1).optional(),
+  lost_after_ms: z.number().positive().optional(),
+  circuit: z.strictObject({ threshold: z.number().int().positive().optional(), cooldown_ms: z.number().nonnegative().optional() }).optional(),
+});
+
+/** A timed fault: `start_ms` after the simulator starts (or is reset), for `duration_ms`. */
+export const FaultScenario = z.strictObject({
+  target: z.string().min(1),
+  kind: z.enum(FAULT_KINDS),
+  value: z.number().nonnegative().optional(),
+  start_ms: z.number().int().nonnegative().optional(),
+  duration_ms: z.number().int().positive().optional(),
 });
 
 /** `gwsim.config.yaml`: everything optional; flags given on the command line win over it. */
@@ -31,8 +58,15 @@ export const ConfigFile = z.strictObject({
   /** Keys to create at start and on every reset, besides (or replacing) aio_dev_key. */
   keys: z.array(KeyConfig).optional(),
   models: z.record(z.string(), ModelOverride).optional(),
+  nodes: z.record(z.string(), NodeConfig).optional(),
+  /** How the gateway reaches the emulated nodes: direct calls, or HTTP on loopback ports. */
+  node_transport: z.enum(['in-process', 'http']).optional(),
+  routing: RoutingConfig.optional(),
+  faults: z.array(FaultScenario).optional(),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFile>;
 export type KeyConfig = z.infer<typeof KeyConfig>;
 export type ModelOverride = z.infer<typeof ModelOverride>;
+export type RoutingConfig = z.infer<typeof RoutingConfig>;
+export type FaultScenario = z.infer<typeof FaultScenario>;

@@ -42,7 +42,6 @@ export function loadConfig(file: string): ConfigFile {
 
 function overrideModel(model: CatalogFile['models'][number], o: ModelOverride, where: string, problems: string[]) {
   if (o.latency_ms) model.latency_ms = o.latency_ms;
-  if (o.queue_ms) model.queue_ms = o.queue_ms;
   if (o.failure_rate !== undefined) model.failure = { rate: o.failure_rate };
   for (const [sub, credits] of Object.entries(o.credits ?? {})) {
     const entry = model.sub_models.find((s) => s.id === sub);

@@ -39,6 +39,6 @@ export const errors = {
   rateLimited: (policy: string, retryAfter: number, headers: Record<string, string>) =>
     err('rate_limited', 429, `Rate limit exceeded: ${policy}; retry in ${retryAfter} s`, { ...headers, 'Retry-After': String(retryAfter) }),
   adminForbidden: () => err('admin_unauthorized', 401, 'The admin API needs Authorization: Bearer $GWSIM_ADMIN_TOKEN'),
-  unavailable: (message: string) => err('unavailable', 503, message, { 'Retry-After': '1' }),
+  unavailable: (message: string, retryAfter = 1) => err('unavailable', 503, message, { 'Retry-After': String(retryAfter) }),
   internal: () => err('internal', 500, 'Internal error'),
 };

@@ -18,10 +18,10 @@ export function requestId(req: IncomingMessage): string {
 export type Headers = Record<string, string>;
 
 /** Checks a response body before it is sent (tests validate every response against the spec). */
-export type ResponseCheck = (req: IncomingMessage, status: number, body: unknown) => string | undefined;
+export type ResponseCheck = (status: number, body: unknown) => string | undefined;
 
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Headers = {}, check?: ResponseCheck): void {
-  const problem = check?.(req, status, body);
+  const problem = check?.(status, body);
   if (problem) {
     status = 500;
     body = { code: 500, message: `gwsim bug: response does not match the spec: ${problem}`, data: null };

@@ -1,35 +1,39 @@
+import type { RouteEntry } from '../catalog/catalog-schema.js';
 import type { Catalog, ModelRef } from '../catalog/load-catalog.js';
 import type { Clock } from '../clock/clock.js';
-import { createRng, mix32, pickWeighted, randomString, sampleQuantiles } from '../rng/rng.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Job, JobRequest } from '../nodes/node-emulator.js';
+import { createRng, mix32, randomString } from '../rng/rng.js';
+import { routeOrder } from '../routing/route-order.js';
+import type { TaskUpdates } from '../routing/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { errors } from './errors.js';
-import { isTerminal, type TaskRecord } from './task.js';
+import { isTerminal, type TaskAttempt, type TaskRecord, type TaskStatus } from './task.js';
 
 export interface LifecycleDeps {
   catalog: Catalog;
   store: Store;
   clock: Clock;
   seed: number;
-  /** Multiplies every emulated duration. */
-  timeScale: number;
+  metrics: Metrics;
+  /** Hands a new task to routing. */
+  dispatch: (task: TaskRecord, job: JobRequest, routes: RouteEntry[]) => void;
   /** Called once a task reaches COMPLETED or FAILED (webhooks hang here). */
   onTerminal?: (task: TaskRecord) => void | Promise<void>;
 }
 
-/** Everything about a task that chance decides, drawn up front from the task's own RNG. */
+/** What chance decides at submit, from the task's own RNG: its id and the order of its routes. */
 export interface TaskPlan {
   id: string;
-  node: string;
-  provider: string;
-  queueMs: number;
-  runMs: number;
-  error: { code: string; message: string } | null;
+  routes: RouteEntry[];
   imageSeed: number;
 }
 
 export interface NewTask {
   key: string;
   ref: ModelRef;
+  prompt: string;
+  params: Record<string, unknown>;
   price: number;
   numImages: number;
   width: number;
@@ -37,55 +41,44 @@ export interface NewTask {
   callbackUrl: string | null;
 }
 
+const STATUS: Record<Job['state'], TaskStatus> = { queued: 'IN_QUEUE', running: 'IN_PROGRESS', succeeded: 'COMPLETED', failed: 'FAILED' };
 
 /**
- * The async task lifecycle: IN_QUEUE → IN_PROGRESS → COMPLETED | FAILED on the simulator clock.
- * Task n draws from RNG(seed, n), so the same seed and request order give the same ids,
- * timings and outcomes however the tasks interleave.
+ * The task lifecycle, IN_QUEUE → IN_PROGRESS → COMPLETED | FAILED, as the gateway sees it: a
+ * task is created with its credits held, routed to a node, and moves as its node's job moves.
+ * Task n draws from RNG(seed, n), so ids and route choices repeat under the same seed.
  */
-export class Lifecycle {
+export class Lifecycle implements TaskUpdates {
   private counter = 0;
   private waiters = new Map<string, Array<{ resolve: (t: TaskRecord) => void; reject: (e: Error) => void }>>();
+  /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
+  private locks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: LifecycleDeps) {}
 
   plan(ref: ModelRef): TaskPlan {
-    const { catalog, seed, timeScale } = this.deps;
     const n = ++this.counter;
-    const rng = createRng(mix32(seed, n));
-    const route = pickWeighted(rng, ref.model.routes);
-    const node = catalog.nodes.get(route.node)!;
-    const id = `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`;
-    const queue = ref.model.runtime === 'sync' ? 0 : sampleQuantiles(rng, ref.model.queue_ms ?? catalog.file.queue_ms);
-    const run = sampleQuantiles(rng, ref.model.latency_ms);
-    const failed = rng.next() < ref.model.failure.rate;
-    const error = failed ? pickWeighted(rng, catalog.file.errors) : null;
-    return {
-      id,
-      node: node.id,
-      provider: route.provider,
-      queueMs: Math.round(queue * timeScale),
-      runMs: Math.round(run * timeScale),
-      error: error && { code: error.code, message: error.message },
-      imageSeed: mix32(seed, n, 0x1a6e),
-    };
+    const rng = createRng(mix32(this.deps.seed, n));
+    const routes = routeOrder(rng, ref.model.routes);
+    const node = this.deps.catalog.nodes.get(routes[0]!.node)!;
+    return { id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`, routes, imageSeed: mix32(this.deps.seed, n, 0x1a6e) };
   }
 
-  /** Store the task (its credits already held) and schedule its transitions. */
+  /** Store the task (its credits already held) and hand it to routing. */
   async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
-    const { clock, store } = this.deps;
-    const now = clock.now();
-    const sync = t.ref.model.runtime === 'sync';
+    const first = plan.routes[0]!;
     const task: TaskRecord = {
       id: plan.id,
       key: t.key,
       model: t.ref.model.id,
       subModel: t.ref.subModel.id,
-      node: plan.node,
-      provider: plan.provider,
-      status: sync ? 'IN_PROGRESS' : 'IN_QUEUE',
-      createdAt: now,
-      startedAt: sync ? now : null,
+      node: first.node,
+      provider: first.provider,
+      status: 'IN_QUEUE',
+      queuePosition: null,
+      attempts: [],
+      createdAt: this.deps.clock.now(),
+      startedAt: null,
       completedAt: null,
       width: t.width,
       height: t.height,
@@ -96,39 +89,84 @@ export class Lifecycle {
       charged: 0,
       callbackUrl: t.callbackUrl,
     };
-    await store.putTask(task);
-    const startAt = now + plan.queueMs;
-    if (!sync) clock.schedule(startAt, () => this.begin(task.id));
-    clock.schedule(startAt + plan.runMs, () => this.finish(task.id, plan.error));
+    await this.deps.store.putTask(task);
+    const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
+    this.deps.dispatch(task, job, plan.routes);
     return task;
   }
 
-  private async begin(id: string): Promise<void> {
-    const { store, clock } = this.deps;
-    const task = await store.getTask(id);
-    if (!task || task.status !== 'IN_QUEUE') return;
-    await store.putTask({ ...task, status: 'IN_PROGRESS', startedAt: clock.now() });
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prior = this.locks.get(id) ?? Promise.resolve();
+    const next = prior.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return next;
   }
 
-  private async finish(id: string, error: TaskPlan['error']): Promise<void> {
-    const { store, clock } = this.deps;
-    const task = await store.getTask(id);
-    if (!task || isTerminal(task.status)) return;
-    const now = clock.now();
-    await store.settle(id, error ? 'release' : 'capture', now);
+  accepted(id: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void> {
+    return this.serial(id, async () => {
+      const task = await this.deps.store.getTask(id);
+      if (!task || isTerminal(task.status)) return;
+      await this.apply({ ...task, node: route.node, provider: route.provider, attempts: [...attempts] }, job);
+    });
+  }
+
+  observe(id: string, job: Job): Promise<TaskRecord | undefined> {
+    return this.serial(id, async () => {
+      const task = await this.deps.store.getTask(id);
+      if (!task || isTerminal(task.status)) return task;
+      return this.apply(task, job);
+    });
+  }
+
+  fail(id: string, error: { code: string; message: string }, attempts?: TaskAttempt[]): Promise<void> {
+    return this.serial(id, async () => {
+      const task = await this.deps.store.getTask(id);
+      if (!task || isTerminal(task.status)) return;
+      await this.finish({ ...task, ...(attempts ? { attempts: [...attempts] } : {}) }, 'FAILED', error, this.deps.clock.now());
+    });
+  }
+
+  /** Bring a task up to its node's view of the job. */
+  private async apply(task: TaskRecord, job: Job): Promise<TaskRecord> {
+    const status = STATUS[job.state];
+    if (status === 'COMPLETED' || status === 'FAILED') {
+      const error = job.error ? { code: job.error.type, message: job.error.detail } : status === 'FAILED' ? { code: 'provider_error', message: 'the node reported a failure' } : null;
+      return this.finish({ ...task, startedAt: job.started_at ?? task.startedAt }, status, error, job.finished_at ?? this.deps.clock.now());
+    }
+    const next: TaskRecord = { ...task, status, queuePosition: job.queue_position, startedAt: job.started_at };
+    if (next.status !== task.status || next.queuePosition !== task.queuePosition || next.startedAt !== task.startedAt || next.attempts !== task.attempts) {
+      await this.deps.store.putTask(next);
+    }
+    return next;
+  }
+
+  private async finish(task: TaskRecord, status: 'COMPLETED' | 'FAILED', error: TaskRecord['error'], at: number): Promise<TaskRecord> {
+    const { store, metrics } = this.deps;
+    const ok = status === 'COMPLETED';
+    await store.settle(task.id, ok ? 'capture' : 'release', this.deps.clock.now());
     const done: TaskRecord = {
       ...task,
-      status: error ? 'FAILED' : 'COMPLETED',
-      startedAt: task.startedAt ?? now,
-      completedAt: now,
-      error,
+      status,
+      queuePosition: null,
+      startedAt: task.startedAt ?? (ok ? at : null),
+      completedAt: at,
+      error: ok ? null : error,
       held: 0,
-      charged: error ? 0 : task.held,
+      charged: ok ? task.held : 0,
     };
     await store.putTask(done);
-    for (const w of this.waiters.get(id) ?? []) w.resolve(done);
-    this.waiters.delete(id);
+    metrics.tasks.inc({ model: done.model, status });
+    metrics.taskSeconds.observe({ model: done.model }, (at - done.createdAt) / 1000);
+    if (ok) metrics.creditsCharged.inc(done.charged);
+    else metrics.taskFailures.inc({ model: done.model, code: error?.code ?? 'unknown' });
+    for (const w of this.waiters.get(task.id) ?? []) w.resolve(done);
+    this.waiters.delete(task.id);
     await this.deps.onTerminal?.(done);
+    return done;
   }
 
   /** Resolve when the task is COMPLETED or FAILED (for sync models, which answer only then). */
@@ -148,7 +186,10 @@ export class Lifecycle {
 
   reset(): void {
     this.counter = 0;
-    for (const list of this.waiters.values()) for (const w of list) w.reject(errors.unavailable('The simulator was reset or stopped while this request waited for its task'));
+    for (const list of this.waiters.values()) {
+      for (const w of list) w.reject(errors.unavailable('The simulator was reset or stopped while this request waited for its task'));
+    }
     this.waiters.clear();
+    this.locks.clear();
   }
 }

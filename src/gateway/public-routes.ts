@@ -1,57 +1,62 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyRecord } from '../store/store.js';
 import { errors } from './errors.js';
 import { readJson, sendError, sendJson, type Headers, type ResponseCheck } from './http.js';
 import type { GatewayService } from './service.js';
 import { taskView } from './task.js';
 
-/** A public operation: the key is authenticated and counted against its rate limit already. */
-type Operation = (req: Request, res: Response, key: KeyRecord, headers: Headers) => Promise<void>;
-
-export interface PublicRouteDeps {
-  service: GatewayService;
-  check?: ResponseCheck;
+export interface OperationContext {
+  req: IncomingMessage;
+  params: Record<string, string>;
+  /** Authenticated and counted against its rate limit already. */
+  key: KeyRecord;
+  /** `http://host:port` as the client addressed us, for absolute image URLs. */
+  baseUrl: string;
 }
+
+/** A public operation: plain data in, the envelope's `data` (and extra headers) out. */
+export type Operation = (ctx: OperationContext) => Promise<{ data: unknown; headers?: Headers }>;
 
 const MAX_ID = 128;
 
-/** The handlers of openapi/gateway.yaml by operationId; app.ts mounts them at the spec's paths. */
-export function publicOperations({ service, check }: PublicRouteDeps): Record<string, Operation> {
-  const ok = (req: Request, res: Response, data: unknown, headers: Headers) =>
-    sendJson(req, res, 200, { code: 200, message: 'success', data }, headers, check);
-  const baseUrl = (req: Request) => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-  const param = (req: Request, name: string): string => {
-    const value = String(req.params[name] ?? '');
-    if (value.length > MAX_ID) throw errors.invalidRequest(`'${name}' must be at most ${MAX_ID} characters`);
-    return value;
-  };
+function param(ctx: OperationContext, name: string): string {
+  const value = ctx.params[name] ?? '';
+  if (value.length > MAX_ID) throw errors.invalidRequest(`'${name}' must be at most ${MAX_ID} characters`);
+  return value;
+}
 
+/** The handlers of openapi/gateway.yaml, by operationId. */
+export function publicOperations(service: GatewayService): Record<string, Operation> {
   return {
-    createImageGeneration: async (req, res, key, headers) => {
-      const body = await readJson(req);
-      const idem = req.headers['idempotency-key'];
-      const { task, replayed } = await service.submit(key, body, Array.isArray(idem) ? idem[0] : idem);
-      ok(req, res, taskView(task, baseUrl(req)), replayed ? { ...headers, 'Idempotent-Replayed': 'true' } : headers);
+    createImageGeneration: async (ctx) => {
+      const body = await readJson(ctx.req);
+      const idem = ctx.req.headers['idempotency-key'];
+      const { task, replayed } = await service.submit(ctx.key, body, Array.isArray(idem) ? idem[0] : idem);
+      return { data: taskView(task, ctx.baseUrl), ...(replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
     },
-    getTask: async (req, res, key, headers) => {
-      ok(req, res, taskView(await service.getTask(key, param(req, 'task_id')), baseUrl(req)), headers);
+    getTask: async (ctx) => ({ data: taskView(await service.getTask(ctx.key, param(ctx, 'task_id')), ctx.baseUrl) }),
+    listModels: async () => ({ data: service.listModels() }),
+    // No model id is that long, so an overlong one is an unknown model: 404 (the spec declares no 400 here).
+    getModel: async (ctx) => {
+      const id = ctx.params.model_id ?? '';
+      if (id.length > MAX_ID) throw errors.modelNotFound(`${id.slice(0, MAX_ID)}…`);
+      return { data: service.getModel(id) };
     },
-    listModels: async (req, res, _key, headers) => ok(req, res, service.listModels(), headers),
-    getModel: async (req, res, _key, headers) => ok(req, res, service.getModel(param(req, 'model_id')), headers),
-    getCredits: async (req, res, key, headers) => ok(req, res, await service.credits(key), headers),
+    getCredits: async (ctx) => ({ data: await service.credits(ctx.key) }),
   };
 }
 
-/** Wrap an operation with auth and rate limiting; every error goes out through sendError. */
+/** Run an operation behind auth and rate limiting; the one path from operation to response. */
 export function secured(service: GatewayService, op: Operation, check?: ResponseCheck) {
-  return async (req: Request, res: Response): Promise<void> => {
-    let headers: Headers = {};
+  return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
+    let limits: Headers = {};
     try {
       const key = await service.authenticate(req.headers.authorization);
-      headers = await service.rateLimit(key);
-      await op(req, res, key, headers);
+      limits = await service.rateLimit(key);
+      const { data, headers } = await op({ req, params, key, baseUrl: `http://${req.headers.host ?? 'localhost'}` });
+      sendJson(req, res, 200, { code: 200, message: 'success', data }, headers ? { ...limits, ...headers } : limits, check);
     } catch (err) {
-      sendError(req, res, err, headers, check);
+      sendError(req, res, err, limits, check);
     }
   };
 }

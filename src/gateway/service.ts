@@ -9,7 +9,8 @@ import type { KeyRecord, Store } from '../store/store.js';
 import { errors } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RequestValidator } from './request-validation.js';
-import type { TaskRecord } from './task.js';
+import type { Dispatcher } from '../routing/dispatcher.js';
+import { isTerminal, type TaskRecord } from './task.js';
 
 export interface GatewayDeps {
   catalog: Catalog;
@@ -17,6 +18,7 @@ export interface GatewayDeps {
   clock: Clock;
   lifecycle: Lifecycle;
   requests: RequestValidator;
+  routing: Dispatcher;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -65,7 +67,7 @@ export class GatewayService {
   }
 
   async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined): Promise<Submitted> {
-    const { store, clock, lifecycle, requests } = this.deps;
+    const { store, clock, lifecycle, requests, routing } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
     }
@@ -87,13 +89,18 @@ export class GatewayService {
       }
     }
 
+    if (!routing.available(ref.model.routes)) {
+      const wait = Math.max(1, Math.ceil(routing.msUntilAvailable(ref.model.routes) / 1000));
+      throw errors.unavailable(`No provider route is available for ${ref.model.id}: every node's circuit is open`, wait);
+    }
     let task: TaskRecord;
     try {
       const plan = lifecycle.plan(ref);
       const hold = await store.hold(key.key, plan.id, price, clock.now());
       if (!hold.ok) throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
-      const callbackUrl = typeof valid.callback_url === 'string' ? valid.callback_url : null;
-      task = await lifecycle.start(plan, { key: key.key, ref, price, numImages, width, height, callbackUrl });
+      const { model: _model, prompt, callback_url, ...rest } = params;
+      const callbackUrl = typeof callback_url === 'string' ? callback_url : null;
+      task = await lifecycle.start(plan, { key: key.key, ref, prompt: String(prompt), params: rest, price, numImages, width, height, callbackUrl });
       if (scope) await store.bindIdempotency(scope, task.id);
     } catch (err) {
       if (scope) await store.dropIdempotency(scope);
@@ -106,7 +113,7 @@ export class GatewayService {
   async getTask(key: KeyRecord, id: string): Promise<TaskRecord> {
     const task = await this.deps.store.getTask(id);
     if (!task || task.key !== key.key) throw errors.taskNotFound(id);
-    return task;
+    return isTerminal(task.status) ? task : this.deps.routing.refresh(task);
   }
 
   listModels(): ModelInfo[] {

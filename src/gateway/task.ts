@@ -3,6 +3,7 @@ import type { components } from '../generated/gateway.js';
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskView = components['schemas']['Task'];
 export type TaskErrorView = components['schemas']['TaskError'];
+export type TaskAttempt = components['schemas']['TaskAttempt'];
 
 /** The statuses a task never leaves. */
 export const isTerminal = (status: TaskStatus): boolean => status === 'COMPLETED' || status === 'FAILED';
@@ -17,6 +18,10 @@ export interface TaskRecord {
   node: string;
   provider: string;
   status: TaskStatus;
+  /** 1 for the next job to start on its node; null unless waiting there. */
+  queuePosition: number | null;
+  /** Every submit to a node, in order; the last accepted one is the node serving the task. */
+  attempts: TaskAttempt[];
   createdAt: number;
   startedAt: number | null;
   completedAt: number | null;
@@ -44,6 +49,8 @@ export function taskView(task: TaskRecord, baseUrl: string): TaskView {
     sub_model: task.subModel,
     node: task.node,
     provider: task.provider,
+    queue_position: task.queuePosition,
+    attempts: task.attempts,
     created_at: new Date(task.createdAt).toISOString(),
     started_at: iso(task.startedAt),
     completed_at: iso(task.completedAt),

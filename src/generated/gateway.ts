@@ -175,12 +175,16 @@ export interface components {
             status: components["schemas"]["TaskStatus"];
             /** @description The catalog id of the model. */
             model: string;
-            /** @description The sub-model that ran */
+            /** @description The sub-model that ran; it sets the price. */
             sub_model: string;
-            /** @description The backend node serving the task. */
+            /** @description The backend node serving the task (before dispatch, the first it will try). */
             node: string;
             /** @description The provider behind that node. */
             provider: string;
+            /** @description While IN_QUEUE on a busy node, 1 for the next job it starts; null otherwise. */
+            queue_position: number | null;
+            /** @description Every submit of the task to a provider node, in order; failed ones show why the gateway failed over. */
+            attempts: components["schemas"]["TaskAttempt"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -195,6 +199,18 @@ export interface components {
             credits_held: number;
             /** @description Credits charged; non-zero only once COMPLETED. */
             credits_charged: number;
+        };
+        TaskAttempt: {
+            node: string;
+            provider: string;
+            /** @description Epoch milliseconds of the attempt. */
+            at: number;
+            /**
+             * @description `accepted`, or why the node did not take the task (connection refused, no answer in time, a 5xx/429, a 4xx).
+             * @enum {string}
+             */
+            outcome: "accepted" | "refused" | "timeout" | "error" | "rejected";
+            detail: string | null;
         };
         Image: {
             /** Format: uri */

@@ -72,7 +72,9 @@ export interface components {
             model: string;
             prompt: string;
             /** @description The model's parameters as the gateway validated them, defaults applied. */
-            params: Record<string, never>;
+            params: {
+                [key: string]: unknown;
+            };
             num_images: number;
             width: number;
             height: number;

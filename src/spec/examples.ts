@@ -25,6 +25,8 @@ function exampleTask(catalog: Catalog, name: string, random: string, status: Tas
     node: route.node,
     provider: route.provider,
     status,
+    queuePosition: null,
+    attempts: status === 'IN_QUEUE' ? [] : [{ node: route.node, provider: route.provider, at: T0 + times[0], outcome: 'accepted', detail: null }],
     createdAt: T0 + times[0],
     startedAt: times[1] === null ? null : T0 + times[1],
     completedAt: times[2] === null ? null : T0 + times[2],

@@ -20,7 +20,15 @@ export class SpecValidators {
 
   constructor(readonly doc: OpenApiDoc, id = 'spec', options: { useDefaults?: boolean } = {}) {
     this.id = id;
-    this.ajv = new Ajv2020({ allErrors: false, strict: true, useDefaults: options.useDefaults ?? false, keywords: OPENAPI_KEYWORDS });
+    // OpenAPI 3.1 schemas may list several types (`type: [string, integer]`); strict mode
+    // refuses that unless union types are allowed.
+    this.ajv = new Ajv2020({
+      allErrors: false,
+      strict: true,
+      allowUnionTypes: true,
+      useDefaults: options.useDefaults ?? false,
+      keywords: OPENAPI_KEYWORDS,
+    });
     addFormats(this.ajv);
     this.ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } } as object, id);
   }

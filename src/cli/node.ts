@@ -1,0 +1,75 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { createClock } from '../clock/clock.js';
+import { applyOverrides, loadConfig, parseConfig } from '../config/load-config.js';
+import { FaultSet } from '../nodes/faults.js';
+import { parseFaultSpec } from '../nodes/fault-spec.js';
+import { nodeApp } from '../nodes/node-app.js';
+import { NodeEmulator } from '../nodes/node-emulator.js';
+import { NodeService } from '../nodes/node-service.js';
+import { paths } from '../paths.js';
+import { loadSpec } from '../spec/load-spec.js';
+import { SpecValidators } from '../spec/validators.js';
+import { DEFAULTS } from '../simulator.js';
+import { choiceFlag, intFlag, numberFlag, UsageError } from './flags.js';
+
+export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
+            [--time-scale X] [--clock real|manual]`;
+
+/**
+ * One provider node alone (openapi/node.yaml), for a real gateway to use instead of a paid
+ * provider. Its faults come from the config's timed scenarios; GWSIM_NODE_TOKEN, when set, is
+ * required on the job routes.
+ */
+export async function node(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      id: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      config: { type: 'string' },
+      seed: { type: 'string' },
+      'time-scale': { type: 'string' },
+      clock: { type: 'string' },
+    },
+  });
+  const config = values.config ? loadConfig(values.config) : parseConfig({});
+  const catalog = applyOverrides(loadCatalog(), config, values.config);
+  const entry = values.id === undefined ? undefined : catalog.nodes.get(values.id);
+  if (!entry) throw new UsageError(`--id must name a node of the catalog (${[...catalog.nodes.keys()].join(', ')}), got '${values.id ?? ''}'`);
+  const clock = createClock(choiceFlag('clock', values.clock, ['real', 'manual'] as const) ?? config.clock ?? 'real', (err) => console.error('gwsim node: timer failed:', err));
+  const faults = new FaultSet(clock);
+  for (const [i, f] of (config.faults ?? []).entries()) {
+    const [spec, field, reason] = parseFaultSpec(f, catalog);
+    if (!spec) throw new UsageError(`config faults[${i}].${field}: ${reason}`);
+    if (spec.target === entry.id || spec.target.startsWith('model:')) faults.add(spec);
+  }
+  const emulator = new NodeEmulator({
+    node: entry,
+    catalog,
+    clock,
+    faults,
+    seed: intFlag('seed', values.seed, 0, 2 ** 32 - 1) ?? config.seed ?? DEFAULTS.seed,
+    timeScale: numberFlag('time-scale', values['time-scale'], 0) ?? config.time_scale ?? DEFAULTS.timeScale,
+    capacity: config.nodes?.[entry.id]?.capacity,
+  });
+  const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
+  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined));
+  const host = values.host ?? DEFAULTS.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(intFlag('port', values.port, 0, 65535) ?? 0, host, resolve);
+  });
+  process.stdout.write(`gwsim node ${entry.id} listening on http://${host}:${(server.address() as AddressInfo).port}\n`);
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 4, 8, 16, 32, 64];
+
+/**
+ * Everything `/_sim/metrics` reports, on a registry of this simulator's own (two simulators in
+ * one process never share counters). Gauges read live state through the callbacks given.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'operation' | 'status'>;
+  readonly requestSeconds: Histogram<'operation'>;
+  readonly tasks: Counter<'model' | 'status'>;
+  readonly taskFailures: Counter<'model' | 'code'>;
+  readonly taskSeconds: Histogram<'model'>;
+  readonly nodeCalls: Counter<'node' | 'call' | 'outcome'>;
+  readonly nodeCallSeconds: Histogram<'node' | 'call'>;
+  readonly failovers: Counter<'model' | 'from' | 'to'>;
+  readonly circuitState: Gauge<'node'>;
+  readonly creditsCharged: Counter;
+
+  constructor(live: { queueDepth: () => Record<string, number>; running: () => Record<string, number>; creditsHeld: () => Promise<number> }) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'gwsim_requests_total', help: 'Public API requests by operation and status', labelNames: ['operation', 'status'], registers });
+    this.requestSeconds = new Histogram({ name: 'gwsim_request_duration_seconds', help: 'Public API latency (wall clock)', labelNames: ['operation'], buckets: SECONDS, registers });
+    this.tasks = new Counter({ name: 'gwsim_tasks_total', help: 'Tasks that reached a terminal status', labelNames: ['model', 'status'], registers });
+    this.taskFailures = new Counter({ name: 'gwsim_task_failures_total', help: 'Failed tasks by error code', labelNames: ['model', 'code'], registers });
+    this.taskSeconds = new Histogram({ name: 'gwsim_task_duration_seconds', help: 'Task time from submit to terminal (simulator clock)', labelNames: ['model'], buckets: SECONDS, registers });
+    this.nodeCalls = new Counter({ name: 'gwsim_node_calls_total', help: 'Gateway calls to provider nodes', labelNames: ['node', 'call', 'outcome'], registers });
+    this.nodeCallSeconds = new Histogram({ name: 'gwsim_node_call_duration_seconds', help: 'Gateway → node call latency (simulator clock)', labelNames: ['node', 'call'], buckets: SECONDS, registers });
+    this.failovers = new Counter({ name: 'gwsim_failovers_total', help: 'Tasks moved from a failing node to the next route', labelNames: ['model', 'from', 'to'], registers });
+    this.circuitState = new Gauge({ name: 'gwsim_circuit_state', help: "Each node's circuit: 0 closed, 1 half-open, 2 open", labelNames: ['node'], registers });
+    this.creditsCharged = new Counter({ name: 'gwsim_credits_charged_total', help: 'Credits captured from completed tasks', registers });
+    new Gauge({
+      name: 'gwsim_node_queue_depth',
+      help: 'Jobs waiting for capacity on each emulated node',
+      labelNames: ['node'],
+      registers,
+      collect() {
+        for (const [node, n] of Object.entries(live.queueDepth())) this.set({ node }, n);
+      },
+    });
+    new Gauge({
+      name: 'gwsim_node_running',
+      help: 'Jobs running on each emulated node',
+      labelNames: ['node'],
+      registers,
+      collect() {
+        for (const [node, n] of Object.entries(live.running())) this.set({ node }, n);
+      },
+    });
+    new Gauge({
+      name: 'gwsim_credits_held',
+      help: 'Credits held by unfinished tasks, over all keys',
+      registers,
+      async collect() {
+        this.set(await live.creditsHeld());
+      },
+    });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  reset(): void {
+    this.registry.resetMetrics();
+  }
+}

@@ -1,0 +1,79 @@
+import type { Clock } from '../clock/clock.js';
+import type { Timer } from '../clock/timer-heap.js';
+
+export const FAULT_KINDS = ['outage', 'error_rate', 'latency_multiplier', 'timeout'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** A fault on a node (`node47`) or on a model wherever it runs (`model:imagen-4`). */
+export interface Fault {
+  id: string;
+  target: string;
+  kind: FaultKind;
+  /** error_rate: probability 0..1; latency_multiplier: factor; otherwise unused. */
+  value: number | null;
+  /** Epoch ms on the simulator clock. */
+  starts_at: number;
+  /** null: until removed. */
+  ends_at: number | null;
+}
+
+export interface FaultSpec {
+  target: string;
+  kind: FaultKind;
+  value?: number | undefined;
+  /** Delay before it starts (config scenarios); 0 = now. */
+  start_ms?: number | undefined;
+  duration_ms?: number | undefined;
+}
+
+/**
+ * The faults in force, on the simulator clock: a fault added with a start or a duration is
+ * switched on and off by timers, so the manual clock drives scenarios like any other timer.
+ */
+export class FaultSet {
+  private faults = new Map<string, Fault>();
+  private timers = new Map<string, Timer>();
+  private counter = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  add(spec: FaultSpec): Fault {
+    const now = this.clock.now();
+    const starts = now + (spec.start_ms ?? 0);
+    const fault: Fault = {
+      id: `flt_${++this.counter}`,
+      target: spec.target,
+      kind: spec.kind,
+      value: spec.value ?? null,
+      starts_at: starts,
+      ends_at: spec.duration_ms === undefined ? null : starts + spec.duration_ms,
+    };
+    this.faults.set(fault.id, fault);
+    if (fault.ends_at !== null) this.timers.set(fault.id, this.clock.schedule(fault.ends_at, () => void this.remove(fault.id)));
+    return fault;
+  }
+
+  remove(id: string): boolean {
+    const timer = this.timers.get(id);
+    if (timer) this.clock.cancel(timer);
+    this.timers.delete(id);
+    return this.faults.delete(id);
+  }
+
+  clear(): void {
+    for (const id of [...this.faults.keys()]) this.remove(id);
+    this.counter = 0;
+  }
+
+  list(): Fault[] {
+    return [...this.faults.values()];
+  }
+
+  /** Faults in force now on a node, or on a model (pass `model:<id>`). */
+  active(target: string): Fault[] {
+    const now = this.clock.now();
+    const out: Fault[] = [];
+    for (const f of this.faults.values()) if (f.target === target && f.starts_at <= now && (f.ends_at === null || now < f.ends_at)) out.push(f);
+    return out;
+  }
+}

@@ -1,0 +1,57 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { GatewayError } from '../gateway/errors.js';
+import { readJson } from '../gateway/http.js';
+import type { NodeReply, NodeService } from './node-service.js';
+
+const JOB = /^\/v1\/jobs\/([^/?]+)\/?$/;
+
+function send(res: ServerResponse, reply: NodeReply): void {
+  if ('drop' in reply) {
+    res.socket?.destroy();
+    return;
+  }
+  if ('hang' in reply) return; // the socket stays open until the client gives up or the node stops
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const fail = (status: number, type: string, detail: string): NodeReply => ({ status, body: { error: { type, detail } } });
+
+/** openapi/node.yaml over HTTP. With `token`, job routes need `Authorization: Bearer <token>`. */
+export function nodeApp(service: NodeService, token?: string): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, service.health());
+      if (token !== undefined && req.headers.authorization !== `Bearer ${token}` && path.startsWith('/v1/jobs')) {
+        return send(res, fail(401, 'unauthorized', 'missing or wrong node token'));
+      }
+      if (path === '/v1/jobs' || path === '/v1/jobs/') {
+        if (req.method !== 'POST') return send(res, fail(405, 'method_not_allowed', 'use POST'));
+        let body: unknown;
+        try {
+          body = await readJson(req);
+        } catch (err) {
+          const e = err instanceof GatewayError ? err : undefined;
+          return send(res, fail(e?.status ?? 400, 'invalid_request', e?.message ?? 'unreadable body'));
+        }
+        return send(res, service.submitJob(body));
+      }
+      const m = JOB.exec(path);
+      if (m && req.method === 'GET') {
+        let id: string;
+        try {
+          id = decodeURIComponent(m[1]!);
+        } catch {
+          return send(res, fail(400, 'invalid_request', 'bad percent-encoding in the job id'));
+        }
+        return send(res, service.getJob(id));
+      }
+      return send(res, fail(404, 'not_found', `no route ${req.method} ${path.slice(0, 200)}`));
+    })().catch((err: unknown) => {
+      console.error('gwsim node: internal error:', err);
+      if (!res.headersSent) send(res, fail(500, 'internal', 'internal error'));
+    });
+  };
+}

@@ -1,0 +1,161 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Clock } from '../clock/clock.js';
+import type { Health, Job, JobRequest } from './node-emulator.js';
+import type { NodeReply, NodeService } from './node-service.js';
+
+/** Why a call to a node failed: the gateway fails over on all but `rejected`. */
+export type NodeFailure = 'refused' | 'timeout' | 'error' | 'rejected';
+
+export class NodeCallError extends Error {
+  constructor(
+    readonly node: string,
+    readonly kind: NodeFailure,
+    detail: string,
+    readonly status?: number,
+  ) {
+    super(`${node}: ${kind}: ${detail}`);
+    this.name = 'NodeCallError';
+  }
+}
+
+/**
+ * The gateway's only way to talk to a provider node (what the gateway → node contract covers).
+ * Timeouts run on the simulator clock, so the manual clock decides when a hung node times out.
+ */
+export interface NodeClient {
+  readonly node: string;
+  readonly transport: 'http' | 'in-process';
+  submit(job: JobRequest): Promise<Job>;
+  /** undefined when the node does not know the job. */
+  getJob(id: string): Promise<Job | undefined>;
+  health(): Promise<Health>;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  node: string;
+  clock: Clock;
+  timeoutMs: number;
+}
+
+/** Turn a node's status and body into a result or a NodeCallError. */
+function interpret<T>(node: string, status: number, body: unknown, notFound?: T): T {
+  if (status >= 200 && status < 300) return body as T;
+  if (status === 404 && notFound !== undefined) return notFound;
+  const detail = (body as { error?: { detail?: string } } | null)?.error?.detail ?? `HTTP ${status}`;
+  throw new NodeCallError(node, status >= 500 || status === 429 ? 'error' : 'rejected', detail, status);
+}
+
+/** Race `work` against a timer on the simulator clock; `abort` runs when the timer wins. */
+function withTimeout<T>(o: ClientOptions, work: Promise<T>, abort?: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = o.clock.schedule(o.clock.now() + o.timeoutMs, () => {
+      abort?.();
+      reject(new NodeCallError(o.node, 'timeout', `no answer within ${o.timeoutMs} ms`));
+    });
+    work.then(
+      (v) => (o.clock.cancel(timer), resolve(v)),
+      (e: unknown) => (o.clock.cancel(timer), reject(e)),
+    );
+  });
+}
+
+const NOT_FOUND = Symbol('not found');
+
+/** Calls the node's service directly, with the same JSON round trip and failure modes as HTTP. */
+export class InProcessNodeClient implements NodeClient {
+  readonly transport = 'in-process';
+  readonly node: string;
+
+  constructor(
+    private readonly service: NodeService,
+    private readonly options: ClientOptions,
+  ) {
+    this.node = options.node;
+  }
+
+  private call<T>(reply: NodeReply, notFound?: T): Promise<T> {
+    if ('drop' in reply) return Promise.reject(new NodeCallError(this.node, 'refused', 'connection refused'));
+    if ('hang' in reply) return withTimeout(this.options, new Promise<T>(() => {}));
+    return Promise.resolve(interpret(this.node, reply.status, JSON.parse(JSON.stringify(reply.body)), notFound));
+  }
+
+  submit(job: JobRequest): Promise<Job> {
+    return this.call(this.service.submitJob(JSON.parse(JSON.stringify(job))));
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const r = await this.call<Job | typeof NOT_FOUND>(this.service.getJob(id), NOT_FOUND);
+    return r === NOT_FOUND ? undefined : r;
+  }
+
+  health(): Promise<Health> {
+    return this.call(this.service.health());
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Calls a node over HTTP with keep-alive connections (undici). */
+export class HttpNodeClient implements NodeClient {
+  readonly transport = 'http';
+  readonly node: string;
+  private readonly pool: Pool;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: ClientOptions & { token?: string | undefined },
+  ) {
+    this.node = options.node;
+    this.pool = new Pool(baseUrl, { connections: 64, keepAliveTimeout: 30_000 });
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, notFound?: T): Promise<T> {
+    const controller = new AbortController();
+    const work = (async () => {
+      try {
+        const res = await this.pool.request({
+          method,
+          path,
+          signal: controller.signal,
+          headers: {
+            accept: 'application/json',
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await res.body.text();
+        let parsed: unknown = null;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          throw new NodeCallError(this.node, 'error', `unreadable answer (HTTP ${res.statusCode})`, res.statusCode);
+        }
+        return interpret(this.node, res.statusCode, parsed, notFound);
+      } catch (err) {
+        if (err instanceof NodeCallError) throw err;
+        if (err instanceof undiciErrors.RequestAbortedError || controller.signal.aborted) throw new NodeCallError(this.node, 'timeout', 'aborted');
+        throw new NodeCallError(this.node, 'refused', (err as Error).message);
+      }
+    })();
+    return withTimeout(this.options, work, () => controller.abort());
+  }
+
+  submit(job: JobRequest): Promise<Job> {
+    return this.call('POST', '/v1/jobs', job);
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const r = await this.call<Job | typeof NOT_FOUND>('GET', `/v1/jobs/${encodeURIComponent(id)}`, undefined, NOT_FOUND);
+    return r === NOT_FOUND ? undefined : r;
+  }
+
+  health(): Promise<Health> {
+    return this.call('GET', '/v1/health');
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

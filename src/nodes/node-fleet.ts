@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Catalog } from '../catalog/load-catalog.js';
+import type { Clock } from '../clock/clock.js';
+import type { ConfigFile } from '../config/config-schema.js';
+import type { SpecValidators } from '../spec/validators.js';
+import type { FaultSet } from './faults.js';
+import { nodeApp } from './node-app.js';
+import { HttpNodeClient, InProcessNodeClient, type NodeClient } from './node-client.js';
+import { NodeEmulator } from './node-emulator.js';
+import { NodeService } from './node-service.js';
+
+export type NodeTransport = 'in-process' | 'http';
+
+export interface FleetDeps {
+  catalog: Catalog;
+  clock: Clock;
+  faults: FaultSet;
+  seed: number;
+  timeScale: number;
+  config: ConfigFile;
+  validators: SpecValidators;
+  transport: NodeTransport;
+  timeoutMs: number;
+}
+
+/**
+ * The provider nodes a simulator talks to: an emulator per catalog node (unless the config gives
+ * the node's URL), each reached through a NodeClient, directly or over HTTP on a loopback port.
+ */
+export class NodeFleet {
+  readonly emulators = new Map<string, NodeEmulator>();
+  readonly clients = new Map<string, NodeClient>();
+  private servers: Server[] = [];
+
+  private constructor() {}
+
+  static async start(deps: FleetDeps): Promise<NodeFleet> {
+    const fleet = new NodeFleet();
+    const { catalog, clock, config } = deps;
+    for (const node of catalog.file.nodes) {
+      const conf = config.nodes?.[node.id];
+      const options = { node: node.id, clock, timeoutMs: deps.timeoutMs };
+      if (conf?.url) {
+        fleet.clients.set(node.id, new HttpNodeClient(conf.url, { ...options, token: conf.token }));
+        continue;
+      }
+      const emulator = new NodeEmulator({ node, catalog, clock, faults: deps.faults, seed: deps.seed, timeScale: deps.timeScale, capacity: conf?.capacity });
+      const service = new NodeService(emulator, catalog, deps.validators);
+      fleet.emulators.set(node.id, emulator);
+      if (deps.transport === 'in-process') {
+        fleet.clients.set(node.id, new InProcessNodeClient(service, options));
+        continue;
+      }
+      const server = createServer(nodeApp(service));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      fleet.servers.push(server);
+      fleet.clients.set(node.id, new HttpNodeClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, options));
+    }
+    return fleet;
+  }
+
+  queueDepth(): Record<string, number> {
+    return Object.fromEntries([...this.emulators].map(([id, e]) => [id, e.health().queued]));
+  }
+
+  running(): Record<string, number> {
+    return Object.fromEntries([...this.emulators].map(([id, e]) => [id, e.health().running]));
+  }
+
+  reset(): void {
+    for (const e of this.emulators.values()) e.reset();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    for (const s of this.servers) s.closeAllConnections();
+    await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}

@@ -1,0 +1,59 @@
+import type { Catalog } from '../catalog/load-catalog.js';
+import type { SpecValidators } from '../spec/validators.js';
+import type { JobRequest, NodeEmulator } from './node-emulator.js';
+
+/** A node's answer to one call, before any transport frames it. */
+export type NodeReply =
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  /** Close the connection without a word (an outage). */
+  | { drop: true }
+  /** Never answer (a timeout fault); the caller's timeout decides. */
+  | { hang: true };
+
+const error = (status: number, type: string, detail: string, headers?: Record<string, string>): NodeReply => ({
+  status,
+  body: { error: { type, detail } },
+  ...(headers ? { headers } : {}),
+});
+
+const FAULT_REPLIES = {
+  refuse: { drop: true },
+  hang: { hang: true },
+  error: error(503, 'node_unavailable', 'the node is failing requests (injected error_rate)', { 'Retry-After': '1' }),
+} as const satisfies Record<string, NodeReply>;
+
+/**
+ * The node API of openapi/node.yaml as plain calls. The HTTP app and the in-process transport
+ * both go through it, so they cannot drift apart.
+ */
+export class NodeService {
+  constructor(
+    readonly emulator: NodeEmulator,
+    private readonly catalog: Catalog,
+    private readonly validators: SpecValidators,
+  ) {}
+
+  submitJob(body: unknown): NodeReply {
+    const check = this.validators.schema('JobRequest');
+    if (!check(body)) return error(400, 'invalid_request', this.validators.describe(check));
+    const req = body as JobRequest;
+    const ref = this.catalog.resolve(req.model);
+    const effect = this.emulator.effect(ref?.model.id);
+    if (effect !== 'none') return FAULT_REPLIES[effect];
+    if (!ref || !this.emulator.serves(ref.model.id)) return error(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
+    return { status: 202, body: this.emulator.submit(req, ref.model.id) };
+  }
+
+  getJob(id: string): NodeReply {
+    const effect = this.emulator.effect();
+    if (effect !== 'none') return FAULT_REPLIES[effect];
+    const job = this.emulator.get(id);
+    return job ? { status: 200, body: job } : error(404, 'not_found', `no job ${id.slice(0, 128)}`);
+  }
+
+  health(): NodeReply {
+    const effect = this.emulator.effect();
+    if (effect === 'refuse' || effect === 'hang') return FAULT_REPLIES[effect];
+    return { status: 200, body: this.emulator.health() };
+  }
+}

@@ -1,0 +1,166 @@
+import type { RouteEntry } from '../catalog/catalog-schema.js';
+import type { Clock } from '../clock/clock.js';
+import type { TaskAttempt, TaskRecord } from '../gateway/task.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Job, JobRequest } from '../nodes/node-emulator.js';
+import { NodeCallError, type NodeClient } from '../nodes/node-client.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+
+export interface RoutingOptions {
+  /** Submit attempts per task, across its routes. */
+  maxAttempts: number;
+  /** Wait before attempt n (n ≥ 2): backoffMs × 2^(n−2). */
+  backoffMs: number;
+  /** Gateway → node polls after a job is accepted, then the last delay repeats. */
+  pollMs: number[];
+  /** A job whose node has not answered a poll for this long is given up as lost. */
+  lostAfterMs: number;
+}
+
+/** What the dispatcher reports back; the lifecycle owns the task's state. */
+export interface TaskUpdates {
+  accepted(taskId: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void>;
+  observe(taskId: string, job: Job): Promise<TaskRecord | undefined>;
+  fail(taskId: string, error: { code: string; message: string }, attempts?: TaskAttempt[]): Promise<void>;
+}
+
+export interface DispatcherDeps {
+  clock: Clock;
+  clients: ReadonlyMap<string, NodeClient>;
+  breaker: CircuitBreaker;
+  metrics: Metrics;
+  options: RoutingOptions;
+  updates: TaskUpdates;
+}
+
+interface Dispatch {
+  task: TaskRecord;
+  job: JobRequest;
+  model: string;
+  routes: RouteEntry[];
+  attempts: TaskAttempt[];
+  /** Index into routes of the next route to consider. */
+  cursor: number;
+}
+
+/**
+ * Routes each task to provider nodes: tries its routes in order, skipping nodes whose circuit
+ * is open, with bounded attempts and exponential backoff; then polls the accepting node until
+ * the job ends. Every step is a timer on the simulator clock whose callback returns the step's
+ * own I/O, so the manual clock's advance() waits for all of it.
+ */
+export class Dispatcher {
+  private generation = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Start routing a task at the clock's current time. */
+  begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): void {
+    const d: Dispatch = { task, job, model: task.model, routes, attempts: [], cursor: 0 };
+    const gen = this.generation;
+    this.deps.clock.schedule(this.deps.clock.now(), () => (gen === this.generation ? this.attempt(d) : undefined));
+  }
+
+  /** Whether any route of these could take a call now (else the submit is refused with 503). */
+  available(routes: readonly RouteEntry[]): boolean {
+    return this.deps.breaker.anyAvailable(routes.map((r) => r.node));
+  }
+
+  msUntilAvailable(routes: readonly RouteEntry[]): number {
+    return this.deps.breaker.msUntilAvailable(routes.map((r) => r.node));
+  }
+
+  /** Ask a task's node for the job now (read-through on GET); no-op for finished tasks. */
+  async refresh(task: TaskRecord): Promise<TaskRecord> {
+    const client = task.attempts.some((a) => a.outcome === 'accepted') ? this.deps.clients.get(task.node) : undefined;
+    if (!client) return task;
+    try {
+      const job = await client.getJob(task.id);
+      return (job && (await this.deps.updates.observe(task.id, job))) ?? task;
+    } catch {
+      return task; // the background poll deals with an unreachable node
+    }
+  }
+
+  /** Forget every dispatch in flight (their timers are gone with the clock's reset). */
+  reset(): void {
+    this.generation++;
+  }
+
+  private nextRoute(d: Dispatch): RouteEntry | undefined {
+    for (let i = 0; i < d.routes.length; i++) {
+      const route = d.routes[(d.cursor + i) % d.routes.length]!;
+      if (this.deps.breaker.tryPass(route.node)) {
+        d.cursor = (d.cursor + i + 1) % d.routes.length;
+        return route;
+      }
+    }
+    return undefined;
+  }
+
+  private async attempt(d: Dispatch): Promise<void> {
+    const { clock, clients, breaker, metrics, options, updates } = this.deps;
+    const route = this.nextRoute(d);
+    if (!route) return updates.fail(d.task.id, failure(d, 'no_route_available', 'every route of this model has an open circuit'), d.attempts);
+    const previous = d.attempts.at(-1);
+    if (previous) metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
+    const client = clients.get(route.node)!;
+    const at = clock.now();
+    try {
+      const job = await client.submit(d.job);
+      breaker.success(route.node);
+      this.record(d, route, at, 'accepted', null, 'submit');
+      await updates.accepted(d.task.id, route, d.attempts, job);
+      if (job.state !== 'succeeded' && job.state !== 'failed') this.schedulePoll(d, client, 0, at);
+    } catch (err) {
+      if (!(err instanceof NodeCallError)) throw err;
+      breaker.failure(route.node);
+      this.record(d, route, at, err.kind, err.message, 'submit');
+      if (err.kind === 'rejected' || d.attempts.length >= options.maxAttempts) {
+        return updates.fail(d.task.id, failure(d, 'provider_unavailable', `no node accepted the task`), d.attempts);
+      }
+      const gen = this.generation;
+      const wait = options.backoffMs * 2 ** (d.attempts.length - 1);
+      clock.schedule(clock.now() + Math.max(1, wait), () => (gen === this.generation ? this.attempt(d) : undefined));
+    }
+  }
+
+  private schedulePoll(d: Dispatch, client: NodeClient, n: number, lastHeard: number): void {
+    const { clock, options } = this.deps;
+    const delay = options.pollMs[Math.min(n, options.pollMs.length - 1)]!;
+    const gen = this.generation;
+    clock.schedule(clock.now() + Math.max(1, delay), () => (gen === this.generation ? this.poll(d, client, n + 1, lastHeard) : undefined));
+  }
+
+  private async poll(d: Dispatch, client: NodeClient, n: number, lastHeard: number): Promise<void> {
+    const { clock, breaker, metrics, options, updates } = this.deps;
+    const start = clock.now();
+    try {
+      const job = await client.getJob(d.task.id);
+      breaker.success(client.node);
+      metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
+      if (!job) return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} no longer knows this job` });
+      const task = await updates.observe(d.task.id, job);
+      if (task && task.status !== 'COMPLETED' && task.status !== 'FAILED') this.schedulePoll(d, client, n, start);
+    } catch (err) {
+      if (!(err instanceof NodeCallError)) throw err;
+      breaker.failure(client.node);
+      metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: err.kind });
+      if (start - lastHeard >= options.lostAfterMs) {
+        return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} has not answered for ${start - lastHeard} ms` });
+      }
+      this.schedulePoll(d, client, n, lastHeard);
+    }
+  }
+
+  private record(d: Dispatch, route: RouteEntry, at: number, outcome: TaskAttempt['outcome'], detail: string | null, call: string): void {
+    d.attempts.push({ node: route.node, provider: route.provider, at, outcome, detail });
+    this.deps.metrics.nodeCalls.inc({ node: route.node, call, outcome });
+    this.deps.metrics.nodeCallSeconds.observe({ node: route.node, call }, (this.deps.clock.now() - at) / 1000);
+  }
+}
+
+function failure(d: Dispatch, code: string, summary: string): { code: string; message: string } {
+  const tried = d.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');
+  return { code, message: tried ? `${summary}: ${tried}` : summary };
+}
