@@ -7,3 +7,5 @@ export { ledgerTotals } from './ledger/ledger.js';
 export type { TaskView, TaskStatus } from './gateway/task.js';
 export type { components as GatewayComponents, paths as GatewayPaths } from './generated/gateway.js';
 export type { components as NodeComponents, paths as NodePaths } from './generated/node.js';
+export { verifyWebhook, WebhookVerificationError, type VerifyOptions } from './webhooks/signature.js';
+export { GatewayClient, createGatewayClient, GatewayApiError, type ClientOptions, type WaitOptions, type Task, type ModelInfo, type Credits, type GenerationRequest } from './client/index.js';

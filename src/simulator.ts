@@ -17,7 +17,9 @@ import { loadSpec, type OpenApiDoc } from './spec/load-spec.js';
 import { SpecValidators } from './spec/validators.js';
 import { openStore } from './store/open-store.js';
 import { Metrics } from './metrics/metrics.js';
-import { FaultSet, type FaultSpec } from './nodes/faults.js';
+import { FaultSet, WEBHOOKS_TARGET, type FaultSpec } from './nodes/faults.js';
+import { STANDARD_SCHEDULE_MS, WebhookDeliverer } from './webhooks/deliverer.js';
+import { taskView } from './gateway/task.js';
 import { parseFaultSpec } from './nodes/fault-spec.js';
 import { NodeFleet, type NodeTransport } from './nodes/node-fleet.js';
 import { CircuitBreaker } from './routing/circuit-breaker.js';
@@ -41,6 +43,11 @@ export interface SimulatorOptions {
   adminToken?: string;
   /** Check every response against openapi/gateway.yaml; a mismatch becomes a loud 500. For tests. */
   validateResponses?: boolean;
+  /**
+   * Test-only fault: rename a field wherever it appears in success bodies of the public API, to
+   * prove that `gwsim verify` and `gwsim conformance` catch a gateway that drifted from its contract.
+   */
+  renameResponseField?: { from: string; to: string };
   /** How the gateway reaches its emulated nodes (default in-process; `http` runs each on a loopback port). */
   nodeTransport?: NodeTransport;
 }
@@ -61,6 +68,13 @@ function specChecks(validators: SpecValidators) {
       if (!validate) return `status ${status} is not declared for ${method.toUpperCase()} ${path}`;
       return validate(body) ? undefined : `${method.toUpperCase()} ${path} ${status}: ${validators.describe(validate)}`;
     };
+}
+
+/** Rename a key at any depth of a JSON value. */
+function renamer({ from, to }: { from: string; to: string }) {
+  const walk = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k === from ? to : k, walk(x)])) : v;
+  return walk;
 }
 
 function startKeys(config: ConfigFile): KeyConfig[] {
@@ -134,10 +148,47 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const CIRCUIT_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
   const resetCircuitGauges = () => catalog.nodes.forEach((_n, id) => metrics.circuitState.set({ node: id }, 0));
   const breaker = new CircuitBreaker(clock, routing.circuit, (node, state) => metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]));
+  const web = config.webhooks ?? {};
+  let publicUrl = `http://${DEFAULTS.host}:${DEFAULTS.port}`;
+  const deliverer = new WebhookDeliverer({
+    clock,
+    store,
+    seed,
+    faults,
+    metrics,
+    options: {
+      retryScheduleMs: (web.retry_schedule_ms ?? STANDARD_SCHEDULE_MS).map((ms) => Math.max(1, ms * timeScale)),
+      timeoutMs: web.timeout_ms ?? 10_000,
+      allowHosts: web.allow_hosts ?? [],
+    },
+    secretOf: async (key) => (await store.getKey(key))?.webhookSecret,
+    render: (task) => taskView(task, publicUrl),
+  });
+  const chaos: FaultSpec[] = [
+    ...(web.chaos?.duplicate !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'duplicate' as const, value: web.chaos.duplicate }] : []),
+    ...(web.chaos?.delay_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'delay' as const, value: web.chaos.delay_ms }] : []),
+    ...(web.chaos?.reorder_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }] : []),
+  ];
   let dispatcher: Dispatcher | undefined;
-  const lifecycle = new Lifecycle({ catalog, store, clock, seed, metrics, dispatch: (task, job, routes) => dispatcher!.begin(task, job, routes) });
+  const lifecycle = new Lifecycle({
+    catalog,
+    store,
+    clock,
+    seed,
+    metrics,
+    dispatch: (task, job, routes) => dispatcher!.begin(task, job, routes),
+    onTerminal: (task) => deliverer.enqueue(task),
+  });
   dispatcher = new Dispatcher({ clock, clients: fleet.clients, breaker, metrics, options: routing.dispatch, updates: lifecycle });
-  const service = new GatewayService({ catalog, store, clock, lifecycle, routing: dispatcher, requests: new RequestValidator(catalog, validators) });
+  const service = new GatewayService({
+    catalog,
+    store,
+    clock,
+    lifecycle,
+    routing: dispatcher,
+    requests: new RequestValidator(catalog, validators),
+    allowHosts: web.allow_hosts ?? [],
+  });
   const admin = new AdminService({
     catalog,
     store,
@@ -145,31 +196,46 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     seed,
     faults,
     metrics,
+    webhooks: deliverer,
     statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     onReset: () => {
       dispatcher.reset();
+      deliverer.reset();
       lifecycle.reset();
       breaker.reset();
       fleet.reset();
       images.clear();
       metrics.reset();
       resetCircuitGauges();
-      for (const f of scenarios) faults.add(f);
+      for (const f of [...scenarios, ...chaos]) faults.add(f);
     },
   });
   await admin.reset();
   const checkFor = options.validateResponses ? specChecks(validators) : undefined;
   const app = (adminToken: string | undefined) =>
-    createApp({ spec, service, store, images, metrics, admin: adminRouter(admin, adminToken), ...(checkFor ? { checkFor } : {}) });
+    createApp({
+      spec,
+      service,
+      store,
+      images,
+      metrics,
+      admin: adminRouter(admin, adminToken),
+      ...(checkFor ? { checkFor } : {}),
+      ...(options.renameResponseField ? { bodyFilter: renamer(options.renameResponseField) } : {}),
+    });
   const close = async () => {
     lifecycle.reset();
     clock.close();
     await fleet.close();
     await store.close();
   };
-  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, app, close };
+  /** Where image URLs in webhook payloads point (the listening address, once known). */
+  const setPublicUrl = (url: string) => {
+    publicUrl = url;
+  };
+  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl };
 }
 
 export interface Simulator {
@@ -206,6 +272,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  sim.setPublicUrl(url);
 
   let closing: Promise<void> | undefined;
   const close = () =>

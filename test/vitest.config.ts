@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Consumer pact tests run first, on their own (contracts/vitest.config.ts); everything else here.
+    include: ['test/**/*.test.ts', 'contracts/provider/**/*.test.ts', 'contracts/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -38,6 +38,8 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
   router.post('/keys/:key/credits', route(200, async (req) => admin.topUp(key(req), await readJson(req))));
   router.get('/tasks', route(200, async (req) => (await admin.tasks(req.query)).map((t) => ({ ...taskView(t, base(req)), key: t.key }))));
   router.get('/ledger', route(200, (req) => admin.ledger(req.query.key)));
+  router.get('/webhooks', route(200, (req) => admin.webhooks(req.query.task_id)));
+  router.post('/webhooks/:id/redeliver', route(200, (req) => admin.redeliver(String(req.params.id))));
   router.post('/faults', route(201, async (req) => admin.addFault(await readJson(req))));
   router.get('/faults', route(200, () => admin.listFaults()));
   router.delete('/faults/:id', route(200, (req) => admin.removeFault(String(req.params.id))));

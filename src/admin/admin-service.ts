@@ -5,9 +5,10 @@ import type { KeyConfig } from '../config/config-schema.js';
 import { errors } from '../gateway/errors.js';
 import type { TaskStatus } from '../gateway/task.js';
 import { ledgerTotals } from '../ledger/ledger.js';
-import type { KeyRecord, LedgerEntry, RateLimitPolicy, Store, TaskFilter } from '../store/store.js';
+import type { DeliveryRecord, KeyRecord, LedgerEntry, RateLimitPolicy, Store, TaskFilter } from '../store/store.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { WebhookDeliverer } from '../webhooks/deliverer.js';
 import type { Fault, FaultSet } from '../nodes/faults.js';
 import { parseFaultSpec } from '../nodes/fault-spec.js';
 
@@ -36,6 +37,7 @@ export interface AdminDeps {
   seed: number;
   faults: FaultSet;
   metrics: Metrics;
+  webhooks: WebhookDeliverer;
   statuses: readonly TaskStatus[];
   /** Keys the simulator starts with (and gets back on reset). */
   keys: KeyConfig[];
@@ -72,6 +74,8 @@ export class AdminService {
   async reset(): Promise<void> {
     const { store, clock } = this.deps;
     clock.reset();
+    // Faults go too: onReset adds the config's scenarios and webhook chaos afresh, and kept ones would double them.
+    this.deps.faults.clear();
     this.deps.onReset();
     await store.reset();
     this.keyCounter = 0;
@@ -94,15 +98,20 @@ export class AdminService {
 
   async createKey(body: unknown): Promise<KeyView> {
     if (!isObject(body)) throw errors.invalidRequest('the body must be a JSON object');
-    const unknown = Object.keys(body).filter((k) => k !== 'key' && k !== 'credits');
-    if (unknown.length > 0) throw errors.invalidRequest(`'${unknown[0]}' is not a field of a key (key, credits)`);
+    const unknown = Object.keys(body).filter((k) => k !== 'key' && k !== 'credits' && k !== 'rate_limit');
+    if (unknown.length > 0) throw errors.invalidRequest(`'${unknown[0]}' is not a field of a key (key, credits, rate_limit)`);
+    const limit = body.rate_limit as Record<string, unknown> | undefined;
+    if (limit !== undefined && (!isObject(limit) || !isCount(limit.requests, 1e12) || limit.requests === 0 || !isCount(limit.window_s, 86_400) || limit.window_s === 0 || Object.keys(limit).length !== 2)) {
+      throw errors.invalidRequest("'rate_limit' must be {requests, window_s}: whole numbers, requests ≥ 1, window_s 1 to 86400");
+    }
     if (!isCount(body.credits)) throw errors.invalidRequest("'credits' must be a whole number from 0 to 10^12");
     if (body.key !== undefined && (typeof body.key !== 'string' || !KEY_PATTERN.test(body.key))) {
       throw errors.invalidRequest("'key' must look like aio_… (letters, digits, _ and -, at most 124 characters)");
     }
     const key = (body.key as string | undefined) ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
     if (await this.deps.store.getKey(key)) throw errors.invalidRequest(`'key': ${key} exists already; top it up with POST /_sim/keys/${key}/credits`);
-    return keyView(await this.deps.store.createKey(key, body.credits, this.secretFor(key), this.deps.rateLimit, this.deps.clock.now()));
+    const rateLimit = limit ? { requests: limit.requests as number, window_s: limit.window_s as number } : this.deps.rateLimit;
+    return keyView(await this.deps.store.createKey(key, body.credits, this.secretFor(key), rateLimit, this.deps.clock.now()));
   }
 
   async getKey(key: string): Promise<KeyView> {
@@ -159,6 +168,17 @@ export class AdminService {
     const n = this.deps.faults.list().length;
     this.deps.faults.clear();
     return { removed: n };
+  }
+
+  async webhooks(taskId: unknown): Promise<DeliveryRecord[]> {
+    if (taskId !== undefined && typeof taskId !== 'string') throw errors.invalidRequest("'task_id' must be given once");
+    return this.deps.store.listDeliveries(taskId);
+  }
+
+  async redeliver(id: string): Promise<DeliveryRecord> {
+    const done = await this.deps.webhooks.redeliver(id);
+    if (!done) throw errors.notFound(`Webhook delivery not found: ${id}`);
+    return done;
   }
 
   metrics(): Promise<string> {

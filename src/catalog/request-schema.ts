@@ -58,8 +58,9 @@ export function modelRequestSchema(catalog: Catalog, model: ModelEntry): JsonSch
     properties.callback_url = {
       type: 'string',
       format: 'uri',
+      pattern: '^https?://',
       maxLength: CALLBACK_URL_MAX,
-      description: 'Where to POST the finished task (signed per Standard Webhooks).',
+      description: 'Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.',
     };
   }
   return {

@@ -5,11 +5,15 @@ import { UsageError } from './flags.js';
 import { StartupError } from '../startup-error.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { node, NODE_USAGE } from './node.js';
+import { verify, VERIFY_USAGE } from './verify.js';
+import { conformance, CONFORMANCE_USAGE } from './conformance.js';
 
 const USAGE = `gwsim: a simulator and test harness for the API in One image gateway
 
   ${SERVE_USAGE}
   ${NODE_USAGE}
+  ${VERIFY_USAGE}
+  ${CONFORMANCE_USAGE}
   gwsim bench [--json FILE]
 
 Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
@@ -17,6 +21,8 @@ Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   serve,
   node,
+  verify,
+  conformance,
   bench: async (argv) => (await import('./bench.js')).bench(argv),
 };
 

@@ -12,7 +12,7 @@ import { NodeService } from '../nodes/node-service.js';
 import { paths } from '../paths.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { SpecValidators } from '../spec/validators.js';
-import { DEFAULTS } from '../simulator.js';
+import { DEFAULTS, isLoopback } from '../simulator.js';
 import { choiceFlag, intFlag, numberFlag, UsageError } from './flags.js';
 
 export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
@@ -58,8 +58,9 @@ export async function node(argv: string[]): Promise<void> {
     capacity: config.nodes?.[entry.id]?.capacity,
   });
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
-  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined));
   const host = values.host ?? DEFAULTS.host;
+  // Like gwsim's own admin API, the node's fault switch is there only on loopback.
+  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopback(host) ? { faults, catalog, reset: () => (emulator.reset(), faults.clear()) } : undefined));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(intFlag('port', values.port, 0, 65535) ?? 0, host, resolve);

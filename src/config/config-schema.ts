@@ -48,6 +48,18 @@ export const FaultScenario = z.strictObject({
   duration_ms: z.number().int().positive().optional(),
 });
 
+export const WebhookConfig = z.strictObject({
+  /** Hosts besides loopback that callback_url may name (exact, or `*.example.com`). */
+  allow_hosts: z.array(z.string().min(1)).optional(),
+  /** Waits between attempts after each failure (default Standard Webhooks': 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
+  retry_schedule_ms: z.array(z.number().int().nonnegative()).max(50).optional(),
+  timeout_ms: z.number().int().positive().optional(),
+  /** Receiver chaos from the start: the same as faults on target `webhooks`. */
+  chaos: z
+    .strictObject({ duplicate: z.number().min(0).max(1).optional(), delay_ms: z.number().int().nonnegative().optional(), reorder_ms: z.number().int().nonnegative().optional() })
+    .optional(),
+});
+
 /** `gwsim.config.yaml`: everything optional; flags given on the command line win over it. */
 export const ConfigFile = z.strictObject({
   seed: z.number().int().nonnegative().optional(),
@@ -63,6 +75,7 @@ export const ConfigFile = z.strictObject({
   node_transport: z.enum(['in-process', 'http']).optional(),
   routing: RoutingConfig.optional(),
   faults: z.array(FaultScenario).optional(),
+  webhooks: WebhookConfig.optional(),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFile>;

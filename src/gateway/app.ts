@@ -8,6 +8,7 @@ import { sendError, type ResponseCheck } from './http.js';
 import { imageRoute } from './image-route.js';
 import { HTTP_METHODS, publicRouter } from './public-router.js';
 import type { GatewayService } from './service.js';
+import type { BodyFilter } from './public-routes.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface AppDeps {
@@ -17,6 +18,8 @@ export interface AppDeps {
   images: ImageCache;
   admin: Router;
   metrics: Metrics;
+  /** Test-only: rewrite success bodies (see SimulatorOptions.renameResponseField). */
+  bodyFilter?: BodyFilter;
   /** A response check per spec operation (tests validate every response against the spec). */
   checkFor?: (path: string, method: string) => ResponseCheck;
 }
@@ -47,7 +50,7 @@ function expressApp({ spec, store, images, admin }: AppDeps): Express {
 
 /** The whole gateway as one request listener that never listens itself (tests and the CLI decide where). */
 export function createApp(deps: AppDeps): RequestListener {
-  const dispatch = publicRouter(deps.spec, deps.service, deps.metrics, deps.checkFor);
+  const dispatch = publicRouter(deps.spec, deps.service, deps.metrics, deps.checkFor, deps.bodyFilter);
   const app = expressApp(deps);
   return (req: IncomingMessage, res: ServerResponse) => {
     if (!dispatch(req, res)) app(req, res);

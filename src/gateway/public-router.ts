@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenApiDoc } from '../spec/load-spec.js';
 import { errors } from './errors.js';
 import { sendError, type ResponseCheck } from './http.js';
-import { publicOperations, secured } from './public-routes.js';
+import { publicOperations, secured, type BodyFilter } from './public-routes.js';
 import type { GatewayService } from './service.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -34,7 +34,7 @@ function compile(path: string): { pattern: RegExp; names: string[] } {
  * spec operation with no handler, or a handler with no operation, fails at start. Wrong methods
  * and unknown paths fall through to Express, which answers 405 and 404.
  */
-export function publicRouter(spec: OpenApiDoc, service: GatewayService, metrics: Metrics, checkFor?: (path: string, method: string) => ResponseCheck): Dispatch {
+export function publicRouter(spec: OpenApiDoc, service: GatewayService, metrics: Metrics, checkFor?: (path: string, method: string) => ResponseCheck, filter?: BodyFilter): Dispatch {
   const handlers = publicOperations(service);
   const used = new Set<string>();
   const routes: Route[] = [];
@@ -45,7 +45,7 @@ export function publicRouter(spec: OpenApiDoc, service: GatewayService, metrics:
       const handler = op.operationId ? handlers[op.operationId] : undefined;
       if (!handler) throw new Error(`no handler for ${method.toUpperCase()} ${path} (operationId ${op.operationId ?? 'missing'})`);
       used.add(op.operationId!);
-      const run = secured(service, handler, checkFor?.(path, method));
+      const run = secured(service, handler, checkFor?.(path, method), filter);
       const operation = op.operationId!;
       routes.push({
         method: method.toUpperCase(),

@@ -47,14 +47,18 @@ export function publicOperations(service: GatewayService): Record<string, Operat
 }
 
 /** Run an operation behind auth and rate limiting; the one path from operation to response. */
-export function secured(service: GatewayService, op: Operation, check?: ResponseCheck) {
+/** Rewrites a success body before it is sent: only the test-only `renameResponseField` fault uses it. */
+export type BodyFilter = (body: unknown) => unknown;
+
+export function secured(service: GatewayService, op: Operation, check?: ResponseCheck, filter?: BodyFilter) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
     let limits: Headers = {};
     try {
       const key = await service.authenticate(req.headers.authorization);
       limits = await service.rateLimit(key);
       const { data, headers } = await op({ req, params, key, baseUrl: `http://${req.headers.host ?? 'localhost'}` });
-      sendJson(req, res, 200, { code: 200, message: 'success', data }, headers ? { ...limits, ...headers } : limits, check);
+      const body = { code: 200, message: 'success', data };
+      sendJson(req, res, 200, filter ? filter(body) : body, headers ? { ...limits, ...headers } : limits, check);
     } catch (err) {
       sendError(req, res, err, limits, check);
     }

@@ -10,6 +10,7 @@ import { errors } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RequestValidator } from './request-validation.js';
 import type { Dispatcher } from '../routing/dispatcher.js';
+import { refuseCallback } from '../webhooks/allowlist.js';
 import { isTerminal, type TaskRecord } from './task.js';
 
 export interface GatewayDeps {
@@ -19,6 +20,8 @@ export interface GatewayDeps {
   lifecycle: Lifecycle;
   requests: RequestValidator;
   routing: Dispatcher;
+  /** Hosts besides loopback a callback_url may name. */
+  allowHosts: readonly string[];
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -75,6 +78,10 @@ export class GatewayService {
     const params = applyDefaults(ref.model, valid);
     const { price, numImages } = priceOf(ref, params);
     const { width, height } = outputDimensions(ref.model.output, params);
+    if (typeof valid.callback_url === 'string') {
+      const refused = refuseCallback(valid.callback_url, this.deps.allowHosts);
+      if (refused) throw errors.invalidRequest(`'callback_url' ${refused}`);
+    }
 
     let scope: string | undefined;
     if (idempotencyKey !== undefined) {

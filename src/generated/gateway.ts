@@ -285,13 +285,13 @@ export interface components {
              * @default 1024*1024
              * @enum {string}
              */
-            size: "1024*1024" | "768*1344" | "864*1152" | "1344*768" | "1152*864" | "1440*720" | "720*1440";
+            size?: "1024*1024" | "768*1344" | "864*1152" | "1344*768" | "1152*864" | "1440*720" | "720*1440";
             /**
              * @description Rendering quality
              * @default hd
              * @enum {string}
              */
-            quality: "standard" | "hd";
+            quality?: "standard" | "hd";
         };
         /** qwen-image request */
         "GenerationRequest.qwen-image": {
@@ -307,7 +307,7 @@ export interface components {
              * @default 1328*1328
              * @enum {string}
              */
-            size: "1328*1328" | "1664*928" | "928*1664" | "1472*1140" | "1140*1472";
+            size?: "1328*1328" | "1664*928" | "928*1664" | "1472*1140" | "1140*1472";
             /** @description Elements to avoid */
             negative_prompt?: string;
             /** @description Random seed for reproducibility */
@@ -327,26 +327,26 @@ export interface components {
              * @default text-to-image
              * @enum {string}
              */
-            type: "text-to-image" | "edit";
+            type?: "text-to-image" | "edit";
             /**
              * @description Output aspect ratio
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "3:2" | "2:3" | "21:9";
+            aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "3:2" | "2:3" | "21:9";
             /**
              * @description Output resolution class
              * @default 2K
              * @enum {string}
              */
-            resolution: "1K" | "2K" | "4K";
+            resolution?: "1K" | "2K" | "4K";
             /** @description Images to edit (type edit) */
             input_urls?: string[];
             /** @description Random seed for reproducibility */
             seed?: number;
             /**
              * Format: uri
-             * @description Where to POST the finished task (signed per Standard Webhooks).
+             * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
         };
@@ -364,7 +364,7 @@ export interface components {
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "16:9" | "9:16" | "4:5" | "5:4" | "3:2" | "2:3" | "21:9" | "9:21";
+            aspect_ratio?: "1:1" | "16:9" | "9:16" | "4:5" | "5:4" | "3:2" | "2:3" | "21:9" | "9:21";
             /** @description Elements to avoid */
             negative_prompt?: string;
             /** @description Random seed for reproducibility */
@@ -384,7 +384,7 @@ export interface components {
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
+            aspect_ratio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
             /** @description Reference images to edit or combine */
             input_urls?: string[];
         };
@@ -402,19 +402,19 @@ export interface components {
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "4:3" | "3:4" | "16:9" | "9:16";
+            aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16";
             /** @description Elements to avoid in the generated image */
             negative_prompt?: string;
             /**
              * @description Number of images to generate; each is charged
              * @default 1
              */
-            num_images: number;
+            num_images?: number;
             /** @description Random seed for reproducibility */
             seed?: number;
             /**
              * Format: uri
-             * @description Where to POST the finished task (signed per Standard Webhooks).
+             * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
         };
@@ -432,13 +432,13 @@ export interface components {
              * @default 1024*1024
              * @enum {string}
              */
-            size: "1024*1024" | "1365*1024" | "1024*1365" | "1536*1024" | "1024*1536" | "1820*1024" | "1024*1820";
+            size?: "1024*1024" | "1365*1024" | "1024*1365" | "1536*1024" | "1024*1536" | "1820*1024" | "1024*1820";
             /**
              * @description Visual style
              * @default any
              * @enum {string}
              */
-            style: "any" | "realistic_image" | "digital_illustration" | "vector_illustration";
+            style?: "any" | "realistic_image" | "digital_illustration" | "vector_illustration";
         };
         /** flux-2 request */
         "GenerationRequest.flux-2": {
@@ -454,26 +454,26 @@ export interface components {
              * @default pro
              * @enum {string}
              */
-            type: "pro" | "flex";
+            type?: "pro" | "flex";
             /**
              * @description Output aspect ratio
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "3:2" | "2:3";
+            aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "3:2" | "2:3";
             /**
              * @description Output resolution class
              * @default 1K
              * @enum {string}
              */
-            resolution: "1K" | "2K";
+            resolution?: "1K" | "2K";
             /** @description Reference images */
             input_urls?: string[];
             /** @description Random seed for reproducibility */
             seed?: number;
             /**
              * Format: uri
-             * @description Where to POST the finished task (signed per Standard Webhooks).
+             * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
         };
@@ -491,19 +491,19 @@ export interface components {
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "3:2" | "2:3";
+            aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "3:2" | "2:3";
             /** @description Elements to avoid */
             negative_prompt?: string;
             /**
              * @description Number of images to generate; each is charged
              * @default 1
              */
-            num_images: number;
+            num_images?: number;
             /** @description Random seed for reproducibility */
             seed?: number;
             /**
              * Format: uri
-             * @description Where to POST the finished task (signed per Standard Webhooks).
+             * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
         };
@@ -521,7 +521,7 @@ export interface components {
              * @default 1:1
              * @enum {string}
              */
-            aspect_ratio: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "21:9" | "9:21";
+            aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "21:9" | "9:21";
             /** @description The image to edit */
             input_urls?: string[];
             /** @description Random seed for reproducibility */
@@ -541,18 +541,18 @@ export interface components {
              * @default medium
              * @enum {string}
              */
-            quality: "medium" | "high";
+            quality?: "medium" | "high";
             /**
              * @description Output size as WIDTH*HEIGHT
              * @default 1024*1024
              * @enum {string}
              */
-            size: "1024*1024" | "1536*1024" | "1024*1536";
+            size?: "1024*1024" | "1536*1024" | "1024*1536";
             /** @description Images to edit */
             input_urls?: string[];
             /**
              * Format: uri
-             * @description Where to POST the finished task (signed per Standard Webhooks).
+             * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
         };

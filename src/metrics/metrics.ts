@@ -18,6 +18,7 @@ export class Metrics {
   readonly failovers: Counter<'model' | 'from' | 'to'>;
   readonly circuitState: Gauge<'node'>;
   readonly creditsCharged: Counter;
+  readonly webhookAttempts: Counter<'outcome'>;
 
   constructor(live: { queueDepth: () => Record<string, number>; running: () => Record<string, number>; creditsHeld: () => Promise<number> }) {
     const registers = [this.registry];
@@ -30,6 +31,7 @@ export class Metrics {
     this.nodeCallSeconds = new Histogram({ name: 'gwsim_node_call_duration_seconds', help: 'Gateway → node call latency (simulator clock)', labelNames: ['node', 'call'], buckets: SECONDS, registers });
     this.failovers = new Counter({ name: 'gwsim_failovers_total', help: 'Tasks moved from a failing node to the next route', labelNames: ['model', 'from', 'to'], registers });
     this.circuitState = new Gauge({ name: 'gwsim_circuit_state', help: "Each node's circuit: 0 closed, 1 half-open, 2 open", labelNames: ['node'], registers });
+    this.webhookAttempts = new Counter({ name: 'gwsim_webhook_attempts_total', help: 'Webhook delivery attempts by what the delivery came to', labelNames: ['outcome'], registers });
     this.creditsCharged = new Counter({ name: 'gwsim_credits_charged_total', help: 'Credits captured from completed tasks', registers });
     new Gauge({
       name: 'gwsim_node_queue_depth',

@@ -1,15 +1,20 @@
 import type { Clock } from '../clock/clock.js';
 import type { Timer } from '../clock/timer-heap.js';
 
-export const FAULT_KINDS = ['outage', 'error_rate', 'latency_multiplier', 'timeout'] as const;
+/** What can go wrong with a node or a model. */
+export const NODE_FAULT_KINDS = ['outage', 'error_rate', 'latency_multiplier', 'timeout'] as const;
+/** Receiver chaos, on target `webhooks`: duplicate, delayed, reordered deliveries. */
+export const WEBHOOK_FAULT_KINDS = ['duplicate', 'delay', 'reorder'] as const;
+export const FAULT_KINDS = [...NODE_FAULT_KINDS, ...WEBHOOK_FAULT_KINDS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+export const WEBHOOKS_TARGET = 'webhooks';
 
-/** A fault on a node (`node47`) or on a model wherever it runs (`model:imagen-4`). */
+/** A fault on a node (`node47`), a model wherever it runs (`model:imagen-4`), or on webhook deliveries (`webhooks`). */
 export interface Fault {
   id: string;
   target: string;
   kind: FaultKind;
-  /** error_rate: probability 0..1; latency_multiplier: factor; otherwise unused. */
+  /** error_rate, duplicate: probability 0..1; latency_multiplier: factor; delay, reorder: ms; otherwise unused. */
   value: number | null;
   /** Epoch ms on the simulator clock. */
   starts_at: number;

@@ -18,6 +18,16 @@ export class NodeCallError extends Error {
   }
 }
 
+/** Hooks on one call. */
+export interface CallHooks {
+  /**
+   * Told, with the epoch ms the call times out at, once the call is known to wait for nothing but
+   * that timeout (the node hangs). Code running in a clock timer must stop awaiting the call then:
+   * the manual clock cannot reach the timeout while that timer is unfinished.
+   */
+  onHung?: (deadline: number) => void;
+}
+
 /**
  * The gateway's only way to talk to a provider node (what the gateway → node contract covers).
  * Timeouts run on the simulator clock, so the manual clock decides when a hung node times out.
@@ -25,9 +35,9 @@ export class NodeCallError extends Error {
 export interface NodeClient {
   readonly node: string;
   readonly transport: 'http' | 'in-process';
-  submit(job: JobRequest): Promise<Job>;
+  submit(job: JobRequest, hooks?: CallHooks): Promise<Job>;
   /** undefined when the node does not know the job. */
-  getJob(id: string): Promise<Job | undefined>;
+  getJob(id: string, hooks?: CallHooks): Promise<Job | undefined>;
   health(): Promise<Health>;
   close(): Promise<void>;
 }
@@ -46,10 +56,10 @@ function interpret<T>(node: string, status: number, body: unknown, notFound?: T)
   throw new NodeCallError(node, status >= 500 || status === 429 ? 'error' : 'rejected', detail, status);
 }
 
-/** Race `work` against a timer on the simulator clock; `abort` runs when the timer wins. */
-function withTimeout<T>(o: ClientOptions, work: Promise<T>, abort?: () => void): Promise<T> {
+/** Race `work` against a timer on the simulator clock (due at `deadline`); `abort` runs when the timer wins. */
+function withTimeout<T>(o: ClientOptions, deadline: number, work: Promise<T>, abort?: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = o.clock.schedule(o.clock.now() + o.timeoutMs, () => {
+    const timer = o.clock.schedule(deadline, () => {
       abort?.();
       reject(new NodeCallError(o.node, 'timeout', `no answer within ${o.timeoutMs} ms`));
     });
@@ -74,18 +84,27 @@ export class InProcessNodeClient implements NodeClient {
     this.node = options.node;
   }
 
-  private call<T>(reply: NodeReply, notFound?: T): Promise<T> {
+  private call<T>(reply: NodeReply, notFound?: T, hooks?: CallHooks): Promise<T> {
     if ('drop' in reply) return Promise.reject(new NodeCallError(this.node, 'refused', 'connection refused'));
-    if ('hang' in reply) return withTimeout(this.options, new Promise<T>(() => {}));
-    return Promise.resolve(interpret(this.node, reply.status, JSON.parse(JSON.stringify(reply.body)), notFound));
+    if ('hang' in reply) {
+      const deadline = this.options.clock.now() + this.options.timeoutMs;
+      const result = withTimeout(this.options, deadline, new Promise<T>(() => {}));
+      hooks?.onHung?.(deadline);
+      return result;
+    }
+    try {
+      return Promise.resolve(interpret(this.node, reply.status, JSON.parse(JSON.stringify(reply.body)), notFound));
+    } catch (err) {
+      return Promise.reject(err); // a rejected promise, as over HTTP, never a throw from submit() itself
+    }
   }
 
-  submit(job: JobRequest): Promise<Job> {
-    return this.call(this.service.submitJob(JSON.parse(JSON.stringify(job))));
+  submit(job: JobRequest, hooks?: CallHooks): Promise<Job> {
+    return this.call<Job>(this.service.submitJob(JSON.parse(JSON.stringify(job))), undefined, hooks);
   }
 
-  async getJob(id: string): Promise<Job | undefined> {
-    const r = await this.call<Job | typeof NOT_FOUND>(this.service.getJob(id), NOT_FOUND);
+  async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
+    const r = await this.call<Job | typeof NOT_FOUND>(this.service.getJob(id), NOT_FOUND, hooks);
     return r === NOT_FOUND ? undefined : r;
   }
 
@@ -96,22 +115,38 @@ export class InProcessNodeClient implements NodeClient {
   async close(): Promise<void> {}
 }
 
+/** The request header that names a call, for a node in this process to report it hung. */
+export const CALL_HEADER = 'x-gwsim-call';
+
 /** Calls a node over HTTP with keep-alive connections (undici). */
 export class HttpNodeClient implements NodeClient {
   readonly transport = 'http';
   readonly node: string;
   private readonly pool: Pool;
+  private calls = 0;
+  /** Calls in flight that may be reported hung, by their CALL_HEADER value. */
+  private readonly hangable = new Map<string, () => void>();
 
   constructor(
     readonly baseUrl: string,
-    private readonly options: ClientOptions & { token?: string | undefined },
+    /** `tagCalls`: send CALL_HEADER, for a node in this process that reports hangs through `hung()`. */
+    private readonly options: ClientOptions & { token?: string | undefined; tagCalls?: boolean },
   ) {
     this.node = options.node;
     this.pool = new Pool(baseUrl, { connections: 64, keepAliveTimeout: 30_000 });
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, notFound?: T): Promise<T> {
+  /** The node holds the call named `callId` without answering (its timeout decides). */
+  hung(callId: string): void {
+    this.hangable.get(callId)?.();
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, notFound?: T, hooks?: CallHooks): Promise<T> {
     const controller = new AbortController();
+    const deadline = this.options.clock.now() + this.options.timeoutMs;
+    const callId = this.options.tagCalls ? String(++this.calls) : undefined;
+    const onHung = hooks?.onHung;
+    if (callId !== undefined && onHung) this.hangable.set(callId, () => onHung(deadline));
     const work = (async () => {
       try {
         const res = await this.pool.request({
@@ -122,6 +157,7 @@ export class HttpNodeClient implements NodeClient {
             accept: 'application/json',
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
             ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+            ...(callId !== undefined ? { [CALL_HEADER]: callId } : {}),
           },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
@@ -139,15 +175,19 @@ export class HttpNodeClient implements NodeClient {
         throw new NodeCallError(this.node, 'refused', (err as Error).message);
       }
     })();
-    return withTimeout(this.options, work, () => controller.abort());
+    try {
+      return await withTimeout(this.options, deadline, work, () => controller.abort());
+    } finally {
+      if (callId !== undefined) this.hangable.delete(callId);
+    }
   }
 
-  submit(job: JobRequest): Promise<Job> {
-    return this.call('POST', '/v1/jobs', job);
+  submit(job: JobRequest, hooks?: CallHooks): Promise<Job> {
+    return this.call<Job>('POST', '/v1/jobs', job, undefined, hooks);
   }
 
-  async getJob(id: string): Promise<Job | undefined> {
-    const r = await this.call<Job | typeof NOT_FOUND>('GET', `/v1/jobs/${encodeURIComponent(id)}`, undefined, NOT_FOUND);
+  async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
+    const r = await this.call<Job | typeof NOT_FOUND>('GET', `/v1/jobs/${encodeURIComponent(id)}`, undefined, NOT_FOUND, hooks);
     return r === NOT_FOUND ? undefined : r;
   }
 

@@ -75,16 +75,28 @@ export class NodeEmulator {
     return this.deps.catalog.model(modelId)?.routes.some((r) => r.node === this.id) ?? false;
   }
 
-  /** The fault effect on one call, for this node and (when known) the job's model. */
+  /**
+   * The fault effect on one call, for this node and (when known) the job's model. A node's
+   * error_rate fails its API calls (503); a model's error_rate fails that model's jobs instead
+   * (see start), as a provider failing while the node is fine.
+   */
   effect(modelId?: string): FaultEffect {
     const faults = [...this.deps.faults.active(this.id), ...(modelId ? this.deps.faults.active(`model:${modelId}`) : [])];
     let effect: FaultEffect = 'none';
     for (const f of faults) {
       if (f.kind === 'outage') return 'refuse';
       if (f.kind === 'timeout') effect = 'hang';
-      else if (f.kind === 'error_rate' && effect === 'none' && this.faultRng.next() < (f.value ?? 1)) effect = 'error';
+      else if (f.kind === 'error_rate' && f.target === this.id && effect === 'none' && this.faultRng.next() < (f.value ?? 1)) effect = 'error';
     }
     return effect;
+  }
+
+  /** The probability that a job of this model fails at the provider: its catalog rate, raised by model error_rate faults. */
+  private failureRate(modelId: string, base: number): number {
+    return this.deps.faults
+      .active(`model:${modelId}`)
+      .filter((f) => f.kind === 'error_rate')
+      .reduce((p, f) => 1 - (1 - p) * (1 - (f.value ?? 1)), base);
   }
 
   private latencyFactor(modelId: string): number {
@@ -141,7 +153,7 @@ export class NodeEmulator {
     const model = catalog.model(job.modelId)!;
     const rng = createRng(mix32(seed, hashString(this.id), hashString(job.id)));
     const runMs = Math.round(sampleQuantiles(rng, model.latency_ms) * timeScale * this.latencyFactor(job.modelId));
-    const fails = rng.next() < model.failure.rate;
+    const fails = rng.next() < this.failureRate(job.modelId, model.failure.rate);
     const error = fails ? pickWeighted(rng, catalog.file.errors) : null;
     this.running++;
     job.state = 'running';

@@ -6,7 +6,7 @@ import type { ConfigFile } from '../config/config-schema.js';
 import type { SpecValidators } from '../spec/validators.js';
 import type { FaultSet } from './faults.js';
 import { nodeApp } from './node-app.js';
-import { HttpNodeClient, InProcessNodeClient, type NodeClient } from './node-client.js';
+import { CALL_HEADER, HttpNodeClient, InProcessNodeClient, type NodeClient } from './node-client.js';
 import { NodeEmulator } from './node-emulator.js';
 import { NodeService } from './node-service.js';
 
@@ -52,10 +52,13 @@ export class NodeFleet {
         fleet.clients.set(node.id, new InProcessNodeClient(service, options));
         continue;
       }
-      const server = createServer(nodeApp(service));
+      // The node tells its client which calls it holds, so the dispatcher never waits on a hung call inside a clock timer.
+      let client: HttpNodeClient | undefined;
+      const server = createServer(nodeApp(service, undefined, (req) => client?.hung(String(req.headers[CALL_HEADER]))));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       fleet.servers.push(server);
-      fleet.clients.set(node.id, new HttpNodeClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, options));
+      client = new HttpNodeClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { ...options, tagCalls: true });
+      fleet.clients.set(node.id, client);
     }
     return fleet;
   }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock/clock.js';
 import type { TaskAttempt, TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
-import { NodeCallError, type NodeClient } from '../nodes/node-client.js';
+import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 
 export interface RoutingOptions {
@@ -58,7 +58,7 @@ export class Dispatcher {
   begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): void {
     const d: Dispatch = { task, job, model: task.model, routes, attempts: [], cursor: 0 };
     const gen = this.generation;
-    this.deps.clock.schedule(this.deps.clock.now(), () => (gen === this.generation ? this.attempt(d) : undefined));
+    this.deps.clock.schedule(this.deps.clock.now(), () => (gen === this.generation ? this.step((h) => this.attempt(d, h)) : undefined));
   }
 
   /** Whether any route of these could take a call now (else the submit is refused with 503). */
@@ -75,7 +75,11 @@ export class Dispatcher {
     const client = task.attempts.some((a) => a.outcome === 'accepted') ? this.deps.clients.get(task.node) : undefined;
     if (!client) return task;
     try {
-      const job = await client.getJob(task.id);
+      // A hung node is no reason to hold the reader: the stored task is the answer then.
+      const job = await new Promise<Job | undefined | typeof HUNG>((resolve, reject) => {
+        client.getJob(task.id, { onHung: () => resolve(HUNG) }).then(resolve, reject);
+      });
+      if (job === HUNG) return task;
       return (job && (await this.deps.updates.observe(task.id, job))) ?? task;
     } catch {
       return task; // the background poll deals with an unreachable node
@@ -85,6 +89,25 @@ export class Dispatcher {
   /** Forget every dispatch in flight (their timers are gone with the clock's reset). */
   reset(): void {
     this.generation++;
+  }
+
+  /**
+   * Run a step (a node call and what follows it) from a clock timer, which waits for all of it,
+   * unless the node hangs: a hung call waits for its timeout on this same clock, which the manual
+   * clock reaches only once this timer is done. Then the timer lets go, and a timer at the call's
+   * deadline (after the call's own timeout timer) carries the rest, so advance() neither
+   * deadlocks nor moves past the outcome.
+   */
+  private step(run: (hooks: CallHooks) => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done: Promise<void> = run({
+        onHung: (deadline) => {
+          this.deps.clock.schedule(deadline, () => done);
+          resolve();
+        },
+      });
+      done.then(resolve, reject);
+    });
   }
 
   private nextRoute(d: Dispatch): RouteEntry | undefined {
@@ -98,16 +121,17 @@ export class Dispatcher {
     return undefined;
   }
 
-  private async attempt(d: Dispatch): Promise<void> {
+  private async attempt(d: Dispatch, hooks: CallHooks): Promise<void> {
     const { clock, clients, breaker, metrics, options, updates } = this.deps;
     const route = this.nextRoute(d);
     if (!route) return updates.fail(d.task.id, failure(d, 'no_route_available', 'every route of this model has an open circuit'), d.attempts);
     const previous = d.attempts.at(-1);
-    if (previous) metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
+    // A retry on the same node (a model with one route) moves nothing: no failover.
+    if (previous && previous.node !== route.node) metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
     const client = clients.get(route.node)!;
     const at = clock.now();
     try {
-      const job = await client.submit(d.job);
+      const job = await client.submit(d.job, hooks);
       breaker.success(route.node);
       this.record(d, route, at, 'accepted', null, 'submit');
       await updates.accepted(d.task.id, route, d.attempts, job);
@@ -121,7 +145,7 @@ export class Dispatcher {
       }
       const gen = this.generation;
       const wait = options.backoffMs * 2 ** (d.attempts.length - 1);
-      clock.schedule(clock.now() + Math.max(1, wait), () => (gen === this.generation ? this.attempt(d) : undefined));
+      clock.schedule(clock.now() + Math.max(1, wait), () => (gen === this.generation ? this.step((h) => this.attempt(d, h)) : undefined));
     }
   }
 
@@ -129,14 +153,14 @@ export class Dispatcher {
     const { clock, options } = this.deps;
     const delay = options.pollMs[Math.min(n, options.pollMs.length - 1)]!;
     const gen = this.generation;
-    clock.schedule(clock.now() + Math.max(1, delay), () => (gen === this.generation ? this.poll(d, client, n + 1, lastHeard) : undefined));
+    clock.schedule(clock.now() + Math.max(1, delay), () => (gen === this.generation ? this.step((h) => this.poll(d, client, n + 1, lastHeard, h)) : undefined));
   }
 
-  private async poll(d: Dispatch, client: NodeClient, n: number, lastHeard: number): Promise<void> {
+  private async poll(d: Dispatch, client: NodeClient, n: number, lastHeard: number, hooks: CallHooks): Promise<void> {
     const { clock, breaker, metrics, options, updates } = this.deps;
     const start = clock.now();
     try {
-      const job = await client.getJob(d.task.id);
+      const job = await client.getJob(d.task.id, hooks);
       breaker.success(client.node);
       metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
       if (!job) return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} no longer knows this job` });
@@ -159,6 +183,8 @@ export class Dispatcher {
     this.deps.metrics.nodeCallSeconds.observe({ node: route.node, call }, (this.deps.clock.now() - at) / 1000);
   }
 }
+
+const HUNG = Symbol('hung');
 
 function failure(d: Dispatch, code: string, summary: string): { code: string; message: string } {
   const tried = d.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');

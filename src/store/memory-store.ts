@@ -1,9 +1,10 @@
 import type { TaskRecord } from '../gateway/task.js';
-import type { HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter } from './store.js';
+import type { DeliveryRecord, ScheduledJob, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter } from './store.js';
 
 // Copies go deep enough to share nothing with the caller (rateLimit, a task's error and attempts).
 const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimit } });
 const copyTask = (t: TaskRecord): TaskRecord => ({ ...t, error: t.error && { ...t.error }, attempts: t.attempts.map((a) => ({ ...a })) });
+const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) });
 
 /**
  * The embedded store. Each method runs to completion without awaiting, so every operation is
@@ -16,6 +17,8 @@ export class MemoryStore implements Store {
   private tasks = new Map<string, TaskRecord>();
   private idempotency = new Map<string, IdempotencyRecord>();
   private windows = new Map<string, RateWindow>();
+  private deliveries = new Map<string, DeliveryRecord>();
+  private jobs = new Map<string, { job: ScheduledJob; leasedUntil: number | null }>();
 
   private record(rec: KeyRecord, kind: LedgerKind, amount: number, taskId: string | null, at: number): void {
     this.entries.push({ seq: this.entries.length + 1, at, key: rec.key, kind, amount, task_id: taskId, balance: rec.credits, held: rec.held });
@@ -107,6 +110,40 @@ export class MemoryStore implements Store {
     this.idempotency.delete(scope);
   }
 
+  async putDelivery(delivery: DeliveryRecord): Promise<void> {
+    this.deliveries.set(delivery.id, copyDelivery(delivery));
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | undefined> {
+    const d = this.deliveries.get(id);
+    return d && copyDelivery(d);
+  }
+
+  async listDeliveries(taskId?: string): Promise<DeliveryRecord[]> {
+    return [...this.deliveries.values()].filter((d) => taskId === undefined || d.task_id === taskId).map(copyDelivery);
+  }
+
+  async scheduleJob(job: ScheduledJob): Promise<void> {
+    this.jobs.set(job.id, { job: { ...job }, leasedUntil: null });
+  }
+
+  async claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]> {
+    const due = [...this.jobs.values()]
+      .filter((e) => (e.leasedUntil === null ? e.job.due <= now : e.leasedUntil <= now))
+      .sort((a, b) => a.job.due - b.job.due || (a.job.id < b.job.id ? -1 : 1))
+      .slice(0, limit);
+    for (const e of due) e.leasedUntil = now + leaseMs;
+    return due.map((e) => ({ ...e.job }));
+  }
+
+  async completeJob(id: string): Promise<void> {
+    this.jobs.delete(id);
+  }
+
+  async pendingJobs(): Promise<number> {
+    return this.jobs.size;
+  }
+
   async hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow> {
     let w = this.windows.get(key);
     if (!w || now >= w.resetAt) {
@@ -124,6 +161,8 @@ export class MemoryStore implements Store {
     this.tasks.clear();
     this.idempotency.clear();
     this.windows.clear();
+    this.deliveries.clear();
+    this.jobs.clear();
   }
 
   async close(): Promise<void> {}

@@ -38,6 +38,46 @@ export interface IdempotencyRecord {
   createdAt: number;
 }
 
+/** One HTTP attempt at delivering a webhook. */
+export interface DeliveryAttempt {
+  n: number;
+  /** Simulator clock, epoch ms. */
+  at: number;
+  /** The receiver's HTTP status; null when no answer came. */
+  status: number | null;
+  /** Wall-clock milliseconds the attempt took. */
+  latency_ms: number;
+  /** The start of the receiver's answer. */
+  response_excerpt: string | null;
+  error: string | null;
+  /** Sent again on purpose by receiver chaos (same webhook-id). */
+  duplicate: boolean;
+}
+
+export interface DeliveryRecord {
+  /** The `webhook-id`, the same for every attempt. */
+  id: string;
+  task_id: string;
+  key: string;
+  url: string;
+  /** The exact payload every attempt sends. */
+  body: string;
+  state: 'pending' | 'delivered' | 'failed' | 'disabled';
+  attempts: DeliveryAttempt[];
+  next_attempt_at: number | null;
+  created_at: number;
+}
+
+/** A step to run later (a dispatch attempt, a poll, a webhook attempt), claimable by any instance. */
+export interface ScheduledJob {
+  id: string;
+  /** Epoch ms when it is due. */
+  due: number;
+  kind: string;
+  /** JSON: everything the step needs, so any instance can run it. */
+  payload: string;
+}
+
 export interface TaskFilter {
   status?: TaskStatus;
   model?: string;
@@ -81,6 +121,24 @@ export interface Store {
   bindIdempotency(scope: string, taskId: string): Promise<void>;
   /** Drop a claim whose request created nothing (it failed), so it can be retried. */
   dropIdempotency(scope: string): Promise<void>;
+
+  putDelivery(delivery: DeliveryRecord): Promise<void>;
+  getDelivery(id: string): Promise<DeliveryRecord | undefined>;
+  /** Every delivery, or those of one task, in creation order. */
+  listDeliveries(taskId?: string): Promise<DeliveryRecord[]>;
+
+  /** Add (or move) a job to run at `job.due`. */
+  scheduleJob(job: ScheduledJob): Promise<void>;
+  /**
+   * Claim up to `limit` jobs due at or before `now`. Each is handed to exactly one caller and
+   * leased until `now + leaseMs`; a lease that expires without completeJob (its instance died)
+   * makes the job claimable again.
+   */
+  claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]>;
+  /** The claimed job ran: forget it. */
+  completeJob(id: string): Promise<void>;
+  /** Jobs not yet completed (due or leased). */
+  pendingJobs(): Promise<number>;
 
   /** Count one request against a key's fixed window and return the window. */
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow>;

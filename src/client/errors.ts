@@ -1,0 +1,21 @@
+/** Why a client call failed: the gateway said no (`http`), or no answer came in time, was aborted, or never arrived. */
+export type ApiErrorKind = 'http' | 'timeout' | 'aborted' | 'network';
+
+/** Every failure of the gwsim client, with the gateway's status, envelope code and message. */
+export class GatewayApiError extends Error {
+  override readonly name = 'GatewayApiError';
+
+  constructor(
+    readonly kind: ApiErrorKind,
+    /** HTTP status; 0 when no answer arrived. */
+    readonly status: number,
+    /** The envelope's `code` (the gateway repeats the status there); 0 when there was no envelope. */
+    readonly code: number,
+    message: string,
+    /** From Retry-After, when the gateway sent one. */
+    readonly retryAfterMs: number | null = null,
+    readonly requestId: string | null = null,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,242 @@
+import { request } from 'undici';
+import type { Clock } from '../clock/clock.js';
+import type { TaskRecord } from '../gateway/task.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { hashString } from '../nodes/node-emulator.js';
+import { WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
+import { createRng, mix32, randomString } from '../rng/rng.js';
+import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
+import { sign } from './signature.js';
+
+export interface WebhookOptions {
+  /** Wait before each attempt after a failure: [after 1st, after 2nd, …]; its length + 1 = attempts. */
+  retryScheduleMs: number[];
+  /** One attempt's limit on the simulator clock. */
+  timeoutMs: number;
+  allowHosts: string[];
+}
+
+/** Standard Webhooks' retry schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const STANDARD_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+
+/** What one HTTP attempt came to. */
+export interface SendResult {
+  status: number | null;
+  text: string;
+  retryAfterMs: number | null;
+  error: string | null;
+}
+
+export type Sender = (url: string, body: string, headers: Record<string, string>, signal: AbortSignal) => Promise<SendResult>;
+
+export interface DelivererDeps {
+  clock: Clock;
+  store: Store;
+  seed: number;
+  faults: FaultSet;
+  metrics: Metrics;
+  options: WebhookOptions;
+  /** The webhook secret of an API key. */
+  secretOf: (key: string) => Promise<string | undefined>;
+  /** The task as the payload carries it. */
+  render: (task: TaskRecord) => unknown;
+  send?: Sender;
+  /** The `webhook-timestamp` clock: wall time, so receivers' replay checks work under any simulator clock. */
+  wallClock?: () => number;
+}
+
+const EXCERPT = 200;
+
+/**
+ * Real milliseconds a timer waits for a receiver's answer before letting the clock move on.
+ * Under the manual clock, advance() awaits each timer in turn: awaiting a receiver that never
+ * answers would stop the clock before the attempt's timeout timer, for good. Past this grace the
+ * exchange goes on in the background and ends with its answer or when the clock reaches the timeout.
+ */
+export const ANSWER_GRACE_MS = 500;
+
+/** `work`, waited for up to `ms` of real time (its failure still reported). */
+function withGrace(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let waiting = true;
+    const timer = setTimeout(() => {
+      waiting = false;
+      resolve();
+    }, ms);
+    timer.unref();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (waiting) reject(err);
+        else console.error('gwsim: webhook attempt failed:', err);
+      },
+    );
+  });
+}
+
+/** POST with undici; a network failure is a result with an error, not an exception. */
+export const httpSend: Sender = async (url, body, headers, signal) => {
+  try {
+    const res = await request(url, { method: 'POST', body, headers, signal, headersTimeout: 0, bodyTimeout: 0 });
+    const text = await res.body.text();
+    const ra = res.headers['retry-after'];
+    const seconds = Number(Array.isArray(ra) ? ra[0] : ra);
+    return { status: res.statusCode, text, retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null, error: null };
+  } catch (err) {
+    return { status: null, text: '', retryAfterMs: null, error: signal.aborted ? 'timeout' : (err as Error).message };
+  }
+};
+
+/**
+ * Delivers a task's terminal state to its callback_url, signed per Standard Webhooks, retrying
+ * on the simulator clock. Each attempt is a timer whose callback returns the HTTP exchange, so
+ * the manual clock's advance() waits for deliveries too (for ANSWER_GRACE_MS of real time at most:
+ * a receiver that holds on is then timed out when the clock passes timeout_ms). The task never
+ * waits on its webhook.
+ */
+export class WebhookDeliverer {
+  private generation = 0;
+  private counter = 0;
+  private readonly send: Sender;
+  private readonly wallClock: () => number;
+  /** Scheduled attempts under way, by delivery id: what an attempt's timeout timer waits for. */
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: DelivererDeps) {
+    this.send = deps.send ?? httpSend;
+    this.wallClock = deps.wallClock ?? Date.now;
+  }
+
+  /** Record the delivery and schedule its first attempt (later under delay/reorder chaos). */
+  async enqueue(task: TaskRecord): Promise<void> {
+    if (!task.callbackUrl) return;
+    const { clock, store, seed } = this.deps;
+    const n = ++this.counter;
+    const rng = createRng(mix32(seed, hashString(task.id), n));
+    const delivery: DeliveryRecord = {
+      id: `msg_${randomString(rng, 24)}`,
+      task_id: task.id,
+      key: task.key,
+      url: task.callbackUrl,
+      body: JSON.stringify({ code: 200, message: 'success', data: this.deps.render(task) }),
+      state: 'pending',
+      attempts: [],
+      next_attempt_at: null,
+      created_at: clock.now(),
+    };
+    let delay = 0;
+    for (const f of this.deps.faults.active(WEBHOOKS_TARGET)) {
+      if (f.kind === 'delay') delay += f.value ?? 0;
+      if (f.kind === 'reorder') delay += Math.floor(rng.next() * (f.value ?? 0));
+    }
+    delivery.next_attempt_at = clock.now() + delay;
+    await store.putDelivery(delivery);
+    this.schedule(delivery.id, delivery.next_attempt_at);
+  }
+
+  private schedule(id: string, at: number): void {
+    const gen = this.generation;
+    this.deps.clock.schedule(at, () => {
+      if (gen !== this.generation) return;
+      const run: Promise<void> = this.attempt(id, true)
+        .then(() => undefined)
+        .finally(() => {
+          if (this.running.get(id) === run) this.running.delete(id);
+        });
+      this.running.set(id, run);
+      return withGrace(run, ANSWER_GRACE_MS);
+    });
+  }
+
+  /** One attempt; with `retry`, a failure schedules the next per the retry schedule. */
+  private async attempt(id: string, retry: boolean): Promise<DeliveryRecord | undefined> {
+    const { store, clock, options, metrics } = this.deps;
+    const gen = this.generation;
+    const delivery = await store.getDelivery(id);
+    if (!delivery || (retry && delivery.state !== 'pending')) return delivery;
+    const result = await this.post(delivery, false);
+    if (gen !== this.generation) return undefined;
+    const ok = result.status !== null && result.status >= 200 && result.status < 300;
+    if (ok && this.duplicateNow(delivery)) await this.post(delivery, true);
+    const done = await store.getDelivery(id);
+    if (!done || gen !== this.generation) return undefined;
+    const failures = done.attempts.filter((a) => !a.duplicate).length;
+    let next: number | null = null;
+    if (ok) done.state = 'delivered';
+    else if (result.status === 410) done.state = 'disabled';
+    else if (retry && failures <= options.retryScheduleMs.length) {
+      next = clock.now() + Math.max(options.retryScheduleMs[failures - 1]!, result.status === 429 || result.status === 503 ? (result.retryAfterMs ?? 0) : 0, 1);
+    } else if (retry) done.state = 'failed';
+    done.next_attempt_at = next;
+    await store.putDelivery(done);
+    metrics.webhookAttempts.inc({ outcome: done.state === 'pending' ? 'retrying' : done.state });
+    if (next !== null) this.schedule(id, next);
+    return done;
+  }
+
+  private duplicateNow(delivery: DeliveryRecord): boolean {
+    const rng = createRng(mix32(this.deps.seed, hashString(delivery.id), delivery.attempts.length));
+    return this.deps.faults.active(WEBHOOKS_TARGET).some((f) => f.kind === 'duplicate' && rng.next() < (f.value ?? 1));
+  }
+
+  /** Sign and send once, and log the attempt on the delivery. */
+  private async post(delivery: DeliveryRecord, duplicate: boolean): Promise<SendResult> {
+    const { clock, store, options } = this.deps;
+    const secret = (await this.deps.secretOf(delivery.key)) ?? '';
+    const timestamp = Math.floor(this.wallClock() / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'gwsim-webhooks',
+      'webhook-id': delivery.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': sign(secret, delivery.id, timestamp, delivery.body),
+    };
+    const at = clock.now();
+    const t0 = performance.now();
+    const controller = new AbortController();
+    // On firing, also wait for the attempt to be logged (and its retry scheduled) before the clock goes on.
+    const timer = clock.schedule(at + options.timeoutMs, () => {
+      controller.abort();
+      return this.running.get(delivery.id);
+    });
+    const gen = this.generation;
+    const result = await this.send(delivery.url, delivery.body, headers, controller.signal);
+    clock.cancel(timer);
+    // A reset while the receiver had the request: the delivery is gone, and stays gone.
+    if (gen !== this.generation) return result;
+    const current = (await store.getDelivery(delivery.id)) ?? delivery;
+    const attempt: DeliveryAttempt = {
+      n: current.attempts.length + 1,
+      at,
+      status: result.status,
+      latency_ms: Math.round(performance.now() - t0),
+      response_excerpt: result.status === null ? null : result.text.slice(0, EXCERPT),
+      error: result.error ?? (result.status !== null && (result.status < 200 || result.status >= 300) ? `HTTP ${result.status}` : null),
+      duplicate,
+    };
+    await store.putDelivery({ ...current, attempts: [...current.attempts, attempt] });
+    return result;
+  }
+
+  /** Send a delivery once more, now (the admin's redeliver); its state follows the answer. */
+  async redeliver(id: string): Promise<DeliveryRecord | undefined> {
+    const delivery = await this.deps.store.getDelivery(id);
+    if (!delivery) return undefined;
+    const result = await this.post(delivery, false);
+    const done = await this.deps.store.getDelivery(id);
+    if (!done) return undefined;
+    if (result.status !== null && result.status >= 200 && result.status < 300) done.state = 'delivered';
+    await this.deps.store.putDelivery(done);
+    return done;
+  }
+
+  reset(): void {
+    this.generation++;
+    this.running.clear();
+    this.counter = 0;
+  }
+}

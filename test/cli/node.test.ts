@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Job } from '../../src/nodes/node-emulator.js';
+import { paths } from '../../src/paths.js';
+import { loadSpec } from '../../src/spec/load-spec.js';
+import { SpecValidators } from '../../src/spec/validators.js';
+
+// Runs the built CLI (test/global-setup.ts builds dist/ first) from the repository root.
+const ROOT = new URL('../../', import.meta.url).pathname;
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const READY = /^gwsim node node48 listening on http:\/\/127\.0\.0\.1:(\d+)$/;
+/** The longest any wait on a child process may take. */
+const CHILD_LIMIT_MS = 15_000;
+const validators = new SpecValidators(loadSpec(paths.nodeSpec), 'node');
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }
+});
+
+function gwsim(args: string[]): ChildProcess {
+  const env = { ...process.env };
+  delete env.GWSIM_NODE_TOKEN;
+  delete env.GWSIM_ADMIN_TOKEN;
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+function within<T>(promise: Promise<T>, what: string, ms = CHILD_LIMIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]);
+}
+
+function collect(stream: NodeJS.ReadableStream | null): () => string {
+  let text = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => (text += chunk));
+  return () => text;
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Start `gwsim node …` and wait for its ready line. */
+async function startNode(args: string[]): Promise<{ child: ChildProcess; url: string; line: string }> {
+  const child = gwsim(['node', ...args]);
+  const stderr = collect(child.stderr);
+  const lines = createInterface({ input: child.stdout! });
+  const line = await within(
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`gwsim node exited with ${code} before it was ready: ${stderr()}`)));
+    }),
+    'the ready line',
+  );
+  const port = READY.exec(line)?.[1];
+  return { child, url: `http://127.0.0.1:${port ?? 0}`, line };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('gwsim node', () => {
+  it('runs node48 alone: prints its address, answers health, runs a job to the end, and stops with 0 on SIGTERM', async () => {
+    const { child, url, line } = await startNode(['--id', 'node48', '--port', '0', '--time-scale', '0.001']);
+    expect(line).toMatch(READY);
+
+    const health = await fetch(`${url}/v1/health`);
+    expect(health.status).toBe(200);
+    const h = await health.json();
+    expect(validators.response('/v1/health', 'get', 200)!(h)).toBe(true);
+    expect(h).toEqual({ status: 'ok', node: 'node48', capacity: 8, running: 0, queued: 0 });
+
+    const body = { job_id: 'n48clijob00001_cogview4', model: 'cogview-4', prompt: 'A robot in a kitchen', params: { size: '1024*1024', quality: 'hd' }, num_images: 1, width: 1024, height: 1024 };
+    const created = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(created.status).toBe(202);
+    const accepted = (await created.json()) as Job;
+    expect(validators.response('/v1/jobs', 'post', 202)!(accepted)).toBe(true);
+    expect(accepted).toMatchObject({ id: body.job_id, model: 'cogview-4', state: 'running' });
+
+    // cogview-4 takes 3–8 s, 3–8 ms at time scale 0.001: a few short polls.
+    let job = accepted;
+    for (let i = 0; i < 500 && (job.state === 'queued' || job.state === 'running'); i++) {
+      await pause(5);
+      const res = await fetch(`${url}/v1/jobs/${body.job_id}`);
+      expect(res.status).toBe(200);
+      job = (await res.json()) as Job;
+    }
+    expect(validators.response('/v1/jobs/{job_id}', 'get', 200)!(job)).toBe(true);
+    expect(job.state).toBe('succeeded');
+    expect(job.result).toEqual({ images: [{ index: 0, width: 1024, height: 1024, content_type: 'image/png' }] });
+    expect(job.finished_at! - job.started_at!).toBeLessThan(1000);
+
+    // It serves node48's models only.
+    const other = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, job_id: 'x', model: 'imagen4' }) });
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { error: { type: string } }).error.type).toBe('unsupported_model');
+
+    process.kill(child.pid!, 'SIGTERM');
+    expect(await within(exited(child), 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
+  it('--id node99 exits 2 naming --id and the nodes it knows', async () => {
+    const child = gwsim(['node', '--id', 'node99', '--port', '0']);
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
+    const { code } = await within(exited(child), 'exit');
+    expect(code).toBe(2);
+    expect(stderr()).toMatch(/--id/);
+    expect(stderr()).toMatch(/node99/);
+    expect(stderr()).toMatch(/node48/);
+    expect(stdout()).not.toMatch(/listening/);
+  });
+
+  it('without --id exits 2 naming --id', async () => {
+    const child = gwsim(['node', '--port', '0']);
+    const stderr = collect(child.stderr);
+    expect((await within(exited(child), 'exit')).code).toBe(2);
+    expect(stderr()).toMatch(/--id/);
+  });
+});

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { freePort, startChild, type Child } from '../../src/bench/processes.js';
+import { paths } from '../../src/paths.js';
+import { loadSpec, resolveRef, type MediaObject } from '../../src/spec/load-spec.js';
+
+const PRISM = fileURLToPath(new URL('../../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url));
+let prism: Child;
+beforeAll(async () => {
+  prism = await startChild(process.execPath, [PRISM, 'mock', paths.gatewaySpec, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
+}, 90_000);
+afterAll(() => prism?.stop());
+
+describe('prism mock openapi/gateway.yaml', () => {
+  const spec = loadSpec();
+  for (const [path, item] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      it(`serves an example for ${method.toUpperCase()} ${path}`, async () => {
+        const url = prism.url + path.replace('{task_id}', 'n47k3j9x0a2bqz_imagen4').replace('{model_id}', 'imagen-4');
+        const media = op.requestBody?.content['application/json'] as MediaObject | undefined;
+        const example = media?.examples ? Object.values(media.examples)[0] : undefined;
+        const body = example ? resolveRef<{ value: unknown }>(spec, example as { $ref: string }).value : undefined;
+        const res = await fetch(url, {
+          method: method.toUpperCase(),
+          headers: { authorization: 'Bearer aio_dev_key', ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        expect(res.status).toBe(200);
+        const json = (await res.json()) as { code: number; data: unknown };
+        expect(json.code).toBe(200);
+        expect(json.data).toBeTruthy();
+      });
+    }
+  }
+});
