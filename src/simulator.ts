@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminRouter } from './admin/admin-routes.js';
@@ -24,8 +25,10 @@ import { parseFaultSpec } from './nodes/fault-spec.js';
 import { NodeFleet, type NodeTransport } from './nodes/node-fleet.js';
 import { CircuitBreaker } from './routing/circuit-breaker.js';
 import { Dispatcher } from './routing/dispatcher.js';
+import { ClockSteps, StoreSteps, type StepScheduler } from './clock/steps.js';
 import { paths } from './paths.js';
 import { StartupError } from './startup-error.js';
+import { isStoreUnavailable } from './store/store-errors.js';
 
 export interface SimulatorOptions {
   host?: string;
@@ -125,7 +128,24 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const scenarios = checkConfigRefs(config, catalog, source);
   const spec = loadSpec();
   const validators = new SpecValidators(spec, 'gateway');
-  const store = await openStore(options.store ?? 'memory');
+  const storeUrl = options.store ?? 'memory';
+  const sharedStore = storeUrl !== 'memory' && storeUrl !== 'memory:';
+  if (sharedStore && clock.mode === 'manual') {
+    clock.close();
+    throw new StartupError('the Redis store runs on the real clock: instances sharing it cannot share a manual one (drop --clock manual)');
+  }
+  const store = await openStore(storeUrl);
+  // While the store is away every step fails alike: say so once per outage, not once per step.
+  let quietUntil = 0;
+  const stepFailed = (err: unknown) => {
+    if (!isStoreUnavailable(err)) return console.error('gwsim: step failed:', err);
+    if (Date.now() < quietUntil) return;
+    quietUntil = Date.now() + 10_000;
+    console.error(`gwsim: ${(err as Error).message}; steps wait until the store is back`);
+  };
+  const steps: StepScheduler = sharedStore
+    ? new StoreSteps(store, clock, { pollMs: config.steps?.poll_ms ?? 10, leaseMs: config.steps?.lease_ms ?? 30_000, batch: 100 }, stepFailed)
+    : new ClockSteps(clock);
   const images = new ImageCache(IMAGE_CACHE_BYTES);
   const faults = new FaultSet(clock);
   const routing = routingOptions(config, timeScale);
@@ -151,6 +171,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const web = config.webhooks ?? {};
   let publicUrl = `http://${DEFAULTS.host}:${DEFAULTS.port}`;
   const deliverer = new WebhookDeliverer({
+    steps,
     clock,
     store,
     seed,
@@ -178,8 +199,10 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     metrics,
     dispatch: (task, job, routes) => dispatcher!.begin(task, job, routes),
     onTerminal: (task) => deliverer.enqueue(task),
+    sharedStore,
+    ...(sharedStore ? { instanceSalt: randomBytes(4).readUInt32BE(0) } : {}),
   });
-  dispatcher = new Dispatcher({ clock, clients: fleet.clients, breaker, metrics, options: routing.dispatch, updates: lifecycle });
+  dispatcher = new Dispatcher({ clock, clients: fleet.clients, breaker, metrics, options: routing.dispatch, updates: lifecycle, steps });
   const service = new GatewayService({
     catalog,
     store,
@@ -201,7 +224,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     onReset: () => {
-      dispatcher.reset();
+      steps.reset();
       deliverer.reset();
       lifecycle.reset();
       breaker.reset();
@@ -212,7 +235,11 @@ export async function createSimulator(options: SimulatorOptions = {}) {
       for (const f of [...scenarios, ...chaos]) faults.add(f);
     },
   });
-  await admin.reset();
+  // A shared store holds other instances' state: join it rather than wipe it.
+  if (sharedStore) {
+    for (const f of [...scenarios, ...chaos]) faults.add(f);
+    await admin.ensureKeys();
+  } else await admin.reset();
   const checkFor = options.validateResponses ? specChecks(validators) : undefined;
   const app = (adminToken: string | undefined) =>
     createApp({
@@ -227,6 +254,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     });
   const close = async () => {
     lifecycle.reset();
+    await steps.close();
     clock.close();
     await fleet.close();
     await store.close();

@@ -84,6 +84,14 @@ export class AdminService {
     }
   }
 
+  /** Create the start keys that are missing, touching nothing else (an instance joining a shared store). */
+  async ensureKeys(): Promise<void> {
+    const { store, clock } = this.deps;
+    for (const k of this.deps.keys) {
+      if (!(await store.getKey(k.key))) await store.createKey(k.key, k.credits, k.webhook_secret ?? this.secretFor(k.key), k.rate_limit ?? this.deps.rateLimit, clock.now());
+    }
+  }
+
   clock(): { now_ms: number; mode: ClockMode } {
     return { now_ms: this.deps.clock.now(), mode: this.deps.clock.mode };
   }

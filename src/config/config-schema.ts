@@ -76,6 +76,8 @@ export const ConfigFile = z.strictObject({
   routing: RoutingConfig.optional(),
   faults: z.array(FaultScenario).optional(),
   webhooks: WebhookConfig.optional(),
+  /** On a shared store: how often an instance looks for due steps, and how long a claimed step is its own. */
+  steps: z.strictObject({ poll_ms: z.number().int().positive().optional(), lease_ms: z.number().int().positive().optional() }).optional(),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFile>;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, GatewayError } from './errors.js';
+import { isStoreUnavailable } from '../store/store-errors.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -38,8 +39,8 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
 
 /** The one place errors become the envelope; anything not a GatewayError is a 500 (and a bug). */
 export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, extra: Headers = {}, check?: ResponseCheck): void {
-  const e = err instanceof GatewayError ? err : errors.internal();
-  if (!(err instanceof GatewayError)) console.error('gwsim: internal error:', err);
+  const e = err instanceof GatewayError ? err : isStoreUnavailable(err) ? errors.unavailable('The gateway cannot reach its store right now; retry shortly') : errors.internal();
+  if (!(err instanceof GatewayError) && !isStoreUnavailable(err)) console.error('gwsim: internal error:', err);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -17,10 +17,16 @@ export interface LifecycleDeps {
   seed: number;
   metrics: Metrics;
   /** Hands a new task to routing. */
-  dispatch: (task: TaskRecord, job: JobRequest, routes: RouteEntry[]) => void;
+  dispatch: (task: TaskRecord, job: JobRequest, routes: RouteEntry[]) => Promise<void>;
   /** Called once a task reaches COMPLETED or FAILED (webhooks hang here). */
   onTerminal?: (task: TaskRecord) => void | Promise<void>;
+  /** Other instances share the store: a task may finish elsewhere. */
+  sharedStore?: boolean;
+  /** Mixed into every task's RNG so instances sharing a store and a seed never mint the same ids. */
+  instanceSalt?: number;
 }
+
+const SHARED_WAIT_POLL_MS = 25;
 
 /** What chance decides at submit, from the task's own RNG: its id and the order of its routes. */
 export interface TaskPlan {
@@ -58,7 +64,7 @@ export class Lifecycle implements TaskUpdates {
 
   plan(ref: ModelRef): TaskPlan {
     const n = ++this.counter;
-    const rng = createRng(mix32(this.deps.seed, n));
+    const rng = createRng(this.deps.instanceSalt === undefined ? mix32(this.deps.seed, n) : mix32(this.deps.seed, this.deps.instanceSalt, n));
     const routes = routeOrder(rng, ref.model.routes);
     const node = this.deps.catalog.nodes.get(routes[0]!.node)!;
     return { id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`, routes, imageSeed: mix32(this.deps.seed, n, 0x1a6e) };
@@ -91,7 +97,7 @@ export class Lifecycle implements TaskUpdates {
     };
     await this.deps.store.putTask(task);
     const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
-    this.deps.dispatch(task, job, plan.routes);
+    await this.deps.dispatch(task, job, plan.routes);
     return task;
   }
 
@@ -147,7 +153,10 @@ export class Lifecycle implements TaskUpdates {
   private async finish(task: TaskRecord, status: 'COMPLETED' | 'FAILED', error: TaskRecord['error'], at: number): Promise<TaskRecord> {
     const { store, metrics } = this.deps;
     const ok = status === 'COMPLETED';
-    await store.settle(task.id, ok ? 'capture' : 'release', this.deps.clock.now());
+    // settle is atomic in the store: only the instance that moves the credits finishes the task.
+    if (!(await store.settle(task.id, ok ? 'capture' : 'release', this.deps.clock.now())) && task.held > 0) {
+      return (await store.getTask(task.id)) ?? task;
+    }
     const done: TaskRecord = {
       ...task,
       status,
@@ -181,7 +190,22 @@ export class Lifecycle implements TaskUpdates {
       this.waiters.delete(id);
       return now;
     }
+    if (this.deps.sharedStore) this.watch(id);
     return result;
+  }
+
+  /** On a shared store another instance may finish the task: watch the store too. */
+  private watch(id: string): void {
+    const timer = setInterval(() => {
+      if (!this.waiters.has(id)) return clearInterval(timer);
+      void this.deps.store.getTask(id).then((t) => {
+        if (!t || !isTerminal(t.status)) return;
+        clearInterval(timer);
+        for (const w of this.waiters.get(id) ?? []) w.resolve(t);
+        this.waiters.delete(id);
+      }, () => undefined);
+    }, SHARED_WAIT_POLL_MS);
+    timer.unref();
   }
 
   reset(): void {

@@ -63,6 +63,11 @@ export class NodeFleet {
     return fleet;
   }
 
+  /** Where each node answers over HTTP (the `http` transport, or a node given by URL). */
+  urls(): Record<string, string> {
+    return Object.fromEntries([...this.clients].flatMap(([id, c]) => (c instanceof HttpNodeClient ? [[id, c.baseUrl]] : [])));
+  }
+
   queueDepth(): Record<string, number> {
     return Object.fromEntries([...this.emulators].map(([id, e]) => [id, e.health().queued]));
   }

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { StepScheduler } from '../clock/steps.js';
 
 export interface RoutingOptions {
   /** Submit attempts per task, across its routes. */
@@ -31,6 +32,15 @@ export interface DispatcherDeps {
   metrics: Metrics;
   options: RoutingOptions;
   updates: TaskUpdates;
+  steps: StepScheduler;
+}
+
+/** A poll step's state: plain data, so a shared store can hand it to any instance. */
+interface PollStep {
+  d: Dispatch;
+  node: string;
+  n: number;
+  lastHeard: number;
 }
 
 interface Dispatch {
@@ -46,19 +56,23 @@ interface Dispatch {
 /**
  * Routes each task to provider nodes: tries its routes in order, skipping nodes whose circuit
  * is open, with bounded attempts and exponential backoff; then polls the accepting node until
- * the job ends. Every step is a timer on the simulator clock whose callback returns the step's
- * own I/O, so the manual clock's advance() waits for all of it.
+ * the job ends. Every step goes through the step scheduler: on the simulator clock its callback
+ * returns the step's own I/O, so the manual clock's advance() waits for all of it; on a shared
+ * store any instance may run it.
  */
 export class Dispatcher {
-  private generation = 0;
-
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    deps.steps.on('dispatch.attempt', (d) => this.step((h) => this.attempt(d as Dispatch, h)));
+    deps.steps.on('dispatch.poll', (p) => {
+      const { d, node, n, lastHeard } = p as PollStep;
+      return this.step((h) => this.poll(d, this.deps.clients.get(node)!, n, lastHeard, h));
+    });
+  }
 
   /** Start routing a task at the clock's current time. */
-  begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): void {
+  begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
     const d: Dispatch = { task, job, model: task.model, routes, attempts: [], cursor: 0 };
-    const gen = this.generation;
-    this.deps.clock.schedule(this.deps.clock.now(), () => (gen === this.generation ? this.step((h) => this.attempt(d, h)) : undefined));
+    return this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', d);
   }
 
   /** Whether any route of these could take a call now (else the submit is refused with 503). */
@@ -84,11 +98,6 @@ export class Dispatcher {
     } catch {
       return task; // the background poll deals with an unreachable node
     }
-  }
-
-  /** Forget every dispatch in flight (their timers are gone with the clock's reset). */
-  reset(): void {
-    this.generation++;
   }
 
   /**
@@ -135,7 +144,7 @@ export class Dispatcher {
       breaker.success(route.node);
       this.record(d, route, at, 'accepted', null, 'submit');
       await updates.accepted(d.task.id, route, d.attempts, job);
-      if (job.state !== 'succeeded' && job.state !== 'failed') this.schedulePoll(d, client, 0, at);
+      if (job.state !== 'succeeded' && job.state !== 'failed') await this.schedulePoll(d, client, 0, at);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(route.node);
@@ -143,17 +152,16 @@ export class Dispatcher {
       if (err.kind === 'rejected' || d.attempts.length >= options.maxAttempts) {
         return updates.fail(d.task.id, failure(d, 'provider_unavailable', `no node accepted the task`), d.attempts);
       }
-      const gen = this.generation;
       const wait = options.backoffMs * 2 ** (d.attempts.length - 1);
-      clock.schedule(clock.now() + Math.max(1, wait), () => (gen === this.generation ? this.step((h) => this.attempt(d, h)) : undefined));
+      await this.deps.steps.at(clock.now() + Math.max(1, wait), 'dispatch.attempt', d);
     }
   }
 
-  private schedulePoll(d: Dispatch, client: NodeClient, n: number, lastHeard: number): void {
+  private schedulePoll(d: Dispatch, client: NodeClient, n: number, lastHeard: number): Promise<void> {
     const { clock, options } = this.deps;
     const delay = options.pollMs[Math.min(n, options.pollMs.length - 1)]!;
-    const gen = this.generation;
-    clock.schedule(clock.now() + Math.max(1, delay), () => (gen === this.generation ? this.step((h) => this.poll(d, client, n + 1, lastHeard, h)) : undefined));
+    const step: PollStep = { d, node: client.node, n: n + 1, lastHeard };
+    return this.deps.steps.at(clock.now() + Math.max(1, delay), 'dispatch.poll', step);
   }
 
   private async poll(d: Dispatch, client: NodeClient, n: number, lastHeard: number, hooks: CallHooks): Promise<void> {
@@ -165,7 +173,7 @@ export class Dispatcher {
       metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
       if (!job) return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} no longer knows this job` });
       const task = await updates.observe(d.task.id, job);
-      if (task && task.status !== 'COMPLETED' && task.status !== 'FAILED') this.schedulePoll(d, client, n, start);
+      if (task && task.status !== 'COMPLETED' && task.status !== 'FAILED') await this.schedulePoll(d, client, n, start);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(client.node);
@@ -173,7 +181,7 @@ export class Dispatcher {
       if (start - lastHeard >= options.lostAfterMs) {
         return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} has not answered for ${start - lastHeard} ms` });
       }
-      this.schedulePoll(d, client, n, lastHeard);
+      await this.schedulePoll(d, client, n, lastHeard);
     }
   }
 

@@ -1,9 +1,15 @@
 import { MemoryStore } from './memory-store.js';
+import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 import type { Store } from './store.js';
 import { StartupError } from '../startup-error.js';
 
-/** The store a `--store` URL names. */
-export async function openStore(url: string): Promise<Store> {
+/**
+ * The store a `--store` URL names: `memory` (the default, embedded) or
+ * `redis://[user:pass@]HOST:PORT/DB` (`rediss://` for TLS), connected before this returns; an
+ * unreachable Redis is a StartupError naming the URL.
+ */
+export async function openStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
   if (url === 'memory' || url === 'memory:') return new MemoryStore();
-  throw new StartupError(`unsupported --store '${url}': this version keeps state in memory only (use --store memory)`);
+  if (/^rediss?:\/\//i.test(url)) return RedisStore.connect(url, options);
+  throw new StartupError(`unsupported --store '${url}': use 'memory' or 'redis://HOST:PORT/DB'`);
 }

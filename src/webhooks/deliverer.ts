@@ -7,6 +7,7 @@ import { WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
 import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
 import { sign } from './signature.js';
+import type { StepScheduler } from '../clock/steps.js';
 
 export interface WebhookOptions {
   /** Wait before each attempt after a failure: [after 1st, after 2nd, …]; its length + 1 = attempts. */
@@ -43,6 +44,8 @@ export interface DelivererDeps {
   send?: Sender;
   /** The `webhook-timestamp` clock: wall time, so receivers' replay checks work under any simulator clock. */
   wallClock?: () => number;
+  /** Where attempts wait: clock timers, or jobs in a shared store. */
+  steps: StepScheduler;
 }
 
 const EXCERPT = 200;
@@ -109,6 +112,16 @@ export class WebhookDeliverer {
   constructor(private readonly deps: DelivererDeps) {
     this.send = deps.send ?? httpSend;
     this.wallClock = deps.wallClock ?? Date.now;
+    deps.steps.on('webhook.attempt', (payload) => {
+      const { id } = payload as { id: string };
+      const run: Promise<void> = this.attempt(id, true)
+        .then(() => undefined)
+        .finally(() => {
+          if (this.running.get(id) === run) this.running.delete(id);
+        });
+      this.running.set(id, run);
+      return withGrace(run, ANSWER_GRACE_MS);
+    });
   }
 
   /** Record the delivery and schedule its first attempt (later under delay/reorder chaos). */
@@ -135,21 +148,11 @@ export class WebhookDeliverer {
     }
     delivery.next_attempt_at = clock.now() + delay;
     await store.putDelivery(delivery);
-    this.schedule(delivery.id, delivery.next_attempt_at);
+    await this.schedule(delivery.id, delivery.next_attempt_at);
   }
 
-  private schedule(id: string, at: number): void {
-    const gen = this.generation;
-    this.deps.clock.schedule(at, () => {
-      if (gen !== this.generation) return;
-      const run: Promise<void> = this.attempt(id, true)
-        .then(() => undefined)
-        .finally(() => {
-          if (this.running.get(id) === run) this.running.delete(id);
-        });
-      this.running.set(id, run);
-      return withGrace(run, ANSWER_GRACE_MS);
-    });
+  private schedule(id: string, at: number): Promise<void> {
+    return this.deps.steps.at(at, 'webhook.attempt', { id });
   }
 
   /** One attempt; with `retry`, a failure schedules the next per the retry schedule. */
@@ -174,7 +177,7 @@ export class WebhookDeliverer {
     done.next_attempt_at = next;
     await store.putDelivery(done);
     metrics.webhookAttempts.inc({ outcome: done.state === 'pending' ? 'retrying' : done.state });
-    if (next !== null) this.schedule(id, next);
+    if (next !== null) await this.schedule(id, next);
     return done;
   }
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/gateway/task.js';
 import { ledgerTotals } from '../../src/ledger/ledger.js';
-import type { RateLimitPolicy, Store } from '../../src/store/store.js';
+import type { DeliveryAttempt, DeliveryRecord, RateLimitPolicy, ScheduledJob, Store } from '../../src/store/store.js';
 
 const LIMIT: RateLimitPolicy = { requests: 100, window_s: 60 };
 const SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=';
@@ -383,6 +383,159 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         const policy = { requests: 1000, window_s: 60 };
         const windows = await Promise.all(Array.from({ length: 100 }, () => store.hitRateLimit('aio_alice', policy, T0)));
         expect(windows.map((w) => w.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      });
+    });
+
+    describe('webhook deliveries', () => {
+      const delivery = (over: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
+        id: 'msg_1',
+        task_id: 't1',
+        key: 'aio_alice',
+        url: 'https://hooks.example.com/in',
+        body: '{"type":"task.completed","data":{"task_id":"t1"}}',
+        state: 'pending',
+        attempts: [],
+        next_attempt_at: T0 + 1000,
+        created_at: T0,
+        ...over,
+      });
+      const attempt = (n: number): DeliveryAttempt => ({ n, at: T0 + n, status: 500, latency_ms: 12, response_excerpt: 'oops', error: null, duplicate: false });
+
+      it('putDelivery then getDelivery round-trips; putDelivery replaces; unknown ids are undefined', async () => {
+        const d = delivery();
+        await store.putDelivery(d);
+        expect(await store.getDelivery('msg_1')).toEqual(d);
+        const done = delivery({ state: 'delivered', attempts: [attempt(1), { ...attempt(2), status: 204, response_excerpt: null }], next_attempt_at: null });
+        await store.putDelivery(done);
+        expect(await store.getDelivery('msg_1')).toEqual(done);
+        expect(await store.getDelivery('msg_nope')).toBeUndefined();
+      });
+
+      it('delivery records are copies, attempts included', async () => {
+        const d = delivery({ attempts: [attempt(1)] });
+        const stored = structuredClone(d);
+        await store.putDelivery(d);
+        d.state = 'failed';
+        d.attempts[0]!.status = 200;
+        d.attempts.push(attempt(2));
+        const got = await store.getDelivery('msg_1');
+        expect(got).toEqual(stored);
+        got!.attempts[0]!.error = 'changed-after-get';
+        got!.attempts.length = 0;
+        const [listed] = await store.listDeliveries();
+        listed!.attempts[0]!.n = 99;
+        listed!.body = 'changed-after-list';
+        expect(await store.getDelivery('msg_1')).toEqual(stored);
+      });
+
+      it('listDeliveries lists all, or one task’s, in creation order; a replaced delivery keeps its place', async () => {
+        await store.putDelivery(delivery({ id: 'msg_b', task_id: 't1', created_at: T0 }));
+        await store.putDelivery(delivery({ id: 'msg_a', task_id: 't2', created_at: T0 + 1 }));
+        await store.putDelivery(delivery({ id: 'msg_c', task_id: 't1', created_at: T0 + 2 }));
+        await store.putDelivery(delivery({ id: 'msg_b', task_id: 't1', created_at: T0, state: 'delivered' }));
+        expect((await store.listDeliveries()).map((d) => d.id)).toEqual(['msg_b', 'msg_a', 'msg_c']);
+        expect((await store.listDeliveries('t1')).map((d) => [d.id, d.state])).toEqual([
+          ['msg_b', 'delivered'],
+          ['msg_c', 'pending'],
+        ]);
+        expect((await store.listDeliveries('t2')).map((d) => d.id)).toEqual(['msg_a']);
+        expect(await store.listDeliveries('t-none')).toEqual([]);
+      });
+    });
+
+    describe('scheduled jobs', () => {
+      const job = (id: string, due: number, over: Partial<ScheduledJob> = {}): ScheduledJob => ({ id, due, kind: 'poll', payload: JSON.stringify({ task: id, n: 1 }), ...over });
+      const ids = (jobs: ScheduledJob[]) => jobs.map((j) => j.id);
+
+      it('claims only jobs due by now, in (due, id) order, up to the limit, each with its exact fields', async () => {
+        const jobs = [job('j3', T0 + 10), job('j1', T0 + 20), job('j2', T0 + 10, { kind: 'webhook', payload: '{"url":"https://x/é","a":[1,2.5]}' }), job('j4', T0 + 100)];
+        for (const j of jobs) await store.scheduleJob(j);
+        expect(await store.pendingJobs()).toBe(4);
+        expect(await store.claimDueJobs(T0 + 9, 10, 1000)).toEqual([]);
+        expect(await store.claimDueJobs(T0 + 20, 0, 1000)).toEqual([]);
+        const first = await store.claimDueJobs(T0 + 20, 2, 1000);
+        expect(first).toEqual([jobs[2], jobs[0]]);
+        // Due at exactly now counts.
+        expect(await store.claimDueJobs(T0 + 20, 10, 1000)).toEqual([jobs[1]]);
+        expect(await store.claimDueJobs(T0 + 50, 10, 1000)).toEqual([]);
+        // Leased jobs are still pending until completed.
+        expect(await store.pendingJobs()).toBe(4);
+        for (const j of first) await store.completeJob(j.id);
+        expect(await store.pendingJobs()).toBe(2);
+        expect(ids(await store.claimDueJobs(T0 + 100, 10, 1000))).toEqual(['j4']);
+        await store.completeJob('j1');
+        await store.completeJob('j4');
+        await store.completeJob('never-scheduled');
+        expect(await store.pendingJobs()).toBe(0);
+      });
+
+      it('a lease that expires without completeJob makes the job claimable again; a completed one never comes back', async () => {
+        await store.scheduleJob(job('a', T0));
+        await store.scheduleJob(job('b', T0));
+        expect(ids(await store.claimDueJobs(T0, 10, 1000))).toEqual(['a', 'b']);
+        await store.completeJob('b');
+        expect(await store.claimDueJobs(T0 + 999, 10, 1000)).toEqual([]);
+        // Expired at exactly now + leaseMs: claimable, and leased anew from then.
+        expect(await store.claimDueJobs(T0 + 1000, 10, 500)).toEqual([job('a', T0)]);
+        expect(await store.claimDueJobs(T0 + 1499, 10, 500)).toEqual([]);
+        expect(ids(await store.claimDueJobs(T0 + 1500, 10, 500))).toEqual(['a']);
+        await store.completeJob('a');
+        expect(await store.claimDueJobs(T0 + 10_000, 10, 500)).toEqual([]);
+        expect(await store.pendingJobs()).toBe(0);
+      });
+
+      it('expired leases and due jobs are claimed together in due order', async () => {
+        await store.scheduleJob(job('late', T0 + 50));
+        await store.scheduleJob(job('early', T0));
+        expect(ids(await store.claimDueJobs(T0, 10, 100))).toEqual(['early']);
+        // At T0 + 100 'early' is due again (lease expired) and 'late' is due: early first.
+        expect(ids(await store.claimDueJobs(T0 + 100, 1, 100))).toEqual(['early']);
+        expect(ids(await store.claimDueJobs(T0 + 100, 1, 100))).toEqual(['late']);
+      });
+
+      it('scheduleJob of an existing job moves it and clears its lease', async () => {
+        await store.scheduleJob(job('j', T0));
+        expect(ids(await store.claimDueJobs(T0, 10, 60_000))).toEqual(['j']);
+        const moved = job('j', T0 + 500, { payload: '{"attempt":2}' });
+        await store.scheduleJob(moved);
+        expect(await store.pendingJobs()).toBe(1);
+        expect(await store.claimDueJobs(T0 + 499, 10, 60_000)).toEqual([]);
+        expect(await store.claimDueJobs(T0 + 500, 10, 60_000)).toEqual([moved]);
+      });
+
+      it('job records are copies', async () => {
+        const j = job('j', T0);
+        await store.scheduleJob(j);
+        j.payload = 'changed-after-schedule';
+        j.due = T0 + 1_000_000;
+        const [claimed] = await store.claimDueJobs(T0, 1, 10);
+        expect(claimed).toEqual(job('j', T0));
+        claimed!.payload = 'changed-after-claim';
+        expect(await store.claimDueJobs(T0 + 10, 1, 10)).toEqual([job('j', T0)]);
+      });
+
+      it('concurrent claims hand each job to exactly one caller', async () => {
+        for (let i = 0; i < 60; i++) await store.scheduleJob(job(`c${String(i).padStart(2, '0')}`, T0 + (i % 7)));
+        const batches = await Promise.all(Array.from({ length: 20 }, () => store.claimDueJobs(T0 + 10, 4, 60_000)));
+        const claimed = batches.flat().map((j) => j.id);
+        expect(new Set(claimed).size).toBe(claimed.length);
+        expect(claimed).toHaveLength(60);
+        expect(await store.claimDueJobs(T0 + 10, 100, 60_000)).toEqual([]);
+      });
+    });
+
+    describe('reset of deliveries and jobs', () => {
+      it('forgets deliveries and scheduled jobs, leased or not', async () => {
+        await store.putDelivery({ id: 'msg_1', task_id: 't1', key: 'aio_alice', url: 'https://x', body: '{}', state: 'pending', attempts: [], next_attempt_at: null, created_at: T0 });
+        await store.scheduleJob({ id: 'j1', due: T0, kind: 'poll', payload: '{}' });
+        await store.scheduleJob({ id: 'j2', due: T0, kind: 'poll', payload: '{}' });
+        await store.claimDueJobs(T0, 1, 1000);
+        await store.reset();
+        expect(await store.getDelivery('msg_1')).toBeUndefined();
+        expect(await store.listDeliveries()).toEqual([]);
+        expect(await store.listDeliveries('t1')).toEqual([]);
+        expect(await store.pendingJobs()).toBe(0);
+        expect(await store.claimDueJobs(T0 + 10_000, 10, 1000)).toEqual([]);
       });
     });
 

@@ -1,0 +1,188 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog/load-catalog.js';
+import { createClock } from '../../src/clock/clock.js';
+import type { ConfigFile } from '../../src/config/config-schema.js';
+import { applyOverrides } from '../../src/config/load-config.js';
+import { FaultSet } from '../../src/nodes/faults.js';
+import { NodeFleet } from '../../src/nodes/node-fleet.js';
+import { paths } from '../../src/paths.js';
+import { startSimulator, type Simulator } from '../../src/simulator.js';
+import { loadSpec } from '../../src/spec/load-spec.js';
+import { SpecValidators } from '../../src/spec/validators.js';
+import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+
+const SCALE = 0.01; // imagen-4 takes 30–80 ms
+const KEY = { authorization: 'Bearer aio_dev_key', 'content-type': 'application/json' };
+const IMAGEN = JSON.stringify({ model: 'imagen4', prompt: 'A bowl of ramen, shared by two gateways' });
+
+let redis: RedisServer;
+let nodes: NodeFleet;
+let config: ConfigFile;
+const sims: Simulator[] = [];
+let db = 0;
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const start = async (store: string) => {
+  const sim = await startSimulator({ port: 0, store, timeScale: SCALE, config });
+  sims.push(sim);
+  return sim;
+};
+const submit = async (sim: Simulator, key = KEY) => {
+  const r = await fetch(`${sim.url}/api/v1/images/generations`, { method: 'POST', headers: key, body: IMAGEN });
+  return { status: r.status, body: (await r.json()) as { data: { task_id: string } | null } };
+};
+const status = async (sim: Simulator, id: string, key = KEY) => ((await (await fetch(`${sim.url}/api/v1/tasks/${id}`, { headers: key })).json()) as { data?: { status: string } }).data?.status;
+/** Poll until every task is terminal (bounded). */
+async function settled(sim: Simulator, ids: string[], key = KEY): Promise<string[]> {
+  let statuses: Array<string | undefined> = [];
+  for (let i = 0; i < 300; i++) {
+    statuses = await Promise.all(ids.map((id) => status(sim, id, key)));
+    if (statuses.every((s) => s === 'COMPLETED' || s === 'FAILED')) break;
+    await pause(10);
+  }
+  return statuses.map(String);
+}
+
+describeRedis('several gwsim instances on one Redis', () => {
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    // The provider nodes run apart from the gateways, as in production, so any instance reaches any job.
+    // They decide jobs' outcomes, so the no-failure override belongs to them.
+    const models = { 'imagen-4': { failure_rate: 0 } };
+    const catalog = applyOverrides(loadCatalog(), { models });
+    const clock = createClock('real', () => undefined);
+    nodes = await NodeFleet.start({
+      catalog,
+      clock,
+      faults: new FaultSet(clock),
+      seed: 5,
+      timeScale: SCALE,
+      config: { nodes: { node47: { capacity: 64 } } },
+      validators: new SpecValidators(loadSpec(paths.nodeSpec), 'node'),
+      transport: 'http',
+      timeoutMs: 5000,
+    });
+    config = {
+      models,
+      nodes: Object.fromEntries(Object.entries(nodes.urls()).map(([id, url]) => [id, { url }])),
+      steps: { poll_ms: 5, lease_ms: 500 },
+    };
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(sims.map((s) => s.close()));
+    await nodes?.close();
+    await redis?.stop();
+  });
+
+  it('a task submitted on A polls to completion on B', async () => {
+    const store = redis.url(++db);
+    const [a, b] = [await start(store), await start(store)];
+    const sub = await submit(a!);
+    expect(sub.status).toBe(200);
+    expect(await settled(b!, [sub.body.data!.task_id])).toEqual(['COMPLETED']);
+    const credits = (await (await fetch(`${b!.url}/api/v1/credits`, { headers: KEY })).json()) as { data: { balance: number; held: number } };
+    expect(credits.data).toMatchObject({ balance: 10_000 - 8, held: 0 });
+  });
+
+  it('1,000 concurrent submits spread over both never overspend', async () => {
+    const store = redis.url(++db);
+    const [a, b] = [await start(store), await start(store)];
+    await fetch(`${a!.url}/_sim/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'aio_shared', credits: 800 }) });
+    const key = { ...KEY, authorization: 'Bearer aio_shared' };
+    const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) => submit(i % 2 ? a! : b!, key)));
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(100);
+    expect(replies.filter((r) => r.status === 402)).toHaveLength(900);
+    const ledger = (await (await fetch(`${b!.url}/_sim/ledger?key=aio_shared`)).json()) as { entries: Array<{ balance: number; held: number }> };
+    expect(ledger.entries.every((e) => e.held <= e.balance && e.balance >= 0)).toBe(true);
+    const ids = replies.flatMap((r) => (r.body.data ? [r.body.data.task_id] : []));
+    expect(new Set(ids).size).toBe(100);
+    const finals = await settled(a!, ids, key);
+    expect(finals.filter((s) => s !== 'COMPLETED'), JSON.stringify(finals.reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))).toEqual([]);
+    const keyView = (await (await fetch(`${a!.url}/_sim/keys/aio_shared`)).json()) as { credits: number; held: number };
+    expect(keyView).toMatchObject({ credits: 0, held: 0 });
+  }, 60_000);
+
+  it('killing A mid-flight loses no task: B finishes what A accepted', async () => {
+    const store = redis.url(++db);
+    const file = join(mkdtempSync(join(tmpdir(), 'gwsim-shared-')), 'config.json');
+    // Slow the work down so A is killed while its tasks are queued, dispatched or polled.
+    writeFileSync(file, JSON.stringify({ ...config, routing: { poll_ms: [200] } }));
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--store', store, '--time-scale', String(SCALE * 5), '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        const m = /listening on (\S+)/.exec(d.toString());
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`A exited ${code}`)));
+    });
+    const a = { url } as Simulator;
+    const ids = (await Promise.all(Array.from({ length: 20 }, () => submit(a)))).map((r) => r.body.data!.task_id);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const b = await start(store);
+    expect(await settled(b, ids)).toEqual(ids.map(() => 'COMPLETED'));
+  }, 60_000);
+
+  it('a restarted instance picks up the transitions that fell due while none ran', async () => {
+    const store = redis.url(++db);
+    const a = await start(store);
+    const ids = (await Promise.all(Array.from({ length: 10 }, () => submit(a)))).map((r) => r.body.data!.task_id);
+    await a.close();
+    await pause(200); // the steps A left in Redis fall due with nobody running them
+    const again = await start(store);
+    expect(await settled(again, ids)).toEqual(ids.map(() => 'COMPLETED'));
+  }, 30_000);
+
+  it('gwsim serve --workers 2 runs two processes on the Redis store, and stops them all on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--workers', '2', '--store', redis.url(++db), '--time-scale', String(SCALE)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        const m = /gwsim listening on (\S+)/.exec(d.toString());
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const served = { url } as Simulator;
+    const ids = (await Promise.all(Array.from({ length: 10 }, () => submit(served)))).map((r) => r.body.data!.task_id);
+    expect(new Set(ids).size).toBe(10);
+    expect((await settled(served, ids)).every((x) => x === 'COMPLETED' || x === 'FAILED')).toBe(true);
+    child.removeAllListeners('exit');
+    const code = await new Promise<number | null>((r) => (child.once('exit', r), child.kill('SIGTERM')));
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('--workers on the memory store is refused with a clear message', async () => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(2);
+    expect(err).toContain('--workers needs a shared store');
+  });
+
+  it('an unreachable Redis at start is a clear error naming the URL', async () => {
+    await expect(startSimulator({ port: 0, store: 'redis://127.0.0.1:1/0', config })).rejects.toThrow(/127\.0\.0\.1:1/);
+  });
+
+  it('while Redis is down requests answer 503 in the envelope, quickly; once it is back they are served again', async () => {
+    const sim = await start(redis.url(++db));
+    await redis.kill();
+    const t0 = Date.now();
+    const r = await fetch(`${sim.url}/api/v1/credits`, { headers: KEY });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(r.status).toBe(503);
+    expect(await r.json()).toMatchObject({ code: 503, data: null });
+    await redis.start();
+    let back = 503;
+    for (let i = 0; i < 200 && back === 503; i++) {
+      await pause(20);
+      back = (await fetch(`${sim.url}/api/v1/credits`, { headers: KEY })).status;
+    }
+    // The restarted Redis is empty (no persistence): the dev key is gone, so 401 proves the store answers.
+    expect(back).toBe(401);
+  }, 30_000);
+});
