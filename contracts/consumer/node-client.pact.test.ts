@@ -2,6 +2,7 @@ import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/clock/clock.js';
 import { PACTS_DIR, PARTICIPANTS } from '../../src/contracts/participants.js';
+import { pactJob } from '../../src/contracts/node-states.js';
 import { HttpNodeClient, NodeCallError } from '../../src/nodes/node-client.js';
 import type { JobRequest } from '../../src/nodes/node-emulator.js';
 
@@ -11,15 +12,7 @@ const pact = new PactV4({ consumer: PARTICIPANTS.gateway, provider: PARTICIPANTS
 const clock = new RealClock(() => undefined);
 const nodeClient = (url: string) => new HttpNodeClient(url, { node: 'node47', clock, timeoutMs: 5000 });
 
-const JOB: JobRequest = {
-  job_id: 'n47pactjob0000_imagen4',
-  model: 'imagen4',
-  prompt: 'A photorealistic bowl of ramen',
-  params: { aspect_ratio: '1:1', num_images: 1 },
-  num_images: 1,
-  width: 1024,
-  height: 1024,
-};
+const JOB: JobRequest = pactJob('n47pactjob0000_imagen4');
 
 const job = (state: string) => ({
   id: JOB.job_id,

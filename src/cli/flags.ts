@@ -22,3 +22,26 @@ export function choiceFlag<T extends string>(name: string, value: string | undef
   if (!choices.includes(value as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${value}'`);
   return value as T;
 }
+
+/** The flags every command that runs a simulated component takes (serve, node). */
+export const SIM_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  config: { type: 'string' },
+  seed: { type: 'string' },
+  'time-scale': { type: 'string' },
+  clock: { type: 'string' },
+} as const;
+
+type SimFlagValues = { [K in keyof typeof SIM_FLAGS]?: string | undefined };
+
+/** SIM_FLAGS' values checked, each error naming its flag. */
+export function simFlags(values: SimFlagValues) {
+  return {
+    host: values.host,
+    port: intFlag('port', values.port, 0, 65535),
+    seed: intFlag('seed', values.seed, 0, 2 ** 32 - 1),
+    timeScale: numberFlag('time-scale', values['time-scale'], 0),
+    clock: choiceFlag('clock', values.clock, ['real', 'manual'] as const),
+  };
+}

@@ -13,7 +13,7 @@ import { paths } from '../paths.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { SpecValidators } from '../spec/validators.js';
 import { DEFAULTS, isLoopback } from '../simulator.js';
-import { choiceFlag, intFlag, numberFlag, UsageError } from './flags.js';
+import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
 
 export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
             [--time-scale X] [--clock real|manual]`;
@@ -27,21 +27,14 @@ export async function node(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      id: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      config: { type: 'string' },
-      seed: { type: 'string' },
-      'time-scale': { type: 'string' },
-      clock: { type: 'string' },
-    },
+    options: { id: { type: 'string' }, ...SIM_FLAGS },
   });
+  const flags = simFlags(values);
   const config = values.config ? loadConfig(values.config) : parseConfig({});
   const catalog = applyOverrides(loadCatalog(), config, values.config);
   const entry = values.id === undefined ? undefined : catalog.nodes.get(values.id);
   if (!entry) throw new UsageError(`--id must name a node of the catalog (${[...catalog.nodes.keys()].join(', ')}), got '${values.id ?? ''}'`);
-  const clock = createClock(choiceFlag('clock', values.clock, ['real', 'manual'] as const) ?? config.clock ?? 'real', (err) => console.error('gwsim node: timer failed:', err));
+  const clock = createClock(flags.clock ?? config.clock ?? 'real', (err) => console.error('gwsim node: timer failed:', err));
   const faults = new FaultSet(clock);
   for (const [i, f] of (config.faults ?? []).entries()) {
     const [spec, field, reason] = parseFaultSpec(f, catalog);
@@ -53,17 +46,17 @@ export async function node(argv: string[]): Promise<void> {
     catalog,
     clock,
     faults,
-    seed: intFlag('seed', values.seed, 0, 2 ** 32 - 1) ?? config.seed ?? DEFAULTS.seed,
-    timeScale: numberFlag('time-scale', values['time-scale'], 0) ?? config.time_scale ?? DEFAULTS.timeScale,
+    seed: flags.seed ?? config.seed ?? DEFAULTS.seed,
+    timeScale: flags.timeScale ?? config.time_scale ?? DEFAULTS.timeScale,
     capacity: config.nodes?.[entry.id]?.capacity,
   });
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
-  const host = values.host ?? DEFAULTS.host;
+  const host = flags.host ?? DEFAULTS.host;
   // Like gwsim's own admin API, the node's fault switch is there only on loopback.
   const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopback(host) ? { faults, catalog, reset: () => (emulator.reset(), faults.clear()) } : undefined));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(intFlag('port', values.port, 0, 65535) ?? 0, host, resolve);
+    server.listen(flags.port ?? 0, host, resolve);
   });
   process.stdout.write(`gwsim node ${entry.id} listening on http://${host}:${(server.address() as AddressInfo).port}\n`);
   const stop = () => {

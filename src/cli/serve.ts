@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator.js';
-import { choiceFlag, intFlag, numberFlag } from './flags.js';
+import { intFlag, SIM_FLAGS, simFlags } from './flags.js';
 import { loadConfig, parseConfig } from '../config/load-config.js';
 import { serveWorkers } from './workers.js';
 
@@ -11,25 +11,9 @@ export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      config: { type: 'string' },
-      seed: { type: 'string' },
-      'time-scale': { type: 'string' },
-      clock: { type: 'string' },
-      store: { type: 'string' },
-      workers: { type: 'string' },
-    },
+    options: { ...SIM_FLAGS, store: { type: 'string' }, workers: { type: 'string' } },
   });
-  const options = {
-    host: values.host,
-    port: intFlag('port', values.port, 0, 65535),
-    seed: intFlag('seed', values.seed, 0, 2 ** 32 - 1),
-    timeScale: numberFlag('time-scale', values['time-scale'], 0),
-    clock: choiceFlag('clock', values.clock, ['real', 'manual'] as const),
-    store: values.store,
-  };
+  const options = { ...simFlags(values), store: values.store };
   const workers = intFlag('workers', values.workers, 1, 64);
   if (workers !== undefined) {
     const config = values.config ? loadConfig(values.config) : parseConfig({});

@@ -1,7 +1,7 @@
 import { admin, call, type StateHandlers, type StateParams, type Target } from './target.js';
 
 /** A job as the node pact's consumer sends it; states create it under the id the pact names. */
-const jobRequest = (jobId: string) => ({
+export const pactJob = (jobId: string) => ({
   job_id: jobId,
   model: 'imagen4',
   prompt: 'A photorealistic bowl of ramen',
@@ -32,7 +32,7 @@ export function nodeStates(target: Target): { stateHandlers: StateHandlers; befo
         if (!job_id || !state) throw new Error("state 'a job exists' needs job_id and state");
         const shaping = SHAPING[state];
         if (shaping) await admin(target, 'POST', '/faults', shaping);
-        const submitted = await call(`${target.baseUrl}/v1/jobs`, 'POST', jobRequest(job_id));
+        const submitted = await call(`${target.baseUrl}/v1/jobs`, 'POST', pactJob(job_id));
         if (submitted.status !== 202) throw new Error(`state 'a job exists': submit answered ${submitted.status}`);
         for (let i = 0; i < 400; i++) {
           const r = await call<{ state?: string }>(`${target.baseUrl}/v1/jobs/${job_id}`, 'GET');

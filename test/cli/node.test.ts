@@ -1,70 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/nodes/node-emulator.js';
 import { paths } from '../../src/paths.js';
 import { loadSpec } from '../../src/spec/load-spec.js';
 import { SpecValidators } from '../../src/spec/validators.js';
+import { collect, exited, gwsim, startGwsim, within } from '../helpers/cli.js';
 
-// Runs the built CLI (test/global-setup.ts builds dist/ first) from the repository root.
-const ROOT = new URL('../../', import.meta.url).pathname;
-const MAIN = join(ROOT, 'dist/cli/main.js');
 const READY = /^gwsim node node48 listening on http:\/\/127\.0\.0\.1:(\d+)$/;
-/** The longest any wait on a child process may take. */
-const CHILD_LIMIT_MS = 15_000;
 const validators = new SpecValidators(loadSpec(paths.nodeSpec), 'node');
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }
-});
-
-function gwsim(args: string[]): ChildProcess {
-  const env = { ...process.env };
-  delete env.GWSIM_NODE_TOKEN;
-  delete env.GWSIM_ADMIN_TOKEN;
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
-function within<T>(promise: Promise<T>, what: string, ms = CHILD_LIMIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
-
-function collect(stream: NodeJS.ReadableStream | null): () => string {
-  let text = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => (text += chunk));
-  return () => text;
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
 
 /** Start `gwsim node …` and wait for its ready line. */
 async function startNode(args: string[]): Promise<{ child: ChildProcess; url: string; line: string }> {
-  const child = gwsim(['node', ...args]);
-  const stderr = collect(child.stderr);
-  const lines = createInterface({ input: child.stdout! });
-  const line = await within(
-    new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`gwsim node exited with ${code} before it was ready: ${stderr()}`)));
-    }),
-    'the ready line',
-  );
+  const { child, firstLine: line } = await startGwsim(['node', ...args]);
   const port = READY.exec(line)?.[1];
   return { child, url: `http://127.0.0.1:${port ?? 0}`, line };
 }

@@ -1,18 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { DEV, SEED_COGVIEW, type Envelope } from '../helpers/sim.js';
+import { exited, gwsim, run, startGwsim, within } from '../helpers/cli.js';
 
-// Runs the built CLI (test/global-setup.ts builds dist/ first) from the repository root.
-const ROOT = new URL('../../', import.meta.url).pathname;
-const MAIN = join(ROOT, 'dist/cli/main.js');
 const LISTENING = /^gwsim listening on http:\/\/127\.0\.0\.1:\d+$/;
-/** The longest any wait on a child process may take. */
-const CHILD_LIMIT_MS = 15_000;
 
 const children: ChildProcess[] = [];
 let dir: string;
@@ -21,65 +16,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gwsim-cli-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }
-});
-
-function gwsim(args: string[]): ChildProcess {
-  const env = { ...process.env };
-  delete env.GWSIM_ADMIN_TOKEN;
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
-/** Reject after `ms`, naming what was waited for. */
-function within<T>(promise: Promise<T>, what: string, ms = CHILD_LIMIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
-
-function collect(stream: NodeJS.ReadableStream | null): () => string {
-  let text = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => (text += chunk));
-  return () => text;
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-/** Run gwsim to its end: exit code and everything it printed. */
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = gwsim(args);
-  const stdout = collect(child.stdout);
-  const stderr = collect(child.stderr);
-  const { code } = await within(exited(child), `gwsim ${args.join(' ')} to exit`);
-  return { code, stdout: stdout(), stderr: stderr() };
-}
-
 /** Start `gwsim serve …` and wait for its ready line; the base URL it printed. */
 async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; firstLine: string; stderr: () => string }> {
-  const child = gwsim(['serve', ...args]);
-  const stderr = collect(child.stderr);
-  const lines = createInterface({ input: child.stdout! });
-  const firstLine = await within(
-    new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`gwsim exited with ${code} before it was ready: ${stderr()}`)));
-    }),
-    'the ready line',
-  );
-  return { child, url: firstLine.replace(/^gwsim listening on /, ''), firstLine, stderr };
+  const started = await startGwsim(['serve', ...args]);
+  return { ...started, url: started.firstLine.replace(/^gwsim listening on /, '') };
 }
 
 describe('gwsim serve', () => {
