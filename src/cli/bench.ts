@@ -8,6 +8,10 @@ import { Agent, request } from 'undici';
 import { freePort, rssBytes, startChild, type Child } from '../bench/processes.js';
 import { haveWrk, wrk, type WrkLoad, type WrkResult } from '../bench/wrk.js';
 import { paths } from '../paths.js';
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { MAX_ARRIVALS, parseScenario } from '../load/scenario.js';
+import { runLoad } from '../load/runner.js';
+import { totalRequests } from '../load/report.js';
 
 const KEY = 'aio_bench';
 const SUBMIT_BODY = JSON.stringify({ model: 'imagen4', prompt: 'A photorealistic bowl of ramen with steam rising', aspect_ratio: '1:1' });
@@ -70,7 +74,70 @@ async function measure(rows: Row[], target: string, scenario: string, url: strin
   return r;
 }
 
+/**
+ * `gwsim load`'s request rate against the bare server as a ratio to autocannon's, both with 32
+ * connections and the same body. The generator runs submit-only journeys at an arrival rate far
+ * above what the server takes, so max in flight (32) paces it as connections pace autocannon.
+ * Two rounds, interleaved, best of each: this machine's noise is larger than the difference.
+ */
+async function loadVsAutocannon(): Promise<number> {
+  const { default: autocannon } = await import('autocannon');
+  const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
+  try {
+    const url = `${bare.url}/api/v1/images/generations`;
+    const cannon = { url, method: 'POST' as const, headers: HEADERS, body: SUBMIT_BODY, connections: 32 };
+    const scenario = parseScenario(
+      {
+        name: 'bench',
+        rate: Math.min(200_000, Math.floor(MAX_ARRIVALS / SECONDS)),
+        duration: SECONDS * 1000,
+        max_in_flight: 32,
+        journeys: { submit: 1 },
+        mix: [{ model: 'imagen4', params: { aspect_ratio: '1:1' } }],
+        download: false,
+      },
+      loadCatalog(),
+    );
+    await autocannon({ ...cannon, duration: 1 }); // warm the server, for whichever runs first
+    let best = { cannon: 0, load: 0 };
+    for (let round = 1; round <= 2; round++) {
+      process.stderr.write(`  bare node:http submit, round ${round}: autocannon …`);
+      const ac = (await autocannon({ ...cannon, duration: SECONDS })).requests.average;
+      process.stderr.write(` ${Math.round(ac)} req/s, gwsim load …`);
+      const report = await runLoad({ target: bare.url, key: KEY, scenario });
+      const rps = totalRequests(report).total / (report.elapsed_ms / 1000);
+      process.stderr.write(` ${Math.round(rps)} req/s\n`);
+      best = { cannon: Math.max(best.cannon, ac), load: Math.max(best.load, rps) };
+    }
+    return best.load / best.cannon;
+  } finally {
+    await bare.stop();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** gwsim on a Redis store (a redis-server of its own on a free port): submit and poll as ratios to memory. */
+async function redisVsMemory(rows: Row[], memSubmit: WrkResult, memPoll: WrkResult): Promise<{ submit: number; poll: number } | undefined> {
+  const port = await freePort();
+  let redis: Child;
+  try {
+    redis = await startChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /(Ready to accept connections)/, 10_000);
+  } catch {
+    process.stderr.write('  (no redis-server on PATH: the Redis rows are skipped; apt-get install -y redis-server)\n');
+    return undefined;
+  }
+  try {
+    const gw = await serveGwsim(benchConfig('in-process'), ['--store', `redis://127.0.0.1:${port}/0`]);
+    const submit = await measure(rows, 'gwsim redis store', 'submit', gw.url, submitLoad);
+    const ids = await submitMany(gw.url, 1000);
+    const poll = await measure(rows, 'gwsim redis store', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
+    await gw.stop();
+    return { submit: submit.rps / memSubmit.rps, poll: poll.rps / memPoll.rps };
+  } finally {
+    await redis.stop();
+  }
+}
 
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'string' } } });
@@ -83,6 +150,7 @@ export async function bench(argv: string[]): Promise<void> {
   const bareSubmit = await measure(rows, 'bare node:http', 'submit', bare.url, submitLoad);
   const barePoll = await measure(rows, 'bare node:http', 'poll', bare.url, { method: 'GET', headers: HEADERS, paths: ['/api/v1/tasks/n47bare_imagen4'] });
   await bare.stop();
+  const loadRatio = await loadVsAutocannon();
 
   const prism = await startChild(process.execPath, [PRISM, 'mock', paths.gatewaySpec, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
   const prismSubmit = await measure(rows, 'prism mock', 'submit', prism.url, submitLoad);
@@ -100,6 +168,9 @@ export async function bench(argv: string[]): Promise<void> {
   const httpIds = await submitMany(gwHttp.url, 1000);
   const httpPoll = await measure(rows, 'gwsim http nodes', 'poll', gwHttp.url, { method: 'GET', headers: HEADERS, paths: httpIds.map((id) => `/api/v1/tasks/${id}`) });
   await gwHttp.stop();
+
+  // The same again on the Redis store (a redis-server started here), against the memory store above.
+  const redisRatios = await redisVsMemory(rows, gwSubmit, gwPoll);
 
   const readies: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -120,8 +191,15 @@ export async function bench(argv: string[]): Promise<void> {
     { name: 'submit gwsim/bare', value: ratio(gwSubmit, bareSubmit), target: 0.3, better: 'higher' },
     { name: 'submit gwsim/prism', value: ratio(gwSubmit, prismSubmit), target: 4, better: 'higher' },
     { name: 'poll gwsim/bare', value: ratio(gwPoll, barePoll), target: 0.35, better: 'higher' },
+    { name: 'load generator/autocannon req/s', value: loadRatio, target: 1, better: 'higher' },
     { name: 'submit http-nodes/in-process', value: ratio(httpSubmit, gwSubmit), target: 0, better: 'report' },
     { name: 'poll http-nodes/in-process', value: ratio(httpPoll, gwPoll), target: 0, better: 'report' },
+    ...(redisRatios
+      ? [
+          { name: 'submit redis/memory store', value: redisRatios.submit, target: 0.5, better: 'higher' },
+          { name: 'poll redis/memory store', value: redisRatios.poll, target: 0, better: 'report' },
+        ]
+      : []),
     { name: 'ready ms (median of 5)', value: median(readies), target: 500, better: 'lower' },
     { name: `RSS MB, ${IN_FLIGHT / 1000}k tasks in flight`, value: rss / 2 ** 20, target: 300, better: 'lower' },
   ].map((c) => ({ ...c, met: c.better === 'report' ? null : c.better === 'higher' ? c.value >= c.target : c.value < c.target }));

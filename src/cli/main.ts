@@ -5,6 +5,7 @@ import { UsageError } from './flags.js';
 import { StartupError } from '../startup-error.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { node, NODE_USAGE } from './node.js';
+import { LOAD_USAGE } from '../load/usage.js';
 import { verify, VERIFY_USAGE } from './verify.js';
 import { conformance, CONFORMANCE_USAGE } from './conformance.js';
 
@@ -14,6 +15,7 @@ const USAGE = `gwsim: a simulator and test harness for the API in One image gate
   ${NODE_USAGE}
   ${VERIFY_USAGE}
   ${CONFORMANCE_USAGE}
+  ${LOAD_USAGE}
   gwsim bench [--json FILE]
 
 Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
@@ -24,6 +26,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   verify,
   conformance,
   bench: async (argv) => (await import('./bench.js')).bench(argv),
+  load: async (argv) => (await import('./load.js')).load(argv),
 };
 
 async function main(argv: string[]): Promise<void> {
