@@ -4,7 +4,6 @@ import { paths } from '../paths.js';
 import { DEV_KEY } from '../admin/admin-service.js';
 import { UsageError } from './flags.js';
 
-export const CONFORMANCE_USAGE = `gwsim conformance --target URL [--spec FILE] [--key KEY]`;
 
 /** Run the journey through prism proxy; exit 1 on any violation. */
 export async function conformance(argv: string[]): Promise<void> {

@@ -3,11 +3,7 @@ import { CatalogError } from '../catalog/load-catalog.js';
 import { ConfigError } from '../config/load-config.js';
 import { UsageError } from './flags.js';
 import { StartupError } from '../startup-error.js';
-import { serve, SERVE_USAGE } from './serve.js';
-import { node, NODE_USAGE } from './node.js';
-import { LOAD_USAGE } from '../load/usage.js';
-import { verify, VERIFY_USAGE } from './verify.js';
-import { conformance, CONFORMANCE_USAGE } from './conformance.js';
+import { CONFORMANCE_USAGE, LOAD_USAGE, NODE_USAGE, SERVE_USAGE, VERIFY_USAGE } from './usage.js';
 
 const USAGE = `gwsim: a simulator and test harness for the API in One image gateway
 
@@ -20,11 +16,12 @@ const USAGE = `gwsim: a simulator and test harness for the API in One image gate
 
 Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
 
+// Each command is loaded when run: `gwsim serve` never loads Pact, prism or the load generator.
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
-  serve,
-  node,
-  verify,
-  conformance,
+  serve: async (argv) => (await import('./serve.js')).serve(argv),
+  node: async (argv) => (await import('./node.js')).node(argv),
+  verify: async (argv) => (await import('./verify.js')).verify(argv),
+  conformance: async (argv) => (await import('./conformance.js')).conformance(argv),
   bench: async (argv) => (await import('./bench.js')).bench(argv),
   load: async (argv) => (await import('./load.js')).load(argv),
 };

@@ -15,8 +15,6 @@ import { SpecValidators } from '../spec/validators.js';
 import { DEFAULTS, isLoopback } from '../simulator.js';
 import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
 
-export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
-            [--time-scale X] [--clock real|manual]`;
 
 /**
  * One provider node alone (openapi/node.yaml), for a real gateway to use instead of a paid

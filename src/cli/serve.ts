@@ -4,8 +4,6 @@ import { intFlag, SIM_FLAGS, simFlags } from './flags.js';
 import { loadConfig, parseConfig } from '../config/load-config.js';
 import { serveWorkers } from './workers.js';
 
-export const SERVE_USAGE = `gwsim serve [--host 127.0.0.1] [--port 4100] [--config FILE] [--seed N]
-            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N]`;
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({

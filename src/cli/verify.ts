@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { verifyPacts } from '../contracts/verify.js';
 import { UsageError } from './flags.js';
 
-export const VERIFY_USAGE = `gwsim verify --pacts DIR --provider-base-url URL [--provider NAME] [--header 'K: V']…`;
 
 /** Verify the pacts against a running gateway or node; exit 1 when any fails. */
 export async function verify(argv: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import type { Pool } from 'undici';
 import type { Clock } from '../clock/clock.js';
 import type { Health, Job, JobRequest } from './node-emulator.js';
 import type { NodeReply, NodeService } from './node-service.js';
@@ -72,7 +72,11 @@ function withTimeout<T>(o: ClientOptions, deadline: number, work: Promise<T>, ab
 
 const NOT_FOUND = Symbol('not found');
 
-/** Calls the node's service directly, with the same JSON round trip and failure modes as HTTP. */
+/**
+ * Calls the node's service directly, with the failure modes of HTTP (the shared node-client
+ * contract suite holds both transports to the same answers). No JSON copy is needed: the node
+ * builds a fresh view for every reply and keeps nothing of the request.
+ */
 export class InProcessNodeClient implements NodeClient {
   readonly transport = 'in-process';
   readonly node: string;
@@ -93,14 +97,14 @@ export class InProcessNodeClient implements NodeClient {
       return result;
     }
     try {
-      return Promise.resolve(interpret(this.node, reply.status, JSON.parse(JSON.stringify(reply.body)), notFound));
+      return Promise.resolve(interpret(this.node, reply.status, reply.body, notFound));
     } catch (err) {
       return Promise.reject(err); // a rejected promise, as over HTTP, never a throw from submit() itself
     }
   }
 
   submit(job: JobRequest, hooks?: CallHooks): Promise<Job> {
-    return this.call<Job>(this.service.submitJob(JSON.parse(JSON.stringify(job))), undefined, hooks);
+    return this.call<Job>(this.service.submitJob(job), undefined, hooks);
   }
 
   async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
@@ -122,7 +126,8 @@ export const CALL_HEADER = 'x-gwsim-call';
 export class HttpNodeClient implements NodeClient {
   readonly transport = 'http';
   readonly node: string;
-  private readonly pool: Pool;
+  /** Created on the first call: undici is loaded only by a simulator that calls nodes over HTTP. */
+  private pool: Promise<Pool> | undefined;
   private calls = 0;
   /** Calls in flight that may be reported hung, by their CALL_HEADER value. */
   private readonly hangable = new Map<string, () => void>();
@@ -133,7 +138,11 @@ export class HttpNodeClient implements NodeClient {
     private readonly options: ClientOptions & { token?: string | undefined; tagCalls?: boolean },
   ) {
     this.node = options.node;
-    this.pool = new Pool(baseUrl, { connections: 64, keepAliveTimeout: 30_000 });
+  }
+
+  private connections(): Promise<Pool> {
+    this.pool ??= import('undici').then(({ Pool }) => new Pool(this.baseUrl, { connections: 64, keepAliveTimeout: 30_000 }));
+    return this.pool;
   }
 
   /** The node holds the call named `callId` without answering (its timeout decides). */
@@ -149,7 +158,7 @@ export class HttpNodeClient implements NodeClient {
     if (callId !== undefined && onHung) this.hangable.set(callId, () => onHung(deadline));
     const work = (async () => {
       try {
-        const res = await this.pool.request({
+        const res = await (await this.connections()).request({
           method,
           path,
           signal: controller.signal,
@@ -171,7 +180,7 @@ export class HttpNodeClient implements NodeClient {
         return interpret(this.node, res.statusCode, parsed, notFound);
       } catch (err) {
         if (err instanceof NodeCallError) throw err;
-        if (err instanceof undiciErrors.RequestAbortedError || controller.signal.aborted) throw new NodeCallError(this.node, 'timeout', 'aborted');
+        if (controller.signal.aborted) throw new NodeCallError(this.node, 'timeout', 'aborted');
         throw new NodeCallError(this.node, 'refused', (err as Error).message);
       }
     })();
@@ -196,6 +205,6 @@ export class HttpNodeClient implements NodeClient {
   }
 
   close(): Promise<void> {
-    return this.pool.destroy();
+    return this.pool ? this.pool.then((p) => p.destroy()) : Promise.resolve();
   }
 }

@@ -193,7 +193,7 @@ export class NodeEmulator {
         job.state === 'succeeded'
           ? { images: Array.from({ length: job.numImages }, (_, index) => ({ index, width: job.width, height: job.height, content_type: 'image/png' as const })) }
           : null,
-      error: job.error,
+      error: job.error && { ...job.error },
     };
   }
 }

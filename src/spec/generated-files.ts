@@ -3,13 +3,18 @@ import { loadCatalog } from '../catalog/load-catalog.js';
 import { paths } from '../paths.js';
 import { renderGatewaySpec } from './generate-spec.js';
 import { renderTypes } from './generate-types.js';
+import { renderSnapshot, snapshotPath } from './load-spec.js';
+import { readFileSync } from 'node:fs';
 
 /**
  * Every file `npm run generate` owns, with the content it should have now. The spec's catalog
  * parts come first: the gateway types are rendered from the spec as it will be written.
  */
 export async function generatedFiles(write: (file: string, text: string) => void): Promise<void> {
-  write(paths.gatewaySpec, renderGatewaySpec(loadCatalog()));
+  const gateway = renderGatewaySpec(loadCatalog());
+  write(paths.gatewaySpec, gateway);
+  write(snapshotPath(paths.gatewaySpec), renderSnapshot(gateway));
+  write(snapshotPath(paths.nodeSpec), renderSnapshot(readFileSync(paths.nodeSpec, 'utf8')));
   write(join(paths.generatedDir, 'gateway.ts'), await renderTypes(paths.gatewaySpec));
   write(join(paths.generatedDir, 'node.ts'), await renderTypes(paths.nodeSpec));
 }

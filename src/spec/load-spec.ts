@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { paths } from '../paths.js';
 
@@ -33,10 +35,32 @@ export interface MediaObject {
 
 const cache = new Map<string, OpenApiDoc>();
 
+/** `src/generated/<name>.spec.json`: the spec parsed ahead of time, for a fast start. */
+export const snapshotPath = (specFile: string): string => join(paths.generatedDir, `${basename(specFile, extname(specFile))}.spec.json`);
+
+/** The snapshot's text for a spec's YAML text: its hash, then the parsed document. */
+export function renderSnapshot(yamlText: string): string {
+  return `${JSON.stringify({ source_sha256: sha256(yamlText), spec: parseYaml(yamlText) as unknown }, null, 1)}\n`;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A spec, parsed once per process. The JSON snapshot `npm run generate` writes is used when its
+ * hash matches the YAML on disk (parsing the YAML costs ~100 ms of start-up); an edited YAML is
+ * always read itself.
+ */
 export function loadSpec(file: string = paths.gatewaySpec): OpenApiDoc {
   let doc = cache.get(file);
   if (!doc) {
-    doc = parseYaml(readFileSync(file, 'utf8')) as OpenApiDoc;
+    const text = readFileSync(file, 'utf8');
+    let snapshot: { source_sha256?: string; spec?: OpenApiDoc } | undefined;
+    try {
+      snapshot = JSON.parse(readFileSync(snapshotPath(file), 'utf8')) as typeof snapshot;
+    } catch {
+      snapshot = undefined;
+    }
+    doc = snapshot?.source_sha256 === sha256(text) && snapshot.spec ? snapshot.spec : (parseYaml(text) as OpenApiDoc);
     cache.set(file, doc);
   }
   return doc;

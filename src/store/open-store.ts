@@ -1,5 +1,5 @@
 import { MemoryStore } from './memory-store.js';
-import { RedisStore, type RedisStoreOptions } from './redis-store.js';
+import type { RedisStoreOptions } from './redis-store.js';
 import type { Store } from './store.js';
 import { StartupError } from '../startup-error.js';
 
@@ -10,6 +10,7 @@ import { StartupError } from '../startup-error.js';
  */
 export async function openStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
   if (url === 'memory' || url === 'memory:') return new MemoryStore();
-  if (/^rediss?:\/\//i.test(url)) return RedisStore.connect(url, options);
+  // Loaded only when asked for: ioredis costs tens of milliseconds of every start.
+  if (/^rediss?:\/\//i.test(url)) return (await import('./redis-store.js')).RedisStore.connect(url, options);
   throw new StartupError(`unsupported --store '${url}': use 'memory' or 'redis://HOST:PORT/DB'`);
 }

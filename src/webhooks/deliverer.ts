@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import type { Clock } from '../clock/clock.js';
 import type { TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -84,6 +83,8 @@ function withGrace(work: Promise<unknown>, ms: number): Promise<void> {
 /** POST with undici; a network failure is a result with an error, not an exception. */
 export const httpSend: Sender = async (url, body, headers, signal) => {
   try {
+    // undici is loaded on the first delivery, not at every start.
+    const { request } = await import('undici');
     const res = await request(url, { method: 'POST', body, headers, signal, headersTimeout: 0, bodyTimeout: 0 });
     const text = await res.body.text();
     const ra = res.headers['retry-after'];

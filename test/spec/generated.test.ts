@@ -7,6 +7,7 @@ import type { CatalogFile } from '../../src/catalog/catalog-schema.js';
 import { loadCatalog, parseCatalog } from '../../src/catalog/load-catalog.js';
 import { paths } from '../../src/paths.js';
 import { generatedFiles } from '../../src/spec/generated-files.js';
+import { loadSpec, renderSnapshot } from '../../src/spec/load-spec.js';
 import { renderGatewaySpec } from '../../src/spec/generate-spec.js';
 
 /** Where two texts first differ, as `line N: expected … / on disk …`. */
@@ -31,7 +32,13 @@ describe('generated files', () => {
         if (onDisk === undefined) stale.push(`${file} is missing`);
         else if (onDisk !== text) stale.push(`${file} is stale, first at ${firstDifference(text, onDisk)}`);
       });
-      expect(written).toEqual([paths.gatewaySpec, join(paths.generatedDir, 'gateway.ts'), join(paths.generatedDir, 'node.ts')]);
+      expect(written).toEqual([
+        paths.gatewaySpec,
+        join(paths.generatedDir, 'gateway.spec.json'),
+        join(paths.generatedDir, 'node.spec.json'),
+        join(paths.generatedDir, 'gateway.ts'),
+        join(paths.generatedDir, 'node.ts'),
+      ]);
       expect(stale, `generated files differ from what \`npm run generate\` writes; run \`npm run generate\`:\n${stale.join('\n')}`).toEqual([]);
     },
     60_000,
@@ -64,5 +71,22 @@ describe('the generated part of the gateway spec', () => {
     expect(rendered.components.schemas['GenerationRequest.cogview-4']!.properties.size!.enum).toContain('2048*2048');
     const sync = rendered.components.examples.TaskCompletedSync!.value as { data: { credits_charged: number } };
     expect(sync.data.credits_charged).toBe(30);
+  });
+});
+
+describe('the spec snapshots', () => {
+  it('are what loadSpec returns for an unchanged spec, and are ignored once the YAML differs', () => {
+    const yamlText = readFileSync(paths.gatewaySpec, 'utf8');
+    expect(loadSpec()).toEqual(parse(yamlText));
+    const dir = mkdtempSync(join(tmpdir(), 'gwsim-snapshot-'));
+    try {
+      // A spec whose snapshot (in src/generated/) was made from other text: the YAML itself wins.
+      const edited = join(dir, 'gateway.yaml');
+      writeFileSync(edited, yamlText.replace('title: API in One image gateway', 'title: edited'));
+      expect((loadSpec(edited) as unknown as { info: { title: string } }).info.title).toBe('edited');
+      expect(JSON.parse(renderSnapshot(yamlText)).source_sha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
