@@ -44,7 +44,8 @@ interface PollStep {
 }
 
 interface Dispatch {
-  task: TaskRecord;
+  /** The task's id (its record lives in the store: a step keeps no copy of it). */
+  taskId: string;
   job: JobRequest;
   model: string;
   routes: RouteEntry[];
@@ -71,7 +72,7 @@ export class Dispatcher {
 
   /** Start routing a task at the clock's current time. */
   begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
-    const d: Dispatch = { task, job, model: task.model, routes, attempts: [], cursor: 0 };
+    const d: Dispatch = { taskId: task.id, job, model: task.model, routes, attempts: [], cursor: 0 };
     return this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', d);
   }
 
@@ -133,7 +134,7 @@ export class Dispatcher {
   private async attempt(d: Dispatch, hooks: CallHooks): Promise<void> {
     const { clock, clients, breaker, metrics, options, updates } = this.deps;
     const route = this.nextRoute(d);
-    if (!route) return updates.fail(d.task.id, failure(d, 'no_route_available', 'every route of this model has an open circuit'), d.attempts);
+    if (!route) return updates.fail(d.taskId, failure(d, 'no_route_available', 'every route of this model has an open circuit'), d.attempts);
     const previous = d.attempts.at(-1);
     // A retry on the same node (a model with one route) moves nothing: no failover.
     if (previous && previous.node !== route.node) metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
@@ -143,14 +144,14 @@ export class Dispatcher {
       const job = await client.submit(d.job, hooks);
       breaker.success(route.node);
       this.record(d, route, at, 'accepted', null, 'submit');
-      await updates.accepted(d.task.id, route, d.attempts, job);
+      await updates.accepted(d.taskId, route, d.attempts, job);
       if (job.state !== 'succeeded' && job.state !== 'failed') await this.schedulePoll(d, client, 0, at);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(route.node);
       this.record(d, route, at, err.kind, err.message, 'submit');
       if (err.kind === 'rejected' || d.attempts.length >= options.maxAttempts) {
-        return updates.fail(d.task.id, failure(d, 'provider_unavailable', `no node accepted the task`), d.attempts);
+        return updates.fail(d.taskId, failure(d, 'provider_unavailable', `no node accepted the task`), d.attempts);
       }
       const wait = options.backoffMs * 2 ** (d.attempts.length - 1);
       await this.deps.steps.at(clock.now() + Math.max(1, wait), 'dispatch.attempt', d);
@@ -168,18 +169,18 @@ export class Dispatcher {
     const { clock, breaker, metrics, options, updates } = this.deps;
     const start = clock.now();
     try {
-      const job = await client.getJob(d.task.id, hooks);
+      const job = await client.getJob(d.taskId, hooks);
       breaker.success(client.node);
       metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
-      if (!job) return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} no longer knows this job` });
-      const task = await updates.observe(d.task.id, job);
+      if (!job) return updates.fail(d.taskId, { code: 'node_lost', message: `${client.node} no longer knows this job` });
+      const task = await updates.observe(d.taskId, job);
       if (task && task.status !== 'COMPLETED' && task.status !== 'FAILED') await this.schedulePoll(d, client, n, start);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(client.node);
       metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: err.kind });
       if (start - lastHeard >= options.lostAfterMs) {
-        return updates.fail(d.task.id, { code: 'node_lost', message: `${client.node} has not answered for ${start - lastHeard} ms` });
+        return updates.fail(d.taskId, { code: 'node_lost', message: `${client.node} has not answered for ${start - lastHeard} ms` });
       }
       await this.schedulePoll(d, client, n, lastHeard);
     }
