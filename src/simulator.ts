@@ -284,7 +284,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
   }
   const sim = await createSimulator(options);
-  const server = createServer(sim.app(isLoopback(host) ? options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN : adminToken));
+  // Off loopback the token is required (checked above); on loopback it is enforced when one is set.
+  const server = createServer(sim.app(adminToken));
   server.keepAliveTimeout = 65_000;
   let inFlight = 0;
   let drained: (() => void) | undefined;
