@@ -153,9 +153,11 @@ export class Lifecycle implements TaskUpdates {
   private async finish(task: TaskRecord, status: 'COMPLETED' | 'FAILED', error: TaskRecord['error'], at: number): Promise<TaskRecord> {
     const { store, metrics } = this.deps;
     const ok = status === 'COMPLETED';
-    // settle is atomic in the store: only the instance that moves the credits finishes the task.
+    // settle is atomic in the store: normally only the instance that moves the credits finishes the
+    // task. If they moved but the task is not finished, that instance died in between: finish it here.
     if (!(await store.settle(task.id, ok ? 'capture' : 'release', this.deps.clock.now())) && task.held > 0) {
-      return (await store.getTask(task.id)) ?? task;
+      const stored = await store.getTask(task.id);
+      if (!stored || isTerminal(stored.status)) return stored ?? task;
     }
     const done: TaskRecord = {
       ...task,

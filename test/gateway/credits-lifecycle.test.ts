@@ -149,3 +149,25 @@ describe('credits through the task lifecycle', () => {
     expect(await credits()).toEqual({ balance: 9_990, held: 0, available: 9_990 });
   });
 });
+
+describe('an instance that died between moving the credits and recording the task', () => {
+  it('leaves a task that the next poll finishes, with the credits moved once', async () => {
+    const { createSimulator } = await import('../../src/simulator.js');
+    const s = await createSimulator({ clock: 'manual', config: { models: { 'imagen-4': { failure_rate: 0 } } } });
+    try {
+      const key = (await s.store.getKey('aio_dev_key'))!;
+      const { task } = await s.service.submit(key, { model: 'imagen4', prompt: 'a bowl of ramen' }, undefined);
+      await s.clock.advance(0); // dispatched to node47
+      // What the dead instance got done: the capture, and nothing after it.
+      expect(await s.store.settle(task.id, 'capture', s.clock.now())).toBe(true);
+      await s.clock.advance(60_000);
+      const done = (await s.store.getTask(task.id))!;
+      expect(done).toMatchObject({ status: 'COMPLETED', held: 0, charged: 8 });
+      const ledger = await s.store.ledger('aio_dev_key');
+      expect(ledger.filter((e) => e.task_id === task.id).map((e) => e.kind)).toEqual(['hold', 'capture']);
+      expect((await s.store.getKey('aio_dev_key'))!.credits).toBe(10_000 - 8);
+    } finally {
+      await s.close();
+    }
+  });
+});
