@@ -1,6 +1,7 @@
 import createFetchClient from 'openapi-fetch';
 import type { components, paths } from '../generated/gateway.js';
 import { GatewayApiError } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
 
 export type GenerationRequest = components['schemas']['GenerationRequest'];
 export type Task = components['schemas']['Task'];
@@ -39,12 +40,6 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function retryAfterMs(res: Response | undefined): number | null {
-  const v = res?.headers.get('retry-after');
-  const n = v === null || v === undefined ? NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? n * 1000 : null;
-}
-
 /** Unwrap openapi-fetch's result: the envelope's data, or a GatewayApiError. */
 async function unwrap<T>(call: Promise<{ data?: { data: T }; error?: unknown; response: Response }>, signal?: AbortSignal): Promise<T> {
   let result: Awaited<typeof call>;
@@ -62,7 +57,7 @@ async function unwrap<T>(call: Promise<{ data?: { data: T }; error?: unknown; re
     response.status,
     typeof env.code === 'number' ? env.code : response.status,
     typeof env.message === 'string' ? env.message : `HTTP ${response.status}`,
-    retryAfterMs(response),
+    parseRetryAfter(response.headers.get('retry-after')) ?? null,
     response.headers.get('x-request-id'),
   );
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, Pool, type Dispatcher } from 'undici';
 import type { Reply, TaskSnapshot } from './journey.js';
+import { parseRetryAfter } from '../client/retry-after.js';
 
 export interface GatewayClientOptions {
   /** The gateway's base URL (`http://127.0.0.1:4100`); a trailing `/api/v1` is tolerated. */
@@ -22,15 +23,7 @@ export class RunAborted extends Error {
   override readonly name = 'RunAborted';
 }
 
-/** Seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || text.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1000;
-  // An HTTP date names its day and month; Date.parse alone takes '-3' as a year.
-  const date = /[a-z]{3}/i.test(text) ? Date.parse(text) : NaN;
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+export { parseRetryAfter };
 
 function asTask(data: unknown): TaskSnapshot | undefined {
   const t = data as Partial<TaskSnapshot> | null;

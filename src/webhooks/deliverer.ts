@@ -6,6 +6,7 @@ import { WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
 import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
 import { sign } from './signature.js';
+import { parseRetryAfter } from '../client/retry-after.js';
 import type { StepScheduler } from '../clock/steps.js';
 
 export interface WebhookOptions {
@@ -87,9 +88,7 @@ export const httpSend: Sender = async (url, body, headers, signal) => {
     const { request } = await import('undici');
     const res = await request(url, { method: 'POST', body, headers, signal, headersTimeout: 0, bodyTimeout: 0 });
     const text = await res.body.text();
-    const ra = res.headers['retry-after'];
-    const seconds = Number(Array.isArray(ra) ? ra[0] : ra);
-    return { status: res.statusCode, text, retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null, error: null };
+    return { status: res.statusCode, text, retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? null, error: null };
   } catch (err) {
     return { status: null, text: '', retryAfterMs: null, error: signal.aborted ? 'timeout' : (err as Error).message };
   }
