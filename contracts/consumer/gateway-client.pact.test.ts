@@ -12,7 +12,9 @@ const TASK_ID = '^n[0-9]+[a-z0-9]+_[a-z0-9]+$';
 const ISO = "yyyy-MM-dd'T'HH:mm:ss.SSSX";
 const at = (example: string) => datetime(ISO, example);
 const envelope = (data: unknown) => ({ code: 200, message: 'success', data });
-const error = (code: number) => ({ code, message: string('what went wrong, naming the field'), data: nullValue() });
+// The docs' error shape; `type` is matched as a string (its values are gwsim's assumption), the example is gwsim's value.
+const TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 402: 'insufficient_credits', 404: 'not_found_error', 429: 'rate_limit_error' };
+const error = (code: number, message: unknown = string('what went wrong, naming the field')) => ({ error: { code, message, type: string(TYPES[code]!) } });
 
 const attempt = { node: string('node47'), provider: string('Google'), at: integer(1767225600000), outcome: 'accepted', detail: nullValue() };
 const image = { url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/0.png'), width: integer(1024), height: integer(1024) };
@@ -95,12 +97,13 @@ describe('gwsim-client → api-in-one-gateway', () => {
       .given('an API key with credits')
       .uponReceiving('a cogview-4 request with a size it does not offer')
       .withRequest('POST', '/api/v1/images/generations', (b) => b.headers({ ...AUTH, 'Content-Type': 'application/json' }).jsonBody({ ...COGVIEW, size: '1000*1000' }))
-      .willRespondWith(400, (b) => b.jsonBody({ code: 400, message: regex('.*size.*', "Invalid request: 'size' must be one of 1024*1024, …"), data: nullValue() }))
+      .willRespondWith(400, (b) => b.jsonBody(error(400, regex('.*size.*', "Invalid request: 'size' must be one of 1024*1024, …"))))
       .executeTest(async (mock) => {
         const err = await client(mock.url).generate({ ...COGVIEW, size: '1000*1000' } as never).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(GatewayApiError);
         expect((err as GatewayApiError).status).toBe(400);
         expect((err as GatewayApiError).message).toContain('size');
+        expect((err as GatewayApiError).type).toBe('invalid_request_error');
       }));
 
   it('is refused without a known key (401)', () =>
@@ -111,7 +114,7 @@ describe('gwsim-client → api-in-one-gateway', () => {
       .willRespondWith(401, (b) => b.jsonBody(error(401)))
       .executeTest(async (mock) => {
         const err = (await client(mock.url, 'aio_not_a_key').getCredits().catch((e: unknown) => e)) as GatewayApiError;
-        expect([err.kind, err.status, err.code]).toEqual(['http', 401, 401]);
+        expect([err.kind, err.status, err.code, err.type]).toEqual(['http', 401, 401, 'authentication_error']);
       }));
 
   it('is refused when the credits do not cover the price (402)', () =>

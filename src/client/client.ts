@@ -51,14 +51,15 @@ async function unwrap<T>(call: Promise<{ data?: { data: T }; error?: unknown; re
   }
   const { data, error, response } = result;
   if (data !== undefined && response.ok) return data.data;
-  const env = (error ?? {}) as { code?: unknown; message?: unknown };
+  const body = (error as { error?: { code?: unknown; message?: unknown; type?: unknown } } | undefined)?.error ?? {};
   throw new GatewayApiError(
     'http',
     response.status,
-    typeof env.code === 'number' ? env.code : response.status,
-    typeof env.message === 'string' ? env.message : `HTTP ${response.status}`,
+    typeof body.code === 'number' ? body.code : response.status,
+    typeof body.message === 'string' ? body.message : `HTTP ${response.status}`,
     parseRetryAfter(response.headers.get('retry-after')) ?? null,
     response.headers.get('x-request-id'),
+    typeof body.type === 'string' ? body.type : null,
   );
 }
 

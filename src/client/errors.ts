@@ -1,7 +1,7 @@
 /** Why a client call failed: the gateway said no (`http`), or no answer came in time, was aborted, or never arrived. */
 export type ApiErrorKind = 'http' | 'timeout' | 'aborted' | 'network';
 
-/** Every failure of the gwsim client, with the gateway's status, envelope code and message. */
+/** Every failure of the gwsim client, with the gateway's status and its error body's code, message and type. */
 export class GatewayApiError extends Error {
   override readonly name = 'GatewayApiError';
 
@@ -9,12 +9,14 @@ export class GatewayApiError extends Error {
     readonly kind: ApiErrorKind,
     /** HTTP status; 0 when no answer arrived. */
     readonly status: number,
-    /** The envelope's `code` (the gateway repeats the status there); 0 when there was no envelope. */
+    /** The error body's `code` (the gateway repeats the status there); 0 when there was no error body. */
     readonly code: number,
     message: string,
     /** From Retry-After, when the gateway sent one. */
     readonly retryAfterMs: number | null = null,
     readonly requestId: string | null = null,
+    /** The error body's `type` (`invalid_request_error`, `authentication_error`, …); null when there was none. */
+    readonly type: string | null = null,
   ) {
     super(message);
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errors, GatewayError } from './errors.js';
+import { errorBody, errors, GatewayError } from './errors.js';
 import { isStoreUnavailable } from '../store/store-errors.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -25,7 +25,7 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
   const problem = check?.(status, body);
   if (problem) {
     status = 500;
-    body = { code: 500, message: `gwsim bug: response does not match the spec: ${problem}`, data: null };
+    body = errorBody(500, `gwsim bug: response does not match the spec: ${problem}`, 'api_error');
   }
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -37,7 +37,7 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
   res.end(text);
 }
 
-/** The one place errors become the envelope; anything not a GatewayError is a 500 (and a bug). */
+/** The one place errors become the error body; anything not a GatewayError is a 500 (and a bug). */
 export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, extra: Headers = {}, check?: ResponseCheck): void {
   const e = err instanceof GatewayError ? err : isStoreUnavailable(err) ? errors.unavailable('The gateway cannot reach its store right now; retry shortly') : errors.internal();
   if (!(err instanceof GatewayError) && !isStoreUnavailable(err)) console.error('gwsim: internal error:', err);
@@ -45,7 +45,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
     res.destroy();
     return;
   }
-  sendJson(req, res, e.status, { code: e.status, message: e.message, data: null }, { ...extra, ...e.headers }, check);
+  sendJson(req, res, e.status, e.body, { ...extra, ...e.headers }, check);
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;

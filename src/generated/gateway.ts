@@ -131,11 +131,20 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        ErrorEnvelope: {
-            code: number;
-            message: string;
-            data: null;
+        /** @description Every error, from the docs' "Error Handling" section: one `error` object with the HTTP status as `code`, a message that names the field or problem, and a stable `type`. Not the success envelope (no `data`). */
+        ErrorBody: {
+            error: {
+                /** @description The HTTP status, repeated. */
+                code: number;
+                message: string;
+                type: components["schemas"]["ErrorType"];
+            };
         };
+        /**
+         * @description What kind of problem it is, stable for clients to branch on. The docs show the field but not its values; these are gwsim's: `invalid_request_error` (400, 405, 413, 415: bad input, named in the message), `authentication_error` (401), `insufficient_credits` (402), `not_found_error` (404), `idempotency_error` (409 in use, 422 reused with another body), `rate_limit_error` (429), `api_error` (500, 502, 503: the gateway or its providers).
+         * @enum {string}
+         */
+        ErrorType: "invalid_request_error" | "authentication_error" | "insufficient_credits" | "not_found_error" | "idempotency_error" | "rate_limit_error" | "api_error";
         TaskEnvelope: {
             /** @constant */
             code: 200;
@@ -567,12 +576,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 400,
-                 *       "message": "Invalid request: 'prompt' is required",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 400,
+                 *         "message": "Invalid request: 'prompt' is required",
+                 *         "type": "invalid_request_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description Missing or unknown API key. */
@@ -584,12 +595,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 401,
-                 *       "message": "Missing or invalid API key: send Authorization: Bearer aio_…",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 401,
+                 *         "message": "Missing or invalid API key: send Authorization: Bearer aio_…",
+                 *         "type": "authentication_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The available balance (credits minus held) is below the price. */
@@ -601,12 +614,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 402,
-                 *       "message": "Insufficient credits: this request costs 8, available 4",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 402,
+                 *         "message": "Insufficient credits: this request costs 8, available 4",
+                 *         "type": "insufficient_credits"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description Unknown task (or a task of another key), model or route. */
@@ -618,12 +633,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 404,
-                 *       "message": "Task not found: n47k3j9x0a2bqz_imagen4",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 404,
+                 *         "message": "Task not found: n47k3j9x0a2bqz_imagen4",
+                 *         "type": "not_found_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description A request with the same Idempotency-Key is still being accepted. */
@@ -636,12 +653,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 409,
-                 *       "message": "Idempotency-Key 'abc' is in use by a request still in progress",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 409,
+                 *         "message": "Idempotency-Key 'abc' is in use by a request still in progress",
+                 *         "type": "idempotency_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The body is over 1 MiB. */
@@ -653,12 +672,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 413,
-                 *       "message": "Request body is larger than 1048576 bytes",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 413,
+                 *         "message": "Request body is larger than 1048576 bytes",
+                 *         "type": "invalid_request_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The body is not sent as application/json. */
@@ -670,12 +691,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 415,
-                 *       "message": "Content-Type must be application/json, got 'text/plain'",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 415,
+                 *         "message": "Content-Type must be application/json, got 'text/plain'",
+                 *         "type": "invalid_request_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description Valid JSON the gateway cannot act on; the Idempotency-Key was used before with a different body. */
@@ -687,12 +710,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 422,
-                 *       "message": "Idempotency-Key 'abc' was used with a different request body",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 422,
+                 *         "message": "Idempotency-Key 'abc' was used with a different request body",
+                 *         "type": "idempotency_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The key's rate limit is exhausted; retry after `Retry-After` seconds. */
@@ -707,12 +732,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 429,
-                 *       "message": "Rate limit exceeded: 6000 requests per 60 s; retry in 12 s",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 429,
+                 *         "message": "Rate limit exceeded: 6000 requests per 60 s; retry in 12 s",
+                 *         "type": "rate_limit_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The gateway failed. */
@@ -724,12 +751,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 500,
-                 *       "message": "Internal error",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 500,
+                 *         "message": "Internal error",
+                 *         "type": "api_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The provider failed in a way the gateway could not turn into a task. */
@@ -741,12 +770,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 502,
-                 *       "message": "Provider node node48 answered with an error",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 502,
+                 *         "message": "Provider node node48 answered with an error",
+                 *         "type": "api_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description No provider route is available for the model right now, or the gateway is overloaded. */
@@ -759,12 +790,14 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "code": 503,
-                 *       "message": "No provider route is available for cogview-4",
-                 *       "data": null
+                 *       "error": {
+                 *         "code": 503,
+                 *         "message": "No provider route is available for cogview-4",
+                 *         "type": "api_error"
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
     };

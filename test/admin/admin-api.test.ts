@@ -4,7 +4,7 @@ import { MANUAL_EPOCH } from '../../src/clock/clock.js';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { LedgerEntry } from '../../src/store/store.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { DEV, SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { DEV, SEED_IMAGEN, startTestSim, ERROR_TYPES, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 
 interface KeyView {
   key: string;
@@ -33,12 +33,12 @@ async function submit(s: TestSim, body: unknown = SEED_IMAGEN, key: string = DEV
   return reply.body.data;
 }
 
-/** A 4xx answer in the gateway's envelope whose message names `field`. */
+/** A 4xx answer in the docs' error shape whose message names `field`. */
 function expectError(reply: { status: number; body: unknown }, status: number, field?: string): void {
   expect(reply.status).toBe(status);
-  const body = reply.body as Envelope<null>;
-  expect(body).toEqual({ code: status, message: expect.any(String), data: null });
-  if (field !== undefined) expect(body.message).toContain(`'${field}'`);
+  const body = reply.body as ErrorBody;
+  expect(body).toEqual({ error: { code: status, message: expect.any(String), type: ERROR_TYPES[status] } });
+  if (field !== undefined) expect(body.error.message).toContain(`'${field}'`);
 }
 
 describe('admin API: clock', () => {
@@ -140,7 +140,7 @@ describe('admin API: keys', () => {
     const credits = await sim!.call<Envelope<{ balance: number }>>('GET', '/api/v1/credits', { key: 'aio_x' });
     expect(credits.body.data.balance).toBe(5);
     // Too few credits for imagen4 (8): 402, nothing held.
-    const poor = await sim!.call<Envelope<null>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN, key: 'aio_x' });
+    const poor = await sim!.call<ErrorBody>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN, key: 'aio_x' });
     expect(poor.status).toBe(402);
     expect((await sim!.admin_<KeyView>('GET', '/keys/aio_x')).body).toMatchObject({ credits: 5, held: 0 });
   });

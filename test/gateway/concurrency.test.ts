@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { ledgerTotals } from '../../src/ledger/ledger.js';
 import type { LedgerEntry } from '../../src/store/store.js';
-import { drain, SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { drain, SEED_IMAGEN, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 
 const KEY = 'aio_exactly_100';
 const PRICE = 8;
@@ -36,7 +36,7 @@ describe('concurrent submits against one balance', () => {
     const counts = new Map<number, number>();
     for (const r of replies) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
     expect(Object.fromEntries(counts)).toEqual({ 200: 100, 402: 400 });
-    for (const r of replies.filter((x) => x.status === 402)) expect(r.body).toMatchObject({ code: 402, data: null });
+    for (const r of replies.filter((x) => x.status === 402)) expect(r.body).toMatchObject({ error: { code: 402, type: 'insufficient_credits' } });
     const ids = new Set(replies.filter((r) => r.status === 200).map((r) => r.body.data!.task_id));
     expect(ids.size).toBe(100);
     expect(await sim.admin.tasks({ key: KEY })).toHaveLength(100);
@@ -81,8 +81,8 @@ describe('concurrent submits against one balance', () => {
     expect(rec.available).toBeGreaterThanOrEqual(0);
     // Every 402 was refused for want of credits at that moment: its price was above what was left.
     for (const r of replies.filter((x) => x.status === 402)) {
-      const m = /costs (\d+), available (-?\d+)/.exec(r.body.message);
-      expect(m, r.body.message).not.toBeNull();
+      const m = /costs (\d+), available (-?\d+)/.exec((r.body as unknown as ErrorBody).error.message);
+      expect(m, (r.body as unknown as ErrorBody).error.message).not.toBeNull();
       expect(Number(m![2])).toBeGreaterThanOrEqual(0);
       expect(Number(m![2])).toBeLessThan(Number(m![1]));
     }

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { createRng, type Rng } from '../../src/rng/rng.js';
-import { DEV, SEED_COGVIEW, SEED_IMAGEN, settling, snapshot, startTestSim, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
+import { DEV, SEED_COGVIEW, SEED_IMAGEN, settling, snapshot, startTestSim, ERROR_TYPES, type ErrorBody, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
 
 const GEN = '/api/v1/images/generations';
 const MiB = 1024 * 1024;
@@ -14,18 +14,19 @@ beforeAll(async () => {
 });
 afterAll(() => sim?.close());
 
-/** The status, the envelope, the request id, and (when given) the field the message must name. */
+/** The status, the docs' error shape and nothing else, the request id, and (when given) the field the message must name. */
 function expectError(reply: Reply, status: number, field?: string): void {
   expect(reply.status, JSON.stringify(reply.body)).toBe(status);
   expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
   expect(reply.headers.get('x-request-id')).toMatch(/\S/);
-  const body = reply.body as Envelope<unknown>;
-  expect(Object.keys(body).sort()).toEqual(['code', 'data', 'message']);
-  expect(body.code).toBe(status);
-  expect(body.data).toBeNull();
-  expect(typeof body.message).toBe('string');
-  expect(body.message.length).toBeGreaterThan(0);
-  if (field !== undefined) expect(body.message).toContain(field);
+  const body = reply.body as ErrorBody;
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'type']);
+  expect(body.error.code).toBe(status);
+  expect(body.error.type).toBe(ERROR_TYPES[status]);
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error.message.length).toBeGreaterThan(0);
+  if (field !== undefined) expect(body.error.message).toContain(field);
 }
 
 /** Run `fn` and assert it changed nothing: no task, no ledger entry, the same credits. */
@@ -52,12 +53,12 @@ describe('body reading', () => {
 
   it('empty body → 400', async () => {
     const r = await refused(400, undefined, () => sim.call('POST', GEN, { raw: '', headers: { 'content-type': 'application/json' } }));
-    expect((r.body as Envelope).message).toMatch(/empty/);
+    expect((r.body as ErrorBody).error.message).toMatch(/empty/);
   });
 
   it('a JSON array → 400 (the body must be an object)', async () => {
     const r = await refused(400, undefined, () => post([SEED_IMAGEN]));
-    expect((r.body as Envelope).message).toMatch(/object/);
+    expect((r.body as ErrorBody).error.message).toMatch(/object/);
   });
 
   it('a JSON scalar → 400', async () => {

@@ -66,7 +66,7 @@ describe('Idempotency-Key', () => {
     const before = await snapshot(sim);
     const other = await submit({ ...SEED_IMAGEN, prompt: 'something else entirely' }, 'idem-2');
     expect(other.status).toBe(422);
-    expect(other.body).toEqual({ code: 422, message: expect.stringContaining('idem-2'), data: null });
+    expect(other.body).toEqual({ error: { code: 422, message: expect.stringContaining('idem-2'), type: 'idempotency_error' } });
     expect(other.headers.get('x-request-id')).toBeTruthy();
     expect(await snapshot(sim)).toEqual(before);
     // The original is still what the key stands for.
@@ -101,7 +101,7 @@ describe('Idempotency-Key', () => {
     for (const r of ok) expect(r.body.data.task_id).toBe(id);
     expect(ok.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
     for (const r of busy) {
-      expect(r.body).toEqual({ code: 409, message: expect.stringContaining('idem-burst'), data: null });
+      expect(r.body).toEqual({ error: { code: 409, message: expect.stringContaining('idem-burst'), type: 'idempotency_error' } });
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
     expect(await holds(DEV)).toHaveLength(1);
@@ -114,7 +114,7 @@ describe('Idempotency-Key', () => {
     const before = await snapshot(sim, poor);
     const refused = await submit(SEED_IMAGEN, 'idem-402', poor);
     expect(refused.status).toBe(402);
-    expect(refused.body).toEqual({ code: 402, message: expect.stringMatching(/costs 8, available 4/), data: null });
+    expect(refused.body).toEqual({ error: { code: 402, message: expect.stringMatching(/costs 8, available 4/), type: 'insufficient_credits' } });
     expect(await snapshot(sim, poor)).toEqual(before);
 
     expect((await sim.admin_('POST', `/keys/${poor}/credits`, { add: 10 })).status).toBe(200);

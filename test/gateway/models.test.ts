@@ -105,6 +105,6 @@ describe('GET /api/v1/models/{id}', () => {
   it('an unknown model → 404 in the envelope', async () => {
     const reply = await sim.call('GET', '/api/v1/models/dall-e-9');
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual({ code: 404, message: expect.stringContaining('dall-e-9'), data: null });
+    expect(reply.body).toEqual({ error: { code: 404, message: expect.stringContaining('dall-e-9'), type: 'not_found_error' } });
   });
 });

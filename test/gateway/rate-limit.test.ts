@@ -34,7 +34,7 @@ describe('rate limiting', () => {
 
     const limited = await sim.call('GET', '/api/v1/credits', { key: SLOW });
     expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ code: 429, message: expect.stringContaining('Rate limit'), data: null });
+    expect(limited.body).toEqual({ error: { code: 429, message: expect.stringContaining('Rate limit'), type: 'rate_limit_error' } });
     expect(limited.headers.get('x-request-id')).toBeTruthy();
     const retryAfter = limited.headers.get('retry-after');
     expect(retryAfter).toMatch(/^\d+$/);

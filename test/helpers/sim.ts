@@ -15,6 +15,27 @@ export interface Envelope<T = unknown> {
   data: T;
 }
 
+/** The docs' error body, as tests read it. */
+export interface ErrorBody {
+  error: { code: number; message: string; type: string };
+}
+
+/** The error type each status answers with (the spec's ErrorType, as README's table lists it). */
+export const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'insufficient_credits',
+  404: 'not_found_error',
+  405: 'invalid_request_error',
+  409: 'idempotency_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  422: 'idempotency_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  503: 'api_error',
+};
+
 export interface TestSim extends Simulator {
   /** JSON request to the simulator; `key: null` sends no Authorization header. */
   call<T = Envelope>(method: string, path: string, init?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;

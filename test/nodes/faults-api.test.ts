@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { Fault } from '../../src/nodes/faults.js';
-import { DEV, drain, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { DEV, drain, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 
 let sim: TestSim;
 afterEach(() => sim?.close());
@@ -34,10 +34,10 @@ describe('/_sim/faults', () => {
     expect(removed).toMatchObject({ status: 200, body: { removed: a.body.id } });
     expect(await list()).toEqual([b.body, c.body, d.body]);
 
-    const again = await sim.admin_<Envelope<null>>('DELETE', `/faults/${a.body.id}`);
+    const again = await sim.admin_<ErrorBody>('DELETE', `/faults/${a.body.id}`);
     expect(again.status).toBe(404);
-    expect(again.body).toMatchObject({ code: 404, data: null });
-    expect(again.body.message).toContain(a.body.id);
+    expect(again.body).toMatchObject({ error: { code: 404, type: 'not_found_error' } });
+    expect(again.body.error.message).toContain(a.body.id);
     expect((await sim.admin_('DELETE', '/faults/flt_nope')).status).toBe(404);
 
     const cleared = await sim.admin_('DELETE', '/faults');
@@ -80,19 +80,19 @@ describe('/_sim/faults', () => {
     it.each(BAD)('%s → 400 naming the field, no fault created', async (_what, body, field) => {
       const before = await list(shared);
       expect(before).toHaveLength(1);
-      const res = await shared.call<Envelope<null>>('POST', '/_sim/faults', { key: null, raw: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const res = await shared.call<ErrorBody>('POST', '/_sim/faults', { key: null, raw: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 400, data: null });
-      expect(res.body.message).toContain(`'${field}'`);
+      expect(res.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
+      expect(res.body.error.message).toContain(`'${field}'`);
       expect(await list(shared)).toEqual(before);
     });
   });
 
   it('malformed JSON → 400, no fault created', async () => {
     sim = await startTestSim();
-    const res = await sim.call<Envelope<null>>('POST', '/_sim/faults', { key: null, raw: '{"target": "node47",', headers: { 'content-type': 'application/json' } });
+    const res = await sim.call<ErrorBody>('POST', '/_sim/faults', { key: null, raw: '{"target": "node47",', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 400, data: null });
+    expect(res.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
     expect(await list()).toEqual([]);
   });
 

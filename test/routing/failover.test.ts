@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import type { TaskView } from '../../src/gateway/task.js';
-import { DEV, SEED_COGVIEW, settling, snapshot, startTestSim, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
+import { DEV, SEED_COGVIEW, settling, snapshot, startTestSim, type Envelope, type ErrorBody, type Reply, type TestSim } from '../helpers/sim.js';
 import { sample } from '../metrics/prom.js';
 
 const GEN = '/api/v1/images/generations';
@@ -122,10 +122,10 @@ describe('failover between the routes of cogview-4 (node48 Zhipu AI, node49 Wave
 
     // The refusal itself, in the envelope.
     const before = await snapshot(sim);
-    const res = await sim.call<Envelope<null>>('POST', GEN, { body: SEED_COGVIEW });
+    const res = await sim.call<ErrorBody>('POST', GEN, { body: SEED_COGVIEW });
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ code: 503, data: null });
-    expect(res.body.message).toMatch(/cogview-4/);
+    expect(res.body).toMatchObject({ error: { code: 503, type: 'api_error' } });
+    expect(res.body.error.message).toMatch(/cogview-4/);
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThanOrEqual(1);

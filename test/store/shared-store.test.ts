@@ -181,7 +181,7 @@ describeRedis('several gwsim instances on one Redis', () => {
     const r = await fetch(`${sim.url}/api/v1/credits`, { headers: KEY });
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(r.status).toBe(503);
-    expect(await r.json()).toMatchObject({ code: 503, data: null });
+    expect(await r.json()).toMatchObject({ error: { code: 503, type: 'api_error' } });
     await redis.start();
     let back = 503;
     for (let i = 0; i < 200 && back === 503; i++) {

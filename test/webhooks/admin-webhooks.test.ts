@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEV_WEBHOOK_SECRET } from '../../src/admin/admin-service.js';
 import type { DeliveryRecord } from '../../src/store/store.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { SEED_IMAGEN, type Envelope, type TestSim } from '../helpers/sim.js';
+import { SEED_IMAGEN, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { deliveries, deliveryOf, finish, simPool, submitWithCallback, taskIdOf } from './util.js';
 
 /** One retry, a second after the first attempt. */
@@ -77,9 +77,9 @@ describe('GET /_sim/webhooks', () => {
 
   it('task_id given twice → 400', async () => {
     sim = await sims.get(WEBHOOKS);
-    const reply = await sim.admin_<Envelope<null>>('GET', '/webhooks?task_id=a&task_id=b');
+    const reply = await sim.admin_<ErrorBody>('GET', '/webhooks?task_id=a&task_id=b');
     expect(reply.status).toBe(400);
-    expect(reply.body.message).toContain('task_id');
+    expect(reply.body.error.message).toContain('task_id');
   });
 
   it('POST /_sim/reset empties the log and cancels pending retries', async () => {
@@ -178,9 +178,9 @@ describe('POST /_sim/webhooks/{id}/redeliver', () => {
 
   it('an unknown id → 404 in the envelope', async () => {
     sim = await sims.get(WEBHOOKS);
-    const reply = await sim.admin_<Envelope<null>>('POST', '/webhooks/msg_nosuchdelivery/redeliver');
+    const reply = await sim.admin_<ErrorBody>('POST', '/webhooks/msg_nosuchdelivery/redeliver');
     expect(reply.status).toBe(404);
-    expect(reply.body).toMatchObject({ code: 404, data: null });
-    expect(reply.body.message).toContain('msg_nosuchdelivery');
+    expect(reply.body).toMatchObject({ error: { code: 404, type: 'not_found_error' } });
+    expect(reply.body.error.message).toContain('msg_nosuchdelivery');
   });
 });

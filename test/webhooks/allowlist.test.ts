@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { refuseCallback } from '../../src/webhooks/allowlist.js';
-import { SEED_COGVIEW, SEED_IMAGEN, snapshot, type Envelope, type TestSim } from '../helpers/sim.js';
+import { SEED_COGVIEW, SEED_IMAGEN, snapshot, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { deliveries, simPool } from './util.js';
 
 describe('refuseCallback', () => {
@@ -74,12 +74,12 @@ describe('callback_url at submit', () => {
     const before = await snapshot(s);
     const reply = await post(s, body);
     expect(reply.status, JSON.stringify(reply.body)).toBe(400);
-    expect(reply.body).toMatchObject({ code: 400, data: null });
-    expect(reply.body.message).toContain('callback_url');
-    if (reason) expect(reply.body.message).toContain(reason);
+    expect(reply.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
+    expect((reply.body as unknown as ErrorBody).error.message).toContain('callback_url');
+    if (reason) expect((reply.body as unknown as ErrorBody).error.message).toContain(reason);
     expect(await snapshot(s)).toEqual(before);
     expect(await deliveries(s)).toEqual([]);
-    return reply.body.message;
+    return (reply.body as unknown as ErrorBody).error.message;
   }
 
   it('on cogview-4, which has no webhooks: 400 naming callback_url, no task, no hold', async () => {

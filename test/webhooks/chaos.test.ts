@@ -4,7 +4,7 @@ import { DEV_WEBHOOK_SECRET } from '../../src/admin/admin-service.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import type { Fault } from '../../src/nodes/faults.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { drain, SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { drain, SEED_IMAGEN, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { deliveries, deliveryOf, finish, simPool, startWebhookSim, submitWithCallback, taskIdOf } from './util.js';
 
 /** The schedule the fault-driven tests share (their simulator is reset before each). */
@@ -263,10 +263,10 @@ describe('bad chaos is refused, naming the field', () => {
   ] as const) {
     it(`${what} → 400, and no fault added`, async () => {
       sim = await sims.get(WEBHOOKS);
-      const reply = await sim.admin_<Envelope<null>>('POST', '/faults', body);
+      const reply = await sim.admin_<ErrorBody>('POST', '/faults', body);
       expect(reply.status).toBe(400);
-      expect(reply.body).toMatchObject({ code: 400, data: null });
-      expect(reply.body.message).toContain(`'${field}'`);
+      expect(reply.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
+      expect(reply.body.error.message).toContain(`'${field}'`);
       expect((await sim.admin_('GET', '/faults')).body).toEqual([]);
     });
   }
