@@ -325,7 +325,7 @@ export interface components {
         /** seedream request */
         "GenerationRequest.seedream": {
             /**
-             * @description Selects Seedream 4.0: the model id, an alias or a sub-model id (which sets the price). (enum property replaced by openapi-typescript)
+             * @description Selects Seedream 4.0: the model id, an alias or a sub-model id (which sets the price).
              * @enum {string}
              */
             model: "seedream" | "seedream-4";
@@ -358,7 +358,13 @@ export interface components {
              * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
-        };
+        } & (unknown & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            model: "seedream" | "seedream-4";
+        });
         /** stable-diffusion-3.5 request */
         "GenerationRequest.stable-diffusion-3.5": {
             /**
@@ -532,7 +538,7 @@ export interface components {
              */
             aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "21:9" | "9:21";
             /** @description The image to edit */
-            input_urls?: string[];
+            input_urls: string[];
             /** @description Random seed for reproducibility */
             seed?: number;
         };
