@@ -70,7 +70,7 @@ export class Lifecycle implements TaskUpdates {
     return { id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`, routes, imageSeed: mix32(this.deps.seed, n, 0x1a6e) };
   }
 
-  /** Store the task (its credits already held) and hand it to routing. */
+  /** Store the task (its credits already held), hand it to routing, and give back the task as its first attempt left it. */
   async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
     const first = plan.routes[0]!;
     const task: TaskRecord = {
@@ -98,7 +98,8 @@ export class Lifecycle implements TaskUpdates {
     await this.deps.store.putTask(task);
     const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
     await this.deps.dispatch(task, job, plan.routes);
-    return task;
+    // The first dispatch attempt has run: answer with what it made of the task.
+    return (await this.deps.store.getTask(task.id)) ?? task;
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {

@@ -70,10 +70,19 @@ export class Dispatcher {
     });
   }
 
-  /** Start routing a task at the clock's current time. */
-  begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
+  /**
+   * Start routing a task: the first attempt runs now, inside the submit, so the create answer
+   * shows what the node did with the job (IN_PROGRESS when it started it at once, as the docs'
+   * example). A node that hangs lets the submit answer at once; the rest goes on as steps. Should
+   * the attempt itself break (the store, say), it is left to a step, as every later one is.
+   */
+  async begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
     const d: Dispatch = { taskId: task.id, job, model: task.model, routes, attempts: [], cursor: 0 };
-    return this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', d);
+    try {
+      await this.deps.clock.exclusive(() => this.step((h) => this.attempt(d, h)));
+    } catch {
+      await this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', { ...d, attempts: [], cursor: 0 });
+    }
   }
 
   /** Whether any route of these could take a call now (else the submit is refused with 503). */
