@@ -191,8 +191,12 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     ...(web.chaos?.reorder_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }] : []),
   ];
   let dispatcher: Dispatcher | undefined;
+  const errorCodes = new Set((spec.components.schemas.TaskErrorCode as { enum: string[] }).enum);
+  const unlisted = catalog.file.errors.filter((e) => !errorCodes.has(e.code)).map((e) => e.code);
+  if (unlisted.length > 0) throw new StartupError(`catalog errors not listed in the spec's TaskErrorCode: ${unlisted.join(', ')}`);
   const lifecycle = new Lifecycle({
     catalog,
+    errorCodes,
     store,
     clock,
     seed,
@@ -211,6 +215,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     routing: dispatcher,
     requests: new RequestValidator(catalog, validators),
     allowHosts: web.allow_hosts ?? [],
+    faults,
   });
   const admin = new AdminService({
     catalog,

@@ -1,6 +1,6 @@
 import type { RouteEntry } from '../catalog/catalog-schema.js';
 import type { Clock } from '../clock/clock.js';
-import type { TaskAttempt, TaskRecord } from '../gateway/task.js';
+import type { TaskAttempt, TaskErrorCode, TaskErrorView, TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
@@ -22,7 +22,7 @@ export interface RoutingOptions {
 export interface TaskUpdates {
   accepted(taskId: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void>;
   observe(taskId: string, job: Job): Promise<TaskRecord | undefined>;
-  fail(taskId: string, error: { code: string; message: string }, attempts?: TaskAttempt[]): Promise<void>;
+  fail(taskId: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void>;
 }
 
 export interface DispatcherDeps {
@@ -204,7 +204,7 @@ export class Dispatcher {
 
 const HUNG = Symbol('hung');
 
-function failure(d: Dispatch, code: string, summary: string): { code: string; message: string } {
+function failure(d: Dispatch, code: TaskErrorCode, summary: string): TaskErrorView {
   const tried = d.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');
   return { code, message: tried ? `${summary}: ${tried}` : summary };
 }
