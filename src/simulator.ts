@@ -313,6 +313,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A request waiting for a sync task would outlive the server: answer it 503 now, then let it flush with the rest.
+      sim.lifecycle.abandonWaiters();
       if (inFlight > 0) {
         await Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
       }

@@ -220,12 +220,17 @@ export class Lifecycle implements TaskUpdates {
     timer.unref();
   }
 
-  reset(): void {
-    this.counter = 0;
+  /** Answer every request waiting for a sync task 503 (the simulator is resetting or stopping). */
+  abandonWaiters(): void {
     for (const list of this.waiters.values()) {
       for (const w of list) w.reject(errors.unavailable('The simulator was reset or stopped while this request waited for its task'));
     }
     this.waiters.clear();
+  }
+
+  reset(): void {
+    this.counter = 0;
+    this.abandonWaiters();
     this.locks.clear();
   }
 }

@@ -40,7 +40,7 @@ export class RequestValidator {
 
   /** A failed `allOf[i]` is the catalog's i-th conditional requirement: say which condition asked for the field. */
   private reason(ref: ModelRef, error: ErrorObject): string {
-    const m = /^#\/allOf\/(\d+)\/then\//.exec(error.schemaPath);
+    const m = /\/allOf\/(\d+)\/then\/required$/.exec(error.schemaPath);
     const req = m ? ref.model.requires?.filter((r) => r.when)[Number(m[1])] : undefined;
     return req ? describeRequirement(req) : describeError(error);
   }
