@@ -795,7 +795,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description No provider route is available for the model right now, or the gateway is overloaded. */
+        /** @description The model cannot be served right now (an outage on it, or every route's circuit open), the store is unreachable, or the simulator stopped while a sync request waited. Nothing was held; retry after `Retry-After`. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
