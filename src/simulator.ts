@@ -128,6 +128,10 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const scenarios = checkConfigRefs(config, catalog, source);
   const spec = loadSpec();
   const validators = new SpecValidators(spec, 'gateway');
+  // Every code a task can end with is the spec's: the catalog's provider failures too.
+  const errorCodes = new Set((spec.components.schemas.TaskErrorCode as { enum: string[] }).enum);
+  const unlisted = catalog.file.errors.filter((e) => !errorCodes.has(e.code)).map((e) => e.code);
+  if (unlisted.length > 0) throw new StartupError(`catalog errors not listed in the spec's TaskErrorCode: ${unlisted.join(', ')}`);
   const storeUrl = options.store ?? 'memory';
   const sharedStore = storeUrl !== 'memory' && storeUrl !== 'memory:';
   if (sharedStore && clock.mode === 'manual') {
@@ -191,9 +195,6 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     ...(web.chaos?.reorder_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }] : []),
   ];
   let dispatcher: Dispatcher | undefined;
-  const errorCodes = new Set((spec.components.schemas.TaskErrorCode as { enum: string[] }).enum);
-  const unlisted = catalog.file.errors.filter((e) => !errorCodes.has(e.code)).map((e) => e.code);
-  if (unlisted.length > 0) throw new StartupError(`catalog errors not listed in the spec's TaskErrorCode: ${unlisted.join(', ')}`);
   const lifecycle = new Lifecycle({
     catalog,
     errorCodes,

@@ -77,7 +77,7 @@ export class GatewayService {
   }
 
   async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined): Promise<Submitted> {
-    const { store, clock, lifecycle, requests, routing } = this.deps;
+    const { store, clock, lifecycle, requests } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
     }

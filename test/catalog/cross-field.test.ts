@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { CatalogFile, ModelEntry } from '../../src/catalog/catalog-schema.js';
 import { CatalogError, loadCatalog, parseCatalog } from '../../src/catalog/load-catalog.js';
 import { paths } from '../../src/paths.js';
+import { loadSpec } from '../../src/spec/load-spec.js';
 
 const shipped = parse(readFileSync(paths.catalog, 'utf8')) as CatalogFile;
 const model = (raw: CatalogFile, id: string): ModelEntry => raw.models.find((m) => m.id === id)!;
@@ -70,5 +71,19 @@ describe('node capacity: Little\'s law at the design load', () => {
     const served = catalog.models.filter((m) => m.routes.some((r) => r.node === id));
     const inFlight = served.reduce((sum, m) => sum + RATE * (m.latency_ms.p95 / 1000), 0);
     expect(catalog.nodes.get(id)!.capacity).toBeGreaterThanOrEqual(Math.ceil(inFlight * HEADROOM));
+  });
+});
+
+describe('task error codes: one list, the spec\'s TaskErrorCode', () => {
+  const codes = (loadSpec().components.schemas.TaskErrorCode as { enum: string[] }).enum;
+
+  it("lists every failure the catalog draws, and the routing's own (no_route_available included)", () => {
+    for (const e of loadCatalog().file.errors) expect(codes).toContain(e.code);
+    for (const code of ['provider_unavailable', 'no_route_available', 'node_lost']) expect(codes).toContain(code);
+  });
+
+  it('the README names every one of them', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const code of codes) expect(readme, code).toContain(`\`${code}\``);
   });
 });
