@@ -128,6 +128,10 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const scenarios = checkConfigRefs(config, catalog, source);
   const spec = loadSpec();
   const validators = new SpecValidators(spec, 'gateway');
+  // Every code a task can end with is the spec's: the catalog's provider failures too.
+  const errorCodes = new Set((spec.components.schemas.TaskErrorCode as { enum: string[] }).enum);
+  const unlisted = catalog.file.errors.filter((e) => !errorCodes.has(e.code)).map((e) => e.code);
+  if (unlisted.length > 0) throw new StartupError(`catalog errors not listed in the spec's TaskErrorCode: ${unlisted.join(', ')}`);
   const storeUrl = options.store ?? 'memory';
   const sharedStore = storeUrl !== 'memory' && storeUrl !== 'memory:';
   if (sharedStore && clock.mode === 'manual') {
@@ -193,6 +197,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   let dispatcher: Dispatcher | undefined;
   const lifecycle = new Lifecycle({
     catalog,
+    errorCodes,
     store,
     clock,
     seed,
@@ -211,6 +216,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     routing: dispatcher,
     requests: new RequestValidator(catalog, validators),
     allowHosts: web.allow_hosts ?? [],
+    faults,
   });
   const admin = new AdminService({
     catalog,
@@ -308,6 +314,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A request waiting for a sync task would outlive the server: answer it 503 now, then let it flush with the rest.
+      sim.lifecycle.abandonWaiters();
       if (inFlight > 0) {
         await Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
       }

@@ -29,10 +29,10 @@ function task(status: string, extra: Record<string, unknown> = {}) {
     sub_model: string('imagen4'),
     node: string('node47'),
     provider: string('Google'),
-    queue_position: nullValue(),
-    attempts: status === 'IN_QUEUE' ? [] : eachLike(attempt),
+    queue_position: status === 'IN_QUEUE' ? integer(1) : nullValue(),
+    attempts: eachLike(attempt),
     created_at: at('2026-01-01T00:00:00.000Z'),
-    started_at: status === 'IN_QUEUE' ? nullValue() : at('2026-01-01T00:00:00.240Z'),
+    started_at: status === 'IN_QUEUE' ? nullValue() : at('2026-01-01T00:00:00.000Z'),
     completed_at: done ? at('2026-01-01T00:00:05.113Z') : nullValue(),
     output: status === 'COMPLETED' ? { images: eachLike(image) } : nullValue(),
     error: status === 'FAILED' ? { code: string('provider_unavailable'), message: string('no node accepted the task') } : nullValue(),
@@ -53,10 +53,10 @@ describe('gwsim-client → api-in-one-gateway', () => {
       .given('an API key with credits')
       .uponReceiving('a generation request for imagen4')
       .withRequest('POST', '/api/v1/images/generations', (b) => b.headers({ ...AUTH, 'Content-Type': 'application/json' }).jsonBody(IMAGEN))
-      .willRespondWith(200, (b) => b.headers({ 'Content-Type': regex('application/json.*', 'application/json; charset=utf-8') }).jsonBody(envelope(task('IN_QUEUE'))))
+      .willRespondWith(200, (b) => b.headers({ 'Content-Type': regex('application/json.*', 'application/json; charset=utf-8') }).jsonBody(envelope(task('IN_PROGRESS'))))
       .executeTest(async (mock) => {
         const t = await client(mock.url).generate(IMAGEN);
-        expect(t.status).toBe('IN_QUEUE');
+        expect(t.status).toBe('IN_PROGRESS');
         expect(t.credits_held).toBe(8);
       }));
 

@@ -18,7 +18,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * must carry `Authorization: Bearer <token>`.
  */
 export function adminRouter(admin: AdminService, token: string | undefined): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
   const route = (status: number, fn: Handler) => async (req: Request, res: Response) => {
     try {
       if (token !== undefined && !tokenMatches(req.headers.authorization, token)) throw errors.adminForbidden();

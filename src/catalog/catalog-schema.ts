@@ -55,6 +55,15 @@ export const SubModel = z.strictObject({
   credits: z.number().int().positive(),
 });
 
+/**
+ * A cross-field rule: `param` must be sent when every `when` parameter has its value (a mode
+ * such as seedream's `type: edit`), or always when there is no `when` (a model that only edits).
+ */
+export const Requirement = z.strictObject({
+  param: z.string().min(1),
+  when: z.record(z.string(), z.string()).optional(),
+});
+
 export const ModelEntry = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   name: z.string().min(1),
@@ -68,6 +77,7 @@ export const ModelEntry = z.strictObject({
   routes: z.array(Route).min(1),
   prompt: z.strictObject({ max_length: z.number().int().positive() }).optional(),
   params: z.record(z.string(), ParamRule),
+  requires: z.array(Requirement).optional(),
   output: OutputRule,
   latency_ms: Quantiles,
   failure: z.strictObject({ rate: z.number().min(0).max(1) }),
@@ -91,6 +101,8 @@ export const CatalogFile = z.strictObject({
   nodes: z.array(NodeEntry).min(1),
   errors: z.array(ErrorEntry).min(1),
   prompt: z.strictObject({ min_length: z.number().int().positive(), max_length: z.number().int().positive() }),
+  /** The endpoint's limit on URL-list parameters (the docs: up to 8 `input_urls`). */
+  input_urls: z.strictObject({ max_items: z.number().int().positive() }),
   models: z.array(ModelEntry).min(1),
 });
 
@@ -100,5 +112,6 @@ export type NodeEntry = z.infer<typeof NodeEntry>;
 export type ParamRule = z.infer<typeof ParamRule>;
 export type OutputRule = z.infer<typeof OutputRule>;
 export type Quantiles = z.infer<typeof Quantiles>;
+export type Requirement = z.infer<typeof Requirement>;
 export type RouteEntry = z.infer<typeof Route>;
 export type SubModel = z.infer<typeof SubModel>;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import { paths } from '../paths.js';
-import { CatalogFile, type ModelEntry, type NodeEntry, type ParamRule, type SubModel } from './catalog-schema.js';
+import { CatalogFile, type ModelEntry, type NodeEntry, type ParamRule, type Requirement, type SubModel } from './catalog-schema.js';
 import { checkOutputRule } from './dimensions.js';
 
 export interface CatalogProblem {
@@ -74,6 +74,19 @@ function checkParam(name: string, rule: ParamRule): [string, string] | undefined
   return name === 'model' || name === 'prompt' || name === 'callback_url' ? ['', 'is reserved for the gateway'] : undefined;
 }
 
+/** A requirement's problems: it must name a parameter of the model, and its condition values the model's enums allow. */
+function checkRequirement(model: ModelEntry, req: Requirement): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  if (!model.params[req.param]) problems.push(['param', `"${req.param}" is not a parameter of the model`]);
+  for (const [name, value] of Object.entries(req.when ?? {})) {
+    const rule = model.params[name];
+    if (name === req.param) problems.push([`when.${name}`, 'a parameter cannot require itself']);
+    else if (!rule || rule.type !== 'string' || !rule.enum) problems.push([`when.${name}`, `"${name}" is not an enum parameter of the model`]);
+    else if (!rule.enum.includes(value)) problems.push([`when.${name}`, `"${value}" is not one of its enum`]);
+  }
+  return problems;
+}
+
 /** Cross-field rules zod cannot express: references, uniqueness, defaults inside their rules. */
 function semanticProblems(file: CatalogFile): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
@@ -116,6 +129,14 @@ function semanticProblems(file: CatalogFile): CatalogProblem[] {
       const q = model[key];
       if (q && q.p5 > q.p95) add(model.id, `${key}.p5`, `p5 ${q.p5} is above p95 ${q.p95}`);
     }
+    for (const [name, rule] of Object.entries(model.params)) {
+      if (rule.type === 'array' && rule.max_items > file.input_urls.max_items) {
+        add(model.id, `params.${name}.max_items`, `${rule.max_items} exceeds the endpoint's maximum of ${file.input_urls.max_items}`);
+      }
+    }
+    model.requires?.forEach((req, i) => {
+      for (const [field, message] of checkRequirement(model, req)) add(model.id, `requires[${i}].${field}`, message);
+    });
     if (model.prompt && model.prompt.max_length > file.prompt.max_length) {
       add(model.id, 'prompt.max_length', `exceeds the endpoint's maximum of ${file.prompt.max_length}`);
     }

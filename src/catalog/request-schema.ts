@@ -1,5 +1,5 @@
 import type { Catalog } from './load-catalog.js';
-import type { ModelEntry, ParamRule } from './catalog-schema.js';
+import type { ModelEntry, ParamRule, Requirement } from './catalog-schema.js';
 
 /** A JSON Schema (draft 2020-12) object, as emitted into the OpenAPI document. */
 export type JsonSchema = { [key: string]: unknown };
@@ -63,14 +63,37 @@ export function modelRequestSchema(catalog: Catalog, model: ModelEntry): JsonSch
       description: 'Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.',
     };
   }
+  const always = (model.requires ?? []).filter((r) => !r.when).map((r) => r.param);
+  const conditional = (model.requires ?? []).filter((r) => r.when).map((r) => requirementSchema(model, r));
   return {
     title: `${model.id} request`,
     type: 'object',
     ...(model.assumed ? { 'x-gwsim-assumed': true } : {}),
-    required: ['model', 'prompt'],
+    required: ['model', 'prompt', ...always],
     additionalProperties: false,
     properties,
+    ...(conditional.length > 0 ? { allOf: conditional } : {}),
   };
+}
+
+/**
+ * `if` the condition holds `then` the parameter is required. A condition on a parameter's
+ * default holds when the parameter is absent too, since the default then applies.
+ */
+function requirementSchema(model: ModelEntry, req: Requirement): JsonSchema {
+  const when = Object.entries(req.when ?? {});
+  const sent = when.filter(([name, value]) => (model.params[name] as { default?: unknown } | undefined)?.default !== value).map(([name]) => name);
+  return {
+    if: { properties: Object.fromEntries(when.map(([name, value]) => [name, { const: value }])), ...(sent.length > 0 ? { required: sent } : {}) },
+    // The property is repeated (as the top level defines it) so strict validators see what `required` names.
+    then: { properties: { [req.param]: true }, required: [req.param] },
+  };
+}
+
+/** How a requirement reads in an error: `'input_urls' is required when type is edit`. */
+export function describeRequirement(req: Requirement): string {
+  const when = Object.entries(req.when ?? {}).map(([name, value]) => `${name} is ${value}`);
+  return `'${req.param}' is required${when.length > 0 ? ` when ${when.join(' and ')}` : ' by this model'}`;
 }
 
 /** Every model's request schema, keyed by component name, plus the `oneOf` that joins them. */

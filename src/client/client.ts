@@ -75,7 +75,7 @@ export class GatewayClient {
     });
   }
 
-  /** Submit a generation; async models answer IN_QUEUE, sync ones with the finished task. */
+  /** Submit a generation; async models answer with the task as its node took it (IN_PROGRESS, or IN_QUEUE while it waits), sync ones with the finished task. */
   generate(body: GenerationRequest, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Task> {
     const header = options.idempotencyKey === undefined ? {} : { 'Idempotency-Key': options.idempotencyKey };
     return unwrap(this.http.POST('/api/v1/images/generations', { body, params: { header }, ...(options.signal ? { signal: options.signal } : {}) }), options.signal);

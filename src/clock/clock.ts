@@ -14,6 +14,11 @@ export interface Clock {
   cancel(timer: Timer): void;
   /** Manual clock: move time forward, running everything due, in order, before resolving. */
   advance(ms: number): Promise<void>;
+  /**
+   * Run `fn` now, as a timer due now would run: on the manual clock, between advances, so no
+   * advance moves time (past a call's timeout, say) while it runs. `fn` must not wait on time.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Timers not yet fired. */
   pending(): number;
   /** Drop every timer and go back to the start time (manual clock). */
@@ -41,6 +46,10 @@ abstract class HeapClock implements Clock {
     this.live++;
     this.armed();
     return timer;
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   cancel(timer: Timer): void {
@@ -162,6 +171,15 @@ export class ManualClock extends HeapClock {
     };
     const result = this.queue.then(step);
     this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  override exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 

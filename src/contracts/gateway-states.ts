@@ -37,12 +37,14 @@ async function taskIn(target: Target, want: string): Promise<{ task_id: string }
     }
     throw new Error('provider state: could not make a FAILED task');
   }
+  // A node with room starts a task at once: to see one wait, take node47's room away (reset undoes it).
+  if (want === 'IN_QUEUE') await admin(target, 'POST', '/faults', { target: 'node47', kind: 'capacity', value: 0 });
   for (let attempt = 0; attempt < 5; attempt++) {
     const id = await submit(target);
     if (want === 'IN_QUEUE' && (await status(target, id)) === 'IN_QUEUE') return { task_id: id };
     if (want !== 'IN_QUEUE' && (await until(target, id, want, want === 'IN_PROGRESS' ? 0 : 60_000))) return { task_id: id };
   }
-  throw new Error(`provider state: could not make a task that is ${want} (for IN_QUEUE and IN_PROGRESS, run the target with --clock manual)`);
+  throw new Error(`provider state: could not make a task that is ${want} (for IN_PROGRESS, run the target with --clock manual)`);
 }
 
 /** While a sync request waits, keep a manual clock moving (bounded), so the model can finish. */

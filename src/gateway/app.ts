@@ -30,6 +30,8 @@ export const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g
 /** Express for everything but the public API: images, `/_sim`, and the 404 and 405 answers. */
 function expressApp({ spec, store, images, admin }: AppDeps): Express {
   const app = express();
+  // Paths match as the spec writes them (the public router's are case-sensitive too): /API/V1/CREDITS is no route.
+  app.set('case sensitive routing', true);
   app.disable('x-powered-by');
   app.set('etag', false);
   for (const [path, item] of Object.entries(spec.paths)) {

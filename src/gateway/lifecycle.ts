@@ -8,7 +8,7 @@ import { routeOrder } from '../routing/route-order.js';
 import type { TaskUpdates } from '../routing/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { errors } from './errors.js';
-import { isTerminal, type TaskAttempt, type TaskRecord, type TaskStatus } from './task.js';
+import { isTerminal, type TaskAttempt, type TaskErrorCode, type TaskErrorView, type TaskRecord, type TaskStatus } from './task.js';
 
 export interface LifecycleDeps {
   catalog: Catalog;
@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   dispatch: (task: TaskRecord, job: JobRequest, routes: RouteEntry[]) => Promise<void>;
   /** Called once a task reaches COMPLETED or FAILED (webhooks hang here). */
   onTerminal?: (task: TaskRecord) => void | Promise<void>;
+  /** The task error codes of the spec (`TaskErrorCode`). */
+  errorCodes: ReadonlySet<string>;
   /** Other instances share the store: a task may finish elsewhere. */
   sharedStore?: boolean;
   /** Mixed into every task's RNG so instances sharing a store and a seed never mint the same ids. */
@@ -70,7 +72,7 @@ export class Lifecycle implements TaskUpdates {
     return { id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`, routes, imageSeed: mix32(this.deps.seed, n, 0x1a6e) };
   }
 
-  /** Store the task (its credits already held) and hand it to routing. */
+  /** Store the task (its credits already held), hand it to routing, and give back the task as its first attempt left it. */
   async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
     const first = plan.routes[0]!;
     const task: TaskRecord = {
@@ -98,7 +100,8 @@ export class Lifecycle implements TaskUpdates {
     await this.deps.store.putTask(task);
     const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
     await this.deps.dispatch(task, job, plan.routes);
-    return task;
+    // The first dispatch attempt has run: answer with what it made of the task.
+    return (await this.deps.store.getTask(task.id)) ?? task;
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -128,7 +131,7 @@ export class Lifecycle implements TaskUpdates {
     });
   }
 
-  fail(id: string, error: { code: string; message: string }, attempts?: TaskAttempt[]): Promise<void> {
+  fail(id: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void> {
     return this.serial(id, async () => {
       const task = await this.deps.store.getTask(id);
       if (!task || isTerminal(task.status)) return;
@@ -140,7 +143,7 @@ export class Lifecycle implements TaskUpdates {
   private async apply(task: TaskRecord, job: Job): Promise<TaskRecord> {
     const status = STATUS[job.state];
     if (status === 'COMPLETED' || status === 'FAILED') {
-      const error = job.error ? { code: job.error.type, message: job.error.detail } : status === 'FAILED' ? { code: 'provider_error', message: 'the node reported a failure' } : null;
+      const error = status === 'FAILED' ? this.taskError(job) : null;
       return this.finish({ ...task, startedAt: job.started_at ?? task.startedAt }, status, error, job.finished_at ?? this.deps.clock.now());
     }
     const next: TaskRecord = { ...task, status, queuePosition: job.queue_position, startedAt: job.started_at };
@@ -148,6 +151,13 @@ export class Lifecycle implements TaskUpdates {
       await this.deps.store.putTask(next);
     }
     return next;
+  }
+
+  /** A node's failure as a task error; a code the spec does not list (a real node's own) becomes provider_error. */
+  private taskError(job: Job): TaskErrorView {
+    if (!job.error) return { code: 'provider_error', message: 'the node reported a failure' };
+    const code = this.deps.errorCodes.has(job.error.type) ? (job.error.type as TaskErrorCode) : 'provider_error';
+    return { code, message: code === job.error.type ? job.error.detail : `${job.error.type}: ${job.error.detail}` };
   }
 
   private async finish(task: TaskRecord, status: 'COMPLETED' | 'FAILED', error: TaskRecord['error'], at: number): Promise<TaskRecord> {
@@ -210,12 +220,17 @@ export class Lifecycle implements TaskUpdates {
     timer.unref();
   }
 
-  reset(): void {
-    this.counter = 0;
+  /** Answer every request waiting for a sync task 503 (the simulator is resetting or stopping). */
+  abandonWaiters(): void {
     for (const list of this.waiters.values()) {
       for (const w of list) w.reject(errors.unavailable('The simulator was reset or stopped while this request waited for its task'));
     }
     this.waiters.clear();
+  }
+
+  reset(): void {
+    this.counter = 0;
+    this.abandonWaiters();
     this.locks.clear();
   }
 }

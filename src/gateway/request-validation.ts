@@ -1,6 +1,6 @@
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Catalog, ModelRef } from '../catalog/load-catalog.js';
-import { requestSchemaName } from '../catalog/request-schema.js';
+import { describeRequirement, requestSchemaName } from '../catalog/request-schema.js';
 import { describeError, type SpecValidators } from '../spec/validators.js';
 import { errors } from './errors.js';
 
@@ -34,7 +34,14 @@ export class RequestValidator {
     const ref = this.catalog.resolve(name);
     if (!ref) throw errors.invalidRequest(`'model' names no model of this gateway: '${name.slice(0, 100)}' (see GET /api/v1/models)`);
     const check = this.branches.get(ref.model.id)!;
-    if (!check(body)) throw errors.invalidRequest(`${describeError(check.errors![0]!)} (model ${ref.model.id})`);
+    if (!check(body)) throw errors.invalidRequest(`${this.reason(ref, check.errors![0]!)} (model ${ref.model.id})`);
     return { ref, body };
+  }
+
+  /** A failed `allOf[i]` is the catalog's i-th conditional requirement: say which condition asked for the field. */
+  private reason(ref: ModelRef, error: ErrorObject): string {
+    const m = /\/allOf\/(\d+)\/then\/required$/.exec(error.schemaPath);
+    const req = m ? ref.model.requires?.filter((r) => r.when)[Number(m[1])] : undefined;
+    return req ? describeRequirement(req) : describeError(error);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ModelEntry } from '../catalog/catalog-schema.js';
 import type { Catalog } from '../catalog/load-catalog.js';
 import { applyDefaults } from '../catalog/defaults.js';
 import { outputDimensions } from '../catalog/dimensions.js';
@@ -11,6 +12,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { RequestValidator } from './request-validation.js';
 import type { Dispatcher } from '../routing/dispatcher.js';
 import { refuseCallback } from '../webhooks/allowlist.js';
+import type { FaultSet } from '../nodes/faults.js';
 import { isTerminal, type TaskRecord } from './task.js';
 
 export interface GatewayDeps {
@@ -22,7 +24,12 @@ export interface GatewayDeps {
   routing: Dispatcher;
   /** Hosts besides loopback a callback_url may name. */
   allowHosts: readonly string[];
+  /** The faults in force: a model outage refuses its submits. */
+  faults: FaultSet;
 }
+
+/** Retry-After for an outage with no end: as long as a circuit's default cooldown. */
+const OPEN_OUTAGE_RETRY_S = 30;
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -70,7 +77,7 @@ export class GatewayService {
   }
 
   async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined): Promise<Submitted> {
-    const { store, clock, lifecycle, requests, routing } = this.deps;
+    const { store, clock, lifecycle, requests } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
     }
@@ -96,12 +103,9 @@ export class GatewayService {
       }
     }
 
-    if (!routing.available(ref.model.routes)) {
-      const wait = Math.max(1, Math.ceil(routing.msUntilAvailable(ref.model.routes) / 1000));
-      throw errors.unavailable(`No provider route is available for ${ref.model.id}: every node's circuit is open`, wait);
-    }
     let task: TaskRecord;
     try {
+      this.refuseUnavailable(ref.model);
       const plan = lifecycle.plan(ref);
       const hold = await store.hold(key.key, plan.id, price, clock.now());
       if (!hold.ok) throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
@@ -114,6 +118,20 @@ export class GatewayService {
       throw err;
     }
     return { task: ref.model.runtime === 'sync' ? await lifecycle.settled(task.id) : task, replayed: false };
+  }
+
+  /** 503 before anything is held when the model cannot be served: an outage on it, or every route's circuit open. */
+  private refuseUnavailable(model: ModelEntry): void {
+    const now = this.deps.clock.now();
+    const outage = this.deps.faults.outage(model.id);
+    if (outage) {
+      const wait = outage.ends_at === null ? OPEN_OUTAGE_RETRY_S : Math.max(1, Math.ceil((outage.ends_at - now) / 1000));
+      throw errors.unavailable(`${model.id} is not taking requests right now (an outage); retry in ${wait} s`, wait);
+    }
+    if (!this.deps.routing.available(model.routes)) {
+      const wait = Math.max(1, Math.ceil(this.deps.routing.msUntilAvailable(model.routes) / 1000));
+      throw errors.unavailable(`No provider route is available for ${model.id}: every node's circuit is open`, wait);
+    }
   }
 
   /** A task of this key; another key's task is as unknown as a missing one. */

@@ -3,6 +3,8 @@ import type { components } from '../generated/gateway.js';
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type TaskView = components['schemas']['Task'];
 export type TaskErrorView = components['schemas']['TaskError'];
+/** Every code a FAILED task can carry: the spec's `TaskErrorCode` enum, the one list of them. */
+export type TaskErrorCode = components['schemas']['TaskErrorCode'];
 export type TaskAttempt = components['schemas']['TaskAttempt'];
 
 /** The statuses a task never leaves. */

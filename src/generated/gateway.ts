@@ -14,7 +14,11 @@ export interface paths {
          * Generate images with any model of the catalog
          * @description Validates the body against the selected model's rules, holds the price
          *     (sub-model credits × `num_images`) and creates a task. Async models answer at once with
-         *     the task in `IN_QUEUE`; sync models (cogview-4) answer when the task has finished.
+         *     the task as its node took it: `IN_PROGRESS` when the node starts it at once (the docs'
+         *     example), `IN_QUEUE` with its `queue_position` only while it waits for node capacity (an
+         *     assumption of gwsim's: the docs show only `IN_PROGRESS`). Sync models (cogview-4) answer
+         *     when the task has finished. A model under an outage is refused with 503 and
+         *     `Retry-After`, holding nothing.
          */
         post: operations["createImageGeneration"];
         delete?: never;
@@ -228,10 +232,15 @@ export interface components {
             height: number;
         };
         TaskError: {
-            /** @description A stable error code, e.g. `provider_error`, `content_policy_violation`. */
-            code: string;
+            code: components["schemas"]["TaskErrorCode"];
+            /** @description What happened, e.g. which nodes were tried and how each answered. */
             message: string;
         };
+        /**
+         * @description Why a task ended FAILED; every code gwsim produces. From the provider: `provider_error` (it failed to generate the image; also any failure a node reports in a code not listed here), `content_policy_violation` (it refused the prompt), `provider_timeout` (it gave up in time). From the gateway's routing: `provider_unavailable` (every submit attempt failed: refused, timed out, 5xx/429, or a 4xx), `no_route_available` (the circuit of every route opened before the task found a node), `node_lost` (the node that took the job stopped answering for `lost_after_ms`, or forgot the job). Credits held for a failed task are released.
+         * @enum {string}
+         */
+        TaskErrorCode: "provider_error" | "content_policy_violation" | "provider_timeout" | "provider_unavailable" | "no_route_available" | "node_lost";
         Credits: {
             /** @description Credits on the key. */
             balance: number;
@@ -325,7 +334,7 @@ export interface components {
         /** seedream request */
         "GenerationRequest.seedream": {
             /**
-             * @description Selects Seedream 4.0: the model id, an alias or a sub-model id (which sets the price). (enum property replaced by openapi-typescript)
+             * @description Selects Seedream 4.0: the model id, an alias or a sub-model id (which sets the price).
              * @enum {string}
              */
             model: "seedream" | "seedream-4";
@@ -358,7 +367,13 @@ export interface components {
              * @description Where to POST the finished task (signed per Standard Webhooks); loopback or an allowed host.
              */
             callback_url?: string;
-        };
+        } & (unknown & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            model: "seedream" | "seedream-4";
+        });
         /** stable-diffusion-3.5 request */
         "GenerationRequest.stable-diffusion-3.5": {
             /**
@@ -532,7 +547,7 @@ export interface components {
              */
             aspect_ratio?: "1:1" | "4:3" | "3:4" | "16:9" | "9:16" | "21:9" | "9:21";
             /** @description The image to edit */
-            input_urls?: string[];
+            input_urls: string[];
             /** @description Random seed for reproducibility */
             seed?: number;
         };
@@ -780,7 +795,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description No provider route is available for the model right now, or the gateway is overloaded. */
+        /** @description The model cannot be served right now (an outage on it, or every route's circuit open), the store is unreachable, or the simulator stopped while a sync request waited. Nothing was held; retry after `Retry-After`. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/load-catalog.js';
-import { NODE_FAULT_KINDS, WEBHOOK_FAULT_KINDS, WEBHOOKS_TARGET, type FaultKind, type FaultSpec } from './faults.js';
+import { MODEL_FAULT_KINDS, NODE_FAULT_KINDS, WEBHOOK_FAULT_KINDS, WEBHOOKS_TARGET, type FaultKind, type FaultSpec } from './faults.js';
 
 const MAX_MS = 365 * 24 * 3600 * 1000;
 const FIELDS = new Set(['target', 'kind', 'value', 'duration_ms', 'start_ms']);
@@ -9,6 +9,7 @@ const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isInte
 const VALUE_RULES: Partial<Record<FaultKind, [(v: unknown) => boolean, string]>> = {
   error_rate: [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'error_rate needs a probability from 0 to 1'],
   latency_multiplier: [(v) => typeof v === 'number' && v > 0 && v <= 1000, 'latency_multiplier needs a factor above 0, at most 1000'],
+  capacity: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000, 'capacity needs the jobs the node may run at once, a whole number from 0'],
   duplicate: [(v) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 1), 'duplicate takes a probability from 0 to 1 (default 1)'],
   delay: [isMs, 'delay needs a whole number of milliseconds'],
   reorder: [isMs, 'reorder needs a window in whole milliseconds'],
@@ -26,11 +27,18 @@ export function parseFaultSpec(body: unknown, catalog: Catalog): [FaultSpec] | [
   const { target, kind, value, duration_ms, start_ms } = b;
   if (typeof target !== 'string') return [undefined, 'target', `is required: a node id (node47), model:<id> (model:imagen-4) or ${WEBHOOKS_TARGET}`];
   const webhooks = target === WEBHOOKS_TARGET;
-  const model = target.startsWith('model:') ? target.slice(6) : undefined;
-  if (!webhooks && (model !== undefined ? !catalog.model(model) : !catalog.nodes.has(target))) {
-    return [undefined, 'target', `'${target.slice(0, 100)}' is no node (${[...catalog.nodes.keys()].join(', ')}), model:<id> of the catalog, nor ${WEBHOOKS_TARGET}`];
+  const named = target.startsWith('model:') ? target.slice(6) : undefined;
+  // Any name a request accepts (id, alias, sub-model) targets that model, kept under its id.
+  const ref = named === undefined ? undefined : catalog.resolve(named);
+  if (!webhooks && (named !== undefined ? !ref : !catalog.nodes.has(target))) {
+    const models = catalog.models.map((m) => `model:${m.id}`).join(', ');
+    return [
+      undefined,
+      'target',
+      `'${target.slice(0, 100)}' is no fault target: a node (${[...catalog.nodes.keys()].join(', ')}), a model by any name a request accepts (${models}, or an alias or sub-model such as model:imagen4), or ${WEBHOOKS_TARGET}`,
+    ];
   }
-  const kinds: readonly string[] = webhooks ? WEBHOOK_FAULT_KINDS : NODE_FAULT_KINDS;
+  const kinds: readonly string[] = webhooks ? WEBHOOK_FAULT_KINDS : ref ? MODEL_FAULT_KINDS : NODE_FAULT_KINDS;
   if (typeof kind !== 'string' || !kinds.includes(kind)) return [undefined, 'kind', `must be one of ${kinds.join(', ')} for this target`];
   const rule = VALUE_RULES[kind as FaultKind];
   if (rule && !rule[0](value)) return [undefined, 'value', rule[1]];
@@ -38,5 +46,5 @@ export function parseFaultSpec(body: unknown, catalog: Catalog): [FaultSpec] | [
   for (const [name, v] of [['duration_ms', duration_ms], ['start_ms', start_ms]] as const) {
     if (v !== undefined && !isMs(v)) return [undefined, name, 'must be a whole number of milliseconds from 0 to one year'];
   }
-  return [{ target, kind: kind as FaultKind, value: value as number | undefined, duration_ms: duration_ms as number | undefined, start_ms: start_ms as number | undefined }];
+  return [{ target: ref ? `model:${ref.model.id}` : target, kind: kind as FaultKind, value: value as number | undefined, duration_ms: duration_ms as number | undefined, start_ms: start_ms as number | undefined }];
 }

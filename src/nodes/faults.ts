@@ -2,7 +2,9 @@ import type { Clock } from '../clock/clock.js';
 import type { Timer } from '../clock/timer-heap.js';
 
 /** What can go wrong with a node or a model. */
-export const NODE_FAULT_KINDS = ['outage', 'error_rate', 'latency_multiplier', 'timeout'] as const;
+export const MODEL_FAULT_KINDS = ['outage', 'error_rate', 'latency_multiplier', 'timeout'] as const;
+/** A node can also lose capacity (value: jobs it runs at once), so its queue fills. */
+export const NODE_FAULT_KINDS = [...MODEL_FAULT_KINDS, 'capacity'] as const;
 /** Receiver chaos, on target `webhooks`: duplicate, delayed, reordered deliveries. */
 export const WEBHOOK_FAULT_KINDS = ['duplicate', 'delay', 'reorder'] as const;
 export const FAULT_KINDS = [...NODE_FAULT_KINDS, ...WEBHOOK_FAULT_KINDS] as const;
@@ -14,7 +16,7 @@ export interface Fault {
   id: string;
   target: string;
   kind: FaultKind;
-  /** error_rate, duplicate: probability 0..1; latency_multiplier: factor; delay, reorder: ms; otherwise unused. */
+  /** error_rate, duplicate: probability 0..1; latency_multiplier: factor; capacity: jobs; delay, reorder: ms; otherwise unused. */
   value: number | null;
   /** Epoch ms on the simulator clock. */
   starts_at: number;
@@ -39,8 +41,14 @@ export class FaultSet {
   private faults = new Map<string, Fault>();
   private timers = new Map<string, Timer>();
   private counter = 0;
+  private listeners: Array<() => void> = [];
 
   constructor(private readonly clock: Clock) {}
+
+  /** Told whenever a fault is removed or ends (a node whose capacity comes back starts its queue). */
+  onRemoved(listener: () => void): void {
+    this.listeners.push(listener);
+  }
 
   add(spec: FaultSpec): Fault {
     const now = this.clock.now();
@@ -62,7 +70,9 @@ export class FaultSet {
     const timer = this.timers.get(id);
     if (timer) this.clock.cancel(timer);
     this.timers.delete(id);
-    return this.faults.delete(id);
+    const removed = this.faults.delete(id);
+    if (removed) for (const listener of this.listeners) listener();
+    return removed;
   }
 
   clear(): void {
@@ -72,6 +82,11 @@ export class FaultSet {
 
   list(): Fault[] {
     return [...this.faults.values()];
+  }
+
+  /** The outage in force on a model, if any: its submits are refused. */
+  outage(modelId: string): Fault | undefined {
+    return this.active(`model:${modelId}`).find((f) => f.kind === 'outage');
   }
 
   /** Faults in force now on a node, or on a model (pass `model:<id>`). */

@@ -68,6 +68,15 @@ export class NodeEmulator {
     this.id = deps.node.id;
     this.capacity = deps.capacity ?? deps.node.capacity;
     this.faultRng = createRng(mix32(deps.seed, hashString(this.id), 0xfa17));
+    deps.faults.onRemoved(() => this.pump());
+  }
+
+  /** Jobs it may run at once now: its capacity, lowered by any capacity fault in force. */
+  private room(): number {
+    return this.deps.faults
+      .active(this.id)
+      .filter((f) => f.kind === 'capacity')
+      .reduce((c, f) => Math.min(c, f.value ?? c), this.capacity);
   }
 
   /** Models this node serves: those with a route through it. */
@@ -123,7 +132,7 @@ export class NodeEmulator {
       error: null,
     };
     this.jobs.set(job.id, job);
-    if (this.running < this.capacity) this.start(job);
+    if (this.running < this.room()) this.start(job);
     else {
       job.queueSeq = this.enqueued++;
       this.queue.push(job);
@@ -169,7 +178,13 @@ export class NodeEmulator {
     job.finishedAt = this.deps.clock.now();
     this.running--;
     this.deps.onChange?.(this.view(job));
-    while (this.running < this.capacity && this.queueHead < this.queue.length) {
+    this.pump();
+  }
+
+  /** Start queued jobs while there is room (after a job finishes, or a capacity fault ends). */
+  private pump(): void {
+    const room = this.room();
+    while (this.running < room && this.queueHead < this.queue.length) {
       const next = this.queue[this.queueHead++]!;
       this.dequeued++;
       this.start(next);

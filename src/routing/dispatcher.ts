@@ -1,6 +1,6 @@
 import type { RouteEntry } from '../catalog/catalog-schema.js';
 import type { Clock } from '../clock/clock.js';
-import type { TaskAttempt, TaskRecord } from '../gateway/task.js';
+import type { TaskAttempt, TaskErrorCode, TaskErrorView, TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
@@ -22,7 +22,7 @@ export interface RoutingOptions {
 export interface TaskUpdates {
   accepted(taskId: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void>;
   observe(taskId: string, job: Job): Promise<TaskRecord | undefined>;
-  fail(taskId: string, error: { code: string; message: string }, attempts?: TaskAttempt[]): Promise<void>;
+  fail(taskId: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void>;
 }
 
 export interface DispatcherDeps {
@@ -70,10 +70,19 @@ export class Dispatcher {
     });
   }
 
-  /** Start routing a task at the clock's current time. */
-  begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
+  /**
+   * Start routing a task: the first attempt runs now, inside the submit, so the create answer
+   * shows what the node did with the job (IN_PROGRESS when it started it at once, as the docs'
+   * example). A node that hangs lets the submit answer at once; the rest goes on as steps. Should
+   * the attempt itself break (the store, say), it is left to a step, as every later one is.
+   */
+  async begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
     const d: Dispatch = { taskId: task.id, job, model: task.model, routes, attempts: [], cursor: 0 };
-    return this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', d);
+    try {
+      await this.deps.clock.exclusive(() => this.step((h) => this.attempt(d, h)));
+    } catch {
+      await this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', { ...d, attempts: [], cursor: 0 });
+    }
   }
 
   /** Whether any route of these could take a call now (else the submit is refused with 503). */
@@ -195,7 +204,7 @@ export class Dispatcher {
 
 const HUNG = Symbol('hung');
 
-function failure(d: Dispatch, code: string, summary: string): { code: string; message: string } {
+function failure(d: Dispatch, code: TaskErrorCode, summary: string): TaskErrorView {
   const tried = d.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');
   return { code, message: tried ? `${summary}: ${tried}` : summary };
 }

@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/load-catalog.js';
 import { modelInfo } from '../catalog/model-info.js';
 import { outputDimensions } from '../catalog/dimensions.js';
-import { taskView, type TaskRecord, type TaskStatus } from '../gateway/task.js';
+import { taskView, type TaskErrorCode, type TaskRecord, type TaskStatus } from '../gateway/task.js';
 import { applyDefaults } from '../catalog/defaults.js';
 
 const EXAMPLE_BASE_URL = 'http://127.0.0.1:4100';
@@ -25,8 +25,9 @@ function exampleTask(catalog: Catalog, name: string, random: string, status: Tas
     node: route.node,
     provider: route.provider,
     status,
-    queuePosition: null,
-    attempts: status === 'IN_QUEUE' ? [] : [{ node: route.node, provider: route.provider, at: T0 + times[0], outcome: 'accepted', detail: null }],
+    // Waiting on a busy node: accepted by it, third in its queue.
+    queuePosition: status === 'IN_QUEUE' ? 3 : null,
+    attempts: [{ node: route.node, provider: route.provider, at: T0 + times[0], outcome: 'accepted', detail: null }],
     createdAt: T0 + times[0],
     startedAt: times[1] === null ? null : T0 + times[1],
     completedAt: times[2] === null ? null : T0 + times[2],
@@ -34,7 +35,7 @@ function exampleTask(catalog: Catalog, name: string, random: string, status: Tas
     height,
     numImages: 1,
     imageSeed: 1,
-    error: status === 'FAILED' ? { code: catalog.file.errors[0]!.code, message: catalog.file.errors[0]!.message } : null,
+    error: status === 'FAILED' ? { code: catalog.file.errors[0]!.code as TaskErrorCode, message: catalog.file.errors[0]!.message } : null,
     held: status === 'IN_QUEUE' || status === 'IN_PROGRESS' ? price : 0,
     charged: done ? price : 0,
     callbackUrl: null,
@@ -49,8 +50,8 @@ export function gatewayExamples(catalog: Catalog): Record<string, { summary: str
   const imagen = catalog.model('imagen-4');
   if (!imagen) throw new Error('the examples need imagen-4 in the catalog');
   return {
-    TaskQueued: task('An imagen-4 task, accepted and waiting for its node', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_QUEUE', [0, null, null])),
-    TaskInProgress: task('An imagen-4 task generating', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_PROGRESS', [0, 240, null])),
+    TaskQueued: task('An imagen-4 task waiting for room on its busy node', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_QUEUE', [0, null, null])),
+    TaskInProgress: task('An imagen-4 task generating (the create answer when its node starts it at once)', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_PROGRESS', [0, 0, null])),
     TaskCompleted: task('An imagen-4 task finished, and charged', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'COMPLETED', [0, 240, 5113])),
     TaskCompletedSync: task('A cogview-4 task, answered when finished', exampleTask(catalog, 'cogview-4', 'p0d8s1mfw2c', 'COMPLETED', [0, 0, 4602])),
     TaskFailed: task('An imagen-4 task the provider failed; its hold was released', exampleTask(catalog, 'imagen4', 'r8c2m5x1tyv', 'FAILED', [0, 310, 6020])),

@@ -64,7 +64,7 @@ describe('admin API: clock', () => {
 
   it('fires every task transition due before it answers: an imagen4 task is finished right after', async () => {
     const task = await submit(sim!);
-    expect(task.status).toBe('IN_QUEUE');
+    expect(task.status).toBe('IN_PROGRESS');
     const advanced = await sim!.admin_<Clock>('POST', '/clock/advance', { ms: LONG });
     expect(advanced.status).toBe(200);
     const after = await sim!.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${task.task_id}`);
@@ -230,11 +230,12 @@ describe('admin API: tasks and ledger', () => {
     expect(all.body).toHaveLength(3);
     const byId = new Map(all.body.map((t) => [t.task_id, t]));
     expect(byId.get(a.task_id)).toMatchObject({ key: DEV, model: 'imagen-4', status: 'COMPLETED' });
-    expect(byId.get(b.task_id)).toMatchObject({ key: 'aio_other', model: 'imagen-4', status: 'IN_QUEUE' });
-    expect(byId.get(c.task_id)).toMatchObject({ key: DEV, model: 'seedream', status: 'IN_QUEUE' });
+    expect(byId.get(b.task_id)).toMatchObject({ key: 'aio_other', model: 'imagen-4', status: 'IN_PROGRESS' });
+    expect(byId.get(c.task_id)).toMatchObject({ key: DEV, model: 'seedream', status: 'IN_PROGRESS' });
 
     expect(await taskIds('?status=COMPLETED')).toEqual([a.task_id]);
-    expect(await taskIds('?status=IN_QUEUE')).toEqual([b.task_id, c.task_id].sort());
+    expect(await taskIds('?status=IN_PROGRESS')).toEqual([b.task_id, c.task_id].sort());
+    expect(await taskIds('?status=IN_QUEUE')).toEqual([]);
     expect(await taskIds('?status=FAILED')).toEqual([]);
     expect(await taskIds('?model=imagen-4')).toEqual([a.task_id, b.task_id].sort());
     // A sub-model or alias names its model.

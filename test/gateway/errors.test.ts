@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { createRng, type Rng } from '../../src/rng/rng.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { DEV, SEED_COGVIEW, SEED_IMAGEN, settling, snapshot, startTestSim, ERROR_TYPES, type ErrorBody, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
 
 const GEN = '/api/v1/images/generations';
@@ -306,5 +307,83 @@ describe('fuzz', () => {
     // The generator reaches both the validator's refusals and accepted requests.
     expect(statuses.get(400) ?? 0).toBeGreaterThan(50);
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe("every status of README's error table, in the docs' shape", () => {
+  const big = () => JSON.stringify({ ...SEED_IMAGEN, prompt: 'p'.repeat(MiB) });
+  const json = { 'content-type': 'application/json' };
+
+  it('public API: 400, 401, 402, 404, 405, 413, 415, 422, 429, 503', async () => {
+    const s = await startTestSim({ config: { keys: [{ key: 'aio_poor', credits: 1 }, { key: 'aio_slow', credits: 100, rate_limit: { requests: 1, window_s: 60 } }] } });
+    try {
+      expectError(await s.call('POST', GEN, { body: { model: 'imagen4' } }), 400, 'prompt');
+      expectError(await s.call('GET', '/api/v1/credits', { key: 'aio_nope' }), 401);
+      expectError(await s.call('POST', GEN, { body: SEED_IMAGEN, key: 'aio_poor' }), 402);
+      expectError(await s.call('GET', '/api/v1/tasks/n47nope_imagen4'), 404, 'n47nope_imagen4');
+      expectError(await s.call('PATCH', '/api/v1/credits'), 405, 'PATCH');
+      expectError(await s.call('POST', GEN, { raw: big(), headers: json }), 413);
+      expectError(await s.call('POST', GEN, { raw: 'x', headers: { 'content-type': 'text/plain' } }), 415);
+      expect((await s.call('POST', GEN, { body: SEED_IMAGEN, headers: { 'idempotency-key': 'k1' } })).status).toBe(200);
+      expectError(await s.call('POST', GEN, { body: { ...SEED_IMAGEN, prompt: 'another' }, headers: { 'idempotency-key': 'k1' } }), 422, 'k1');
+      await s.call('GET', '/api/v1/credits', { key: 'aio_slow' });
+      const limited = await s.call('GET', '/api/v1/credits', { key: 'aio_slow' });
+      expectError(limited, 429);
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+      await s.admin_('POST', '/faults', { target: 'model:imagen4', kind: 'outage' });
+      const down = await s.call('POST', GEN, { body: SEED_IMAGEN });
+      expectError(down, 503, 'imagen-4');
+      expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('public API: 409 while a duplicate is still being accepted', async () => {
+    // Hold the manual clock in an advance (webhook receivers that never answer keep each delivery
+    // attempt 500 ms): a submit then waits to dispatch with its Idempotency-Key claimed, unbound.
+    const receiver = await startReceiver('hold');
+    const s = await startTestSim();
+    try {
+      for (let i = 0; i < 4; i++) {
+        expect((await s.call('POST', GEN, { body: { ...SEED_IMAGEN, prompt: `hooked ${i}`, callback_url: receiver.url } })).status).toBe(200);
+      }
+      const advancing = s.clock.advance(60_000);
+      const headers = { 'idempotency-key': 'held-open' };
+      const first = s.call('POST', GEN, { body: SEED_IMAGEN, headers });
+      for (let i = 0; i < 500 && (await s.admin.tasks({})).length < 5; i++) await new Promise((r) => setTimeout(r, 2));
+      const busy = await s.call('POST', GEN, { body: SEED_IMAGEN, headers });
+      expectError(busy, 409, 'held-open');
+      expect(busy.headers.get('retry-after')).toBe('1');
+      await advancing;
+      expect((await first).status).toBe(200);
+    } finally {
+      await s.close();
+      await receiver.close();
+    }
+  });
+
+  it('public API: 500 (a gwsim bug: here, a response that breaks the spec on purpose)', async () => {
+    const s = await startTestSim({ renameResponseField: { from: 'balance', to: 'balanse' } });
+    try {
+      expectError(await s.call('GET', '/api/v1/credits'), 500, 'spec');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('admin API: 400, 404, 413, 415, and 401 without its token', async () => {
+    expectError(await sim.admin_('POST', '/keys', { credits: -1 }), 400, 'credits');
+    expectError(await sim.admin_('GET', '/keys/aio_nobody'), 404, 'aio_nobody');
+    expectError(await sim.admin_('GET', '/nope'), 404);
+    expectError(await sim.call('POST', '/_sim/faults', { key: null, raw: big(), headers: json }), 413);
+    expectError(await sim.call('POST', '/_sim/faults', { key: null, raw: 'x', headers: { 'content-type': 'text/plain' } }), 415);
+    const guarded = await startTestSim({ adminToken: 'tok-123' });
+    try {
+      expectError(await guarded.admin_('GET', '/clock'), 401);
+      expectError(await guarded.call('GET', '/_sim/clock', { key: 'wrong' }), 401);
+    } finally {
+      await guarded.close();
+    }
   });
 });

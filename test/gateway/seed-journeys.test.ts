@@ -18,13 +18,13 @@ async function decode(url: string): Promise<PNG> {
 }
 
 describe('the seed requests, end to end over HTTP', () => {
-  it('imagen4 (async): accepted IN_QUEUE, polled to COMPLETED under the manual clock, charged 8', async () => {
+  it('imagen4 (async): accepted IN_PROGRESS (its node starts it at once, as the docs show), polled to COMPLETED under the manual clock, charged 8', async () => {
     sim = await startTestSim({ config: { models: { 'imagen-4': { failure_rate: 0 } } } });
     const before = await credits(sim);
     const submit = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
     expect(submit.status).toBe(200);
     const task = submit.body.data;
-    expect(task).toMatchObject({ status: 'IN_QUEUE', model: 'imagen-4', sub_model: 'imagen4', node: 'node47', credits_held: 8 });
+    expect(task).toMatchObject({ status: 'IN_PROGRESS', queue_position: null, model: 'imagen-4', sub_model: 'imagen4', node: 'node47', credits_held: 8 });
     expect(task.task_id).toMatch(/^n47[a-z0-9]+_imagen4$/);
     expect(await credits(sim)).toEqual({ balance: before.balance, held: 8, available: before.balance - 8 });
 

@@ -63,6 +63,10 @@ describe('/_sim/faults', () => {
     ['a duration as a string', { target: 'node47', kind: 'outage', duration_ms: '1000' }, 'duration_ms'],
     ['a negative start', { target: 'node47', kind: 'outage', start_ms: -5 }, 'start_ms'],
     ['an extra field', { target: 'node47', kind: 'outage', severity: 'high' }, 'severity'],
+    ['a capacity fault without a value', { target: 'node47', kind: 'capacity' }, 'value'],
+    ['a capacity of -1', { target: 'node47', kind: 'capacity', value: -1 }, 'value'],
+    ['a capacity of 1.5', { target: 'node47', kind: 'capacity', value: 1.5 }, 'value'],
+    ['a capacity fault on a model (nodes have capacity)', { target: 'model:imagen4', kind: 'capacity', value: 1 }, 'kind'],
     ['an array body', [{ target: 'node47', kind: 'outage' }], '(body)'],
     ['a string body', 'outage', '(body)'],
     ['a null body', null, '(body)'],
@@ -172,5 +176,88 @@ describe('timed fault scenarios from the config', () => {
   it('an invalid fault in the config refuses to start, naming faults[0].target', async () => {
     await expect(startTestSim({ config: { faults: [{ target: 'node99', kind: 'outage' }] } })).rejects.toThrow(/faults\[0\]\.target/);
     await expect(startTestSim({ config: { faults: [scenario, { target: 'node47', kind: 'error_rate', value: 3 }] } })).rejects.toThrow(/faults\[1\]\.value/);
+  });
+});
+
+describe('model targets: any name a request accepts', () => {
+  it.each(['model:imagen4', 'model:imagen-4', 'model:imagen4-ultra', 'model:imagen4-fast'])('%s targets imagen-4, listed under its id', async (target) => {
+    sim = await startTestSim();
+    const res = await sim.admin_<Fault>('POST', '/faults', { target, kind: 'latency_multiplier', value: 2 });
+    expect(res.status).toBe(201);
+    expect(res.body.target).toBe('model:imagen-4');
+    expect(await list()).toEqual([res.body]);
+  });
+
+  it('an alias works too (model:seedream-4 → model:seedream), in the config as in the admin API', async () => {
+    sim = await startTestSim({ config: { faults: [{ target: 'model:gpt-image-1', kind: 'outage' }] } });
+    expect((await list()).map((f) => f.target)).toEqual(['model:gpt-image']);
+    expect((await sim.admin_<Fault>('POST', '/faults', { target: 'model:seedream-4', kind: 'outage' })).body.target).toBe('model:seedream');
+  });
+
+  it('an unknown target is 400, and the message lists what is valid', async () => {
+    sim = await startTestSim();
+    const res = await sim.admin_<ErrorBody>('POST', '/faults', { target: 'model:imagen5', kind: 'outage' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain("'target'");
+    for (const valid of ['node47', 'model:imagen-4', 'model:cogview-4', 'model:imagen4', 'webhooks']) expect(res.body.error.message).toContain(valid);
+  });
+});
+
+describe('a model outage refuses its submits', () => {
+  const GEN = '/api/v1/images/generations';
+
+  it('503 in the error shape with Retry-After, by any of its names; nothing held, no task; its other sub-models too', async () => {
+    sim = await startTestSim();
+    const fault = await sim.admin_<Fault>('POST', '/faults', { target: 'model:imagen4', kind: 'outage', duration_ms: 42_500 });
+    expect(fault.status).toBe(201);
+    const before = await snapshot(sim);
+    for (const model of ['imagen4', 'imagen-4', 'imagen4-ultra']) {
+      const res = await sim.call<ErrorBody>('POST', GEN, { body: { ...SEED_IMAGEN, model } });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: { code: 503, message: expect.stringContaining('imagen-4'), type: 'api_error' } });
+      expect(res.headers.get('retry-after')).toBe('43');
+    }
+    expect(await snapshot(sim)).toEqual(before);
+    // Other models are served as ever.
+    expect((await sim.call<Envelope<TaskView>>('POST', GEN, { body: { model: 'seedream', prompt: 'a lighthouse at dusk' } })).status).toBe(200);
+
+    await sim.clock.advance(42_500); // the outage ends
+    const after = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN });
+    expect(after.status).toBe(200);
+    expect(after.body.data.status).toBe('IN_PROGRESS');
+  });
+
+  it('an outage with no end asks for a retry in 30 s; an Idempotency-Key refused this way is not used up', async () => {
+    sim = await startTestSim();
+    const fault = await sim.admin_<Fault>('POST', '/faults', { target: 'model:imagen-4', kind: 'outage' });
+    const headers = { 'idempotency-key': 'order-503' };
+    const refused = await sim.call<ErrorBody>('POST', GEN, { body: SEED_IMAGEN, headers });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    await sim.admin_('DELETE', `/faults/${fault.body.id}`);
+    const retried = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN, headers });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+  });
+});
+
+describe('a capacity fault: saturation without a restart', () => {
+  it('capacity 0 on node47 holds new tasks IN_QUEUE with positions; when it is removed they start', async () => {
+    sim = await startTestSim();
+    const fault = await sim.admin_<Fault>('POST', '/faults', { target: 'node47', kind: 'capacity', value: 0 });
+    expect(fault.status).toBe(201);
+    const submit = async (i: number) =>
+      (await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} ${i}` } })).body.data;
+    const a = await submit(1);
+    const b = await submit(2);
+    expect([a.status, a.queue_position, b.status, b.queue_position]).toEqual(['IN_QUEUE', 1, 'IN_QUEUE', 2]);
+    await sim.clock.advance(60_000);
+    expect((await sim.admin.tasks({ status: 'IN_QUEUE' })).length).toBe(2);
+
+    await sim.admin_('DELETE', `/faults/${fault.body.id}`);
+    const read = (await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${a.task_id}`)).body.data;
+    expect(read).toMatchObject({ status: 'IN_PROGRESS', queue_position: null });
+    await drain(sim);
+    expect((await sim.admin.tasks({})).every((t) => t.status === 'COMPLETED' || t.status === 'FAILED')).toBe(true);
   });
 });

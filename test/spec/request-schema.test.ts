@@ -37,6 +37,10 @@ const branchSchema = (model: ModelEntry): Schema => {
   return schema as Schema;
 };
 
+/** The parameters a model needs on every request (an editing model's image). */
+const needed = (model: ModelEntry): Record<string, unknown> =>
+  Object.fromEntries((model.requires ?? []).filter((r) => !r.when).map((r) => [r.param, ['https://example.com/in.png']]));
+
 const valid = (schemaName: string, body: unknown): boolean => validators.schema(schemaName)(body) === true;
 
 /** The fields a schema's validator blames for `body`; empty if the body passes. */
@@ -149,7 +153,7 @@ describe('the spec agrees with the catalog', () => {
       const expected = ['model', 'prompt', ...Object.keys(model.params), ...(model.webhook ? ['callback_url'] : [])];
       expect(Object.keys(props).sort()).toEqual(expected.sort());
       expect(schema.additionalProperties).toBe(false);
-      expect([...((schema.required as string[] | undefined) ?? [])].sort()).toEqual(['model', 'prompt']);
+      expect([...((schema.required as string[] | undefined) ?? [])].sort()).toEqual(['model', 'prompt', ...Object.keys(needed(model))].sort());
     });
 
     it('names the model by every name the catalog gives it', () => {
@@ -195,14 +199,14 @@ describe('the spec agrees with the catalog', () => {
 
     it('accepts the bare minimum under every name of the model', () => {
       for (const name of catalog.namesOf(model)) {
-        expect(valid('GenerationRequest', { model: name, prompt: 'A red fox' }), name).toBe(true);
+        expect(valid('GenerationRequest', { model: name, prompt: 'A red fox', ...needed(model) }), name).toBe(true);
       }
     });
 
     it("accepts every parameter at its default, and refuses a value outside each parameter's rule", () => {
       const defaults: Record<string, unknown> = {};
       for (const [name, rule] of Object.entries(model.params)) if ('default' in rule && rule.default !== undefined) defaults[name] = rule.default;
-      expect(valid('GenerationRequest', { model: model.id, prompt: 'A red fox', ...defaults })).toBe(true);
+      expect(valid('GenerationRequest', { model: model.id, prompt: 'A red fox', ...needed(model), ...defaults })).toBe(true);
 
       for (const [name, rule] of Object.entries(model.params)) {
         const outside =
@@ -214,7 +218,7 @@ describe('the spec agrees with the catalog', () => {
               ? rule.maximum + 1
               : Array.from({ length: rule.max_items + 1 }, (_, i) => `https://example.com/${i}.png`);
         if (rule.type === 'string' && !rule.enum && rule.max_length === undefined) continue;
-        const body = { model: model.id, prompt: 'A red fox', [name]: outside };
+        const body = { model: model.id, prompt: 'A red fox', ...needed(model), [name]: outside };
         expect(valid('GenerationRequest', body), `${model.id} ${name}`).toBe(false);
         expect(blamed(branchName(model.id), body), `${model.id} ${name}`).toContain(name);
       }

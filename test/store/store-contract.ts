@@ -283,7 +283,7 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         const stored = structuredClone(task);
         await store.putTask(task);
         task.status = 'COMPLETED';
-        task.error!.code = 'changed-after-put';
+        task.error!.code = 'node_lost';
         task.attempts[0]!.node = 'changed-after-put';
         task.attempts.push({ ...attempt });
         const got = await store.getTask(task.id);
@@ -293,7 +293,7 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         got!.attempts[0]!.detail = 'changed-after-get';
         got!.attempts.length = 0;
         const [listed] = await store.listTasks({});
-        listed!.error!.code = 'changed-after-list';
+        listed!.error!.code = 'provider_timeout';
         listed!.attempts[0]!.at = 0;
         expect(await store.getTask(task.id)).toEqual(stored);
       });
