@@ -51,12 +51,16 @@ export interface SimulatorOptions {
    * prove that `gwsim verify` and `gwsim conformance` catch a gateway that drifted from its contract.
    */
   renameResponseField?: { from: string; to: string };
+  /** How long close() lets in-flight requests finish before it answers waiting sync requests 503 (default 10 s). */
+  shutdownGraceMs?: number;
   /** How the gateway reaches its emulated nodes (default in-process; `http` runs each on a loopback port). */
   nodeTransport?: NodeTransport;
 }
 
 export const DEFAULTS = { host: '127.0.0.1', port: 4100, seed: 1, timeScale: 1, clock: 'real' as ClockMode };
 const SHUTDOWN_GRACE_MS = 10_000;
+/** After the grace, how long the 503s to abandoned sync requests get to go out. */
+const SHUTDOWN_FLUSH_MS = 1_000;
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
 export function isLoopback(host: string): boolean {
@@ -314,11 +318,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // A request waiting for a sync task would outlive the server: answer it 503 now, then let it flush with the rest.
+      const drain = (ms: number) =>
+        inFlight === 0 ? Promise.resolve() : Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, ms).unref())]);
+      await drain(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+      // Requests still waiting for a sync task would outlive the server: answer them 503, and let
+      // those answers go out before the connections close (closing at once sent an empty reply).
       sim.lifecycle.abandonWaiters();
-      if (inFlight > 0) {
-        await Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
-      }
+      await drain(SHUTDOWN_FLUSH_MS);
       sim.lifecycle.reset();
       server.closeAllConnections();
       await stopped;

@@ -27,7 +27,7 @@ describe('gwsim node', () => {
     expect(health.status).toBe(200);
     const h = await health.json();
     expect(validators.response('/v1/health', 'get', 200)!(h)).toBe(true);
-    expect(h).toEqual({ status: 'ok', node: 'node48', capacity: 8, running: 0, queued: 0 });
+    expect(h).toEqual({ status: 'ok', node: 'node48', capacity: 100, running: 0, queued: 0 });
 
     const body = { job_id: 'n48clijob00001_cogview4', model: 'cogview-4', prompt: 'A robot in a kitchen', params: { size: '1024*1024', quality: 'hd' }, num_images: 1, width: 1024, height: 1024 };
     const created = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

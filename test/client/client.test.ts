@@ -15,7 +15,7 @@ describe('the client SDK against a real simulator', () => {
     sim = await startSimulator({ port: 0, clock: 'real', timeScale: 0.001, config: { models: { 'imagen-4': { failure_rate: 0 } } } });
     const client = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' });
     const accepted = await client.generate(IMAGEN, { idempotencyKey: 'client-test-1' });
-    expect(accepted.status).toBe('IN_QUEUE');
+    expect(accepted.status).toBe('IN_PROGRESS');
     const done = await client.waitForTask(accepted.task_id, { intervalMs: 2, maxIntervalMs: 10, timeoutMs: 5_000 });
     expect(done.status).toBe('COMPLETED');
     expect((await client.getTask(accepted.task_id)).credits_charged).toBe(8);

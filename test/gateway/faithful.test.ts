@@ -71,8 +71,9 @@ describe('faithful by default', () => {
 });
 
 describe('shutdown answers a waiting sync request', () => {
-  it('cogview-4 holds the POST open; close() answers it 503 in the error shape, then stops (real HTTP, port 0)', async () => {
-    const sim = await startTestSim();
+  it('cogview-4 holds the POST open; past the grace close() answers it 503 in the error shape, then stops (real HTTP, port 0)', async () => {
+    // The manual clock: nothing moves the task, so the request is still waiting when the grace ends.
+    const sim = await startTestSim({ shutdownGraceMs: 200 });
     const pending = sim.call('POST', GEN, { body: SEED_COGVIEW });
     for (let i = 0; i < 500 && (await sim.admin.tasks({ model: 'cogview-4' })).length === 0; i++) await pause(2);
     expect(await sim.admin.tasks({ model: 'cogview-4' })).toHaveLength(1);
@@ -82,7 +83,8 @@ describe('shutdown answers a waiting sync request', () => {
     const error = expectShape(reply, 503);
     expect(error.message).toMatch(/stopped/);
     expect(reply.headers.get('retry-after')).toBe('1');
-    expect(performance.now() - t0).toBeLessThan(5_000); // answered at once, not after the drain's grace
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190); // the grace first
+    expect(performance.now() - t0).toBeLessThan(5_000);
     await expect(fetch(`${sim.url}/api/v1/credits`)).rejects.toThrow();
   });
 });

@@ -127,7 +127,7 @@ describe('callback_url at submit', () => {
     for (const url of ['https://hooks.example.test/in', 'http://a.corp.test/in', 'http://deep.b.corp.test:8443/in']) {
       const reply = await post(sim, { ...SEED_IMAGEN, callback_url: url });
       expect(reply.status, `${url} → ${JSON.stringify(reply.body)}`).toBe(200);
-      expect((reply.body.data as TaskView).status).toBe('IN_QUEUE');
+      expect((reply.body.data as TaskView).status).toBe('IN_PROGRESS');
     }
     await expectRefusal(sim, { ...SEED_IMAGEN, callback_url: 'http://corp.test/in' }, "host 'corp.test' is not allowed");
     await expectRefusal(sim, { ...SEED_IMAGEN, callback_url: 'http://example.com/hook' }, 'is not allowed');
