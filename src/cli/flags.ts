@@ -23,6 +23,26 @@ export function choiceFlag<T extends string>(name: string, value: string | undef
   return value as T;
 }
 
+/** An http(s) URL flag, trailing slashes dropped. */
+export function urlFlag(name: string, text: string | undefined, example: string): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return text.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`--${name} must be an http(s) URL (e.g. ${example}), got '${text}'`);
+}
+
+/** A `HOST:PORT` flag (`0.0.0.0:8088`, `[::]:0`). */
+export function listenFlag(name: string, text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  const port = m ? intFlag(name, m[3], 0, 65535) : undefined;
+  if (!m || port === undefined) throw new UsageError(`--${name} takes HOST:PORT (e.g. 0.0.0.0:8088), got '${text}'`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
 /** The flags every command that runs a simulated component takes (serve, node). */
 export const SIM_FLAGS = {
   host: { type: 'string' },

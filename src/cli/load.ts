@@ -9,7 +9,7 @@ import { runLoad } from '../load/runner.js';
 import { JOURNEY_KINDS, loadScenario, parseScenario, type Scenario } from '../load/scenario.js';
 import { progressLine, summaryText } from '../load/summary-text.js';
 import { parseThreshold } from '../load/thresholds.js';
-import { choiceFlag, intFlag, numberFlag, UsageError } from './flags.js';
+import { choiceFlag, intFlag, listenFlag, numberFlag, UsageError, urlFlag } from './flags.js';
 
 /** Exit status when a threshold is breached (k6's convention), apart from 2 for usage errors. */
 export const THRESHOLDS_BREACHED = 99;
@@ -63,25 +63,6 @@ export function scenarioFromFlags(values: LoadFlags, catalog: Catalog): Scenario
   return { ...scenario, ...(maxInFlight !== undefined ? { maxInFlight } : {}), ...(seed !== undefined ? { seed } : {}), thresholds: [...scenario.thresholds, ...extra] };
 }
 
-function targetUrl(text: string | undefined): string {
-  if (text === undefined) throw new UsageError('--target URL is required (e.g. http://127.0.0.1:4100)');
-  try {
-    const url = new URL(text);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return text.replace(/\/+$/, '');
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`--target must be an http(s) URL, got '${text}'`);
-}
-
-/** `--webhook-listen HOST:PORT` (`0.0.0.0:8088`, `[::]:0`). */
-function listenAddress(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
-  const port = m ? intFlag('webhook-listen', m[3], 0, 65535) : undefined;
-  if (!m || port === undefined) throw new UsageError(`--webhook-listen takes HOST:PORT (e.g. 0.0.0.0:8088), got '${text}'`);
-  return { host: m[1] ?? m[2]!, port };
-}
-
 function output(report: LoadReport, out: string | undefined, html: string | undefined): void {
   if (out !== undefined) writeReport(out, report);
   if (html !== undefined) writeFileSync(html, htmlReport(report));
@@ -119,7 +100,8 @@ export async function load(argv: string[]): Promise<void> {
       'webhook-listen': { type: 'string' },
     },
   });
-  const target = targetUrl(values.target);
+  const target = urlFlag('target', values.target, 'http://127.0.0.1:4100');
+  if (target === undefined) throw new UsageError('--target URL is required (e.g. http://127.0.0.1:4100)');
   if (!values.key) throw new UsageError('--key KEY is required (the API key to load with, e.g. aio_dev_key)');
   let shard: Shard | undefined;
   if (values.shard !== undefined) {
@@ -143,7 +125,7 @@ export async function load(argv: string[]): Promise<void> {
       ...(shard ? { shard } : {}),
       ...(values['webhook-secret'] ? { webhookSecret: values['webhook-secret'] } : {}),
       ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
-      ...(values['webhook-listen'] !== undefined ? { webhookListen: listenAddress(values['webhook-listen']) } : {}),
+      ...(values['webhook-listen'] !== undefined ? { webhookListen: listenFlag('webhook-listen', values['webhook-listen']) } : {}),
       ...(process.env.GWSIM_ADMIN_TOKEN ? { adminToken: process.env.GWSIM_ADMIN_TOKEN } : {}),
       signal: stop.signal,
       ...(tty ? { onProgress: (p) => process.stderr.write(`\r\x1b[2K${progressLine(p)}`) } : {}),

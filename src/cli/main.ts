@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load-config.js';
 import { UsageError } from './flags.js';
 import { StartupError } from '../startup-error.js';
 import { CONFORMANCE_USAGE, LOAD_USAGE, NODE_USAGE, SERVE_USAGE, VERIFY_USAGE } from './usage.js';
+import { CALIBRATE_USAGE, DIFF_USAGE, RECORD_USAGE } from '../record/usage.js';
 
 const USAGE = `gwsim: a simulator and test harness for the API in One image gateway
 
@@ -12,6 +13,9 @@ const USAGE = `gwsim: a simulator and test harness for the API in One image gate
   ${VERIFY_USAGE}
   ${CONFORMANCE_USAGE}
   ${LOAD_USAGE}
+  ${RECORD_USAGE}
+  ${DIFF_USAGE}
+  ${CALIBRATE_USAGE}
   gwsim bench [--json FILE]
 
 Run 'npm start' for a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
@@ -24,6 +28,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   conformance: async (argv) => (await import('./conformance.js')).conformance(argv),
   bench: async (argv) => (await import('./bench.js')).bench(argv),
   load: async (argv) => (await import('./load.js')).load(argv),
+  record: async (argv) => (await import('./record.js')).record(argv),
 };
 
 async function main(argv: string[]): Promise<void> {

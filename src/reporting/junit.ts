@@ -1,6 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import junit from 'junit-report-builder';
+import type { Builder } from 'junit-report-builder';
+
+// The package's CommonJS export is the builder itself; its types declare an ES default, so load it as CommonJS.
+const junit = createRequire(import.meta.url)('junit-report-builder') as Builder;
 
 /** One test case of a JUnit report: failed when it has a `failure`, skipped when `skipped`. */
 export interface JUnitCase {
