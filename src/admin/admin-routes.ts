@@ -44,6 +44,7 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
   router.get('/faults', route(200, () => admin.listFaults()));
   router.delete('/faults/:id', route(200, (req) => admin.removeFault(String(req.params.id))));
   router.delete('/faults', route(200, () => admin.clearFaults()));
+  router.get('/catalog', route(200, () => admin.catalog()));
   router.get('/metrics', async (req: Request, res: Response) => {
     try {
       if (token !== undefined && !tokenMatches(req.headers.authorization, token)) throw errors.adminForbidden();

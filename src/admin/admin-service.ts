@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Catalog } from '../catalog/load-catalog.js';
+import { modelFigures, type ModelFigures } from '../catalog/figures.js';
 import type { Clock, ClockMode } from '../clock/clock.js';
 import type { KeyConfig } from '../config/config-schema.js';
 import { errors } from '../gateway/errors.js';
@@ -187,6 +188,11 @@ export class AdminService {
     const done = await this.deps.webhooks.redeliver(id);
     if (!done) throw errors.notFound(`Webhook delivery not found: ${id}`);
     return done;
+  }
+
+  /** Each model's latency, failure rate and credits as this simulator runs them (config applied). */
+  catalog(): { models: ModelFigures[] } {
+    return { models: modelFigures(this.deps.catalog) };
   }
 
   metrics(): Promise<string> {

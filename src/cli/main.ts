@@ -29,6 +29,8 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   bench: async (argv) => (await import('./bench.js')).bench(argv),
   load: async (argv) => (await import('./load.js')).load(argv),
   record: async (argv) => (await import('./record.js')).record(argv),
+  diff: async (argv) => (await import('./diff.js')).diff(argv),
+  calibrate: async (argv) => (await import('./calibrate.js')).calibrate(argv),
 };
 
 async function main(argv: string[]): Promise<void> {
