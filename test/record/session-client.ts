@@ -2,7 +2,7 @@ import { REAL_KEY } from './stand-in-gateway.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function call(base: string, method: string, path: string, body?: unknown, key: string | null = REAL_KEY) {
+async function request(base: string, method: string, path: string, body: unknown, key: string | null) {
   const res = await fetch(`${base}/api/v1${path}`, {
     method,
     headers: { ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -16,11 +16,12 @@ async function call(base: string, method: string, path: string, body?: unknown, 
  * eight async imagen4 tasks to the end (polling; the first with a webhook) and two sync cogview-4
  * ones, reading credits after each, then ask for a task that does not exist.
  */
-export async function clientSession(base: string, webhookUrl: string | undefined): Promise<void> {
-  await call(base, 'GET', '/credits');
-  await call(base, 'POST', '/images/generations', { model: 'imagen4', prompt: 'no key here' }, null);
+export async function clientSession(base: string, webhookUrl: string | undefined, key = REAL_KEY): Promise<void> {
+  const call = (method: string, path: string, body?: unknown, as: string | null = key) => request(base, method, path, body, as);
+  await call('GET', '/credits');
+  await call('POST', '/images/generations', { model: 'imagen4', prompt: 'no key here' }, null);
   for (let i = 0; i < 8; i++) {
-    const created = await call(base, 'POST', '/images/generations', {
+    const created = await call('POST', '/images/generations', {
       model: 'imagen4',
       prompt: `A photorealistic bowl of ramen, take ${i}`,
       aspect_ratio: '1:1',
@@ -30,14 +31,14 @@ export async function clientSession(base: string, webhookUrl: string | undefined
     if (!id) throw new Error(`create answered ${created.status}`);
     for (let polls = 0; polls < 100; polls++) {
       await pause(40);
-      const status = (await call(base, 'GET', `/tasks/${id}`)).body.data?.status;
+      const status = (await call('GET', `/tasks/${id}`)).body.data?.status;
       if (status === 'COMPLETED' || status === 'FAILED') break;
     }
-    await call(base, 'GET', '/credits');
+    await call('GET', '/credits');
   }
   for (let i = 0; i < 2; i++) {
-    await call(base, 'POST', '/images/generations', { model: 'cogview-4', prompt: `A robot in a kitchen, take ${i}`, size: '1024*1024' });
-    await call(base, 'GET', '/credits');
+    await call('POST', '/images/generations', { model: 'cogview-4', prompt: `A robot in a kitchen, take ${i}`, size: '1024*1024' });
+    await call('GET', '/credits');
   }
-  await call(base, 'GET', '/tasks/n47doesnotexist_imagen4');
+  await call('GET', '/tasks/n47doesnotexist_imagen4');
 }
