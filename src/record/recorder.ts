@@ -85,6 +85,38 @@ function requestPart(req: IncomingMessage, url: URL, body: Buffer): HarEntry['re
   };
 }
 
+interface Times {
+  connect: number;
+  sent: number;
+  firstByte: number;
+  serverIp?: string | undefined;
+}
+
+/** One forwarded exchange as a HAR entry (performance.now() times, `started` the wall clock). */
+function entryOf(x: { req: IncomingMessage; url: URL; body: Buffer; started: Date; t0: number; times: Times; up: IncomingMessage; upHeaders: Array<[string, string]>; raw: Buffer; end: number }): HarEntry {
+  const { times, up, upHeaders, raw } = x;
+  const c = content(raw, headerValue(upHeaders, 'content-type') ?? '', headerValue(upHeaders, 'content-encoding')?.toLowerCase());
+  return {
+    startedDateTime: x.started.toISOString(),
+    time: round(x.end - x.t0),
+    request: requestPart(x.req, new URL(x.req.url ?? '/', x.url), x.body),
+    response: {
+      status: up.statusCode ?? 0,
+      statusText: up.statusMessage ?? '',
+      httpVersion: `HTTP/${up.httpVersion}`,
+      cookies: [],
+      headers: harHeaders(upHeaders),
+      content: { ...c, compression: c.size - raw.length },
+      redirectURL: headerValue(upHeaders, 'location') ?? '',
+      headersSize: -1,
+      bodySize: raw.length,
+    },
+    cache: {},
+    timings: { blocked: -1, dns: -1, connect: times.connect, ssl: -1, send: round(times.sent - x.t0), wait: round(times.firstByte - times.sent), receive: round(x.end - times.firstByte) },
+    ...(times.serverIp ? { serverIPAddress: times.serverIp } : {}),
+  };
+}
+
 function listen(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -123,11 +155,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const body = await readBody(req);
     const url = upstreamUrl(target, req.url ?? '/');
     const headers = pairs(req.rawHeaders).filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase()) && n.toLowerCase() !== 'host');
-    const times = { connect: -1, sent: t0, firstByte: t0 };
+    const times: Times = { connect: -1, sent: t0, firstByte: t0 };
     await new Promise<void>((resolve) => {
       const upstream = send(url, { method: req.method, agent, headers: [...headers.flat(), 'Host', url.host] }, (up) => {
         times.firstByte = performance.now();
-        const serverIp = up.socket?.remoteAddress;
+        times.serverIp = up.socket?.remoteAddress;
         const upHeaders = pairs(up.rawHeaders);
         res.writeHead(up.statusCode ?? 502, up.statusMessage, upHeaders.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase())).flat());
         const chunks: Buffer[] = [];
@@ -137,30 +169,12 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         });
         up.once('end', () => {
           res.end();
-          const end = performance.now();
-          const raw = Buffer.concat(chunks);
-          const mime = headerValue(upHeaders, 'content-type') ?? '';
-          const c = content(raw, mime, headerValue(upHeaders, 'content-encoding')?.toLowerCase());
-          const timings = { blocked: -1, dns: -1, connect: times.connect, ssl: -1, send: round(times.sent - t0), wait: round(times.firstByte - times.sent), receive: round(end - times.firstByte) };
-          write({
-            startedDateTime: started.toISOString(),
-            time: round(end - t0),
-            request: requestPart(req, new URL(req.url ?? '/', url), body),
-            response: {
-              status: up.statusCode ?? 0,
-              statusText: up.statusMessage ?? '',
-              httpVersion: `HTTP/${up.httpVersion}`,
-              cookies: [],
-              headers: harHeaders(upHeaders),
-              content: { ...c, compression: c.size - raw.length },
-              redirectURL: headerValue(upHeaders, 'location') ?? '',
-              headersSize: -1,
-              bodySize: raw.length,
-            },
-            cache: {},
-            timings,
-            ...(serverIp ? { serverIPAddress: serverIp } : {}),
-          });
+          try {
+            write(entryOf({ req, url, body, started, t0, times, up, upHeaders, raw: Buffer.concat(chunks), end: performance.now() }));
+          } catch (err) {
+            // A failure here (a full disk) loses the entry, never the client's answer.
+            options.onError?.(`${req.method} ${req.url}: not recorded: ${(err as Error).message}`);
+          }
           resolve();
         });
         up.once('error', () => (res.destroy(), resolve()));
