@@ -233,6 +233,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
+    timeScale,
     onReset: () => {
       steps.reset();
       deliverer.reset();

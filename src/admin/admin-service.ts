@@ -43,6 +43,8 @@ export interface AdminDeps {
   /** Keys the simulator starts with (and gets back on reset). */
   keys: KeyConfig[];
   rateLimit: RateLimitPolicy;
+  /** Multiplies every emulated duration (reported with the catalog). */
+  timeScale?: number;
   /** Resets the parts the admin service does not own (lifecycle, caches). */
   onReset: () => void;
 }
@@ -191,8 +193,8 @@ export class AdminService {
   }
 
   /** Each model's latency, failure rate and credits as this simulator runs them (config applied). */
-  catalog(): { models: ModelFigures[] } {
-    return { models: modelFigures(this.deps.catalog) };
+  catalog(): { time_scale: number; models: ModelFigures[] } {
+    return { time_scale: this.deps.timeScale ?? 1, models: modelFigures(this.deps.catalog) };
   }
 
   metrics(): Promise<string> {

@@ -95,7 +95,10 @@ export async function replay(session: Session, options: ReplayOptions): Promise<
   };
 
   const clock = (await admin<{ mode: 'real' | 'manual' }>('GET', '/clock')).mode;
-  const figures = (await admin<{ models: ModelFigures[] }>('GET', '/catalog')).models;
+  const catalog = await admin<{ time_scale?: number; models: ModelFigures[] }>('GET', '/catalog');
+  // The simulator runs the catalog's durations times its --time-scale: that is what a recording meets.
+  const scale = catalog.time_scale ?? 1;
+  const figures = catalog.models.map((f) => ({ ...f, latency_ms: { p5: f.latency_ms.p5 * scale, p95: f.latency_ms.p95 * scale } }));
   const firstBalance = session.exchanges.map((x) => (isCredits(x) && x.status === 200 ? payload(x.json)?.balance : undefined)).find((b) => typeof b === 'number');
   const { key } = await admin<{ key: string }>('POST', '/keys', { credits: typeof firstBalance === 'number' && Number.isInteger(firstBalance) && firstBalance >= 0 ? firstBalance : 10_000 });
 

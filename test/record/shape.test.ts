@@ -45,8 +45,9 @@ describe('GET /_sim/catalog', () => {
   afterAll(() => sim.close());
 
   it('shows each model as this simulator runs it, config applied', async () => {
-    const { status, body } = await sim.admin_<{ models: Array<Record<string, unknown>> }>('GET', '/catalog');
+    const { status, body } = await sim.admin_<{ time_scale: number; models: Array<Record<string, unknown>> }>('GET', '/catalog');
     expect(status).toBe(200);
+    expect(body.time_scale).toBe(1);
     expect(body.models.find((m) => m.id === 'imagen-4')).toMatchObject({ latency_ms: { p5: 100, p95: 300 }, credits: { imagen4: 9 }, default_sub_model: 'imagen4', names: expect.arrayContaining(['imagen4']) });
     expect(body.models).toHaveLength(11);
   });
