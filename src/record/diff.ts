@@ -2,7 +2,7 @@ import type { ModelFigures } from '../catalog/figures.js';
 import type { ReplayResult } from './replay.js';
 import type { Exchange, Session } from './session.js';
 import { compareShapes, type ShapeDifference } from './shape.js';
-import { outcomeOf, priceObservations, quantile, taskIdOf, taskTracks, type TaskTrack } from './tasks.js';
+import { isCreate, outcomeOf, priceObservations, quantile, requestedModel, taskIdOf, taskTracks, type TaskTrack } from './tasks.js';
 
 /** Fewer completed tasks of a model than this, and its timings are not judged (nor fitted by calibrate). */
 export const MIN_SAMPLES = 5;
@@ -122,7 +122,8 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
   const byId = new Map(tracks.map((t) => [t.id, t]));
   const modelOfCall = (x: Exchange): string => {
     const track: TaskTrack | undefined = byId.get(taskIdOf(x.json) ?? '') ?? byId.get(decodeURIComponent(x.path.split('?')[0]!.split('/')[2] ?? ''));
-    return track ? modelIdOf(figures, track.model) : '-';
+    const asked = track?.model ?? (isCreate(x) ? requestedModel(x) : undefined);
+    return asked ? modelIdOf(figures, asked) : '-';
   };
   const grouped = new Map<string, Difference>();
   const add = (route: string, model: string, d: Omit<Difference, 'route' | 'model' | 'count' | 'entries'>, entry: number) => {
@@ -154,7 +155,7 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
     else {
       for (const w of session.webhooks) {
         for (const d of compareShapes(w.json, firstDelivery.json, { ignored: options.ignored, values: new Set(['$.code']), enums: new Map([['$.data.status', options.statuses]]) })) {
-          add('POST (webhook)', '-', d, w.index);
+          add('POST (webhook)', modelOfCall(w), d, w.index);
         }
       }
     }

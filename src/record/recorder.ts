@@ -167,14 +167,15 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
           chunks.push(c);
           res.write(c);
         });
+        // The entry is written before the client has the end of its answer: once it has, the file has it too.
         up.once('end', () => {
-          res.end();
           try {
             write(entryOf({ req, url, body, started, t0, times, up, upHeaders, raw: Buffer.concat(chunks), end: performance.now() }));
           } catch (err) {
             // A failure here (a full disk) loses the entry, never the client's answer.
             options.onError?.(`${req.method} ${req.url}: not recorded: ${(err as Error).message}`);
           }
+          res.end();
           resolve();
         });
         up.once('error', () => (res.destroy(), resolve()));

@@ -34,7 +34,7 @@ export interface ReplayResult {
   unfinished: string[];
 }
 
-const STEP_MS = 500;
+const STEP_MS = 1_000;
 /** Simulated time a task may take to end on a manual clock (10 min). */
 const MAX_SIM_MS = 600_000;
 const BAD_KEY = 'aio_gwsim_diff_unknown_key';

@@ -1,4 +1,4 @@
-import type { Exchange, Session } from './session.js';
+import { parseJson, type Exchange, type Session } from './session.js';
 
 export type Outcome = 'COMPLETED' | 'FAILED';
 
@@ -36,19 +36,14 @@ export function outcomeOf(json: unknown): Outcome | undefined {
   return s === 'COMPLETED' || s === 'SUCCEEDED' ? 'COMPLETED' : s === 'FAILED' ? 'FAILED' : undefined;
 }
 
+/** The `model` a create call asked for. */
+export const requestedModel = (x: Exchange): string | undefined => requested(x)?.model;
+
 function requested(x: Exchange): { model: string; numImages: number } | undefined {
-  const body = obj(x.requestBody === undefined ? undefined : safeParse(x.requestBody));
+  const body = obj(parseJson(x.requestBody));
   if (typeof body?.model !== 'string') return undefined;
   const n = body.num_images;
   return { model: body.model, numImages: typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 1 };
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export const isCreate = (x: Exchange) => x.route === 'POST /images/generations';

@@ -50,11 +50,11 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
 }
 
 /** Run gwsim to its end: exit code and everything it printed. */
-export async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function run(args: string[], ms = CHILD_LIMIT_MS): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = gwsim(args);
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
-  const { code } = await within(exited(child), `gwsim ${args.join(' ')} to exit`);
+  const { code } = await within(exited(child), `gwsim ${args.join(' ')} to exit`, ms);
   return { code, stdout: stdout(), stderr: stderr() };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { run } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis-server.js';
+import { DIFF_LIMIT_MS, SEVERAL_CHILDREN_MS } from './limits.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gwsim-bad-'));
 const file = (name: string, text: string) => {
@@ -31,7 +32,7 @@ it('a file that is not HAR: exit 2, one line', async () => {
       oneLine(r.stderr, /^gwsim: .*(notes|other)\.har is not a HAR file/);
     }
   }
-});
+}, SEVERAL_CHILDREN_MS);
 
 it('a HAR of another API: exit 2, naming what it holds', async () => {
   const entry = (url: string) => ({
@@ -50,10 +51,10 @@ it('a HAR of another API: exit 2, naming what it holds', async () => {
 
 it('an unreachable --against: exit 2, one line naming it', async () => {
   const port = await freePort();
-  const r = await run(['diff', FIXTURE, '--against', `http://127.0.0.1:${port}`]);
+  const r = await run(['diff', FIXTURE, '--against', `http://127.0.0.1:${port}`], DIFF_LIMIT_MS);
   expect(r.code).toBe(2);
   oneLine(r.stderr, new RegExp(`cannot reach --against http://127\\.0\\.0\\.1:${port} .*ECONNREFUSED`));
-});
+}, SEVERAL_CHILDREN_MS);
 
 it('bad flags: exit 2 with usage', async () => {
   const noTarget = await run(['record', '--out', join(dir, 'x.har')]);
@@ -64,14 +65,14 @@ it('bad flags: exit 2 with usage', async () => {
   oneLine(badScrub.stderr, /--scrub '\(' is not a regular expression/);
   const both = await run(['diff', FIXTURE, '--against', 'http://127.0.0.1:1', '--config', 'x.yaml']);
   expect(both.code).toBe(2);
-});
+}, SEVERAL_CHILDREN_MS);
 
 it('a browser-exported HAR diffs too: its page loads and images skipped, its calls replayed', async () => {
-  const r = await run(['diff', FIXTURE]);
+  const r = await run(['diff', FIXTURE], DIFF_LIMIT_MS);
   expect(r.stderr).toBe('');
   expect(r.stdout).toContain('8 entries: 6 calls replayed, 0 webhook deliveries, 2 other entries skipped');
   expect(r.stdout).toMatch(/GET \/credits {2}\(2 compared\)\n {2}same shape/);
   expect(r.stdout).toMatch(/imagen4 +recorded 8 +simulator 8 +ok/);
   expect(r.stdout).toMatch(/imagen-4 +n=1 .*too few samples to judge/);
   expect(r.code).toBe(r.stdout.includes('no differences') ? 0 : 1);
-});
+}, SEVERAL_CHILDREN_MS);

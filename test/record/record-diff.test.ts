@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { DiffReport } from '../../src/record/diff.js';
 import { exited, run, startGwsim, within } from '../helpers/cli.js';
+import { DIFF_LIMIT_MS, SEVERAL_CHILDREN_MS } from './limits.js';
 import { freePort } from '../helpers/redis-server.js';
 import { clientSession } from './session-client.js';
 import { startStandIn, type StandIn } from './stand-in-gateway.js';
@@ -24,7 +25,7 @@ describe('record a session with the real gateway, diff it, calibrate', () => {
     await new Promise((r) => setTimeout(r, 100)); // the webhook trails its task
     process.kill(child.pid!, 'SIGTERM');
     expect((await within(exited(child), 'gwsim record to stop')).code).toBe(0);
-  }, 30_000);
+  }, SEVERAL_CHILDREN_MS);
   afterAll(() => standIn.close());
 
   it('writes a complete HAR 1.2 with timings, webhook deliveries included', () => {
@@ -46,7 +47,7 @@ describe('record a session with the real gateway, diff it, calibrate', () => {
   it('diff names every drift, and exits 1', async () => {
     const json = join(dir, 'diff.json');
     const junit = join(dir, 'diff.xml');
-    const { code, stdout, stderr } = await run(['diff', har, '--json', json, '--junit', junit]);
+    const { code, stdout, stderr } = await run(['diff', har, '--json', json, '--junit', junit], DIFF_LIMIT_MS);
     expect(stderr).toBe('');
     expect(stdout).toContain('extra field $.data.eta_ms (number) in the recording');
     expect(stdout).toContain('missing field $.data.queue_position');
@@ -61,16 +62,16 @@ describe('record a session with the real gateway, diff it, calibrate', () => {
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testsuite name="gwsim diff: structure"');
     expect(xml).toMatch(/<failure message="[^"]*eta_ms/);
-  });
+  }, SEVERAL_CHILDREN_MS);
 
   it('ignores the paths --ignore names', async () => {
     const json = join(dir, 'ignored.json');
-    await run(['diff', har, '--ignore', 'data.eta_ms', '--ignore', '$.data.queue_position', '--json', json]);
+    await run(['diff', har, '--ignore', 'data.eta_ms', '--ignore', '$.data.queue_position', '--json', json], DIFF_LIMIT_MS);
     const paths = (JSON.parse(readFileSync(json, 'utf8')) as DiffReport).differences.map((d) => d.path);
     expect(paths).not.toContain('$.data.eta_ms');
     expect(paths).not.toContain('$.data.queue_position');
     expect(paths).toContain('$.data.credits_charged');
-  });
+  }, SEVERAL_CHILDREN_MS);
 
   it('calibrate fits what it has samples for; gwsim serve --config of it leaves no timing gap', async () => {
     const config = join(dir, 'gwsim.config.yaml');
@@ -90,7 +91,7 @@ describe('record a session with the real gateway, diff it, calibrate', () => {
     const { child, firstLine } = await startGwsim(['serve', '--port', '0', '--clock', 'manual', '--config', config]);
     const url = firstLine.replace('gwsim listening on ', '');
     const json = join(dir, 'calibrated.json');
-    const { code, stdout } = await run(['diff', har, '--against', url, '--json', json]);
+    const { code, stdout } = await run(['diff', har, '--against', url, '--json', json], DIFF_LIMIT_MS);
     process.kill(child.pid!, 'SIGTERM');
     const report = JSON.parse(readFileSync(json, 'utf8')) as DiffReport;
     expect(report.timings.find((t) => t.model === 'imagen-4')).toMatchObject({ samples: 8, gap: false });
@@ -98,5 +99,5 @@ describe('record a session with the real gateway, diff it, calibrate', () => {
     expect(report.priceDifferences).toBe(0);
     expect(stdout).not.toContain('GAP');
     expect(code).toBe(1); // the shape drifts remain: calibrate fits behaviour, not structure
-  });
+  }, SEVERAL_CHILDREN_MS);
 });

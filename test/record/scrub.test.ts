@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseHar } from '../../src/record/har-file.js';
-import { exited, startGwsim, within } from '../helpers/cli.js';
+import { exited, run, startGwsim, within } from '../helpers/cli.js';
+import { SEVERAL_CHILDREN_MS } from './limits.js';
 import { REAL_KEY, REAL_WEBHOOK_SECRET, startStandIn, type StandIn } from './stand-in-gateway.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gwsim-scrub-'));
@@ -35,4 +36,17 @@ it('no key, secret or aio_… string survives in the file, and it is written as 
   JSON.parse(text); // complete after SIGINT
   for (const secret of [REAL_KEY, 'aio_', 'whsec_', REAL_WEBHOOK_SECRET, 'sk-abc123secret', 's3cr3t', 'hunter2']) expect(text).not.toContain(secret);
   expect(text).toContain('Bearer [scrubbed]');
-});
+}, SEVERAL_CHILDREN_MS);
+
+it('a recorder killed hard leaves a file that diff and calibrate still read', async () => {
+  const har = join(dir, 'killed.har');
+  const { child, firstLine } = await startGwsim(['record', '--target', standIn.url, '--port', '0', '--out', har]);
+  const url = firstLine.replace('gwsim record listening on ', '');
+  for (let i = 0; i < 2; i++) await (await fetch(`${url}/api/v1/credits`, { headers: { authorization: `Bearer ${REAL_KEY}` } })).text();
+  process.kill(child.pid!, 'SIGKILL');
+  await within(exited(child), 'gwsim record to die');
+  const r = await run(['calibrate', har, '--out', join(dir, 'killed.yaml')]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(parseHar(readFileSync(har, 'utf8'), har).log.entries).toHaveLength(2);
+}, SEVERAL_CHILDREN_MS);
