@@ -70,7 +70,19 @@ export interface DiffReport {
 
 export interface CompareOptions {
   ignored: (path: string) => boolean;
-  statuses: readonly string[];
+  /** Paths whose recorded values must be among the spec's (the task status, the error type). */
+  enums: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The enums of the spec a recording is held to: task statuses and error types, in either body shape. */
+export function specEnums(schemas: Record<string, unknown>): Map<string, readonly string[]> {
+  const values = (name: string) => (schemas[name] as { enum?: string[] } | undefined)?.enum;
+  const statuses = values('TaskStatus');
+  const types = values('ErrorType');
+  return new Map([
+    ...(statuses ? ([['$.data.status', statuses], ['$.status', statuses]] as const) : []),
+    ...(types ? ([['$.error.type', types]] as const) : []),
+  ]);
 }
 
 /** The catalog model a requested name selects, or the name itself. */
@@ -106,11 +118,7 @@ function pairDifferences(rec: Exchange, sim: Exchange, options: CompareOptions):
   if (rec.json !== undefined && sim.json !== undefined) {
     const success = rec.status < 300;
     const values = new Set(['$.code', '$.error.code', '$.error.type', ...(success ? ['$.message'] : [])]);
-    const enums = new Map([
-      ['$.data.status', options.statuses],
-      ['$.status', options.statuses],
-    ]);
-    out.push(...compareShapes(rec.json, sim.json, { ignored: options.ignored, values, enums }));
+    out.push(...compareShapes(rec.json, sim.json, { ignored: options.ignored, values, enums: options.enums }));
   }
   return out;
 }
@@ -154,7 +162,7 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
     if (!firstDelivery) notes.push(`${session.webhooks.length} webhook deliveries recorded, none from the simulator`);
     else {
       for (const w of session.webhooks) {
-        for (const d of compareShapes(w.json, firstDelivery.json, { ignored: options.ignored, values: new Set(['$.code']), enums: new Map([['$.data.status', options.statuses]]) })) {
+        for (const d of compareShapes(w.json, firstDelivery.json, { ignored: options.ignored, values: new Set(['$.code']), enums: options.enums })) {
           add('POST (webhook)', modelOfCall(w), d, w.index);
         }
       }
