@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Header } from 'har-format';
+import { StartupError } from '../startup-error.js';
 import { HarWriter, type HarEntry } from './har-file.js';
 import { createScrubber, type Scrubber } from './scrub.js';
 
@@ -119,7 +120,7 @@ function entryOf(x: { req: IncomingMessage; url: URL; body: Buffer; started: Dat
 
 function listen(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new StartupError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`)));
     server.listen(port, host, () => {
       const { port: bound } = server.address() as AddressInfo;
       resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
@@ -140,9 +141,10 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const send = secure ? httpsRequest : httpRequest;
   const scrub: Scrubber = createScrubber(options.scrub);
-  const writer = new HarWriter(options.out, options.creator);
+  // Opened once both ports are bound: a busy port must not truncate an earlier recording.
+  let writer: HarWriter | undefined;
   const inFlight = new Set<Promise<void>>();
-  const write = (entry: HarEntry) => writer.append(scrub(entry));
+  const write = (entry: HarEntry) => writer?.append(scrub(entry));
 
   const track = (work: Promise<void>) => {
     inFlight.add(work);
@@ -227,17 +229,18 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       webhookUrl = await listen(w, options.webhookListen.host, options.webhookListen.port);
     } catch (err) {
       proxy.close();
-      writer.close();
       throw err;
     }
   }
+  const file = new HarWriter(options.out, options.creator);
+  writer = file;
 
   let closing: Promise<void> | undefined;
   return {
     url,
     webhookUrl,
     get entries() {
-      return writer.entries;
+      return file.entries;
     },
     close: (graceMs = 5_000) =>
       (closing ??= (async () => {
@@ -249,7 +252,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
         for (const s of servers) s.closeAllConnections();
         agent.destroy();
-        writer.close();
+        file.close();
       })()),
   };
 }
