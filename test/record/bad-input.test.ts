@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -65,6 +66,15 @@ it('bad flags: exit 2 with usage', async () => {
   oneLine(badScrub.stderr, /--scrub '\(' is not a regular expression/);
   const both = await run(['diff', FIXTURE, '--against', 'http://127.0.0.1:1', '--config', 'x.yaml']);
   expect(both.code).toBe(2);
+  // A busy port: one line, and an earlier recording at --out left as it was.
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  const earlier = file('earlier.har', 'kept');
+  const taken = await run(['record', '--target', 'http://127.0.0.1:1', '--port', String((busy.address() as AddressInfo).port), '--out', earlier]);
+  busy.close();
+  expect(taken.code).toBe(2);
+  oneLine(taken.stderr, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+  expect(readFileSync(earlier, 'utf8')).toBe('kept');
 }, SEVERAL_CHILDREN_MS);
 
 it('a browser-exported HAR diffs too: its page loads and images skipped, its calls replayed', async () => {
