@@ -1,5 +1,5 @@
 import type { JUnitSuite } from '../reporting/junit.js';
-import type { Difference, DiffReport, Quantiles3 } from './diff.js';
+import { count, type Difference, type DiffReport, type Quantiles3 } from './diff.js';
 
 /** One line per difference: what differs, where, and which side has what. */
 export function describe(d: Difference): string {
@@ -28,7 +28,7 @@ const q = (x: Quantiles3 | undefined) => (x ? `${x.p5} / ${x.p50} / ${x.p95}` : 
 export function diffText(r: DiffReport): string {
   const lines: string[] = [];
   lines.push(
-    `gwsim diff: ${r.har} (${r.entries.total} entries: ${r.entries.replayed} calls replayed, ${r.entries.webhooks} webhook deliveries, ${r.entries.skipped} other entries skipped)`,
+    `gwsim diff: ${r.har} (${count(r.entries.total, 'entry', 'entries')}: ${count(r.entries.replayed, 'call')} replayed, ${count(r.entries.webhooks, 'webhook delivery', 'webhook deliveries')}, ${count(r.entries.skipped, 'other entry', 'other entries')} skipped)`,
     `  against ${r.against} (${r.clock} clock)`,
     '',
   );
@@ -54,10 +54,10 @@ export function diffText(r: DiffReport): string {
 
 export function summaryLine(r: DiffReport): string {
   if (r.verdict === 'same') return 'no differences: the simulator matches the recording';
-  if (r.verdict === 'timings-only') return `only timings differ (${r.timingGaps} model${r.timingGaps === 1 ? '' : 's'} with a timing gap): structure and prices match`;
-  const parts = [`${r.structural} structural difference${r.structural === 1 ? '' : 's'}`];
-  if (r.priceDifferences > 0) parts.push(`${r.priceDifferences} price difference${r.priceDifferences === 1 ? '' : 's'}`);
-  if (r.timingGaps > 0) parts.push(`timing gaps in ${r.timingGaps} model${r.timingGaps === 1 ? '' : 's'}`);
+  if (r.verdict === 'timings-only') return `only timings differ (${count(r.timingGaps, 'model')} with a timing gap): structure and prices match`;
+  const parts = [count(r.structural, 'structural difference')];
+  if (r.priceDifferences > 0) parts.push(count(r.priceDifferences, 'price difference'));
+  if (r.timingGaps > 0) parts.push(`timing gaps in ${count(r.timingGaps, 'model')}`);
   return `${parts.join(', ')}`;
 }
 

@@ -101,6 +101,9 @@ export function completionQuantiles(samples: readonly number[]): Quantiles3 {
   return { p5: Math.round(quantile(s, 0.05)), p50: Math.round(quantile(s, 0.5)), p95: Math.round(quantile(s, 0.95)) };
 }
 
+/** `1 answer`, `3 answers`. */
+export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 const differs = (a: number, b: number) => Math.abs(a - b) > Math.max(TIMING_FLOOR_MS, TIMING_TOLERANCE * b);
 
 function pairDifferences(rec: Exchange, sim: Exchange, options: CompareOptions): Array<Omit<Difference, 'route' | 'model' | 'count' | 'entries'>> {
@@ -153,13 +156,13 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
     if (ro && so && ro !== so) outcomes++;
     for (const d of pairDifferences(rec, sim, options)) add(rec.route, modelOfCall(rec), d, rec.index);
   }
-  if (outcomes > 0) notes.push(`${outcomes} answers show a task ended otherwise than recorded (outcomes are drawn by the seed): their bodies were not compared`);
+  if (outcomes > 0) notes.push(`${count(outcomes, 'answer')} showed a task ended otherwise than recorded (outcomes are drawn by the seed): their bodies were not compared`);
 
   // Webhook payloads: each recorded delivery against the simulator's first.
   const firstDelivery = replayed.deliveries[0];
   if (session.webhooks.length > 0) {
     routes['POST (webhook)'] = session.webhooks.length;
-    if (!firstDelivery) notes.push(`${session.webhooks.length} webhook deliveries recorded, none from the simulator`);
+    if (!firstDelivery) notes.push(`${count(session.webhooks.length, 'webhook delivery', 'webhook deliveries')} recorded, none from the simulator`);
     else {
       for (const w of session.webhooks) {
         for (const d of compareShapes(w.json, firstDelivery.json, { ignored: options.ignored, values: new Set(['$.code']), enums: options.enums })) {
@@ -168,7 +171,7 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
       }
     }
   }
-  if (replayed.unfinished.length > 0) notes.push(`${replayed.unfinished.length} replayed tasks had not ended when their recorded counterparts had: ${replayed.unfinished.slice(0, 3).join(', ')}`);
+  if (replayed.unfinished.length > 0) notes.push(`${count(replayed.unfinished.length, 'replayed task')} had not ended when their recorded counterparts had: ${replayed.unfinished.slice(0, 3).join(', ')}`);
 
   // Timings per catalog model.
   const samples = new Map<string, number[]>();
