@@ -8,4 +8,7 @@ export const paths = {
   nodeSpec: fromRoot('openapi/node.yaml'),
   catalog: fromRoot('src/catalog/models.yaml'),
   generatedDir: fromRoot('src/generated'),
+  /** The pacts, shipped in the package: `gwsim verify`'s default `--pacts`. */
+  pacts: fromRoot('contracts/pacts'),
+  packageJson: fromRoot('package.json'),
 } as const;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { prismBin } from '../optional-deps.js';
 
 export interface Child {
   proc: ChildProcess;
@@ -65,4 +66,10 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** `prism mock|proxy …` on a free loopback port; `what` names the command that needs Prism. */
+export async function startPrism(args: string[], what: string): Promise<Child> {
+  const bin = prismBin(what);
+  return startChild(process.execPath, [bin, ...args, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { freePort, rssBytes, startChild, type Child } from '../bench/processes.js';
+import { freePort, rssBytes, startChild, startPrism, type Child } from '../bench/processes.js';
 import { haveWrk, wrk, type WrkLoad, type WrkResult } from '../bench/wrk.js';
 import { paths } from '../paths.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -22,7 +22,6 @@ const IN_FLIGHT = 100_000;
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const CLI = here('./main.js');
 const BARE = here('../bench/bare-server.js');
-const PRISM = fileURLToPath(new URL('../../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url));
 const LISTENING = /listening on (http:\/\/[\d.:]+)/;
 
 /** A config for the bench: a key that never runs out and never meets its rate limit. */
@@ -152,7 +151,7 @@ export async function bench(argv: string[]): Promise<void> {
   await bare.stop();
   const loadRatio = await loadVsAutocannon();
 
-  const prism = await startChild(process.execPath, [PRISM, 'mock', paths.gatewaySpec, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
+  const prism = await startPrism(['mock', paths.gatewaySpec], 'gwsim bench');
   const prismSubmit = await measure(rows, 'prism mock', 'submit', prism.url, submitLoad);
   await prism.stop();
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { verifyPacts } from '../contracts/verify.js';
+import { paths } from '../paths.js';
 import { UsageError } from './flags.js';
 
 
@@ -15,14 +16,13 @@ export async function verify(argv: string[]): Promise<void> {
       header: { type: 'string', multiple: true },
     },
   });
-  if (!values.pacts) throw new UsageError('--pacts DIR is required (the folder of pact files, e.g. contracts/pacts)');
   const base = values['provider-base-url'];
   if (!base || !/^https?:\/\/[^/]+/.test(base)) throw new UsageError(`--provider-base-url must be an http(s) URL, got '${base ?? ''}'`);
   const headers = values.header ?? [];
   for (const h of headers) if (!/^[A-Za-z0-9-]+:\s*\S/.test(h)) throw new UsageError(`--header must look like 'Name: value', got '${h}'`);
   const token = process.env.GWSIM_ADMIN_TOKEN;
   const results = await verifyPacts({
-    pactsDir: values.pacts,
+    pactsDir: values.pacts ?? paths.pacts, // the pacts shipped in the package
     providerBaseUrl: base,
     provider: values.provider,
     headers,

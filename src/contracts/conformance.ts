@@ -1,9 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { freePort, startChild } from '../bench/processes.js';
+import { startPrism } from '../bench/processes.js';
 import { PACT_KEY } from './participants.js';
 import { admin, call, letTimePass, type JsonReply, type Target } from './target.js';
-
-const PRISM = fileURLToPath(new URL('../../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url));
 
 export interface Violation {
   step: string;
@@ -44,8 +41,7 @@ function violationsOf(reply: JsonReply): string[] {
  * API get the states that need it (a key without credits, a rate-limited key, the clock).
  */
 export async function runConformance(o: ConformanceOptions): Promise<StepResult[]> {
-  const port = await freePort();
-  const prism = await startChild(process.execPath, [PRISM, 'proxy', '--errors', o.spec, o.target, '--port', String(port), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
+  const prism = await startPrism(['proxy', '--errors', o.spec, o.target], 'gwsim conformance');
   const target: Target = { baseUrl: o.target.replace(/\/$/, ''), adminHeaders: process.env.GWSIM_ADMIN_TOKEN ? { authorization: `Bearer ${process.env.GWSIM_ADMIN_TOKEN}` } : {} };
   const hasAdmin = (await call(`${target.baseUrl}/_sim/clock`, 'GET', undefined, target.adminHeaders).catch(() => ({ status: 0 }))).status === 200;
   const results: StepResult[] = [];

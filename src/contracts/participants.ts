@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { paths } from '../paths.js';
 
 /** The pacticipants: who consumes whom. Pact files are named `<consumer>-<provider>.json`. */
 export const PARTICIPANTS = {
@@ -12,4 +12,4 @@ export const PARTICIPANTS = {
 /** The key every gateway pact's requests carry; provider states create it on a gwsim target. */
 export const PACT_KEY = 'aio_pact_key';
 
-export const PACTS_DIR = fileURLToPath(new URL('../../contracts/pacts', import.meta.url));
+export const PACTS_DIR = paths.pacts;

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { freePort, startChild, type Child } from '../../src/bench/processes.js';
+import { startPrism, type Child } from '../../src/bench/processes.js';
 import { paths } from '../../src/paths.js';
 import { loadSpec, resolveRef, type MediaObject } from '../../src/spec/load-spec.js';
 
-const PRISM = fileURLToPath(new URL('../../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url));
 let prism: Child;
 beforeAll(async () => {
-  prism = await startChild(process.execPath, [PRISM, 'mock', paths.gatewaySpec, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
+  prism = await startPrism(['mock', paths.gatewaySpec], 'the prism mock test');
 }, 90_000);
 afterAll(() => prism?.stop());
 
