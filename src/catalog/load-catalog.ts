@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import { paths } from '../paths.js';
+import { StartupError } from '../startup-error.js';
 import { CatalogFile, type ModelEntry, type NodeEntry, type ParamRule, type Requirement, type SubModel } from './catalog-schema.js';
 import { checkOutputRule } from './dimensions.js';
 
@@ -13,10 +14,10 @@ export interface CatalogProblem {
   message: string;
 }
 
-export class CatalogError extends Error {
+export class CatalogError extends StartupError {
+  override readonly name = 'CatalogError';
   constructor(readonly problems: CatalogProblem[]) {
     super(`invalid model catalog:\n${problems.map((p) => `  model "${p.model}", field ${p.field}: ${p.message}`).join('\n')}`);
-    this.name = 'CatalogError';
   }
 }
 

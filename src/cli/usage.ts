@@ -1,8 +1,51 @@
-// Every command's usage, apart from the commands, so `gwsim --help` loads none of them.
+// Every command's help, apart from the commands, so `gwsim --help` and `gwsim X --help` load none of them.
+// A USAGE is the synopsis (continuation lines indented to sit under `  gwsim …`); FLAGS explain it.
 export const SERVE_USAGE = `gwsim serve [--host 127.0.0.1] [--port 4100] [--config FILE] [--seed N]
             [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N]`;
+const SIM_FLAGS = `  --config FILE         a YAML config (the README's "Config file"); flags win over it
+  --seed N              seeds task ids, latencies, outcomes and image pixels (default 1)
+  --time-scale X        multiplies every emulated duration (default 1; 0 = instant)
+  --clock real|manual   manual: time moves only on POST /_sim/clock/advance (default real)`;
+export const SERVE_FLAGS = `  --host H              address to bind (default 127.0.0.1); any other needs GWSIM_ADMIN_TOKEN
+  --port N              port (default 4100; 0 = any free port)
+${SIM_FLAGS}
+  --store URL           memory (default, one process) or redis://HOST:PORT/DB (shared state)
+  --workers N           N processes on one port (node:cluster); needs a Redis store
+
+On ready it prints one line: gwsim listening on http://HOST:PORT. SIGINT/SIGTERM stop it gracefully.`;
+
 export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
             [--time-scale X] [--clock real|manual]`;
-export const VERIFY_USAGE = `gwsim verify --pacts DIR --provider-base-url URL [--provider NAME] [--header 'K: V']…`;
+export const NODE_FLAGS = `  --id NODE             the catalog's node to emulate (node40 … node49)
+  --host H, --port N    where to listen (default 127.0.0.1, any free port)
+${SIM_FLAGS}
+
+GWSIM_NODE_TOKEN, when set, is required on the job routes. On ready it prints
+gwsim node NODE listening on http://HOST:PORT.`;
+
+export const VERIFY_USAGE = `gwsim verify [--pacts DIR] --provider-base-url URL [--provider NAME] [--header 'K: V']…`;
+export const VERIFY_FLAGS = `  --pacts DIR               the pact files (default: the pacts shipped with gwsim)
+  --provider-base-url URL   the running gateway or provider node to verify
+  --provider NAME           only this provider's pacts: api-in-one-gateway,
+                            api-in-one-gateway-webhooks or provider-node
+  --header 'K: V'           added to every request sent to the provider (repeatable), e.g. a real key
+
+Provider states go through the target's /_sim admin API (GWSIM_ADMIN_TOKEN if it needs one).
+Exit 1 when any pact fails.`;
+
 export const CONFORMANCE_USAGE = `gwsim conformance --target URL [--spec FILE] [--key KEY]`;
-export { LOAD_USAGE } from '../load/usage.js';
+export const CONFORMANCE_FLAGS = `  --target URL   the gateway to check, behind prism proxy --errors
+  --spec FILE    the OpenAPI spec to check against (default: gwsim's openapi/gateway.yaml)
+  --key KEY      the API key for the journey (default aio_dev_key)
+
+Exit 1 on any spec violation.`;
+
+export const BENCH_USAGE = `gwsim bench [--json FILE] [--quick]`;
+export const BENCH_FLAGS = `  --json FILE   also write the rows and measures as JSON
+  --quick       a smoke run: about 1 s per measure and 10,000 tasks in flight instead of 100,000;
+                its figures are indicative only
+
+Needs wrk (apt-get install -y wrk); the Redis rows need redis-server on PATH. GWSIM_BENCH_SECONDS
+sets the seconds per measure (default 5).`;
+
+export { LOAD_FLAGS, LOAD_USAGE } from '../load/usage.js';

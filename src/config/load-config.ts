@@ -3,14 +3,15 @@ import { parse as parseYaml } from 'yaml';
 import type { CatalogFile } from '../catalog/catalog-schema.js';
 import { CatalogError, parseCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { ConfigFile, type ModelOverride } from './config-schema.js';
+import { StartupError } from '../startup-error.js';
 
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
+  override readonly name = 'ConfigError';
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
     super(`invalid config ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
   }
 }
 

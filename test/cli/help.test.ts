@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, run } from '../helpers/cli.js';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+// Each command with a flag its help must explain.
+const COMMANDS: Array<[string, string]> = [
+  ['serve', '--time-scale'],
+  ['node', '--id'],
+  ['verify', '--provider-base-url'],
+  ['conformance', '--target'],
+  ['load', '--threshold'],
+  ['bench', '--quick'],
+];
+
+describe('gwsim COMMAND --help', () => {
+  it.each(COMMANDS)('gwsim %s --help prints that command’s usage and flags, exit 0', async (name, flag) => {
+    const { code, stdout, stderr } = await run([name, '--help']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^gwsim ${name}: `));
+    expect(stdout).toContain(`gwsim ${name} `);
+    expect(stdout).toContain(flag);
+    // Not the global usage: no other command's synopsis.
+    for (const [other] of COMMANDS) if (other !== name) expect(stdout).not.toContain(`  gwsim ${other} `);
+  });
+
+  it('takes -h, help COMMAND, and --help among other flags; never runs the command', async () => {
+    for (const args of [['serve', '-h'], ['help', 'serve'], ['serve', '--port', '0', '--help']]) {
+      const { code, stdout } = await run(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^gwsim serve: /);
+      expect(stdout).not.toMatch(/listening on http:\/\/127/);
+    }
+    const merge = await run(['load', 'merge', '--help']);
+    expect(merge.code).toBe(0);
+    expect(merge.stdout).toContain('gwsim load merge');
+  });
+
+  it('a bad flag shows that command’s usage, not every command’s', async () => {
+    const { code, stderr } = await run(['conformance', '--bogus']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^gwsim: .*--bogus/);
+    expect(stderr).toContain('gwsim conformance --target URL');
+    expect(stderr).toContain("'gwsim conformance --help'");
+    expect(stderr).not.toContain('gwsim serve');
+  });
+});
+
+describe('gwsim --version', () => {
+  it.each([['--version'], ['-v']])('%s prints the version from package.json, exit 0', async (flag) => {
+    const { code, stdout, stderr } = await run([flag]);
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  it('the global usage names it and points at per-command help', async () => {
+    const { stdout } = await run(['--help']);
+    expect(stdout).toContain('gwsim --version');
+    expect(stdout).toContain("'gwsim COMMAND --help'");
+    for (const [name] of COMMANDS) expect(stdout).toContain(`  gwsim ${name} `);
+  });
+});
