@@ -12,12 +12,28 @@ import { loadCatalog } from '../catalog/load-catalog.js';
 import { MAX_ARRIVALS, parseScenario } from '../load/scenario.js';
 import { runLoad } from '../load/runner.js';
 import { totalRequests } from '../load/report.js';
+import { prismBin } from '../optional-deps.js';
+import { StartupError } from '../startup-error.js';
 
 const KEY = 'aio_bench';
 const SUBMIT_BODY = JSON.stringify({ model: 'imagen4', prompt: 'A photorealistic bowl of ramen with steam rising', aspect_ratio: '1:1' });
 const HEADERS = { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` };
-const SECONDS = Number(process.env.GWSIM_BENCH_SECONDS ?? 5);
-const IN_FLIGHT = 100_000;
+
+/** How long and how big each measure runs: the full bench, or `--quick`'s smoke run. */
+interface Plan {
+  seconds: number;
+  /** Tasks held in flight for the RSS measure. */
+  inFlight: number;
+  /** Starts timed for the ready measure. */
+  starts: number;
+  /** Tasks created for the poll measures to cycle through. */
+  pollTasks: number;
+}
+const FULL: Plan = { seconds: Number(process.env.GWSIM_BENCH_SECONDS ?? 5), inFlight: 100_000, starts: 5, pollTasks: 1000 };
+const QUICK: Plan = { seconds: 1, inFlight: 2000, starts: 1, pollTasks: 200 };
+/** The RSS target holds for the full bench's 100k tasks in flight. */
+const RSS_TARGET_IN_FLIGHT = 100_000;
+type Autocannon = typeof import('autocannon');
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const CLI = here('./main.js');
@@ -65,11 +81,17 @@ interface Row {
 
 const submitLoad: WrkLoad = { method: 'POST', headers: HEADERS, body: SUBMIT_BODY, paths: ['/api/v1/images/generations'] };
 
-async function measure(rows: Row[], target: string, scenario: string, url: string, load: WrkLoad): Promise<WrkResult> {
+/** The rows measured so far, and the plan they follow. */
+interface Run {
+  rows: Row[];
+  plan: Plan;
+}
+
+async function measure(run: Run, target: string, scenario: string, url: string, load: WrkLoad): Promise<WrkResult> {
   process.stderr.write(`  ${target} ${scenario} …`);
-  const r = await wrk(url, load, SECONDS);
+  const r = await wrk(url, load, run.plan.seconds);
   process.stderr.write(` ${Math.round(r.rps)} req/s\n`);
-  rows.push({ target, scenario, rps: Math.round(r.rps), p99_ms: r.p99Ms, errors: r.errors });
+  run.rows.push({ target, scenario, rps: Math.round(r.rps), p99_ms: r.p99Ms, errors: r.errors });
   return r;
 }
 
@@ -79,8 +101,7 @@ async function measure(rows: Row[], target: string, scenario: string, url: strin
  * above what the server takes, so max in flight (32) paces it as connections pace autocannon.
  * Two rounds, interleaved, best of each: this machine's noise is larger than the difference.
  */
-async function loadVsAutocannon(): Promise<number> {
-  const { default: autocannon } = await import('autocannon');
+async function loadVsAutocannon(seconds: number, autocannon: Autocannon): Promise<number> {
   const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
   try {
     const url = `${bare.url}/api/v1/images/generations`;
@@ -88,8 +109,8 @@ async function loadVsAutocannon(): Promise<number> {
     const scenario = parseScenario(
       {
         name: 'bench',
-        rate: Math.min(200_000, Math.floor(MAX_ARRIVALS / SECONDS)),
-        duration: SECONDS * 1000,
+        rate: Math.min(200_000, Math.floor(MAX_ARRIVALS / seconds)),
+        duration: seconds * 1000,
         max_in_flight: 32,
         journeys: { submit: 1 },
         mix: [{ model: 'imagen4', params: { aspect_ratio: '1:1' } }],
@@ -101,7 +122,7 @@ async function loadVsAutocannon(): Promise<number> {
     let best = { cannon: 0, load: 0 };
     for (let round = 1; round <= 2; round++) {
       process.stderr.write(`  bare node:http submit, round ${round}: autocannon …`);
-      const ac = (await autocannon({ ...cannon, duration: SECONDS })).requests.average;
+      const ac = (await autocannon({ ...cannon, duration: seconds })).requests.average;
       process.stderr.write(` ${Math.round(ac)} req/s, gwsim load …`);
       const report = await runLoad({ target: bare.url, key: KEY, scenario });
       const rps = totalRequests(report).total / (report.elapsed_ms / 1000);
@@ -117,7 +138,7 @@ async function loadVsAutocannon(): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** gwsim on a Redis store (a redis-server of its own on a free port): submit and poll as ratios to memory. */
-async function redisVsMemory(rows: Row[], memSubmit: WrkResult, memPoll: WrkResult): Promise<{ submit: number; poll: number } | undefined> {
+async function redisVsMemory(run: Run, memSubmit: WrkResult, memPoll: WrkResult): Promise<{ submit: number; poll: number } | undefined> {
   const port = await freePort();
   let redis: Child;
   try {
@@ -128,9 +149,9 @@ async function redisVsMemory(rows: Row[], memSubmit: WrkResult, memPoll: WrkResu
   }
   try {
     const gw = await serveGwsim(benchConfig('in-process'), ['--store', `redis://127.0.0.1:${port}/0`]);
-    const submit = await measure(rows, 'gwsim redis store', 'submit', gw.url, submitLoad);
-    const ids = await submitMany(gw.url, 1000);
-    const poll = await measure(rows, 'gwsim redis store', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
+    const submit = await measure(run, 'gwsim redis store', 'submit', gw.url, submitLoad);
+    const ids = await submitMany(gw.url, run.plan.pollTasks);
+    const poll = await measure(run, 'gwsim redis store', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
     await gw.stop();
     return { submit: submit.rps / memSubmit.rps, poll: poll.rps / memPoll.rps };
   } finally {
@@ -139,40 +160,45 @@ async function redisVsMemory(rows: Row[], memSubmit: WrkResult, memPoll: WrkResu
 }
 
 export async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'string' } } });
-  if (!(await haveWrk())) throw new Error('bench needs wrk: apt-get install -y wrk');
+  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'string' }, quick: { type: 'boolean' } } });
+  const plan = values.quick ? QUICK : FULL;
+  // Everything it needs, checked before anything runs.
+  if (!(await haveWrk())) throw new StartupError('gwsim bench needs wrk: apt-get install -y wrk');
+  prismBin('gwsim bench');
+  const { default: autocannon } = await import('autocannon');
   const config = benchConfig('in-process');
-  const rows: Row[] = [];
-  process.stderr.write(`gwsim bench: wrk, 1 thread, 32 connections, ${SECONDS} s per run\n`);
+  const run: Run = { rows: [], plan };
+  const rows = run.rows;
+  process.stderr.write(`gwsim bench${values.quick ? ' --quick' : ''}: wrk, 1 thread, 32 connections, ${plan.seconds} s per run\n`);
 
   const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
-  const bareSubmit = await measure(rows, 'bare node:http', 'submit', bare.url, submitLoad);
-  const barePoll = await measure(rows, 'bare node:http', 'poll', bare.url, { method: 'GET', headers: HEADERS, paths: ['/api/v1/tasks/n47bare_imagen4'] });
+  const bareSubmit = await measure(run, 'bare node:http', 'submit', bare.url, submitLoad);
+  const barePoll = await measure(run, 'bare node:http', 'poll', bare.url, { method: 'GET', headers: HEADERS, paths: ['/api/v1/tasks/n47bare_imagen4'] });
   await bare.stop();
-  const loadRatio = await loadVsAutocannon();
+  const loadRatio = await loadVsAutocannon(plan.seconds, autocannon);
 
   const prism = await startPrism(['mock', paths.gatewaySpec], 'gwsim bench');
-  const prismSubmit = await measure(rows, 'prism mock', 'submit', prism.url, submitLoad);
+  const prismSubmit = await measure(run, 'prism mock', 'submit', prism.url, submitLoad);
   await prism.stop();
 
   const gw = await serveGwsim(config);
-  const gwSubmit = await measure(rows, 'gwsim', 'submit', gw.url, submitLoad);
-  const ids = await submitMany(gw.url, 1000);
-  const gwPoll = await measure(rows, 'gwsim', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
+  const gwSubmit = await measure(run, 'gwsim', 'submit', gw.url, submitLoad);
+  const ids = await submitMany(gw.url, plan.pollTasks);
+  const gwPoll = await measure(run, 'gwsim', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
   await gw.stop();
 
   // The same with every gateway → node call over HTTP to nodes on loopback ports.
   const gwHttp = await serveGwsim(benchConfig('http'));
-  const httpSubmit = await measure(rows, 'gwsim http nodes', 'submit', gwHttp.url, submitLoad);
-  const httpIds = await submitMany(gwHttp.url, 1000);
-  const httpPoll = await measure(rows, 'gwsim http nodes', 'poll', gwHttp.url, { method: 'GET', headers: HEADERS, paths: httpIds.map((id) => `/api/v1/tasks/${id}`) });
+  const httpSubmit = await measure(run, 'gwsim http nodes', 'submit', gwHttp.url, submitLoad);
+  const httpIds = await submitMany(gwHttp.url, plan.pollTasks);
+  const httpPoll = await measure(run, 'gwsim http nodes', 'poll', gwHttp.url, { method: 'GET', headers: HEADERS, paths: httpIds.map((id) => `/api/v1/tasks/${id}`) });
   await gwHttp.stop();
 
   // The same again on the Redis store (a redis-server started here), against the memory store above.
-  const redisRatios = await redisVsMemory(rows, gwSubmit, gwPoll);
+  const redisRatios = await redisVsMemory(run, gwSubmit, gwPoll);
 
   const readies: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < plan.starts; i++) {
     const c = await serveGwsim(config);
     readies.push(c.readyMs);
     await c.stop();
@@ -181,7 +207,7 @@ export async function bench(argv: string[]): Promise<void> {
   // The manual clock keeps every task in flight: 100k timers, holds and task records at once.
   const held = await serveGwsim(config, ['--clock', 'manual']);
   const rssBefore = rssBytes(held.proc.pid!);
-  await submitMany(held.url, IN_FLIGHT);
+  await submitMany(held.url, plan.inFlight);
   const rss = rssBytes(held.proc.pid!);
   await held.stop();
 
@@ -199,8 +225,8 @@ export async function bench(argv: string[]): Promise<void> {
           { name: 'poll redis/memory store', value: redisRatios.poll, target: 0, better: 'report' },
         ]
       : []),
-    { name: 'ready ms (median of 5)', value: median(readies), target: 500, better: 'lower' },
-    { name: `RSS MB, ${IN_FLIGHT / 1000}k tasks in flight`, value: rss / 2 ** 20, target: 300, better: 'lower' },
+    { name: `ready ms (median of ${plan.starts})`, value: median(readies), target: 500, better: 'lower' },
+    { name: `RSS MB, ${plan.inFlight / 1000}k tasks in flight`, value: rss / 2 ** 20, target: 300, better: plan.inFlight === RSS_TARGET_IN_FLIGHT ? 'lower' : 'report' },
   ].map((c) => ({ ...c, met: c.better === 'report' ? null : c.better === 'higher' ? c.value >= c.target : c.value < c.target }));
 
   const out = process.stdout;
@@ -211,6 +237,6 @@ export async function bench(argv: string[]): Promise<void> {
     const target = c.better === 'report' ? '(reported)' : (c.better === 'higher' ? '≥ ' : '< ') + c.target;
     out.write(`${c.name.padEnd(33)}${c.value.toFixed(2).padEnd(10)}${target}`.padEnd(53) + `${c.met === null ? '' : c.met ? 'yes' : 'NO'}\n`);
   }
-  out.write(`\n(RSS before the 100k submits: ${(rssBefore / 2 ** 20).toFixed(1)} MB)\n`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ seconds: SECONDS, rows, checks, rss_before_mb: rssBefore / 2 ** 20 }, null, 2));
+  out.write(`\n(RSS before the ${plan.inFlight / 1000}k submits: ${(rssBefore / 2 ** 20).toFixed(1)} MB)\n`);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ seconds: plan.seconds, quick: values.quick === true, in_flight: plan.inFlight, rows, checks, rss_before_mb: rssBefore / 2 ** 20 }, null, 2));
 }
