@@ -44,5 +44,7 @@ export const ScenarioFile = z.strictObject({
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFile>;
+/** A scenario as written (durations as `30s` or milliseconds): what `parseScenario` takes. */
+export type ScenarioInput = z.input<typeof ScenarioFile>;
 export type MixEntryFile = z.infer<typeof MixEntryFile>;
 export type ParamScalar = z.infer<typeof Scalar>;

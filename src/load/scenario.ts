@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import type { ModelEntry, ParamRule, SubModel } from '../catalog/catalog-schema.js';
-import type { Catalog } from '../catalog/load-catalog.js';
+import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { StartupError } from '../startup-error.js';
 import { stagesOf, type RateStage } from './arrivals.js';
 import { ScenarioFile, type MixEntryFile, type ParamScalar } from './scenario-schema.js';
@@ -121,8 +121,11 @@ function resolveStages(file: ScenarioFile, problems: string[]): RateStage[] {
   return stagesOf({ rate: file.rate ?? 0, durationMs: file.duration ?? 0 });
 }
 
-/** Validate a parsed scenario against its schema and the catalog; throws ScenarioError naming each field. */
-export function parseScenario(raw: unknown, catalog: Catalog, source = 'scenario'): Scenario {
+/**
+ * Validate a parsed scenario (a ScenarioInput, as a scenario file holds it) against its schema and
+ * the catalog (default: the built-in one); throws ScenarioError naming each field.
+ */
+export function parseScenario(raw: unknown, catalog: Catalog = loadCatalog(), source = 'scenario'): Scenario {
   const parsed = ScenarioFile.safeParse(raw);
   if (!parsed.success) throw new ScenarioError(source, zodProblems(parsed.error));
   const file = parsed.data;
@@ -162,7 +165,7 @@ export function parseScenario(raw: unknown, catalog: Catalog, source = 'scenario
 }
 
 /** Read and validate a scenario YAML file. */
-export function loadScenario(file: string, catalog: Catalog): Scenario {
+export function loadScenario(file: string, catalog: Catalog = loadCatalog()): Scenario {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
