@@ -23,7 +23,7 @@ export class MissingDependencyError extends StartupError {
     what: string,
   ) {
     const range = wantedRange(pkg);
-    super(`${what} needs ${pkg}, which is not installed (an optional dependency of gwsim): npm i ${range ? `'${pkg}@${range}'` : pkg}`);
+    super(`${what} needs ${pkg}, which is not installed${range ? ` (an optional dependency of gwsim): npm i '${pkg}@${range}'` : `: npm i ${pkg}`}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveWrk } from '../../src/bench/wrk.js';
+import { binPath } from '../../src/optional-deps.js';
 import { collect, exited, ROOT, within } from '../helpers/cli.js';
 import { DEV } from '../helpers/sim.js';
 import { cleanEnv, installInto, pack, type Packed } from './install.js';
@@ -188,7 +189,7 @@ export const summary = { started: report.arrivals.started, passed: report.passed
     );
     const tsconfig = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true }, files: ['consumer.ts'] };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
-    const tsc = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tsc = spawn(process.execPath, [binPath('typescript', 'tsc', 'the consumer check'), '-p', project], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(tsc);
     const out = collect(tsc.stdout);
     const { code } = await within(exited(tsc), 'tsc on the consumer', COMMAND_MS);

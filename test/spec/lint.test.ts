@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { binPath } from '../../src/optional-deps.js';
 import { paths } from '../../src/paths.js';
 
 const ROOT = dirname(dirname(paths.gatewaySpec));
-const SPECTRAL = join(ROOT, 'node_modules', '.bin', 'spectral');
+const SPECTRAL = binPath('@stoplight/spectral-cli', 'spectral', 'the spec lint test');
 const RULESET = join(ROOT, '.spectral.yaml');
 
 interface SpectralResult {
@@ -27,7 +28,7 @@ interface Run {
 /** Run spectral; a non-zero exit (it has findings) is an answer, not a failure. */
 function spectral(files: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(SPECTRAL, ['lint', '-f', 'json', ...files, '--ruleset', RULESET], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [SPECTRAL, 'lint', '-f', 'json', ...files, '--ruleset', RULESET], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(error);
       else resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
