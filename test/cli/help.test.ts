@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, run } from '../helpers/cli.js';
+import { collect, exited, ROOT, run, within } from '../helpers/cli.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -46,6 +47,20 @@ describe('gwsim COMMAND --help', () => {
     expect(stderr).toContain('gwsim conformance --target URL');
     expect(stderr).toContain("'gwsim conformance --help'");
     expect(stderr).not.toContain('gwsim serve');
+  });
+});
+
+// A module loader hook that reports every package module loaded, so a test can see what help costs.
+const HOOK = `export async function load(url, context, next) { if (url.includes('/node_modules/')) process._rawDebug('loaded ' + url); return next(url, context); }`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
+
+describe('help is cheap', () => {
+  it.each([[['--help']], [['serve', '--help']], [['verify', '--help']], [['--version']]])('gwsim %j loads no package at all', async (args) => {
+    const child = spawn(process.execPath, [`--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, join(ROOT, 'dist/cli/main.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stderr = collect(child.stderr);
+    const { code } = await within(exited(child), 'gwsim to exit');
+    expect(code).toBe(0);
+    expect(stderr()).toBe('');
   });
 });
 

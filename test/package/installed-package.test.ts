@@ -1,8 +1,10 @@
 // A TEST OF THE INSTALLED PACKAGE, not of the source: `npm pack`, `npm install` of the tarball
 // into an empty project (from the npm cache), then every command once, run from that install,
-// as a user who typed `npm i gwsim` would. Slow by nature (about a minute on two cores).
+// as a user who typed `npm i gwsim` would. Slow by nature (about two minutes on two cores), so it
+// runs on its own, after the rest (`npm run test:package`, test/package/vitest.config.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,10 +35,10 @@ beforeAll(async () => {
   console.log(`installed package: ${kB(packed.size)} packed, ${kB(packed.unpackedSize)} unpacked, ${packed.files.length} files; npm install ${install.mode}: ${(install.ms / 1000).toFixed(1)} s`);
 }, INSTALL_MS + 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+  if (dir) await rm(dir, { recursive: true, force: true }); // an install: thousands of files
+}, 120_000);
 
 /** `gwsim …` through the install's own bin link, in the project. */
 function installed(args: string[]): ChildProcess {
