@@ -29,6 +29,8 @@ import { ClockSteps, StoreSteps, type StepScheduler } from './clock/steps.js';
 import { paths } from './paths.js';
 import { StartupError } from './startup-error.js';
 import { isStoreUnavailable } from './store/store-errors.js';
+import { isLoopbackHost } from './net/hosts.js';
+import { SelfTargets } from './net/self-targets.js';
 
 export interface SimulatorOptions {
   host?: string;
@@ -62,10 +64,6 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** After the grace, how long the 503s to abandoned sync requests get to go out. */
 const SHUTDOWN_FLUSH_MS = 1_000;
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
-}
 
 /** Response checks against the spec, one per operation. */
 function specChecks(validators: SpecValidators) {
@@ -176,6 +174,8 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const CIRCUIT_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
   const resetCircuitGauges = () => catalog.nodes.forEach((_n, id) => metrics.circuitState.set({ node: id }, 0));
   const breaker = new CircuitBreaker(clock, routing.circuit, (node, state) => metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]));
+  const self = new SelfTargets();
+  for (const url of Object.values(fleet.urls())) self.add(url);
   const web = config.webhooks ?? {};
   let publicUrl = `http://${DEFAULTS.host}:${DEFAULTS.port}`;
   const deliverer = new WebhookDeliverer({
@@ -221,6 +221,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     requests: new RequestValidator(catalog, validators),
     allowHosts: web.allow_hosts ?? [],
     faults,
+    self,
   });
   const admin = new AdminService({
     catalog,
@@ -273,7 +274,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const setPublicUrl = (url: string) => {
     publicUrl = url;
   };
-  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl };
+  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl, self };
 }
 
 export interface Simulator {
@@ -290,7 +291,7 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? DEFAULTS.host;
   const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
-  if (!isLoopback(host) && !adminToken) {
+  if (!isLoopbackHost(host) && !adminToken) {
     throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
   }
   const sim = await createSimulator(options);
@@ -312,6 +313,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   sim.setPublicUrl(url);
+  sim.self.listening(host, port);
 
   let closing: Promise<void> | undefined;
   const close = () =>
