@@ -17,6 +17,9 @@ export interface WebhookOptions {
   allowHosts: string[];
 }
 
+/** The deliverer's User-Agent: the admin API refuses requests that carry it. */
+export const DELIVERY_USER_AGENT = 'gwsim-webhooks';
+
 /** Standard Webhooks' retry schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const STANDARD_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
@@ -191,9 +194,10 @@ export class WebhookDeliverer {
     const { clock, store, options } = this.deps;
     const secret = (await this.deps.secretOf(delivery.key)) ?? '';
     const timestamp = Math.floor(this.wallClock() / 1000);
+    // These and nothing else: never the admin token, whatever the URL.
     const headers = {
       'content-type': 'application/json',
-      'user-agent': 'gwsim-webhooks',
+      'user-agent': DELIVERY_USER_AGENT,
       'webhook-id': delivery.id,
       'webhook-timestamp': String(timestamp),
       'webhook-signature': sign(secret, delivery.id, timestamp, delivery.body),
