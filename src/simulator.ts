@@ -31,6 +31,8 @@ import { StartupError } from './startup-error.js';
 import { isStoreUnavailable } from './store/store-errors.js';
 import { isLoopbackHost } from './net/hosts.js';
 import { SelfTargets } from './net/self-targets.js';
+import { answerClientErrors } from './net/client-errors.js';
+import { errorBody } from './gateway/errors.js';
 
 export interface SimulatorOptions {
   host?: string;
@@ -298,6 +300,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Off loopback the token is required (checked above); on loopback it is enforced when one is set.
   const server = createServer(sim.app(adminToken));
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server, {
+    body: (status, message) => errorBody(status, message, status >= 500 ? 'api_error' : 'invalid_request_error'),
+    count: (reason, status) => sim.metrics.malformedRequests.inc({ reason, status }),
+  });
   let inFlight = 0;
   let drained: (() => void) | undefined;
   server.on('request', (_req, res) => {
