@@ -11,7 +11,7 @@ import { errors } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RequestValidator } from './request-validation.js';
 import type { Dispatcher } from '../routing/dispatcher.js';
-import { refuseCallback } from '../webhooks/allowlist.js';
+import { refuseCallback, refuseInputUrls } from '../webhooks/allowlist.js';
 import type { FaultSet } from '../nodes/faults.js';
 import type { SelfTargets } from '../net/self-targets.js';
 import { isTerminal, type TaskRecord } from './task.js';
@@ -93,6 +93,8 @@ export class GatewayService {
       const refused = refuseCallback(valid.callback_url, this.deps.allowHosts, (url) => this.deps.self.includes(url, requestHost));
       if (refused) throw errors.invalidRequest(`'callback_url' ${refused}`);
     }
+    const input = refuseInputUrls(valid.input_urls, this.deps.allowHosts);
+    if (input) throw errors.invalidRequest(input);
 
     let scope: string | undefined;
     if (idempotencyKey !== undefined) {

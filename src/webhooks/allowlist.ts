@@ -22,3 +22,16 @@ export function refuseCallback(raw: string, allowHosts: readonly string[], isSel
   const allowed = allowHosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1).toLowerCase()) : host === h.toLowerCase()));
   return allowed ? undefined : `host '${host}' is not allowed: only loopback and the hosts in the config's webhooks.allow_hosts`;
 }
+
+/**
+ * Why one of `input_urls` may not be used, naming its index (`input_urls[2]`), or undefined.
+ * gwsim's own image URLs are fine here: editing an image it made is a normal request.
+ */
+export function refuseInputUrls(urls: unknown, allowHosts: readonly string[]): string | undefined {
+  if (!Array.isArray(urls)) return undefined;
+  for (const [i, raw] of urls.entries()) {
+    const reason = typeof raw === 'string' ? refuseCallback(raw, allowHosts) : 'must be a URL';
+    if (reason !== undefined) return `'input_urls[${i}]' ${reason}`;
+  }
+  return undefined;
+}
