@@ -65,7 +65,7 @@ describe('malformed requests, over a raw socket', () => {
     await sim.admin_('POST', '/reset');
     for (const c of CASES) await rawExchange(port, c.bytes);
     await rawExchange(port, CASES[0]!.bytes);
-    const text = (await sim.call('GET', '/_sim/metrics', { key: null })).body as Buffer;
+    const text = (await sim.call<Buffer>('GET', '/_sim/metrics', { key: null })).body;
     const samples = parseSamples(text.toString('utf8')).filter((s) => s.name === 'gwsim_malformed_requests_total');
     const counts = Object.fromEntries(samples.map((s) => [`${s.labels.reason} ${s.labels.status}`, s.value]));
     expect(counts).toEqual(Object.fromEntries(CASES.map((c) => [`${c.reason} ${c.status}`, c === CASES[0] ? 2 : 1])));
