@@ -14,6 +14,7 @@ import { RequestValidator } from './gateway/request-validation.js';
 import { GatewayService } from './gateway/service.js';
 import type { TaskStatus } from './gateway/task.js';
 import { ImageCache } from './images/image-cache.js';
+import { imageToken, urlSecret } from './images/image-token.js';
 import { loadSpec, type OpenApiDoc } from './spec/load-spec.js';
 import { SpecValidators } from './spec/validators.js';
 import { openStore } from './store/open-store.js';
@@ -201,7 +202,9 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     ...(web.chaos?.reorder_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }] : []),
   ];
   let dispatcher: Dispatcher | undefined;
+  const secret = urlSecret(config.images?.url_secret);
   const lifecycle = new Lifecycle({
+    imageToken: (id) => imageToken(secret, id),
     catalog,
     errorCodes,
     store,

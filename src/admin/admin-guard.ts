@@ -1,15 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { errors } from '../gateway/errors.js';
 import { sendError } from '../gateway/http.js';
 import { DELIVERY_USER_AGENT } from '../webhooks/deliverer.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Whether two secrets are equal, in time that depends on neither's length or content. */
-export function secretsEqual(given: string, want: string): boolean {
-  return timingSafeEqual(digest(given), digest(want));
-}
+import { secretsEqual } from '../secrets.js';
 
 /** `Authorization: Bearer <token>` with the right token. */
 export function bearerMatches(header: string | undefined, token: string): boolean {

@@ -6,7 +6,8 @@ import type { TaskView } from '../../src/gateway/task.js';
 import { drain, settling, startTestSim, type Envelope } from '../helpers/sim.js';
 
 /** Every model fails half the time, so outcomes are up to the seed. */
-const CONFIG: ConfigFile = { models: Object.fromEntries(loadCatalog().models.map((m) => [m.id, { failure_rate: 0.5 }])) };
+// A fixed URL secret: image URLs are part of what must repeat (without one each run signs its own).
+const CONFIG: ConfigFile = { models: Object.fromEntries(loadCatalog().models.map((m) => [m.id, { failure_rate: 0.5 }])), images: { url_secret: 'determinism-url-secret' } };
 
 /** A request sequence over every model; numbers are clock advances (ms) between submits. */
 const SEQUENCE: Array<Record<string, unknown> | number> = [
