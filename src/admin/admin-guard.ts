@@ -1,18 +1,12 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { errors } from '../gateway/errors.js';
 import { sendError } from '../gateway/http.js';
-import { DELIVERY_USER_AGENT } from '../webhooks/deliverer.js';
+import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
 import { secretsEqual } from '../secrets.js';
 
 /** `Authorization: Bearer <token>` with the right token. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   return secretsEqual(/^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '', token);
-}
-
-/** A request that is a webhook delivery (Standard Webhooks headers, or the deliverer's User-Agent). */
-export function isWebhookDelivery(req: Request): boolean {
-  const h = req.headers;
-  return h['webhook-id'] !== undefined || h['webhook-signature'] !== undefined || h['webhook-timestamp'] !== undefined || (h['user-agent'] ?? '').startsWith(DELIVERY_USER_AGENT);
 }
 
 /**
@@ -23,7 +17,7 @@ export function isWebhookDelivery(req: Request): boolean {
 export function adminGate(token: string | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) return sendError(req, res, errors.adminForbidden());
-    if (isWebhookDelivery(req)) return sendError(req, res, errors.webhookToAdmin());
+    if (isWebhookDelivery(req.headers)) return sendError(req, res, errors.webhookToAdmin());
     next();
   };
 }

@@ -8,6 +8,7 @@ import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
 import { sign } from './signature.js';
 import { parseRetryAfter } from '../client/retry-after.js';
 import type { StepScheduler } from '../clock/steps.js';
+import { DELIVERY_USER_AGENT } from './delivery-marks.js';
 
 export interface WebhookOptions {
   /** Wait before each attempt after a failure: [after 1st, after 2nd, …]; its length + 1 = attempts. */
@@ -16,9 +17,6 @@ export interface WebhookOptions {
   timeoutMs: number;
   allowHosts: string[];
 }
-
-/** The deliverer's User-Agent: the admin API refuses requests that carry it. */
-export const DELIVERY_USER_AGENT = 'gwsim-webhooks';
 
 /** Standard Webhooks' retry schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const STANDARD_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];

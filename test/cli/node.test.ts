@@ -59,7 +59,7 @@ describe('gwsim node', () => {
     expect(await within(exited(child), 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
-  it("answers malformed requests in the node's error shape, over a raw socket", async () => {
+  it("answers malformed requests in the node's error shape, over a raw socket; its /_sim takes no webhook deliveries", async () => {
     const { child, url } = await startNode(['--id', 'node48', '--port', '0']);
     try {
       const port = Number(new URL(url).port);
@@ -74,6 +74,11 @@ describe('gwsim node', () => {
         expect(validators.response('/v1/jobs', 'post', 400)!(body)).toBe(true);
         expect(body).toEqual({ error: { type: 'invalid_request', detail: expect.any(String) } });
       }
+      // Its loopback fault switch refuses webhook deliveries, as gwsim's admin API does.
+      const hook = await fetch(`${url}/_sim/reset`, { method: 'POST', headers: { 'webhook-id': 'msg_1', 'user-agent': 'gwsim-webhooks' } });
+      expect(hook.status).toBe(403);
+      expect(await hook.json()).toEqual({ error: { type: 'forbidden', detail: expect.stringContaining('webhook') } });
+      expect((await fetch(`${url}/_sim/reset`, { method: 'POST' })).status).toBe(200);
     } finally {
       process.kill(child.pid!, 'SIGTERM');
       await within(exited(child), 'exit after SIGTERM');
