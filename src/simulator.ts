@@ -14,6 +14,7 @@ import { RequestValidator } from './gateway/request-validation.js';
 import { GatewayService } from './gateway/service.js';
 import type { TaskStatus } from './gateway/task.js';
 import { ImageCache } from './images/image-cache.js';
+import { imageToken, urlSecret } from './images/image-token.js';
 import { loadSpec, type OpenApiDoc } from './spec/load-spec.js';
 import { SpecValidators } from './spec/validators.js';
 import { openStore } from './store/open-store.js';
@@ -29,6 +30,10 @@ import { ClockSteps, StoreSteps, type StepScheduler } from './clock/steps.js';
 import { paths } from './paths.js';
 import { StartupError } from './startup-error.js';
 import { isStoreUnavailable } from './store/store-errors.js';
+import { isLoopbackHost } from './net/hosts.js';
+import { SelfTargets } from './net/self-targets.js';
+import { answerClientErrors } from './net/client-errors.js';
+import { errorBody } from './gateway/errors.js';
 
 export interface SimulatorOptions {
   host?: string;
@@ -62,10 +67,6 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** After the grace, how long the 503s to abandoned sync requests get to go out. */
 const SHUTDOWN_FLUSH_MS = 1_000;
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
-}
 
 /** Response checks against the spec, one per operation. */
 function specChecks(validators: SpecValidators) {
@@ -176,6 +177,8 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const CIRCUIT_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
   const resetCircuitGauges = () => catalog.nodes.forEach((_n, id) => metrics.circuitState.set({ node: id }, 0));
   const breaker = new CircuitBreaker(clock, routing.circuit, (node, state) => metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]));
+  const self = new SelfTargets();
+  for (const url of Object.values(fleet.urls())) self.add(url);
   const web = config.webhooks ?? {};
   let publicUrl = `http://${DEFAULTS.host}:${DEFAULTS.port}`;
   const deliverer = new WebhookDeliverer({
@@ -199,7 +202,9 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     ...(web.chaos?.reorder_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }] : []),
   ];
   let dispatcher: Dispatcher | undefined;
+  const secret = urlSecret(config.images?.url_secret);
   const lifecycle = new Lifecycle({
+    imageToken: (id) => imageToken(secret, id),
     catalog,
     errorCodes,
     store,
@@ -221,6 +226,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     requests: new RequestValidator(catalog, validators),
     allowHosts: web.allow_hosts ?? [],
     faults,
+    self,
   });
   const admin = new AdminService({
     catalog,
@@ -274,7 +280,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const setPublicUrl = (url: string) => {
     publicUrl = url;
   };
-  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl };
+  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl, self };
 }
 
 export interface Simulator {
@@ -291,13 +297,17 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? DEFAULTS.host;
   const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
-  if (!isLoopback(host) && !adminToken) {
+  if (!isLoopbackHost(host) && !adminToken) {
     throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
   }
   const sim = await createSimulator(options);
   // Off loopback the token is required (checked above); on loopback it is enforced when one is set.
   const server = createServer(sim.app(adminToken));
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server, {
+    body: (status, message) => errorBody(status, message, status >= 500 ? 'api_error' : 'invalid_request_error'),
+    count: (reason, status) => sim.metrics.malformedRequests.inc({ reason, status }),
+  });
   let inFlight = 0;
   let drained: (() => void) | undefined;
   server.on('request', (_req, res) => {
@@ -313,6 +323,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   sim.setPublicUrl(url);
+  sim.self.listening(host, port);
 
   let closing: Promise<void> | undefined;
   const close = () =>

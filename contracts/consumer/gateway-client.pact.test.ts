@@ -17,7 +17,7 @@ const TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'auth
 const error = (code: number, message: unknown = string('what went wrong, naming the field')) => ({ error: { code, message, type: string(TYPES[code]!) } });
 
 const attempt = { node: string('node47'), provider: string('Google'), at: integer(1767225600000), outcome: 'accepted', detail: nullValue() };
-const image = { url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/0.png'), width: integer(1024), height: integer(1024) };
+const image = { url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/vkXredGsJFrmfIAYNP78pe/0.png'), width: integer(1024), height: integer(1024) };
 
 /** A task body in a given status; only what a client relies on is fixed, the rest matched by type. */
 function task(status: string, extra: Record<string, unknown> = {}) {

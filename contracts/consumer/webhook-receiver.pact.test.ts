@@ -32,7 +32,7 @@ describe('webhook-receiver ← api-in-one-gateway-webhooks', () => {
               created_at: datetime(ISO, '2026-01-01T00:00:00.000Z'),
               started_at: datetime(ISO, '2026-01-01T00:00:00.240Z'),
               completed_at: datetime(ISO, '2026-01-01T00:00:05.113Z'),
-              output: { images: eachLike({ url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/0.png'), width: integer(1024), height: integer(1024) }) },
+              output: { images: eachLike({ url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/vkXredGsJFrmfIAYNP78pe/0.png'), width: integer(1024), height: integer(1024) }) },
               error: nullValue(),
               credits_held: 0,
               credits_charged: integer(8),

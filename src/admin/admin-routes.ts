@@ -1,27 +1,21 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { errors } from '../gateway/errors.js';
 import { readJson, sendError, sendJson } from '../gateway/http.js';
 import { taskView } from '../gateway/task.js';
 import type { AdminService } from './admin-service.js';
+import { adminGate, answerWrongMethods } from './admin-guard.js';
 
 type Handler = (req: Request) => Promise<unknown> | unknown;
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 /**
  * `/_sim/*`: JSON in and out; errors in the gateway's envelope. With `token` set, every request
- * must carry `Authorization: Bearer <token>`.
+ * (any method, any path) must carry `Authorization: Bearer <token>`; a known path with another
+ * method is 405.
  */
 export function adminRouter(admin: AdminService, token: string | undefined): Router {
   const router = Router({ caseSensitive: true });
+  router.use(adminGate(token));
   const route = (status: number, fn: Handler) => async (req: Request, res: Response) => {
     try {
-      if (token !== undefined && !tokenMatches(req.headers.authorization, token)) throw errors.adminForbidden();
       sendJson(req, res, status, await fn(req));
     } catch (err) {
       sendError(req, res, err);
@@ -47,7 +41,6 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
   router.get('/catalog', route(200, () => admin.catalog()));
   router.get('/metrics', async (req: Request, res: Response) => {
     try {
-      if (token !== undefined && !tokenMatches(req.headers.authorization, token)) throw errors.adminForbidden();
       const text = await admin.metrics();
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
@@ -55,5 +48,6 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
       sendError(req, res, err);
     }
   });
+  answerWrongMethods(router);
   return router;
 }

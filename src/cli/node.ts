@@ -12,7 +12,9 @@ import { NodeService } from '../nodes/node-service.js';
 import { paths } from '../paths.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { SpecValidators } from '../spec/validators.js';
-import { DEFAULTS, isLoopback } from '../simulator.js';
+import { DEFAULTS } from '../simulator.js';
+import { isLoopbackHost } from '../net/hosts.js';
+import { answerClientErrors } from '../net/client-errors.js';
 import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
 
 
@@ -51,7 +53,8 @@ export async function node(argv: string[]): Promise<void> {
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
   const host = flags.host ?? DEFAULTS.host;
   // Like gwsim's own admin API, the node's fault switch is there only on loopback.
-  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopback(host) ? { faults, catalog, reset: () => (emulator.reset(), faults.clear()) } : undefined));
+  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopbackHost(host) ? { faults, catalog, reset: () => (emulator.reset(), faults.clear()) } : undefined));
+  answerClientErrors(server, { body: (_status, detail) => ({ error: { type: 'invalid_request', detail } }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(flags.port ?? 0, host, resolve);

@@ -60,6 +60,11 @@ export const WebhookConfig = z.strictObject({
     .optional(),
 });
 
+export const ImagesConfig = z.strictObject({
+  /** Signs image URLs (HMAC of the task id), so a fixed seed gives fixed URLs; a fresh one per run otherwise. */
+  url_secret: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
 /** `gwsim.config.yaml`: everything optional; flags given on the command line win over it. */
 export const ConfigFile = z.strictObject({
   seed: z.number().int().nonnegative().optional(),
@@ -76,6 +81,7 @@ export const ConfigFile = z.strictObject({
   routing: RoutingConfig.optional(),
   faults: z.array(FaultScenario).optional(),
   webhooks: WebhookConfig.optional(),
+  images: ImagesConfig.optional(),
   /** On a shared store: how often an instance looks for due steps, and how long a claimed step is its own. */
   steps: z.strictObject({ poll_ms: z.number().int().positive().optional(), lease_ms: z.number().int().positive().optional() }).optional(),
 });

@@ -39,7 +39,7 @@ function expressApp({ spec, store, images, admin }: AppDeps): Express {
     if (allow.includes('GET')) allow.push('HEAD');
     app.all(expressPath(path), (req, res) => sendError(req, res, errors.methodNotAllowed(req.method, allow)));
   }
-  app.get('/files/:task_id/:file', imageRoute(store, images));
+  app.get('/files/:task_id/:token/:file', imageRoute(store, images));
   app.use('/_sim', admin);
   app.use((req, res) => sendError(req, res, errors.routeNotFound(req.method, req.path.slice(0, 200))));
   // Errors raised outside the handlers' own try/catch (a malformed URI, say) end here.

@@ -53,6 +53,7 @@ export const errors = {
   rateLimited: (policy: string, retryAfter: number, headers: Record<string, string>) =>
     err('rate_limit_error', 429, `Rate limit exceeded: ${policy}; retry in ${retryAfter} s`, { ...headers, 'Retry-After': String(retryAfter) }),
   adminForbidden: () => err('authentication_error', 401, 'The admin API needs Authorization: Bearer $GWSIM_ADMIN_TOKEN'),
+  webhookToAdmin: () => err('authentication_error', 403, 'The admin API does not take webhook deliveries'),
   unavailable: (message: string, retryAfter = 1) => err('api_error', 503, message, { 'Retry-After': String(retryAfter) }),
   internal: () => err('api_error', 500, 'Internal error'),
 };

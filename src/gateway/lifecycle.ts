@@ -26,6 +26,8 @@ export interface LifecycleDeps {
   sharedStore?: boolean;
   /** Mixed into every task's RNG so instances sharing a store and a seed never mint the same ids. */
   instanceSalt?: number;
+  /** The secret part of a task's image URLs. */
+  imageToken: (taskId: string) => string;
 }
 
 const SHARED_WAIT_POLL_MS = 25;
@@ -92,6 +94,7 @@ export class Lifecycle implements TaskUpdates {
       height: t.height,
       numImages: t.numImages,
       imageSeed: plan.imageSeed,
+      imageToken: this.deps.imageToken(plan.id),
       error: null,
       held: t.price,
       charged: 0,

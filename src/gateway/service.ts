@@ -11,8 +11,9 @@ import { errors } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RequestValidator } from './request-validation.js';
 import type { Dispatcher } from '../routing/dispatcher.js';
-import { refuseCallback } from '../webhooks/allowlist.js';
+import { refuseCallback, refuseInputUrls } from '../webhooks/allowlist.js';
 import type { FaultSet } from '../nodes/faults.js';
+import type { SelfTargets } from '../net/self-targets.js';
 import { isTerminal, type TaskRecord } from './task.js';
 
 export interface GatewayDeps {
@@ -22,10 +23,12 @@ export interface GatewayDeps {
   lifecycle: Lifecycle;
   requests: RequestValidator;
   routing: Dispatcher;
-  /** Hosts besides loopback a callback_url may name. */
+  /** Hosts besides loopback a callback_url or input_urls may name. */
   allowHosts: readonly string[];
   /** The faults in force: a model outage refuses its submits. */
   faults: FaultSet;
+  /** Where the simulator itself answers: never a callback_url. */
+  self: SelfTargets;
 }
 
 /** Retry-After for an outage with no end: as long as a circuit's default cooldown. */
@@ -76,7 +79,8 @@ export class GatewayService {
     return headers;
   }
 
-  async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined): Promise<Submitted> {
+  /** `requestHost`: the submit's Host header, a name the simulator is reached by. */
+  async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined, requestHost?: string): Promise<Submitted> {
     const { store, clock, lifecycle, requests } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
@@ -86,9 +90,11 @@ export class GatewayService {
     const { price, numImages } = priceOf(ref, params);
     const { width, height } = outputDimensions(ref.model.output, params);
     if (typeof valid.callback_url === 'string') {
-      const refused = refuseCallback(valid.callback_url, this.deps.allowHosts);
+      const refused = refuseCallback(valid.callback_url, this.deps.allowHosts, (url) => this.deps.self.includes(url, requestHost));
       if (refused) throw errors.invalidRequest(`'callback_url' ${refused}`);
     }
+    const input = refuseInputUrls(valid.input_urls, this.deps.allowHosts);
+    if (input) throw errors.invalidRequest(input);
 
     let scope: string | undefined;
     if (idempotencyKey !== undefined) {

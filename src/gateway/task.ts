@@ -32,6 +32,8 @@ export interface TaskRecord {
   numImages: number;
   /** Seeds the pixels of the task's images. */
   imageSeed: number;
+  /** The secret part of its image URLs (see images/image-token.ts). */
+  imageToken: string;
   error: TaskErrorView | null;
   held: number;
   charged: number;
@@ -40,7 +42,7 @@ export interface TaskRecord {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export const imagePath = (taskId: string, index: number): string => `/files/${taskId}/${index}.png`;
+export const imagePath = (task: Pick<TaskRecord, 'id' | 'imageToken'>, index: number): string => `/files/${task.id}/${task.imageToken}/${index}.png`;
 
 /** The public shape of a task (schema `Task`); image URLs are absolute on `baseUrl`. */
 export function taskView(task: TaskRecord, baseUrl: string): TaskView {
@@ -60,7 +62,7 @@ export function taskView(task: TaskRecord, baseUrl: string): TaskView {
       task.status === 'COMPLETED'
         ? {
             images: Array.from({ length: task.numImages }, (_, i) => ({
-              url: baseUrl + imagePath(task.id, i),
+              url: baseUrl + imagePath(task, i),
               width: task.width,
               height: task.height,
             })),

@@ -145,7 +145,7 @@ export interface components {
             };
         };
         /**
-         * @description What kind of problem it is, stable for clients to branch on. The docs show the field but not its values; these are gwsim's: `invalid_request_error` (400, 405, 413, 415: bad input, named in the message), `authentication_error` (401), `insufficient_credits` (402), `not_found_error` (404), `idempotency_error` (409 in use, 422 reused with another body), `rate_limit_error` (429), `api_error` (500, 502, 503: the gateway or its providers).
+         * @description What kind of problem it is, stable for clients to branch on. The docs show the field but not its values; these are gwsim's: `invalid_request_error` (400, 405, 408, 413, 415, 431: bad input, named in the message), `authentication_error` (401; 403 for a webhook delivery sent to gwsim's admin API), `insufficient_credits` (402), `not_found_error` (404), `idempotency_error` (409 in use, 422 reused with another body), `rate_limit_error` (429), `api_error` (500, 502, 503: the gateway or its providers).
          * @enum {string}
          */
         ErrorType: "invalid_request_error" | "authentication_error" | "insufficient_credits" | "not_found_error" | "idempotency_error" | "rate_limit_error" | "api_error";

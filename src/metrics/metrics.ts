@@ -19,6 +19,7 @@ export class Metrics {
   readonly circuitState: Gauge<'node'>;
   readonly creditsCharged: Counter;
   readonly webhookAttempts: Counter<'outcome'>;
+  readonly malformedRequests: Counter<'reason' | 'status'>;
 
   constructor(live: { queueDepth: () => Record<string, number>; running: () => Record<string, number>; creditsHeld: () => Promise<number> }) {
     const registers = [this.registry];
@@ -32,6 +33,12 @@ export class Metrics {
     this.failovers = new Counter({ name: 'gwsim_failovers_total', help: 'Tasks moved from a failing node to the next route', labelNames: ['model', 'from', 'to'], registers });
     this.circuitState = new Gauge({ name: 'gwsim_circuit_state', help: "Each node's circuit: 0 closed, 1 half-open, 2 open", labelNames: ['node'], registers });
     this.webhookAttempts = new Counter({ name: 'gwsim_webhook_attempts_total', help: 'Webhook delivery attempts by what the delivery came to', labelNames: ['outcome'], registers });
+    this.malformedRequests = new Counter({
+      name: 'gwsim_malformed_requests_total',
+      help: "Requests refused before routing (Node's parser: bad header bytes, conflicting lengths, headers too large; CONNECT), by reason and status (0: socket gone)",
+      labelNames: ['reason', 'status'],
+      registers,
+    });
     this.creditsCharged = new Counter({ name: 'gwsim_credits_charged_total', help: 'Credits captured from completed tasks', registers });
     new Gauge({
       name: 'gwsim_node_queue_depth',

@@ -5,6 +5,7 @@ import type { NodeReply, NodeService } from './node-service.js';
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { FaultSet } from './faults.js';
 import { parseFaultSpec } from './fault-spec.js';
+import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
 
 const JOB = /^\/v1\/jobs\/([^/?]+)\/?$/;
 
@@ -55,7 +56,11 @@ export function nodeApp(service: NodeService, token?: string, onHang?: (req: Inc
     };
     void (async () => {
       const path = (req.url ?? '/').split('?')[0]!;
-      if (admin && path.startsWith('/_sim/')) return send(res, await faultRoute(req, path, admin));
+      if (admin && path.startsWith('/_sim/')) {
+        // As on gwsim's own admin API: a webhook delivery never switches faults.
+        if (isWebhookDelivery(req.headers)) return send(res, fail(403, 'forbidden', 'the admin API does not take webhook deliveries'));
+        return send(res, await faultRoute(req, path, admin));
+      }
       if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, service.health());
       if (token !== undefined && req.headers.authorization !== `Bearer ${token}` && path.startsWith('/v1/jobs')) {
         return send(res, fail(401, 'unauthorized', 'missing or wrong node token'));

@@ -3,8 +3,11 @@ import { modelInfo } from '../catalog/model-info.js';
 import { outputDimensions } from '../catalog/dimensions.js';
 import { taskView, type TaskErrorCode, type TaskRecord, type TaskStatus } from '../gateway/task.js';
 import { applyDefaults } from '../catalog/defaults.js';
+import { imageToken } from '../images/image-token.js';
 
 const EXAMPLE_BASE_URL = 'http://127.0.0.1:4100';
+/** The examples' image URLs carry a token as real ones do; this fixed secret keeps them stable. */
+const EXAMPLE_URL_SECRET = 'gwsim-example-url-secret';
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
 /** A task of the seed request for `name` at a given status, priced and sized from the catalog. */
@@ -17,8 +20,9 @@ function exampleTask(catalog: Catalog, name: string, random: string, status: Tas
   const { width, height } = outputDimensions(model.output, params);
   const price = subModel.credits;
   const done = status === 'COMPLETED';
+  const id = `${catalog.nodes.get(route.node)!.prefix}${random}_${model.tag}`;
   return {
-    id: `${catalog.nodes.get(route.node)!.prefix}${random}_${model.tag}`,
+    id,
     key: 'aio_dev_key',
     model: model.id,
     subModel: subModel.id,
@@ -35,6 +39,7 @@ function exampleTask(catalog: Catalog, name: string, random: string, status: Tas
     height,
     numImages: 1,
     imageSeed: 1,
+    imageToken: imageToken(EXAMPLE_URL_SECRET, id),
     error: status === 'FAILED' ? { code: catalog.file.errors[0]!.code as TaskErrorCode, message: catalog.file.errors[0]!.message } : null,
     held: status === 'IN_QUEUE' || status === 'IN_PROGRESS' ? price : 0,
     charged: done ? price : 0,

@@ -8,6 +8,7 @@ import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
 import { sign } from './signature.js';
 import { parseRetryAfter } from '../client/retry-after.js';
 import type { StepScheduler } from '../clock/steps.js';
+import { DELIVERY_USER_AGENT } from './delivery-marks.js';
 
 export interface WebhookOptions {
   /** Wait before each attempt after a failure: [after 1st, after 2nd, …]; its length + 1 = attempts. */
@@ -191,9 +192,10 @@ export class WebhookDeliverer {
     const { clock, store, options } = this.deps;
     const secret = (await this.deps.secretOf(delivery.key)) ?? '';
     const timestamp = Math.floor(this.wallClock() / 1000);
+    // These and nothing else: never the admin token, whatever the URL.
     const headers = {
       'content-type': 'application/json',
-      'user-agent': 'gwsim-webhooks',
+      'user-agent': DELIVERY_USER_AGENT,
       'webhook-id': delivery.id,
       'webhook-timestamp': String(timestamp),
       'webhook-signature': sign(secret, delivery.id, timestamp, delivery.body),

@@ -5,6 +5,7 @@ import { paths } from '../../src/paths.js';
 import { loadSpec } from '../../src/spec/load-spec.js';
 import { SpecValidators } from '../../src/spec/validators.js';
 import { collect, exited, gwsim, startGwsim, within } from '../helpers/cli.js';
+import { rawExchange } from '../helpers/raw-http.js';
 
 const READY = /^gwsim node node48 listening on http:\/\/127\.0\.0\.1:(\d+)$/;
 const validators = new SpecValidators(loadSpec(paths.nodeSpec), 'node');
@@ -56,6 +57,32 @@ describe('gwsim node', () => {
 
     process.kill(child.pid!, 'SIGTERM');
     expect(await within(exited(child), 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
+  it("answers malformed requests in the node's error shape, over a raw socket; its /_sim takes no webhook deliveries", async () => {
+    const { child, url } = await startNode(['--id', 'node48', '--port', '0']);
+    try {
+      const port = Number(new URL(url).port);
+      for (const [bytes, status] of [
+        ['GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n', 400],
+        [`GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 431],
+        ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400],
+      ] as const) {
+        const answer = await rawExchange(port, bytes);
+        expect(answer.status, answer.raw.slice(0, 200)).toBe(status);
+        const body: unknown = JSON.parse(answer.body);
+        expect(validators.response('/v1/jobs', 'post', 400)!(body)).toBe(true);
+        expect(body).toEqual({ error: { type: 'invalid_request', detail: expect.any(String) } });
+      }
+      // Its loopback fault switch refuses webhook deliveries, as gwsim's admin API does.
+      const hook = await fetch(`${url}/_sim/reset`, { method: 'POST', headers: { 'webhook-id': 'msg_1', 'user-agent': 'gwsim-webhooks' } });
+      expect(hook.status).toBe(403);
+      expect(await hook.json()).toEqual({ error: { type: 'forbidden', detail: expect.stringContaining('webhook') } });
+      expect((await fetch(`${url}/_sim/reset`, { method: 'POST' })).status).toBe(200);
+    } finally {
+      process.kill(child.pid!, 'SIGTERM');
+      await within(exited(child), 'exit after SIGTERM');
+    }
   });
 
   it('--id node99 exits 2 naming --id and the nodes it knows', async () => {

@@ -6,7 +6,8 @@ import type { TaskView } from '../../src/gateway/task.js';
 import { drain, settling, startTestSim, type Envelope } from '../helpers/sim.js';
 
 /** Every model fails half the time, so outcomes are up to the seed. */
-const CONFIG: ConfigFile = { models: Object.fromEntries(loadCatalog().models.map((m) => [m.id, { failure_rate: 0.5 }])) };
+// A fixed URL secret: image URLs are part of what must repeat (without one each run signs its own).
+const CONFIG: ConfigFile = { models: Object.fromEntries(loadCatalog().models.map((m) => [m.id, { failure_rate: 0.5 }])), images: { url_secret: 'determinism-url-secret' } };
 
 /** A request sequence over every model; numbers are clock advances (ms) between submits. */
 const SEQUENCE: Array<Record<string, unknown> | number> = [
@@ -23,7 +24,7 @@ const SEQUENCE: Array<Record<string, unknown> | number> = [
   { model: 'recraft-v3', prompt: 'a vector fox', style: 'vector_illustration' },
   { model: 'ideogram-v3-turbo', prompt: 'a neon sign that says hello', num_images: 2 },
   { model: 'cogview-4', prompt: 'a bonsai tree in a pot' },
-  { model: 'flux-kontext', prompt: 'a cat wearing sunglasses', input_urls: ['https://example.com/cat.png'] },
+  { model: 'flux-kontext', prompt: 'a cat wearing sunglasses', input_urls: ['http://127.0.0.1:9/cat.png'] },
   3_000,
   { model: 'gpt-image', prompt: 'an isometric city block' },
   { model: 'imagen4-ultra', prompt: 'a snow globe with a tiny town', num_images: 3 },

@@ -3,7 +3,8 @@ import type { TaskView } from '../../src/gateway/task.js';
 import { ERROR_TYPES, SEED_COGVIEW, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type ErrorBody, type Reply, type TestSim } from '../helpers/sim.js';
 
 const GEN = '/api/v1/images/generations';
-const urls = (n: number) => Array.from({ length: n }, (_, i) => `https://example.com/in/${i}.png`);
+// Loopback: input_urls may name only loopback and webhooks.allow_hosts (issue 13).
+const urls = (n: number) => Array.from({ length: n }, (_, i) => `http://127.0.0.1:9/in/${i}.png`);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function expectShape(reply: Reply, status: number): ErrorBody['error'] {

@@ -39,7 +39,8 @@ const portless = (sim: TestSim, t: TaskView) => JSON.parse(JSON.stringify(t).rep
 
 /** The two seed journeys, as test/gateway/seed-journeys.test.ts runs them; the tasks they end with. */
 async function seedJourneys(transport: NodeTransport): Promise<{ imagen: TaskView; imagenSeen: string[]; cogview: TaskView }> {
-  const sim = await start({ nodeTransport: transport, config: { models: { 'imagen-4': { failure_rate: 0 }, 'cogview-4': { failure_rate: 0 } } } });
+  // One URL secret for both, so their image URLs compare equal too.
+  const sim = await start({ nodeTransport: transport, config: { models: { 'imagen-4': { failure_rate: 0 }, 'cogview-4': { failure_rate: 0 } }, images: { url_secret: 'transports-url-secret' } } });
   const submit = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN });
   expect(submit.status).toBe(200);
   expect(submit.body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47', credits_held: 8 });

@@ -26,6 +26,7 @@ export function makeTask(over: Partial<TaskRecord> = {}): TaskRecord {
     height: 1024,
     numImages: 1,
     imageSeed: 12345,
+    imageToken: 'tok_contract_0123456789',
     error: null,
     held: 8,
     charged: 0,

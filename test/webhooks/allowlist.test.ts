@@ -26,7 +26,7 @@ describe('refuseCallback', () => {
       ['http://example.com/hook', 'example.com'],
       ['https://10.0.0.1/hook', '10.0.0.1'],
       ['http://169.254.169.254/latest/meta-data', '169.254.169.254'],
-      ['http://[::ffff:10.0.0.1]/x', '::ffff:a00:1'],
+      ['http://[::ffff:10.0.0.1]/x', '10.0.0.1'],
       ['http://0.0.0.0/x', '0.0.0.0'],
       ['http://127.0.0.1.nip.io/x', '127.0.0.1.nip.io'],
       ['http://localhost.example.com/x', 'localhost.example.com'],
