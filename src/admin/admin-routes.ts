@@ -7,7 +7,7 @@ import type { AdminService } from './admin-service.js';
 
 type Handler = (req: Request) => Promise<unknown> | unknown;
 
-function tokenMatches(header: string | undefined, token: string): boolean {
+export function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
