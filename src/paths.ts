@@ -7,5 +7,6 @@ export const paths = {
   gatewaySpec: fromRoot('openapi/gateway.yaml'),
   nodeSpec: fromRoot('openapi/node.yaml'),
   catalog: fromRoot('src/catalog/models.yaml'),
+  dashboardDir: fromRoot('src/dashboard'),
   generatedDir: fromRoot('src/generated'),
 } as const;
