@@ -330,12 +330,16 @@ function renderCharts(t) {
   // Redrawn at most twice a second: a few hundred points each.
   if (performance.now() - charted < 500) return;
   charted = performance.now();
-  var span = 120, bucket = state.bucketMs;
-  var points = Array.from(state.points.values()).filter(function (p) { return p.t > t - span * 1000; }).sort(function (a, b) { return a.t - b.t; });
+  var bucket = state.bucketMs;
+  var points = Array.from(state.points.values()).filter(function (p) { return p.t > t - 120000; }).sort(function (a, b) { return a.t - b.t; });
   var x = function (p) { return (p.t + bucket - t) / 1000; };
-  var opts = { xLabel: 'seconds (simulator clock)', xMin: -span, xMax: 0, dots: false };
+  // The last two minutes at most, at least the last 30 s: a page opened lately fills its charts.
+  var span = Math.max(30, Math.min(120, points.length ? Math.ceil(-x(points[0]) + 1) : 30));
+  var opts = { xLabel: 'seconds before now (simulator clock)', xMin: -span, xMax: 0, dots: false };
+  // A second still under way would read as a drop in throughput: it is drawn once it is over.
+  var over = points.filter(function (p) { return p.t + bucket <= t; });
   chart('chart-throughput', STATUS_SERIES.map(function (s) {
-    return { name: s[0] + ' /s', color: s[2], points: points.map(function (p) { return [x(p), p[s[1]] * 1000 / bucket]; }) };
+    return { name: s[0] + ' /s', color: s[2], points: over.map(function (p) { return [x(p), p[s[1]] * 1000 / bucket]; }) };
   }), Object.assign({ yLabel: 'tasks per second', empty: 'no tasks moved yet' }, opts));
   var models = [];
   points.forEach(function (p) { Object.keys(p.latency).forEach(function (m) { if (models.indexOf(m) < 0) models.push(m); }); });

@@ -16,7 +16,7 @@ export interface SeriesPoint {
   failed: number;
   /** model → [p50, p95] of submit-to-end time (ms) of the tasks completed in this second. */
   latency: Record<string, [number, number]>;
-  /** node → jobs waiting, as last seen in this second. */
+  /** node → the most jobs seen waiting in this second. */
   queue: Record<string, number>;
 }
 
@@ -80,7 +80,7 @@ export class LiveSeries {
       const wasRunning = prev?.status === 'IN_PROGRESS';
       if (!wasRunning && t.startedAt !== null && (t.status === 'IN_PROGRESS' || t.status === 'COMPLETED' || t.status === 'FAILED')) this.bucket(t.startedAt).started++;
     }
-    if (queued !== undefined) this.bucket(now).queue.set(t.node, queued);
+    if (queued !== undefined) this.deepest(this.bucket(now), t.node, queued);
     if (t.status === 'COMPLETED' || t.status === 'FAILED') {
       this.seen.delete(t.id);
       const at = t.completedAt ?? now;
@@ -98,10 +98,17 @@ export class LiveSeries {
     this.seen.set(t.id, { status: t.status, attempts: t.attempts.length });
   }
 
-  /** A queue depth sampled outside any task change (the page's own tick). */
+  /** Queue depths sampled outside any task change (the flush tick). */
   sampleQueue(now: number, depths: Record<string, number>): void {
+    const i = Math.floor(now / BUCKET_MS);
+    const known = this.buckets.get(i);
+    if (known && Object.entries(depths).every(([node, n]) => n <= (known.queue.get(node) ?? -1))) return; // nothing new: not a change
     const b = this.bucket(now);
-    for (const [node, n] of Object.entries(depths)) if (b.queue.get(node) !== n) b.queue.set(node, n);
+    for (const [node, n] of Object.entries(depths)) this.deepest(b, node, n);
+  }
+
+  private deepest(b: Bucket, node: string, n: number): void {
+    if (n > (b.queue.get(node) ?? -1)) b.queue.set(node, n);
   }
 
   private point(i: number, b: Bucket): SeriesPoint {
