@@ -15,25 +15,31 @@ export class ObservedStore implements Store {
     private readonly live: LiveEvents,
   ) {}
 
-  private after<T>(p: Promise<T>, report: (v: T) => void): Promise<T> {
-    if (this.live.listening) p.then(report, ignore);
+  // Each write checks `listening` before it builds anything, so an idle dashboard allocates nothing.
+  putTask(task: TaskRecord) {
+    const p = this.inner.putTask(task);
+    if (this.live.listening) p.then(() => this.live.taskWritten(task), ignore);
     return p;
   }
-
-  putTask(task: TaskRecord) {
-    return this.after(this.inner.putTask(task), () => this.live.taskWritten(task));
-  }
   createKey(key: string, credits: number, webhookSecret: string, rateLimit: RateLimitPolicy, at: number) {
-    return this.after(this.inner.createKey(key, credits, webhookSecret, rateLimit, at), () => this.live.keyTouched(key));
+    const p = this.inner.createKey(key, credits, webhookSecret, rateLimit, at);
+    if (this.live.listening) p.then(() => this.live.keyTouched(key), ignore);
+    return p;
   }
   topUp(key: string, amount: number, at: number) {
-    return this.after(this.inner.topUp(key, amount, at), () => this.live.keyTouched(key));
+    const p = this.inner.topUp(key, amount, at);
+    if (this.live.listening) p.then(() => this.live.keyTouched(key), ignore);
+    return p;
   }
   hold(key: string, taskId: string, amount: number, at: number) {
-    return this.after(this.inner.hold(key, taskId, amount, at), () => this.live.keyTouched(key));
+    const p = this.inner.hold(key, taskId, amount, at);
+    if (this.live.listening) p.then(() => this.live.keyTouched(key), ignore);
+    return p;
   }
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number) {
-    return this.after(this.inner.hitRateLimit(key, policy, now), (w) => this.live.rateHit(key, w));
+    const p = this.inner.hitRateLimit(key, policy, now);
+    if (this.live.listening) p.then((w) => this.live.rateHit(key, w), ignore);
+    return p;
   }
   reset() {
     return this.inner.reset().then(() => this.live.storeReset());
