@@ -31,8 +31,7 @@ function cells(tr, values) {
 function wrap(child) { var td = el('td', { class: 'text' }); td.appendChild(child); return td; }
 function fill(tbody, rows) { tbody.replaceChildren.apply(tbody, rows); }
 function errorText(body, status) {
-  var e = body && (body.error || body);
-  return (e && e.message) || 'HTTP ' + status;
+  return (body && body.error && body.error.message) || 'HTTP ' + status;
 }
 
 function now() {

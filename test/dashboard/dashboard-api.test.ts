@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { TaskRow } from '../../src/events/task-row.js';
-import { DEV, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { DEV, ERROR_TYPES, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 
 const NO_FAILURES = { models: { 'imagen-4': { failure_rate: 0 }, seedream: { failure_rate: 0 } } };
 
@@ -23,10 +23,10 @@ async function submit(s: TestSim, body: unknown = SEED_IMAGEN, key = DEV): Promi
   return reply.body.data;
 }
 
-/** The message of an error body, in the envelope or in the docs' `{"error": {…}}` shape. */
-const messageOf = (body: unknown): string => {
-  const b = body as { error?: { message?: string }; message?: string };
-  return b.error?.message ?? b.message ?? '';
+/** The message of an error body, checked to be in the docs' shape with the status's type. */
+const messageOf = (body: unknown, status: number): string => {
+  expect(body).toEqual({ error: { code: status, message: expect.any(String), type: ERROR_TYPES[status] } });
+  return (body as ErrorBody).error.message;
 };
 
 describe('GET /_sim/ui', () => {
@@ -52,7 +52,7 @@ describe('GET /_sim/ui', () => {
     for (const path of ['/_sim/ui/tasks', `/_sim/ui/tasks/x`, '/_sim/events']) {
       const res = await fetch(sim.url + path);
       expect(res.status).toBe(401);
-      expect(messageOf(await res.json())).toContain('GWSIM_ADMIN_TOKEN');
+      expect(messageOf(await res.json(), 401)).toContain('GWSIM_ADMIN_TOKEN');
     }
     const ok = await fetch(`${sim.url}/_sim/ui/tasks`, { headers: { authorization: 'Bearer tok-18' } });
     expect(ok.status).toBe(200);
@@ -115,7 +115,7 @@ describe('GET /_sim/ui/tasks', () => {
     const before = await snapshot(sim);
     const reply = await sim.admin_('GET', `/ui/tasks?${query}`);
     expect(reply.status).toBe(400);
-    expect(messageOf(reply.body)).toContain(`'${param}'`);
+    expect(messageOf(reply.body, 400)).toContain(`'${param}'`);
     expect(await snapshot(sim)).toEqual(before);
   });
 });
@@ -132,6 +132,6 @@ describe('GET /_sim/ui/tasks/{id}', () => {
     expect(reply.body.deliveries).toEqual([expect.objectContaining({ task_id: task.task_id, url: 'http://127.0.0.1:9/hook' })]);
     const missing = await sim.admin_('GET', '/ui/tasks/n47nope_imagen4');
     expect(missing.status).toBe(404);
-    expect(messageOf(missing.body)).toContain('n47nope_imagen4');
+    expect(messageOf(missing.body, 404)).toContain('n47nope_imagen4');
   });
 });

@@ -3,7 +3,7 @@ import type { TaskView } from '../../src/gateway/task.js';
 import type { KeyRow, NodeRow } from '../../src/events/live-events.js';
 import type { SeriesPoint } from '../../src/events/live-series.js';
 import type { TaskRow } from '../../src/events/task-row.js';
-import { DEV, SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { DEV, SEED_IMAGEN, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { openSse, type SseClient, type SseEvent } from '../helpers/sse.js';
 
 const NO_FAILURES = { models: { 'imagen-4': { failure_rate: 0 } } };
@@ -138,8 +138,9 @@ describe('GET /_sim/events', () => {
     sim = await startTestSim({ adminToken: 'tok-18' });
     const bare = await fetch(`${sim.url}/_sim/events`);
     expect(bare.status).toBe(401);
-    const body = (await bare.json()) as { error?: { message: string }; message?: string };
-    expect(body.error?.message ?? body.message).toContain('GWSIM_ADMIN_TOKEN');
+    const body = (await bare.json()) as ErrorBody;
+    expect(body.error).toMatchObject({ code: 401, type: 'authentication_error' });
+    expect(body.error.message).toContain('GWSIM_ADMIN_TOKEN');
     const wrong = await fetch(`${sim.url}/_sim/events`, { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
     await wrong.body?.cancel();
