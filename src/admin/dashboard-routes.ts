@@ -67,8 +67,13 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
     }
     const stream = openEventStream(req, res);
     let id = 0;
-    const unsubscribe = await live.subscribe({ send: (event, data) => stream.send(event, data, String(++id)), close: () => stream.close() });
-    stream.onClose(unsubscribe);
+    try {
+      stream.onClose(await live.subscribe({ send: (event, data) => stream.send(event, data, String(++id)), close: () => stream.close() }));
+    } catch (err) {
+      // The store is away (say): end the stream, and the page tries again after its retry delay.
+      console.error('gwsim: a dashboard stream could not start:', (err as Error).message);
+      stream.close();
+    }
   });
 
   router.get('/ui/tasks', async (req: Request, res: Response) => {

@@ -81,7 +81,13 @@ export class LiveEvents {
   /** Start sending to `sink`: first a `hello` with the current state, then changes. Returns the unsubscribe. */
   async subscribe(sink: EventSink): Promise<() => void> {
     if (!this.listening) this.start();
-    const hello = await this.hello();
+    let hello;
+    try {
+      hello = await this.hello();
+    } catch (err) {
+      if (this.sinks.size === 0) this.stop(); // else changes would pile up for nobody
+      throw err;
+    }
     this.sinks.add(sink);
     sink.send('hello', hello);
     return () => {

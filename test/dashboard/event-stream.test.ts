@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { frame, openEventStream, type EventStream, type EventStreamOptions } from '../../src/admin/event-stream.js';
+import { LiveEvents, type LiveDeps } from '../../src/events/live-events.js';
 import { LiveSeries } from '../../src/events/live-series.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { createClock } from '../../src/clock/clock.js';
+import { FaultSet } from '../../src/nodes/faults.js';
+import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { makeTask } from '../store/store-contract.js';
 import { openSse } from '../helpers/sse.js';
 
@@ -123,5 +128,35 @@ describe('LiveSeries', () => {
     expect(s.changed()).toEqual([]);
     s.sampleQueue(T + 20, { node47: 4 });
     expect(s.changed()[0]!.queue).toEqual({ node47: 4 });
+  });
+});
+
+describe('LiveEvents', () => {
+  const deps = (store = new MemoryStore()): LiveDeps => {
+    const clock = createClock('manual', () => {});
+    return { catalog: loadCatalog(), clock, store, faults: new FaultSet(clock), emulators: new Map(), circuit: () => 'closed' };
+  };
+  const sink = () => ({ events: [] as string[], send(e: string) { this.events.push(e); }, close() {} });
+
+  it('listens only while someone is subscribed', async () => {
+    const live = new LiveEvents(() => deps());
+    expect(live.listening).toBe(false);
+    const a = sink();
+    const leaveA = await live.subscribe(a);
+    const leaveB = await live.subscribe(sink());
+    expect(live.listening).toBe(true);
+    expect(a.events).toEqual(['hello']);
+    leaveA();
+    expect(live.listening).toBe(true);
+    leaveB();
+    expect(live.listening).toBe(false);
+  });
+
+  it('a hello that cannot be built (the store is away) fails the subscribe and leaves nobody listening', async () => {
+    const store = new MemoryStore();
+    store.listKeys = () => Promise.reject(new Error('store away'));
+    const live = new LiveEvents(() => deps(store));
+    await expect(live.subscribe(sink())).rejects.toThrow('store away');
+    expect(live.listening).toBe(false);
   });
 });
