@@ -227,7 +227,10 @@ function taskChanges(data) {
       state.total++;
     }
   });
-  state.rows = rows.filter(function (r) { return !newest || matches(r); }).slice(0, PAGE);
+  // On the newest page a task that no longer matches (its status moved on) leaves it.
+  var kept = rows.filter(function (r) { return !newest || matches(r); });
+  state.total -= rows.length - kept.length;
+  state.rows = kept.slice(0, PAGE);
   // More changed than the stream carries: read the page again, at most once a second.
   if (data.more > 0 && newest && !reloadTimer) reloadTimer = setTimeout(function () { reloadTimer = null; loadTasks(); }, 1000);
 }

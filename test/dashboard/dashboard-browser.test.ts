@@ -61,6 +61,17 @@ async function submit(s: TestSim, body: unknown = SEED_IMAGEN): Promise<TaskView
   return reply.body.data;
 }
 
+/** The page's document as the functions Playwright runs there use it (the project's TypeScript has no DOM types). */
+interface PageDoc {
+  querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): { textContent: string | null; naturalWidth?: number } | null;
+}
+// Functions, not strings: the page's Content-Security-Policy forbids evaluating strings.
+const rowsAre = (page: Page, n: number) =>
+  page.waitForFunction((want) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll('[data-testid^="task-row-"]').length === want, n, WAIT);
+const textHas = (page: Page, testid: string, text: string) =>
+  page.waitForFunction(([id, t]) => ((globalThis as unknown as { document: PageDoc }).document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '').includes(t), [testid, text] as const, WAIT);
+
 const row = (page: Page, id: string, status: string) => page.waitForSelector(`[data-testid="task-row-${id}"][data-status="${status}"]`, WAIT);
 
 describe('the dashboard in headless Chromium', () => {
@@ -81,7 +92,7 @@ describe('the dashboard in headless Chromium', () => {
     await page.click(`[data-testid="task-row-${task.task_id}"]`);
     await page.waitForSelector('[data-testid="task-detail"] [data-testid="task-attempts"]', WAIT);
     expect(await page.textContent('[data-testid="task-attempts"]')).toContain('accepted');
-    await page.waitForFunction('document.querySelector(\'[data-testid="task-image"]\')?.naturalWidth > 0', undefined, WAIT);
+    await page.waitForFunction(() => ((globalThis as unknown as { document: PageDoc }).document.querySelector('[data-testid="task-image"]')?.naturalWidth ?? 0) > 0, undefined, WAIT);
     await page.waitForSelector('body[data-charts="drawn"]', WAIT);
 
     expect(problems).toEqual([]);
@@ -114,7 +125,7 @@ describe('the dashboard in headless Chromium', () => {
     await page.selectOption('[data-testid="fault-kind"]', 'error_rate');
     await page.fill('[data-testid="fault-value"]', '7');
     await page.click('[data-testid="fault-submit"]');
-    await page.waitForFunction('document.querySelector(\'[data-testid="fault-error"]\').textContent.includes("value")', undefined, WAIT);
+    await textHas(page, 'fault-error', "'value'");
 
     await page.click(`[data-testid="fault-clear-${faults.body[0]!.id}"]`);
     await page.waitForSelector('[data-testid="node-row-node41"][data-faults=""]', WAIT);
@@ -140,6 +151,41 @@ describe('the dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it('filters tasks by status, model and key on the server, follows them live, and pages back', async () => {
+    sim = await startTestSim({ config: NO_FAILURES });
+    for (let i = 0; i < 3; i++) await submit(sim);
+    const other = await submit(sim, { model: 'seedream', prompt: 'a lighthouse at dusk' });
+    const { page, problems } = await openDashboard(sim);
+    const rows = async () => page.$$eval('[data-testid^="task-row-"]', (rs) => rs.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-status')));
+    expect(await rows()).toHaveLength(4);
+
+    await page.selectOption('[data-testid="task-filter-model"]', 'seedream');
+    await page.click('#task-filter button[type="submit"]');
+    await rowsAre(page, 1);
+    expect(await page.isVisible(`[data-testid="task-row-${other.task_id}"]`)).toBe(true);
+
+    await page.selectOption('[data-testid="task-filter-model"]', '');
+    await page.selectOption('[data-testid="task-filter-status"]', 'IN_QUEUE');
+    await page.fill('[data-testid="task-filter-key"]', 'aio_dev_key');
+    await page.click('#task-filter button[type="submit"]');
+    await rowsAre(page, 4);
+    // They finish: they leave the IN_QUEUE list as it happens.
+    await sim.clock.advance(60_000);
+    await rowsAre(page, 0);
+    expect(await page.textContent('[data-testid="task-total"]')).toContain('0 matching');
+
+    // Older pages come from the server's cursor: 55 tasks are two pages of 50.
+    for (let i = 0; i < 51; i++) await submit(sim);
+    await page.selectOption('[data-testid="task-filter-status"]', '');
+    await page.click('#task-filter button[type="submit"]');
+    await rowsAre(page, 50);
+    await page.click('[data-testid="tasks-older"]');
+    await rowsAre(page, 5);
+    expect(await page.isVisible(`[data-testid="task-row-${other.task_id}"]`)).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('with an admin token set, the page without it gets nothing; given it once, it keeps it for the tab', async () => {
     sim = await startTestSim({ adminToken: 'tok-18', config: NO_FAILURES });
     await submit(sim);
@@ -154,7 +200,7 @@ describe('the dashboard in headless Chromium', () => {
 
     await page.fill('[data-testid="token-input"]', 'wrong');
     await page.click('[data-testid="token-submit"]');
-    await page.waitForFunction('document.querySelector(\'[data-testid="token-error"]\').textContent.includes("GWSIM_ADMIN_TOKEN")', undefined, WAIT);
+    await textHas(page, 'token-error', 'GWSIM_ADMIN_TOKEN');
     await page.fill('[data-testid="token-input"]', 'tok-18');
     await page.click('[data-testid="token-submit"]');
     await page.waitForSelector('body[data-live="on"]', WAIT);
