@@ -213,7 +213,8 @@ describe('the dashboard in headless Chromium', () => {
   });
 
   it('shows a busy simulator, and leaves a screenshot of it', async () => {
-    sim = await startTestSim({ clock: 'real', timeScale: 0.05, config: { nodes: { node47: { capacity: 1 }, node43: { capacity: 2 } } } });
+    // node41's injected errors must not open its circuit (flux-2 has no other route): submits stay 200.
+    sim = await startTestSim({ clock: 'real', timeScale: 0.05, config: { nodes: { node47: { capacity: 1 }, node43: { capacity: 2 } }, routing: { circuit: { threshold: 1000 } } } });
     const { page, problems } = await openDashboard(sim);
     await sim.admin_('POST', '/faults', { target: 'node41', kind: 'error_rate', value: 0.3, duration_ms: 600_000 });
     const mix = [SEED_IMAGEN, { model: 'seedream', prompt: 'a lighthouse at dusk' }, { model: 'flux-2', prompt: 'a fox in the snow, watercolour' }];
