@@ -88,16 +88,13 @@ export class LiveEvents {
       if (this.sinks.size === 0) this.stop(); // else changes would pile up for nobody
       throw err;
     }
+    if (!this.listening) this.start(); // another subscribe failed meanwhile and stopped it
     this.sinks.add(sink);
     sink.send('hello', hello);
     return () => {
       this.sinks.delete(sink);
       if (this.sinks.size === 0) this.stop();
     };
-  }
-
-  get subscribers(): number {
-    return this.sinks.size;
   }
 
   /** End every stream (the simulator is closing). */
@@ -126,12 +123,17 @@ export class LiveEvents {
 
   /** The store was reset: pages start over from a fresh hello. */
   storeReset(): void {
+    this.forget();
+    this.broadcast('reset', {});
+  }
+
+  /** Drop everything gathered. */
+  private forget(): void {
     this.series.clear();
     this.tasks.clear();
     this.dirtyKeys.clear();
     this.windows.clear();
     this.sent = { nodes: new Map(), faults: '', clock: '' };
-    this.broadcast('reset', {});
   }
 
   private start(): void {
@@ -144,11 +146,7 @@ export class LiveEvents {
     this.listening = false;
     clearInterval(this.timer);
     this.timer = undefined;
-    this.series.clear();
-    this.tasks.clear();
-    this.dirtyKeys.clear();
-    this.windows.clear();
-    this.sent = { nodes: new Map(), faults: '', clock: '' };
+    this.forget();
   }
 
   private broadcast(event: string, data: unknown): void {
