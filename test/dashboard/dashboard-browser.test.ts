@@ -130,6 +130,13 @@ describe('the dashboard in headless Chromium', () => {
     await page.click(`[data-testid="fault-clear-${faults.body[0]!.id}"]`);
     await page.waitForSelector('[data-testid="node-row-node41"][data-faults=""]', WAIT);
     expect((await sim.admin_<unknown[]>('GET', '/faults')).body).toEqual([]);
+    // "clear all" clears every fault, whoever added it.
+    await sim.admin_('POST', '/faults', { target: 'model:imagen-4', kind: 'latency_multiplier', value: 2 });
+    await sim.admin_('POST', '/faults', { target: 'webhooks', kind: 'duplicate' });
+    await page.waitForSelector('[data-testid^="fault-row-"]', WAIT);
+    await page.click('[data-testid="fault-clear-all"]');
+    await page.waitForSelector('[data-testid^="fault-row-"]', { state: 'detached', timeout: 5000 });
+    expect((await sim.admin_<unknown[]>('GET', '/faults')).body).toEqual([]);
     // The one console line is Chromium's own note of the 400 asked for above.
     expect(problems).toEqual(['error: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     await page.close();
