@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { Clock } from '../clock/clock.js';
 import type { TaskRecord } from '../gateway/task.js';
-import { NODE_FAULT_KINDS, WEBHOOK_FAULT_KINDS, WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
+import { MODEL_FAULT_KINDS, NODE_FAULT_KINDS, WEBHOOK_FAULT_KINDS, WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
 import type { NodeEmulator } from '../nodes/node-emulator.js';
 import type { CircuitState } from '../routing/circuit-breaker.js';
 import type { KeyRecord, RateWindow, Store } from '../store/store.js';
@@ -197,7 +197,7 @@ export class LiveEvents {
       clock: this.clockView(),
       bucket_ms: BUCKET_MS,
       targets: [...catalog.nodes.keys(), ...catalog.models.map((m) => `model:${m.id}`), WEBHOOKS_TARGET],
-      fault_kinds: { node: NODE_FAULT_KINDS, model: NODE_FAULT_KINDS, webhooks: WEBHOOK_FAULT_KINDS },
+      fault_kinds: { node: NODE_FAULT_KINDS, model: MODEL_FAULT_KINDS, webhooks: WEBHOOK_FAULT_KINDS },
       models: catalog.models.map((m) => m.id),
       nodes: this.nodeRows(),
       keys: (await this.deps.store.listKeys()).map((k) => this.keyRow(k)),

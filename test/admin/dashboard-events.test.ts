@@ -53,7 +53,8 @@ describe('GET /_sim/events', () => {
     const h = hello.data as Hello;
     expect(h.clock).toEqual({ now_ms: sim.clock.now(), mode: 'manual' });
     expect(h.targets).toEqual(expect.arrayContaining(['node41', 'node47', 'model:imagen-4', 'model:cogview-4', 'webhooks']));
-    expect(h.fault_kinds.node).toEqual(['outage', 'error_rate', 'latency_multiplier', 'timeout']);
+    expect(h.fault_kinds.node).toEqual(['outage', 'error_rate', 'latency_multiplier', 'timeout', 'capacity']);
+    expect(h.fault_kinds.model).toEqual(['outage', 'error_rate', 'latency_multiplier', 'timeout']);
     expect(h.fault_kinds.webhooks).toEqual(['duplicate', 'delay', 'reorder']);
     expect(h.nodes.find((n) => n.id === 'node47')).toMatchObject({ emulated: true, running: 0, queued: 0, circuit: 'closed', faults: [] });
     expect(h.keys).toEqual([expect.objectContaining({ key: DEV, balance: 10_000, held: 0, available: 10_000, rate_used: null })]);
@@ -67,7 +68,7 @@ describe('GET /_sim/events', () => {
     await stream.next(of('hello'));
     const task = await submit(sim);
     const mine = (status: string) => of<{ tasks: TaskRow[] }>('tasks', (d) => d.tasks.some((t) => t.task_id === task.task_id && t.status === status));
-    const queued = await stream.next(mine('IN_QUEUE'));
+    const queued = await stream.next(mine('IN_PROGRESS'));
     expect((queued.data as { tasks: TaskRow[] }).tasks.find((t) => t.task_id === task.task_id)).toMatchObject({ model: 'imagen-4', key: DEV, credits_held: 8 });
     await stream.next(of<{ keys: KeyRow[] }>('keys', (d) => d.keys.some((k) => k.key === DEV && k.held === 8 && k.rate_used === 1)));
 

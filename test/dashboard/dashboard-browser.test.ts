@@ -147,7 +147,7 @@ describe('the dashboard in headless Chromium', () => {
     const { page, problems } = await openDashboard(sim);
     expect(await page.textContent('[data-testid="clock-mode"]')).toBe('manual');
     const task = await submit(sim);
-    await row(page, task.task_id, 'IN_QUEUE');
+    await row(page, task.task_id, 'IN_PROGRESS');
     const before = sim.clock.now();
     await page.fill('[data-testid="clock-advance-ms"]', '60000');
     await page.click('[data-testid="clock-advance"]');
@@ -172,11 +172,11 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.isVisible(`[data-testid="task-row-${other.task_id}"]`)).toBe(true);
 
     await page.selectOption('[data-testid="task-filter-model"]', '');
-    await page.selectOption('[data-testid="task-filter-status"]', 'IN_QUEUE');
+    await page.selectOption('[data-testid="task-filter-status"]', 'IN_PROGRESS');
     await page.fill('[data-testid="task-filter-key"]', 'aio_dev_key');
     await page.click('#task-filter button[type="submit"]');
     await rowsAre(page, 4);
-    // They finish: they leave the IN_QUEUE list as it happens.
+    // They finish: they leave the IN_PROGRESS list as it happens.
     await sim.clock.advance(60_000);
     await rowsAre(page, 0);
     expect(await page.textContent('[data-testid="task-total"]')).toContain('0 matching');
