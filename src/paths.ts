@@ -7,6 +7,7 @@ export const paths = {
   gatewaySpec: fromRoot('openapi/gateway.yaml'),
   nodeSpec: fromRoot('openapi/node.yaml'),
   catalog: fromRoot('src/catalog/models.yaml'),
+  dashboardDir: fromRoot('src/dashboard'),
   generatedDir: fromRoot('src/generated'),
   /** The pacts, shipped in the package: `gwsim verify`'s default `--pacts`. */
   pacts: fromRoot('contracts/pacts'),

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Router } from 'express';
 import { adminRouter } from './admin/admin-routes.js';
+import { dashboardRouter } from './admin/dashboard-routes.js';
+import { LiveEvents, type LiveDeps } from './events/live-events.js';
+import { ObservedStore } from './events/observed-store.js';
 import { AdminService, DEFAULT_RATE_LIMIT, DEV_CREDITS, DEV_KEY } from './admin/admin-service.js';
 import { loadCatalog, type Catalog } from './catalog/load-catalog.js';
 import { createClock, type ClockMode } from './clock/clock.js';
@@ -143,7 +147,9 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     clock.close();
     throw new StartupError('the Redis store runs on the real clock: instances sharing it cannot share a manual one (drop --clock manual)');
   }
-  const store = await openStore(storeUrl);
+  // Open dashboards see changes through the store; it reads the parts named here once a page opens.
+  const live: LiveEvents = new LiveEvents((): LiveDeps => ({ catalog, clock, store: store.inner, faults, emulators: fleet.emulators, circuit: (node) => breaker.state(node) }));
+  const store: ObservedStore = new ObservedStore(await openStore(storeUrl), live);
   // While the store is away every step fails alike: say so once per outage, not once per step.
   let quietUntil = 0;
   const stepFailed = (err: unknown) => {
@@ -265,11 +271,12 @@ export async function createSimulator(options: SimulatorOptions = {}) {
       store,
       images,
       metrics,
-      admin: adminRouter(admin, adminToken),
+      admin: Router().use(dashboardRouter({ admin, store, live, emulators: fleet.emulators, token: adminToken }), adminRouter(admin, adminToken)),
       ...(checkFor ? { checkFor } : {}),
       ...(options.renameResponseField ? { bodyFilter: renamer(options.renameResponseField) } : {}),
     });
   const close = async () => {
+    live.close();
     lifecycle.reset();
     await steps.close();
     clock.close();
@@ -280,7 +287,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const setPublicUrl = (url: string) => {
     publicUrl = url;
   };
-  return { config, seed, timeScale, clock, catalog, store, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl, self };
+  return { config, seed, timeScale, clock, catalog, store, live, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl, self };
 }
 
 export interface Simulator {
@@ -330,6 +337,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      sim.live.close(); // open event streams would hold the drain below for its whole grace period
       const drain = (ms: number) =>
         inFlight === 0 ? Promise.resolve() : Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, ms).unref())]);
       await drain(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);

@@ -140,6 +140,11 @@ export class AdminService {
   }
 
   async tasks(query: Record<string, unknown>) {
+    return this.deps.store.listTasks(this.taskFilter(query));
+  }
+
+  /** `status`, `model` and `key` of a query checked; a model alias names its model. */
+  taskFilter(query: Record<string, unknown>): TaskFilter {
     const filter: TaskFilter = {};
     const { status, model, key } = query;
     if (status !== undefined) {
@@ -157,7 +162,7 @@ export class AdminService {
       if (typeof key !== 'string') throw errors.invalidRequest("'key' must be given once");
       filter.key = key;
     }
-    return this.deps.store.listTasks(filter);
+    return filter;
   }
 
   addFault(body: unknown): { id: string } & Fault {

@@ -1,9 +1,11 @@
 import type { TaskRecord } from '../gateway/task.js';
-import type { DeliveryRecord, ScheduledJob, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter } from './store.js';
+import type { DeliveryRecord, ScheduledJob, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter, TaskPage } from './store.js';
 
 // Copies go deep enough to share nothing with the caller (rateLimit, a task's error and attempts).
 const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimit } });
 const copyTask = (t: TaskRecord): TaskRecord => ({ ...t, error: t.error && { ...t.error }, attempts: t.attempts.map((a) => ({ ...a })) });
+const matches = (t: TaskRecord, f: TaskFilter): boolean =>
+  (f.status === undefined || t.status === f.status) && (f.model === undefined || t.model === f.model) && (f.key === undefined || t.key === f.key);
 const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) });
 
 /**
@@ -15,6 +17,8 @@ export class MemoryStore implements Store {
   private entries: LedgerEntry[] = [];
   private holds = new Map<string, { key: string; amount: number }>();
   private tasks = new Map<string, TaskRecord>();
+  /** Task ids in creation order, so a page of the newest copies only what it returns. */
+  private taskOrder: string[] = [];
   private idempotency = new Map<string, IdempotencyRecord>();
   private windows = new Map<string, RateWindow>();
   private deliveries = new Map<string, DeliveryRecord>();
@@ -75,6 +79,7 @@ export class MemoryStore implements Store {
   }
 
   async putTask(task: TaskRecord): Promise<void> {
+    if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
     this.tasks.set(task.id, copyTask(task));
   }
 
@@ -85,13 +90,30 @@ export class MemoryStore implements Store {
 
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
     const out: TaskRecord[] = [];
-    for (const t of this.tasks.values()) {
-      if (filter.status !== undefined && t.status !== filter.status) continue;
-      if (filter.model !== undefined && t.model !== filter.model) continue;
-      if (filter.key !== undefined && t.key !== filter.key) continue;
-      out.push(copyTask(t));
-    }
+    for (const t of this.tasks.values()) if (matches(t, filter)) out.push(copyTask(t));
     return out;
+  }
+
+  /** The cursor is a position in creation order: stable while tasks keep arriving. */
+  async pageTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<TaskPage | undefined> {
+    const order = this.taskOrder;
+    const from = cursor === undefined ? order.length : /^\d{1,15}$/.test(cursor) ? Number(cursor) : NaN;
+    if (!(from <= order.length)) return undefined;
+    const all = filter.status === undefined && filter.model === undefined && filter.key === undefined;
+    const tasks: TaskRecord[] = [];
+    let i = from - 1;
+    for (; i >= 0 && tasks.length < limit; i--) {
+      const t = this.tasks.get(order[i]!)!;
+      if (matches(t, filter)) tasks.push(copyTask(t));
+    }
+    let more = false;
+    for (let j = i; j >= 0 && !more; j--) more = matches(this.tasks.get(order[j]!)!, filter);
+    let total = order.length;
+    if (!all) {
+      total = 0;
+      for (const t of this.tasks.values()) if (matches(t, filter)) total++;
+    }
+    return { tasks, total, next: more ? String(i + 1) : null };
   }
 
   async claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number): Promise<IdempotencyRecord | undefined> {
@@ -159,6 +181,7 @@ export class MemoryStore implements Store {
     this.entries = [];
     this.holds.clear();
     this.tasks.clear();
+    this.taskOrder = [];
     this.idempotency.clear();
     this.windows.clear();
     this.deliveries.clear();

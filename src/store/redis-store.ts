@@ -3,7 +3,7 @@ import type { TaskRecord } from '../gateway/task.js';
 import { StartupError } from '../startup-error.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { StoreUnavailableError } from './store-errors.js';
-import type { DeliveryRecord, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, RateLimitPolicy, RateWindow, ScheduledJob, Store, TaskFilter } from './store.js';
+import type { DeliveryRecord, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, RateLimitPolicy, RateWindow, ScheduledJob, Store, TaskFilter, TaskPage } from './store.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every Redis key this store touches; reset() deletes only keys under it. */
@@ -292,6 +292,16 @@ export class RedisStore implements Store {
       for (const json of await this.mget(ids.map((id) => this.k('task', id)))) if (json !== null) tasks.push(JSON.parse(json) as TaskRecord);
       return tasks.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     });
+  }
+
+  /** The cursor is an offset from the newest; there is no ordering index, so each page reads every matching task. */
+  async pageTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<TaskPage | undefined> {
+    const from = cursor === undefined ? 0 : /^\d{1,15}$/.test(cursor) ? Number(cursor) : NaN;
+    if (!(from >= 0)) return undefined;
+    const all = (await this.listTasks(filter)).reverse();
+    if (from > all.length) return undefined;
+    const tasks = all.slice(from, from + limit);
+    return { tasks, total: all.length, next: from + limit < all.length ? String(from + limit) : null };
   }
 
   claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number): Promise<IdempotencyRecord | undefined> {

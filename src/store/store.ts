@@ -84,6 +84,15 @@ export interface TaskFilter {
   key?: string;
 }
 
+/** One page of tasks, newest first. */
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Tasks matching the filter, over all pages. */
+  total: number;
+  /** Pass as `cursor` for the next (older) page; null on the last one. */
+  next: string | null;
+}
+
 export interface RateWindow {
   count: number;
   /** Epoch ms when the window ends. */
@@ -111,6 +120,11 @@ export interface Store {
   putTask(task: TaskRecord): Promise<void>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  /**
+   * Up to `limit` tasks matching `filter`, newest first, from `cursor` (a `next` of an earlier
+   * page; opaque to callers) on. An unusable cursor gives undefined.
+   */
+  pageTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<TaskPage | undefined>;
 
   /**
    * Claim `scope` for a request with `fingerprint`. Returns undefined when this call claimed it

@@ -324,6 +324,31 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await ids({ status: 'IN_QUEUE' })).toEqual([]);
         expect((await store.listTasks({ status: 'COMPLETED', key: 'aio_alice', model: 'cogview-4' }))[0]).toEqual(tasks[1]);
       });
+
+      it('pageTasks walks the newest first, page by page, with the filter and its total; a bad cursor is undefined', async () => {
+        for (let i = 1; i <= 7; i++) await store.putTask(makeTask({ id: `t${i}`, createdAt: T0 + i, key: i % 2 ? 'aio_alice' : 'aio_bob' }));
+        // Replacing a task does not move it.
+        await store.putTask(makeTask({ id: 't2', createdAt: T0 + 2, key: 'aio_bob', status: 'COMPLETED' }));
+        const walk = async (filter: Parameters<Store['pageTasks']>[0], limit: number) => {
+          const pages: string[][] = [];
+          let cursor: string | undefined;
+          for (let n = 0; n < 10; n++) {
+            const page = await store.pageTasks(filter, limit, cursor);
+            expect(page).toBeDefined();
+            pages.push(page!.tasks.map((t) => t.id));
+            if (page!.next === null) return { pages, total: page!.total };
+            cursor = page!.next;
+          }
+          throw new Error('more than 10 pages');
+        };
+        expect(await walk({}, 3)).toEqual({ pages: [['t7', 't6', 't5'], ['t4', 't3', 't2'], ['t1']], total: 7 });
+        expect(await walk({ key: 'aio_bob' }, 2)).toEqual({ pages: [['t6', 't4'], ['t2']], total: 3 });
+        expect(await walk({ status: 'COMPLETED' }, 5)).toEqual({ pages: [['t2']], total: 1 });
+        expect(await walk({ model: 'nope' }, 5)).toEqual({ pages: [[]], total: 0 });
+        expect((await store.pageTasks({}, 1))!.tasks[0]).toEqual(makeTask({ id: 't7', createdAt: T0 + 7, key: 'aio_alice' }));
+        expect(await store.pageTasks({}, 3, 'not-a-cursor')).toBeUndefined();
+        expect(await store.pageTasks({}, 3, '99999')).toBeUndefined();
+      });
     });
 
     describe('idempotency', () => {
