@@ -231,6 +231,8 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     metrics,
     webhooks: deliverer,
     statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
+    lifecycle,
+    allowHosts: web.allow_hosts ?? [],
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     timeScale,

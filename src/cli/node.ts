@@ -51,7 +51,7 @@ export async function node(argv: string[]): Promise<void> {
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
   const host = flags.host ?? DEFAULTS.host;
   // Like gwsim's own admin API, the node's fault switch is there only on loopback.
-  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopback(host) ? { faults, catalog, reset: () => (emulator.reset(), faults.clear()) } : undefined));
+  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopback(host) ? { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) } : undefined));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(flags.port ?? 0, host, resolve);
