@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   store?: string;
   /** Required for the admin API when bound to a non-loopback host. */
   adminToken?: string;
+  /** `false`: no `/_sim` at all (it answers 404, as a real deployment does); `gwsim serve --no-admin`. */
+  admin?: boolean;
   /** Check every response against openapi/gateway.yaml; a mismatch becomes a loud 500. For tests. */
   validateResponses?: boolean;
   /**
@@ -261,7 +263,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
       store,
       images,
       metrics,
-      admin: adminRouter(admin, adminToken),
+      ...(options.admin === false ? {} : { admin: adminRouter(admin, adminToken) }),
       ...(checkFor ? { checkFor } : {}),
       ...(options.renameResponseField ? { bodyFilter: renamer(options.renameResponseField) } : {}),
     });
@@ -293,7 +295,7 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? DEFAULTS.host;
   const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
-  if (!isLoopback(host) && !adminToken) {
+  if (!isLoopback(host) && !adminToken && options.admin !== false) {
     throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
   }
   const sim = await createSimulator(options);

@@ -1,6 +1,6 @@
 // Every command's usage, apart from the commands, so `gwsim --help` loads none of them.
 export const SERVE_USAGE = `gwsim serve [--host 127.0.0.1] [--port 4100] [--config FILE] [--seed N]
-            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N]`;
+            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N] [--no-admin]`;
 export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
             [--time-scale X] [--clock real|manual]`;
 export const VERIFY_USAGE = `gwsim verify --pacts DIR --provider-base-url URL [--provider NAME] [--header 'K: V']…`;
