@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { cheapestModel, type LiveModel } from './live-plan.js';
 import { PACT_KEY } from './participants.js';
+import { checkKey } from './preflight.js';
 import { call, type StateHandlers, type StateParams, type Target } from './target.js';
 
 export interface LiveOptions {
@@ -26,11 +27,7 @@ const TASK_WAIT_MS = 120_000;
 export function liveStates(target: Target, o: LiveOptions): { stateHandlers: StateHandlers; requestFilter: RequestHandler } {
   let current = o.key;
   const auth = () => ({ authorization: `Bearer ${o.key}` });
-  const available = async () => {
-    const r = await call<{ data?: { available: number } }>(`${target.baseUrl}/api/v1/credits`, 'GET', undefined, auth());
-    if (r.status !== 200 || typeof r.body.data?.available !== 'number') throw new Error(`live state: GET /api/v1/credits answered ${r.status}`);
-    return r.body.data.available;
-  };
+  const available = async () => (await checkKey(target.baseUrl, o.key)).available;
 
   /** Submit the cheapest fitting model, after checking the budget against what was really spent. */
   const submit = async (asyncOnly: boolean): Promise<{ task_id: string; status: string }> => {

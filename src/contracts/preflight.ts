@@ -43,12 +43,17 @@ export async function checkGateway(base: string, key?: string): Promise<void> {
   if (!isGatewayAnswer(r.body)) throw new TargetError(`${base} is not an API in One gateway: GET /api/v1/models answered ${snippet(r)}`);
 }
 
-/** The key's credits, or a TargetError naming the 401 (or whatever else came back). */
-export async function checkKey(base: string, key: string): Promise<{ balance: number; held: number; available: number }> {
-  const r = await probe<{ data?: { balance: number; held: number; available: number }; error?: { message?: string; type?: string } }>(base, '/api/v1/credits', bearer(key));
+/**
+ * The key's available credits, or a TargetError naming the 401 (or whatever else came back).
+ * Read from `balance` − `held`, so a gateway that drifted on `available` is still measured, and
+ * the pact's own interaction is what reports the drift.
+ */
+export async function checkKey(base: string, key: string): Promise<{ available: number }> {
+  const r = await probe<{ data?: { balance?: unknown; held?: unknown }; error?: { message?: string; type?: string } }>(base, '/api/v1/credits', bearer(key));
   if (r.status === 401) throw new TargetError(`the key was refused: GET /api/v1/credits answered 401 (${r.body.error?.type ?? 'unauthorized'}: ${r.body.error?.message ?? ''})`);
-  if (r.status !== 200 || typeof r.body.data?.available !== 'number') throw new TargetError(`GET /api/v1/credits answered ${snippet(r)}, not the key's credits`);
-  return r.body.data;
+  const { balance, held } = r.body.data ?? {};
+  if (r.status !== 200 || typeof balance !== 'number' || typeof held !== 'number') throw new TargetError(`GET /api/v1/credits answered ${snippet(r)} without data.balance and data.held: not the key's credits`);
+  return { available: balance - held };
 }
 
 /** The target answers `/v1/health` as a provider node of openapi/node.yaml would. */
