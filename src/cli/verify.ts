@@ -65,6 +65,7 @@ async function selectPacts(f: Flags) {
     return { pacts: chosen, node };
   }
   const node = await checkGateway(f.base, f.key).then(() => false, async (err: unknown) => {
+    if (err instanceof TargetError && err.unreachable) throw err; // no second wait on a dead target
     await checkNode(f.base).catch(() => Promise.reject(err));
     return true;
   });

@@ -3,6 +3,13 @@ import { call, type JsonReply } from './target.js';
 /** A target that cannot be verified at all: unreachable, refusing the key, or not what it should be. One line, no stack. */
 export class TargetError extends Error {
   override name = 'TargetError';
+  constructor(
+    message: string,
+    /** Nothing answered at all (refused, no such host, timed out). */
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
 }
 
 const PROBE_MS = 5_000;
@@ -22,7 +29,7 @@ export async function probe<T = unknown>(base: string, path: string, headers: Re
   try {
     return await call<T>(`${base}${path}`, method, undefined, headers, PROBE_MS);
   } catch (err) {
-    throw new TargetError(`cannot reach ${base}: ${networkReason(err)}`);
+    throw new TargetError(`cannot reach ${base}: ${networkReason(err)}`, true);
   }
 }
 
