@@ -235,6 +235,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
     lifecycle,
     allowHosts: web.allow_hosts ?? [],
+    errorCodes,
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     timeScale,

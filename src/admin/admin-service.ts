@@ -47,6 +47,8 @@ export interface AdminDeps {
   lifecycle: Lifecycle;
   /** Hosts besides loopback a callback_url may name. */
   allowHosts: readonly string[];
+  /** The spec's task error codes. */
+  errorCodes: ReadonlySet<string>;
   /** Keys the simulator starts with (and gets back on reset). */
   keys: KeyConfig[];
   rateLimit: RateLimitPolicy;

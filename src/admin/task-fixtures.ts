@@ -13,6 +13,8 @@ export interface TaskFixtureDeps {
   store: Store;
   lifecycle: Lifecycle;
   statuses: readonly TaskStatus[];
+  /** The spec's TaskErrorCode values: a FAILED fixture's error.code must be one. */
+  errorCodes: ReadonlySet<string>;
   allowHosts: readonly string[];
 }
 
@@ -34,8 +36,8 @@ export async function createTaskFixture(deps: TaskFixtureDeps, body: unknown): P
   const ref = typeof model === 'string' ? deps.catalog.resolve(model) : undefined;
   if (!ref) throw bad(`'model' must name a model of the catalog, got ${JSON.stringify(model)}`);
   if (typeof status !== 'string' || !deps.statuses.includes(status as TaskStatus)) throw bad(`'status' must be one of ${deps.statuses.join(', ')}`);
-  if (error !== undefined && (status !== 'FAILED' || !isObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string' || Object.keys(error).length !== 2)) {
-    throw bad("'error' must be {code, message} (strings), and only on a FAILED fixture");
+  if (error !== undefined && (status !== 'FAILED' || !isObject(error) || typeof error.code !== 'string' || !deps.errorCodes.has(error.code) || typeof error.message !== 'string' || Object.keys(error).length !== 2)) {
+    throw bad(`'error' must be {code, message}, code one of ${[...deps.errorCodes].join(', ')}, and only on a FAILED fixture`);
   }
   if (num_images !== undefined && (typeof num_images !== 'number' || !Number.isInteger(num_images) || num_images < 1 || num_images > 8)) {
     throw bad("'num_images' must be a whole number from 1 to 8");

@@ -95,8 +95,9 @@ export class Lifecycle implements TaskUpdates {
       status,
       held: 0,
       fixture: true,
-      attempts: status === 'IN_QUEUE' ? [] : [accepted],
-      queuePosition: null,
+      // IN_QUEUE is a job waiting at its node: accepted there, next in line.
+      attempts: [accepted],
+      queuePosition: status === 'IN_QUEUE' ? 1 : null,
       startedAt: status === 'IN_QUEUE' ? null : now,
       completedAt: isTerminal(status) ? now : null,
       error: status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,

@@ -45,6 +45,7 @@ describe('POST /_sim/tasks (task fixtures for provider states)', () => {
     ['an unknown model', { key: 'aio_dev_key', model: 'imagen5', status: 'COMPLETED' }, 'model'],
     ['a bad status', { key: 'aio_dev_key', model: 'imagen4', status: 'DONE' }, 'status'],
     ['an error on a COMPLETED task', { key: 'aio_dev_key', model: 'imagen4', status: 'COMPLETED', error: { code: 'x', message: 'y' } }, 'error'],
+    ['an error code the spec does not list', { key: 'aio_dev_key', model: 'imagen4', status: 'FAILED', error: { code: 'oops', message: 'y' } }, 'error'],
     ['num_images of 0', { key: 'aio_dev_key', model: 'imagen4', status: 'COMPLETED', num_images: 0 }, 'num_images'],
     ['a callback_url elsewhere', { key: 'aio_dev_key', model: 'imagen4', status: 'COMPLETED', callback_url: 'http://example.com/hook' }, 'callback_url'],
   ])('refuses %s with a 400 naming the field, and changes nothing', async (_what, body, field) => {
