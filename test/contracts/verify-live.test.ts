@@ -80,7 +80,7 @@ describe('gwsim verify, live mode (a target without /_sim)', () => {
     expect(r.stdout).not.toMatch(/verified live/);
     expect(await available(s)).toBe(1000);
     expect(await s.admin.tasks({})).toEqual([]);
-  });
+  }, LIVE_LIMIT_MS);
 
   it('fails against a deployment that renamed a response field, naming the field', async () => {
     const s = await deployment({ renameResponseField: { from: 'available', to: 'avail' } });
@@ -98,12 +98,12 @@ describe('gwsim verify, live mode (a target without /_sim)', () => {
     const none = await verifyLive(s.url);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/live mode needs your API key: --key aio_… or --header 'Authorization: Bearer aio_…'/);
-  });
+  }, LIVE_LIMIT_MS);
 
   it('--live forces live mode on a gwsim that has /_sim', async () => {
     sim = await startSimulator({ port: 0, config: { keys: KEYS } });
     const r = await verifyLive(sim.url, '--key', 'aio_live', '--live', '--dry-run');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('(live: no /_sim, states through the public API)');
-  });
+  }, LIVE_LIMIT_MS);
 });
