@@ -53,6 +53,8 @@ export interface SimulatorOptions {
   store?: string;
   /** Required for the admin API when bound to a non-loopback host. */
   adminToken?: string;
+  /** `false`: no `/_sim` at all (it answers 404, as a real deployment does); `gwsim serve --no-admin`. */
+  admin?: boolean;
   /** Check every response against openapi/gateway.yaml; a mismatch becomes a loud 500. For tests. */
   validateResponses?: boolean;
   /**
@@ -243,6 +245,9 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     metrics,
     webhooks: deliverer,
     statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
+    lifecycle,
+    allowHosts: web.allow_hosts ?? [],
+    errorCodes,
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     timeScale,
@@ -271,7 +276,7 @@ export async function createSimulator(options: SimulatorOptions = {}) {
       store,
       images,
       metrics,
-      admin: Router().use(dashboardRouter({ admin, store, live, emulators: fleet.emulators, token: adminToken }), adminRouter(admin, adminToken)),
+      ...(options.admin === false ? {} : { admin: Router().use(dashboardRouter({ admin, store, live, emulators: fleet.emulators, token: adminToken }), adminRouter(admin, adminToken)) }),
       ...(checkFor ? { checkFor } : {}),
       ...(options.renameResponseField ? { bodyFilter: renamer(options.renameResponseField) } : {}),
     });
@@ -304,7 +309,7 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? DEFAULTS.host;
   const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
-  if (!isLoopbackHost(host) && !adminToken) {
+  if (!isLoopbackHost(host) && !adminToken && options.admin !== false) {
     throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
   }
   const sim = await createSimulator(options);

@@ -13,17 +13,17 @@ import { paths } from '../../src/paths.js';
 import { loadSpec } from '../../src/spec/load-spec.js';
 import { SpecValidators } from '../../src/spec/validators.js';
 
-// node47 as `gwsim node --id node47 --time-scale 0.001` runs it: jobs finish in milliseconds,
-// and its /_sim/faults lets the provider states shape how a job ends.
+// node47 as `gwsim node --id node47` runs it, at its defaults: the provider states make jobs as
+// fixtures (POST /_sim/jobs), so no state waits on a job's emulated duration.
 let server: Server;
 let url: string;
 beforeAll(async () => {
   const catalog = loadCatalog();
   const clock = new RealClock(() => undefined);
   const faults = new FaultSet(clock);
-  const emulator = new NodeEmulator({ node: catalog.nodes.get('node47')!, catalog, clock, faults, seed: 1, timeScale: 0.001 });
+  const emulator = new NodeEmulator({ node: catalog.nodes.get('node47')!, catalog, clock, faults, seed: 1, timeScale: 1 });
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
-  server = createServer(nodeApp(service, undefined, undefined, { faults, catalog, reset: () => (emulator.reset(), faults.clear()) }));
+  server = createServer(nodeApp(service, undefined, undefined, { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

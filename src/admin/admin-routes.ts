@@ -31,6 +31,7 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
   router.get('/keys/:key', route(200, (req) => admin.getKey(key(req))));
   router.post('/keys/:key/credits', route(200, async (req) => admin.topUp(key(req), await readJson(req))));
   router.get('/tasks', route(200, async (req) => (await admin.tasks(req.query)).map((t) => ({ ...taskView(t, base(req)), key: t.key }))));
+  router.post('/tasks', route(201, async (req) => ((t) => ({ ...taskView(t, base(req)), key: t.key }))(await admin.createTask(await readJson(req)))));
   router.get('/ledger', route(200, (req) => admin.ledger(req.query.key)));
   router.get('/webhooks', route(200, (req) => admin.webhooks(req.query.task_id)));
   router.post('/webhooks/:id/redeliver', route(200, (req) => admin.redeliver(String(req.params.id))));

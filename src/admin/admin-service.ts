@@ -12,6 +12,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { WebhookDeliverer } from '../webhooks/deliverer.js';
 import type { Fault, FaultSet } from '../nodes/faults.js';
 import { parseFaultSpec } from '../nodes/fault-spec.js';
+import type { Lifecycle } from '../gateway/lifecycle.js';
+import type { TaskRecord } from '../gateway/task.js';
+import { createTaskFixture } from './task-fixtures.js';
 
 export const DEV_KEY = 'aio_dev_key';
 export const DEV_CREDITS = 10_000;
@@ -40,6 +43,12 @@ export interface AdminDeps {
   metrics: Metrics;
   webhooks: WebhookDeliverer;
   statuses: readonly TaskStatus[];
+  /** Task fixtures go through it (POST /_sim/tasks). */
+  lifecycle: Lifecycle;
+  /** Hosts besides loopback a callback_url may name. */
+  allowHosts: readonly string[];
+  /** The spec's task error codes. */
+  errorCodes: ReadonlySet<string>;
   /** Keys the simulator starts with (and gets back on reset). */
   keys: KeyConfig[];
   rateLimit: RateLimitPolicy;
@@ -163,6 +172,11 @@ export class AdminService {
       filter.key = key;
     }
     return filter;
+  }
+
+  /** A task held in a given status, for provider states (see task-fixtures.ts). */
+  createTask(body: unknown): Promise<TaskRecord> {
+    return createTaskFixture(this.deps, body);
   }
 
   addFault(body: unknown): { id: string } & Fault {

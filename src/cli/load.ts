@@ -9,6 +9,7 @@ import { runLoad } from '../load/runner.js';
 import { JOURNEY_KINDS, loadScenario, parseScenario, type Scenario } from '../load/scenario.js';
 import { progressLine, summaryText } from '../load/summary-text.js';
 import { parseThreshold } from '../load/thresholds.js';
+import { writeJUnit, type JUnitSuite } from '../reporting/junit.js';
 import { choiceFlag, intFlag, listenFlag, numberFlag, UsageError, urlFlag } from './flags.js';
 
 /** Exit status when a threshold is breached (k6's convention), apart from 2 for usage errors. */
@@ -63,17 +64,30 @@ export function scenarioFromFlags(values: LoadFlags, catalog: Catalog): Scenario
   return { ...scenario, ...(maxInFlight !== undefined ? { maxInFlight } : {}), ...(seed !== undefined ? { seed } : {}), thresholds: [...scenario.thresholds, ...extra] };
 }
 
-function output(report: LoadReport, out: string | undefined, html: string | undefined): void {
+/** A JUnit suite with a testcase per threshold; a breached one (or one without samples) fails. */
+export function loadSuite(report: LoadReport): JUnitSuite {
+  return {
+    name: `gwsim load ${report.scenario.name}`,
+    cases: report.thresholds.map((t) => ({
+      name: t.expression,
+      className: 'gwsim load',
+      ...(t.ok ? {} : { failure: t.value === null ? 'no samples' : `breached: measured ${t.value}` }),
+    })),
+  };
+}
+
+function output(report: LoadReport, out: string | undefined, html: string | undefined, junit: string | undefined): void {
   if (out !== undefined) writeReport(out, report);
   if (html !== undefined) writeFileSync(html, htmlReport(report));
+  if (junit !== undefined) writeJUnit(junit, [loadSuite(report)]);
   process.stdout.write(summaryText(report));
   if (!report.passed) process.exitCode = THRESHOLDS_BREACHED;
 }
 
 async function merge(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, html: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, html: { type: 'string' }, junit: { type: 'string' } } });
   if (positionals.length === 0) throw new UsageError('load merge needs report files: gwsim load merge A.json B.json --out C.json');
-  output(mergeReports(positionals.map(readReport)), values.out, values.html);
+  output(mergeReports(positionals.map(readReport)), values.out, values.html, values.junit);
 }
 
 export async function load(argv: string[]): Promise<void> {
@@ -94,6 +108,7 @@ export async function load(argv: string[]): Promise<void> {
       threshold: { type: 'string', multiple: true },
       out: { type: 'string' },
       html: { type: 'string' },
+      junit: { type: 'string' },
       shard: { type: 'string' },
       'webhook-secret': { type: 'string' },
       'webhook-url': { type: 'string' },
@@ -131,7 +146,7 @@ export async function load(argv: string[]): Promise<void> {
       ...(tty ? { onProgress: (p) => process.stderr.write(`\r\x1b[2K${progressLine(p)}`) } : {}),
     });
     if (tty) process.stderr.write('\r\x1b[2K');
-    output(report, values.out, values.html);
+    output(report, values.out, values.html, values.junit);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }

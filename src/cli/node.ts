@@ -53,7 +53,7 @@ export async function node(argv: string[]): Promise<void> {
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
   const host = flags.host ?? DEFAULTS.host;
   // Like gwsim's own admin API, the node's fault switch is there only on loopback.
-  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopbackHost(host) ? { faults, catalog, reset: () => (emulator.reset(), faults.clear()) } : undefined));
+  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopbackHost(host) ? { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) } : undefined));
   answerClientErrors(server, { body: (_status, detail) => ({ error: { type: 'invalid_request', detail } }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,9 +9,9 @@ export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { ...SIM_FLAGS, store: { type: 'string' }, workers: { type: 'string' } },
+    options: { ...SIM_FLAGS, store: { type: 'string' }, workers: { type: 'string' }, 'no-admin': { type: 'boolean' } },
   });
-  const options = { ...simFlags(values), store: values.store };
+  const options = { ...simFlags(values), store: values.store, ...(values['no-admin'] ? { admin: false } : {}) };
   const workers = intFlag('workers', values.workers, 1, 64);
   if (workers !== undefined) {
     const config = values.config ? loadConfig(values.config) : parseConfig({});

@@ -1,7 +1,7 @@
 // Every command's help, apart from the commands, so `gwsim --help` and `gwsim X --help` load none of them.
 // A USAGE is the synopsis (continuation lines indented to sit under `  gwsim …`); FLAGS explain it.
 export const SERVE_USAGE = `gwsim serve [--host 127.0.0.1] [--port 4100] [--config FILE] [--seed N]
-            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N]`;
+            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N] [--no-admin]`;
 const SIM_FLAGS = `  --config FILE         a YAML config (the README's "Config file"); flags win over it
   --seed N              seeds task ids, latencies, outcomes and image pixels (default 1)
   --time-scale X        multiplies every emulated duration (default 1; 0 = instant)
@@ -11,6 +11,7 @@ export const SERVE_FLAGS = `  --host H              address to bind (default 127
 ${SIM_FLAGS}
   --store URL           memory (default, one process) or redis://HOST:PORT/DB (shared state)
   --workers N           N processes on one port (node:cluster); needs a Redis store
+  --no-admin            no /_sim admin API (404), as on a real deployment
 
 On ready it prints one line: gwsim listening on http://HOST:PORT. SIGINT/SIGTERM stop it gracefully.`;
 
@@ -23,22 +24,31 @@ ${SIM_FLAGS}
 GWSIM_NODE_TOKEN, when set, is required on the job routes. On ready it prints
 gwsim node NODE listening on http://HOST:PORT.`;
 
-export const VERIFY_USAGE = `gwsim verify [--pacts DIR] --provider-base-url URL [--provider NAME] [--header 'K: V']…`;
+export const VERIFY_USAGE = `gwsim verify [--pacts DIR] --provider-base-url URL [--provider NAME] [--header 'K: V']… [--key KEY] [--live]
+             [--max-credits 50] [--dry-run] [--state-key 'STATE=aio_…']… [--junit FILE] [--debug]`;
 export const VERIFY_FLAGS = `  --pacts DIR               the pact files (default: the pacts shipped with gwsim)
   --provider-base-url URL   the running gateway or provider node to verify
   --provider NAME           only this provider's pacts: api-in-one-gateway,
                             api-in-one-gateway-webhooks or provider-node
   --header 'K: V'           added to every request sent to the provider (repeatable), e.g. a real key
+  --key KEY                 the API key for live mode (or --header 'Authorization: Bearer …')
+  --live                    live mode even if the target has /_sim (detected otherwise)
+  --max-credits N           live mode's credit budget (default 50); the plan is printed first
+  --dry-run                 print the live plan and spend nothing
+  --state-key 'STATE=KEY'   a key that puts a live target in STATE (repeatable)
+  --junit FILE              JUnit XML: a testcase per interaction
+  --debug                   stack traces on failure
 
-Provider states go through the target's /_sim admin API (GWSIM_ADMIN_TOKEN if it needs one).
-Exit 1 when any pact fails.`;
+Provider states go through the target's /_sim admin API (GWSIM_ADMIN_TOKEN if it needs one); a
+target without /_sim is verified live through the public API. Exit 1 when any pact fails.`;
 
-export const CONFORMANCE_USAGE = `gwsim conformance --target URL [--spec FILE] [--key KEY]`;
+export const CONFORMANCE_USAGE = `gwsim conformance --target URL [--spec FILE] [--key KEY] [--junit FILE]`;
 export const CONFORMANCE_FLAGS = `  --target URL   the gateway to check, behind prism proxy --errors
   --spec FILE    the OpenAPI spec to check against (default: gwsim's openapi/gateway.yaml)
   --key KEY      the API key for the journey (default aio_dev_key)
+  --junit FILE   JUnit XML: a testcase per step
 
-Exit 1 on any spec violation.`;
+Exit 1 on any spec violation, an unexpected answer, or an unreachable target.`;
 
 export const BENCH_USAGE = `gwsim bench [--json FILE] [--quick]`;
 export const BENCH_FLAGS = `  --json FILE   also write the rows and measures as JSON

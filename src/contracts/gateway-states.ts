@@ -1,64 +1,32 @@
 import { PACT_KEY } from './participants.js';
 import { admin, call, letTimePass, type StateHandlers, type StateParams, type Target } from './target.js';
 
-const IMAGEN = { model: 'imagen4', prompt: 'A photorealistic bowl of ramen with steam rising', aspect_ratio: '1:1' };
-type TaskBody = { data?: { task_id: string; status: string } };
+/** The model every task fixture is of (the pact's examples are imagen4 tasks). */
+export const FIXTURE_MODEL = 'imagen4';
 
-async function submit(target: Target, body: object = IMAGEN): Promise<string> {
-  const r = await call<TaskBody>(`${target.baseUrl}/api/v1/images/generations`, 'POST', body, { authorization: `Bearer ${PACT_KEY}` });
-  if (r.status !== 200 || !r.body.data) throw new Error(`provider state: submit answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
-  return r.body.data.task_id;
+/** A task of the pact key held in `status` (POST /_sim/tasks); its id goes into the interaction's path. */
+export async function taskFixture(target: Target, status: string, extra: object = {}): Promise<{ task_id: string }> {
+  return admin<{ task_id: string }>(target, 'POST', '/tasks', { key: PACT_KEY, model: FIXTURE_MODEL, status, ...extra });
 }
 
-async function status(target: Target, id: string): Promise<string | undefined> {
-  return (await call<TaskBody>(`${target.baseUrl}/api/v1/tasks/${id}`, 'GET', undefined, { authorization: `Bearer ${PACT_KEY}` })).body.data?.status;
-}
-
-/** Let time pass until the task reaches `want` (bounded). */
-async function until(target: Target, id: string, want: string, stepMs: number): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    const s = await status(target, id);
-    if (s === want) return true;
-    if (s === 'COMPLETED' || s === 'FAILED') return false;
-    await letTimePass(target, stepMs);
-  }
-  return false;
-}
-
-/** A task of the pact key in the given status; its id is injected into the interaction's path. */
-async function taskIn(target: Target, want: string): Promise<{ task_id: string }> {
-  if (want === 'FAILED') {
-    const fault = await admin<{ id: string }>(target, 'POST', '/faults', { target: 'model:imagen-4', kind: 'error_rate', value: 1 });
-    try {
-      const id = await submit(target);
-      if (await until(target, id, 'FAILED', 60_000)) return { task_id: id };
-    } finally {
-      await admin(target, 'DELETE', `/faults/${fault.id}`);
-    }
-    throw new Error('provider state: could not make a FAILED task');
-  }
-  // A node with room starts a task at once: to see one wait, take node47's room away (reset undoes it).
-  if (want === 'IN_QUEUE') await admin(target, 'POST', '/faults', { target: 'node47', kind: 'capacity', value: 0 });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const id = await submit(target);
-    if (want === 'IN_QUEUE' && (await status(target, id)) === 'IN_QUEUE') return { task_id: id };
-    if (want !== 'IN_QUEUE' && (await until(target, id, want, want === 'IN_PROGRESS' ? 0 : 60_000))) return { task_id: id };
-  }
-  throw new Error(`provider state: could not make a task that is ${want} (for IN_PROGRESS, run the target with --clock manual)`);
-}
-
-/** While a sync request waits, keep a manual clock moving (bounded), so the model can finish. */
-function clockPump(target: Target) {
+/**
+ * A sync request waits for its model: make cogview-4 take no time (a latency fault), and on a
+ * manual clock keep the clock moving (bounded) until the interaction is done.
+ */
+function syncModelsFast(target: Target) {
   let stop = false;
   return {
     setup: async () => {
       stop = false;
-      void (async () => {
-        for (let i = 0; i < 600 && !stop; i++) {
-          await letTimePass(target, 1_000).catch(() => undefined);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      })();
+      await admin(target, 'POST', '/faults', { target: 'model:cogview-4', kind: 'latency_multiplier', value: 1e-6 });
+      if ((await admin<{ mode: string }>(target, 'GET', '/clock')).mode === 'manual') {
+        void (async () => {
+          for (let i = 0; i < 600 && !stop; i++) {
+            await letTimePass(target, 1_000).catch(() => undefined);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        })();
+      }
       return undefined;
     },
     teardown: async () => {
@@ -69,9 +37,10 @@ function clockPump(target: Target) {
 }
 
 /**
- * The gateway pact's provider states, set up through the target's `/_sim` admin API (a gwsim;
- * run it with --clock manual so every task status can be held). Each interaction starts from a
- * reset simulator.
+ * The gateway pact's provider states, set up through the target's `/_sim` admin API by
+ * construction: keys as the state names them, tasks as fixtures that stay in their status, so
+ * they hold on any gwsim (real or manual clock, any time scale, memory or Redis store). Each
+ * interaction starts from a reset simulator.
  */
 export function gatewayStates(target: Target): { stateHandlers: StateHandlers; beforeEach: () => Promise<unknown> } {
   const key = (credits: number, rate_limit?: object) => admin(target, 'POST', '/keys', { key: PACT_KEY, credits, ...(rate_limit ? { rate_limit } : {}) });
@@ -85,8 +54,8 @@ export function gatewayStates(target: Target): { stateHandlers: StateHandlers; b
         await call(`${target.baseUrl}/api/v1/credits`, 'GET', undefined, { authorization: `Bearer ${PACT_KEY}` });
         return undefined;
       },
-      'sync models finish without waiting': clockPump(target),
-      'a task exists': async (params: StateParams) => taskIn(target, String((params as { status?: unknown } | undefined)?.status ?? 'COMPLETED')),
+      'sync models finish without waiting': syncModelsFast(target),
+      'a task exists': async (params: StateParams) => taskFixture(target, String((params as { status?: unknown } | undefined)?.status ?? 'COMPLETED')),
     },
   };
 }

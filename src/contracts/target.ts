@@ -11,9 +11,11 @@ export interface JsonReply<T = unknown> {
   headers: Headers;
 }
 
-export async function call<T = unknown>(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonReply<T>> {
+/** Every call is bounded: a target that stops answering fails the step instead of hanging it. */
+export async function call<T = unknown>(url: string, method: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<JsonReply<T>> {
   const res = await fetch(url, {
     method,
+    signal: AbortSignal.timeout(timeoutMs),
     headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });

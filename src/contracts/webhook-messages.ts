@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MessageProviders } from '@pact-foundation/pact';
 import { PACT_KEY } from './participants.js';
-import { admin, call, letTimePass, type StateHandlers, type StateParams, type Target } from './target.js';
+import { taskFixture } from './gateway-states.js';
+import { admin, letTimePass, type StateHandlers, type StateParams, type Target } from './target.js';
 
 interface Captured {
   body: string;
@@ -26,22 +27,14 @@ async function captureDelivery(target: Target): Promise<Captured> {
   try {
     await admin(target, 'POST', '/reset');
     await admin(target, 'POST', '/keys', { key: PACT_KEY, credits: 10_000 });
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const r = await call<{ data?: { task_id: string } }>(
-        `${target.baseUrl}/api/v1/images/generations`,
-        'POST',
-        { model: 'imagen4', prompt: 'A photorealistic bowl of ramen', callback_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` },
-        { authorization: `Bearer ${PACT_KEY}` },
-      );
-      if (r.status !== 200) throw new Error(`webhook message: submit answered ${r.status}`);
-      let delivered: Captured | undefined;
-      for (let i = 0; i < 100 && !delivered; i++) {
-        await letTimePass(target, 5_000);
-        delivered = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5))]);
-      }
-      if (delivered && JSON.parse(delivered.body).data?.status === 'COMPLETED') return delivered;
+    // A COMPLETED fixture with a callback_url is delivered at once: no waiting on a generation.
+    await taskFixture(target, 'COMPLETED', { callback_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+    for (let i = 0; i < 200; i++) {
+      const delivered = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 25))]);
+      if (delivered) return delivered;
+      await letTimePass(target, 1_000);
     }
-    throw new Error('webhook message: no COMPLETED task was delivered');
+    throw new Error('webhook message: the COMPLETED fixture was not delivered within 200 clock steps');
   } finally {
     receiver.close();
   }

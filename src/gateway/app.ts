@@ -16,7 +16,8 @@ export interface AppDeps {
   service: GatewayService;
   store: Store;
   images: ImageCache;
-  admin: Router;
+  /** `/_sim`; without it those paths are unknown routes (404), as on a real deployment. */
+  admin?: Router;
   metrics: Metrics;
   /** Test-only: rewrite success bodies (see SimulatorOptions.renameResponseField). */
   bodyFilter?: BodyFilter;
@@ -40,7 +41,7 @@ function expressApp({ spec, store, images, admin }: AppDeps): Express {
     app.all(expressPath(path), (req, res) => sendError(req, res, errors.methodNotAllowed(req.method, allow)));
   }
   app.get('/files/:task_id/:token/:file', imageRoute(store, images));
-  app.use('/_sim', admin);
+  if (admin) app.use('/_sim', admin);
   app.use((req, res) => sendError(req, res, errors.routeNotFound(req.method, req.path.slice(0, 200))));
   // Errors raised outside the handlers' own try/catch (a malformed URI, say) end here.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

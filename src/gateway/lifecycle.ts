@@ -76,8 +76,43 @@ export class Lifecycle implements TaskUpdates {
 
   /** Store the task (its credits already held), hand it to routing, and give back the task as its first attempt left it. */
   async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
-    const first = plan.routes[0]!;
+    const task = this.record(plan, t);
+    await this.deps.store.putTask(task);
+    const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
+    await this.deps.dispatch(task, job, plan.routes);
+    // The first dispatch attempt has run: answer with what it made of the task.
+    return (await this.deps.store.getTask(task.id)) ?? task;
+  }
+
+  /**
+   * A task made to order (`POST /_sim/tasks`, for provider states): stored in `status` and never
+   * routed, so it stays there whatever the clock does. It holds no credits (`t.price` is ignored).
+   */
+  async fixture(plan: TaskPlan, t: NewTask, status: TaskStatus, error: TaskRecord['error']): Promise<TaskRecord> {
+    const base = this.record(plan, t);
+    const now = this.deps.clock.now();
+    const accepted: TaskAttempt = { node: base.node, provider: base.provider, at: now, outcome: 'accepted', detail: null };
     const task: TaskRecord = {
+      ...base,
+      status,
+      held: 0,
+      fixture: true,
+      // IN_QUEUE is a job waiting at its node: accepted there, next in line.
+      attempts: [accepted],
+      queuePosition: status === 'IN_QUEUE' ? 1 : null,
+      startedAt: status === 'IN_QUEUE' ? null : now,
+      completedAt: isTerminal(status) ? now : null,
+      error: status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,
+    };
+    await this.deps.store.putTask(task);
+    // A finished fixture with a callback_url is delivered like any finished task (the webhook pact's state).
+    if (isTerminal(status) && task.callbackUrl) await this.deps.onTerminal?.(task);
+    return task;
+  }
+
+  private record(plan: TaskPlan, t: NewTask): TaskRecord {
+    const first = plan.routes[0]!;
+    return {
       id: plan.id,
       key: t.key,
       model: t.ref.model.id,
@@ -100,11 +135,6 @@ export class Lifecycle implements TaskUpdates {
       charged: 0,
       callbackUrl: t.callbackUrl,
     };
-    await this.deps.store.putTask(task);
-    const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
-    await this.deps.dispatch(task, job, plan.routes);
-    // The first dispatch attempt has run: answer with what it made of the task.
-    return (await this.deps.store.getTask(task.id)) ?? task;
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {

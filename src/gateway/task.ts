@@ -38,6 +38,8 @@ export interface TaskRecord {
   held: number;
   charged: number;
   callbackUrl: string | null;
+  /** Made by `POST /_sim/tasks`: it stays in its status (no node is asked about it). */
+  fixture?: boolean;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

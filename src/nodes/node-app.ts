@@ -2,10 +2,10 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { GatewayError } from '../gateway/errors.js';
 import { readJson } from '../gateway/http.js';
 import type { NodeReply, NodeService } from './node-service.js';
-import type { Catalog } from '../catalog/load-catalog.js';
-import type { FaultSet } from './faults.js';
-import { parseFaultSpec } from './fault-spec.js';
 import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
+import { nodeAdminRoute, type NodeFaultAdmin } from './node-admin.js';
+
+export type { NodeFaultAdmin } from './node-admin.js';
 
 const JOB = /^\/v1\/jobs\/([^/?]+)\/?$/;
 
@@ -22,31 +22,10 @@ function sendReply(res: ServerResponse, reply: NodeReply): void {
 
 const fail = (status: number, type: string, detail: string): NodeReply => ({ status, body: { error: { type, detail } } });
 
-/** A standalone node's own admin (`gwsim node`): faults and reset, so a verifier can arrange provider states. */
-export interface NodeFaultAdmin {
-  faults: FaultSet;
-  catalog: Catalog;
-  /** Forget every job and fault. */
-  reset: () => void;
-}
-
-async function faultRoute(req: IncomingMessage, path: string, admin: NodeFaultAdmin): Promise<NodeReply> {
-  if (path === '/_sim/reset' && req.method === 'POST') return (admin.reset(), { status: 200, body: { reset: true } });
-  if (path === '/_sim/faults' && req.method === 'GET') return { status: 200, body: admin.faults.list() };
-  if (path === '/_sim/faults' && req.method === 'DELETE') return (admin.faults.clear(), { status: 200, body: { cleared: true } });
-  if (path === '/_sim/faults' && req.method === 'POST') {
-    const [spec, field, reason] = parseFaultSpec(await readJson(req).catch(() => undefined), admin.catalog);
-    return spec ? { status: 201, body: admin.faults.add(spec) } : fail(400, 'invalid_request', `'${field}' ${reason}`);
-  }
-  const m = /^\/_sim\/faults\/([^/]+)$/.exec(path);
-  if (m && req.method === 'DELETE') return admin.faults.remove(m[1]!) ? { status: 200, body: { removed: m[1] } } : fail(404, 'not_found', `no fault ${m[1]}`);
-  return fail(404, 'not_found', `no route ${req.method} ${path.slice(0, 200)}`);
-}
-
 /**
  * openapi/node.yaml over HTTP. With `token`, job routes need `Authorization: Bearer <token>`.
  * `onHang` is told of each request the node holds without answering (a timeout fault).
- * With `admin`, `/_sim/faults` switches faults on this node (loopback only, like gwsim's own).
+ * With `admin`, `/_sim/*` arranges faults and job fixtures on this node (loopback only, like gwsim's own).
  */
 export function nodeApp(service: NodeService, token?: string, onHang?: (req: IncomingMessage) => void, admin?: NodeFaultAdmin): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -59,7 +38,7 @@ export function nodeApp(service: NodeService, token?: string, onHang?: (req: Inc
       if (admin && path.startsWith('/_sim/')) {
         // As on gwsim's own admin API: a webhook delivery never switches faults.
         if (isWebhookDelivery(req.headers)) return send(res, fail(403, 'forbidden', 'the admin API does not take webhook deliveries'));
-        return send(res, await faultRoute(req, path, admin));
+        return send(res, await nodeAdminRoute(req, path, admin, service));
       }
       if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, service.health());
       if (token !== undefined && req.headers.authorization !== `Bearer ${token}` && path.startsWith('/v1/jobs')) {

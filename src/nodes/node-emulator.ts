@@ -24,6 +24,8 @@ interface JobRecord {
   height: number;
   numImages: number;
   error: { type: string; detail: string } | null;
+  /** Made by fixture(): its queue position never moves. */
+  fixture?: boolean;
 }
 
 /** What faults do to one call: nothing, refuse the connection, never answer, or a 503. */
@@ -140,6 +142,33 @@ export class NodeEmulator {
     return this.view(job);
   }
 
+  /**
+   * A job made to order (`POST /_sim/jobs`, for provider states): stored in `state` with no timer
+   * and no capacity used, so it stays there on any clock. Replaces a job of the same id.
+   */
+  fixture(req: JobRequest, modelId: string, state: JobState, error: JobRecord['error']): Job {
+    const now = this.deps.clock.now();
+    const done = state === 'succeeded' || state === 'failed';
+    const job: JobRecord = {
+      id: req.job_id,
+      model: req.model,
+      modelId,
+      state,
+      // Ahead of every real job, so a queued fixture reads queue_position 1.
+      queueSeq: this.dequeued,
+      submittedAt: now,
+      startedAt: state === 'queued' ? null : now,
+      finishedAt: done ? now : null,
+      width: req.width,
+      height: req.height,
+      numImages: req.num_images,
+      error: state === 'failed' ? (error ?? { type: 'provider_error', detail: 'the provider reported a failure' }) : null,
+      fixture: true,
+    };
+    this.jobs.set(job.id, job);
+    return this.view(job);
+  }
+
   get(id: string): Job | undefined {
     const job = this.jobs.get(id);
     return job && this.view(job);
@@ -200,7 +229,7 @@ export class NodeEmulator {
       id: job.id,
       model: job.model,
       state: job.state,
-      queue_position: job.state === 'queued' ? job.queueSeq - this.dequeued + 1 : null,
+      queue_position: job.state !== 'queued' ? null : job.fixture ? 1 : job.queueSeq - this.dequeued + 1,
       submitted_at: job.submittedAt,
       started_at: job.startedAt,
       finished_at: job.finishedAt,

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { SpecValidators } from '../spec/validators.js';
-import type { JobRequest, NodeEmulator } from './node-emulator.js';
+import type { Job, JobRequest, JobState, NodeEmulator } from './node-emulator.js';
 
 /** A node's answer to one call, before any transport frames it. */
 export type NodeReply =
@@ -42,6 +42,15 @@ export class NodeService {
     if (effect !== 'none') return FAULT_REPLIES[effect];
     if (!ref || !this.emulator.serves(ref.model.id)) return error(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
     return { status: 202, body: this.emulator.submit(req, ref.model.id) };
+  }
+
+  /** A job held in `state` (POST /_sim/jobs); the request is checked as submitJob checks it. Returns the job or why not. */
+  fixtureJob(req: unknown, state: JobState, error: { type: string; detail: string } | null): Job | string {
+    const check = this.validators.schema('JobRequest');
+    if (!check(req)) return this.validators.describe(check);
+    const ref = this.catalog.resolve((req as JobRequest).model);
+    if (!ref || !this.emulator.serves(ref.model.id)) return `'model': ${this.emulator.id} does not serve model '${(req as JobRequest).model}'`;
+    return this.emulator.fixture(req as JobRequest, ref.model.id, state, error);
   }
 
   getJob(id: string): NodeReply {

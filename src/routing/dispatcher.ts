@@ -96,7 +96,7 @@ export class Dispatcher {
 
   /** Ask a task's node for the job now (read-through on GET); no-op for finished tasks. */
   async refresh(task: TaskRecord): Promise<TaskRecord> {
-    const client = task.attempts.some((a) => a.outcome === 'accepted') ? this.deps.clients.get(task.node) : undefined;
+    const client = !task.fixture && task.attempts.some((a) => a.outcome === 'accepted') ? this.deps.clients.get(task.node) : undefined;
     if (!client) return task;
     try {
       // A hung node is no reason to hold the reader: the stored task is the answer then.

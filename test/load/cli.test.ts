@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '../../src/load/report.js';
+import { readJUnit } from '../helpers/junit.js';
 import { DEV, startTestSim, type TestSim } from '../helpers/sim.js';
 
 // The built CLI (test/global-setup.ts builds dist/), as a user runs it.
@@ -52,8 +53,8 @@ describe('gwsim load (CLI)', () => {
   it('exits 99 when a threshold is breached, 0 when all hold, writing the JSON and HTML reports', async () => {
     const base = ['load', '--target', sim.url, '--key', DEV, '--rate', '20', '--duration', '500ms', '--mix', 'imagen4-fast'];
     const [breached, held] = await Promise.all([
-      gwsim([...base, '--threshold', 'p99(submit) < 0.001ms', '--out', join(dir, 'breached.json'), '--html', join(dir, 'breached.html')]),
-      gwsim([...base, '--journey', 'submit', '--threshold', 'p99(submit) < 60s', '--threshold', 'error_rate < 50%', '--out', join(dir, 'held.json')]),
+      gwsim([...base, '--threshold', 'p99(submit) < 0.001ms', '--out', join(dir, 'breached.json'), '--html', join(dir, 'breached.html'), '--junit', join(dir, 'breached.xml')]),
+      gwsim([...base, '--journey', 'submit', '--threshold', 'p99(submit) < 60s', '--threshold', 'error_rate < 50%', '--out', join(dir, 'held.json'), '--junit', join(dir, 'held.xml')]),
     ]);
     expect(breached.code, breached.stderr).toBe(99);
     expect(breached.stdout).toMatch(/FAIL p99\(submit\) < 0\.001ms/);
@@ -64,6 +65,10 @@ describe('gwsim load (CLI)', () => {
     expect(held.code, held.stderr).toBe(0);
     expect(held.stdout).toMatch(/ok {3}error_rate < 50%/);
     expect(read(join(dir, 'held.json'))).toMatchObject({ passed: true, journey_kinds: { submit: 10 } });
+    // A testcase per threshold, the breached one failed.
+    expect(readJUnit(join(dir, 'breached.xml'))).toMatchObject({ tests: report.thresholds.length, failures: 1, skipped: 0 });
+    expect(readJUnit(join(dir, 'breached.xml')).failed).toEqual(['p99(submit) < 0.001ms']);
+    expect(readJUnit(join(dir, 'held.xml'))).toMatchObject({ tests: 2, failures: 0, cases: ['p99(submit) < 60s', 'error_rate < 50%'] });
   });
 
   it('runs shards of a scenario file and merges their reports', async () => {
