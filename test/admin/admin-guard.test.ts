@@ -12,13 +12,14 @@ const ROUTES: Array<[string, string[]]> = [
   ['/_sim/keys', ['POST']],
   [`/_sim/keys/${DEV}`, ['GET', 'HEAD']],
   [`/_sim/keys/${DEV}/credits`, ['POST']],
-  ['/_sim/tasks', ['GET', 'HEAD']],
+  ['/_sim/tasks', ['GET', 'HEAD', 'POST']],
   ['/_sim/ledger', ['GET', 'HEAD']],
   ['/_sim/webhooks', ['GET', 'HEAD']],
   ['/_sim/webhooks/msg_x/redeliver', ['POST']],
   ['/_sim/faults', ['POST', 'GET', 'HEAD', 'DELETE']],
   ['/_sim/faults/f_x', ['DELETE']],
   ['/_sim/metrics', ['GET', 'HEAD']],
+  ['/_sim/catalog', ['GET', 'HEAD']],
 ];
 const BODY = JSON.stringify({ ms: 60_000, key: 'aio_sneaky', credits: 5, add: 5, target: 'node47', kind: 'outage' });
 
