@@ -1,9 +1,10 @@
+import { MissingDependencyError } from '../optional-deps.js';
 import { UsageError } from './flags.js';
 
 /**
  * Run a command so that any failure is one line on stderr and exit 1, with the stack only under
  * `--debug`; that includes errors thrown outside our code (Pact's proxy throws on a refused
- * connection). Usage errors still go to main (exit 2, with the usage).
+ * connection). Usage errors and a missing optional package still go to main (exit 2).
  */
 export async function oneLineFailures(command: string, debug: boolean, body: () => Promise<void>): Promise<void> {
   const fail = (err: unknown) => {
@@ -18,7 +19,7 @@ export async function oneLineFailures(command: string, debug: boolean, body: () 
   try {
     await body();
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (err instanceof UsageError || err instanceof MissingDependencyError) throw err;
     fail(err);
     process.exitCode = 1;
   } finally {
