@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read JSON answers they then assert on: \`any\` from res.json() is the point there.
+    // Tests read JSON answers they then assert on: `any` from res.json() is the point there.
     files: ['test/**/*.ts', 'contracts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
