@@ -12,6 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       // Async methods that implement a Promise-returning interface (the memory store) need no await.
       '@typescript-eslint/require-await': 'off',
+      // Rejections pass on what failed (an abort's reason, a caught error) as it came.
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      // String(x) of parsed JSON (a provider state's params, a Redis reply) is deliberate.
+      '@typescript-eslint/no-base-to-string': 'off',
+      // A late-bound `let` read by closures made before it is set cannot be const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },

@@ -19,7 +19,7 @@ import { GatewayService } from './gateway/service.js';
 import type { TaskStatus } from './gateway/task.js';
 import { ImageCache } from './images/image-cache.js';
 import { imageToken, urlSecret } from './images/image-token.js';
-import { loadSpec, type OpenApiDoc } from './spec/load-spec.js';
+import { loadSpec } from './spec/load-spec.js';
 import { SpecValidators } from './spec/validators.js';
 import { openStore } from './store/open-store.js';
 import { Metrics } from './metrics/metrics.js';

@@ -14,7 +14,7 @@ const at = (example: string) => datetime(ISO, example);
 const envelope = (data: unknown) => ({ code: 200, message: 'success', data });
 // The docs' error shape; `type` is matched as a string (its values are gwsim's assumption), the example is gwsim's value.
 const TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 402: 'insufficient_credits', 404: 'not_found_error', 429: 'rate_limit_error' };
-const error = (code: number, message: unknown = string('what went wrong, naming the field')) => ({ error: { code, message, type: string(TYPES[code]!) } });
+const error = (code: number, message: unknown = string('what went wrong, naming the field')) => ({ error: { code, message, type: string(TYPES[code]) } });
 
 const attempt = { node: string('node47'), provider: string('Google'), at: integer(1767225600000), outcome: 'accepted', detail: nullValue() };
 const image = { url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/vkXredGsJFrmfIAYNP78pe/0.png'), width: integer(1024), height: integer(1024) };

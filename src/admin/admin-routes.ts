@@ -4,7 +4,7 @@ import { taskView } from '../gateway/task.js';
 import type { AdminService } from './admin-service.js';
 import { adminGate, answerWrongMethods } from './admin-guard.js';
 
-type Handler = (req: Request) => Promise<unknown> | unknown;
+type Handler = (req: Request) => unknown;
 
 /**
  * `/_sim/*`: JSON in and out; errors in the gateway's envelope. With `token` set, every request

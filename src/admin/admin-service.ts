@@ -128,7 +128,7 @@ export class AdminService {
     if (body.key !== undefined && (typeof body.key !== 'string' || !KEY_PATTERN.test(body.key))) {
       throw errors.invalidRequest("'key' must look like aio_… (letters, digits, _ and -, at most 124 characters)");
     }
-    const key = (body.key as string | undefined) ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
+    const key = (body.key) ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
     if (await this.deps.store.getKey(key)) throw errors.invalidRequest(`'key': ${key} exists already; top it up with POST /_sim/keys/${key}/credits`);
     const rateLimit = limit ? { requests: limit.requests as number, window_s: limit.window_s as number } : this.deps.rateLimit;
     return keyView(await this.deps.store.createKey(key, body.credits, this.secretFor(key), rateLimit, this.deps.clock.now()));

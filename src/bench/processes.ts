@@ -24,16 +24,16 @@ export function startChild(cmd: string, args: string[], ready: RegExp, timeoutMs
       proc.kill('SIGKILL');
       reject(e);
     };
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
     proc.on('exit', (code) => fail(new Error(`${cmd} exited with ${code} before it was ready:\n${out}${err}`)));
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = ready.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.removeAllListeners('exit');
-      proc.stdout!.removeAllListeners('data');
-      proc.stdout!.resume();
+      proc.stdout.removeAllListeners('data');
+      proc.stdout.resume();
       resolve({ proc, url: m[1]!, readyMs: performance.now() - t0, stop: () => stopChild(proc) });
     });
   });

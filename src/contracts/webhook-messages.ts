@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { MessageProviders } from '@pact-foundation/pact';
 import { PACT_KEY } from './participants.js';
 import { taskFixture } from './gateway-states.js';
-import { admin, letTimePass, type StateHandlers, type StateParams, type Target } from './target.js';
+import { admin, letTimePass, type StateHandlers, type Target } from './target.js';
 
 interface Captured {
   body: string;
@@ -48,7 +48,7 @@ export function webhookMessages(target: Target): { messageProviders: MessageProv
       'a task finished webhook': async () => {
         const d = await captureDelivery(target);
         const pick = ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
-        return { __pactMessageMetadata: Object.fromEntries(pick.map((k) => [k, d.headers[k] ?? ''])), message: JSON.parse(d.body) };
+        return { __pactMessageMetadata: Object.fromEntries(pick.map((k) => [k, d.headers[k] ?? ''])), message: JSON.parse(d.body) as unknown };
       },
     },
   };

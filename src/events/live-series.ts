@@ -151,7 +151,10 @@ export class LiveSeries {
     for (const [i, b] of this.buckets) {
       if (i <= from) continue;
       const r = b.runs.get(node);
-      if (r) (completed += r.length), runs.push(...r);
+      if (r) {
+        completed += r.length;
+        runs.push(...r);
+      }
       failed += b.nodeFailed.get(node) ?? 0;
       errors += b.nodeErrors.get(node) ?? 0;
     }

@@ -46,5 +46,5 @@ export function parseFaultSpec(body: unknown, catalog: Catalog): [FaultSpec] | [
   for (const [name, v] of [['duration_ms', duration_ms], ['start_ms', start_ms]] as const) {
     if (v !== undefined && !isMs(v)) return [undefined, name, 'must be a whole number of milliseconds from 0 to one year'];
   }
-  return [{ target: ref ? `model:${ref.model.id}` : target, kind: kind as FaultKind, value: value as number | undefined, duration_ms: duration_ms as number | undefined, start_ms: start_ms as number | undefined }];
+  return [{ target: ref ? `model:${ref.model.id}` : target, kind: kind as FaultKind, value: value, duration_ms: duration_ms as number | undefined, start_ms: start_ms as number | undefined }];
 }

@@ -69,7 +69,10 @@ export function compareShapes(recorded: unknown, simulated: unknown, options: Sh
     for (let i = 0; i < n; i++) {
       for (const d of compareShapes(recorded[i], simulated[i], options, `${path}[]`)) {
         const id = `${d.path}|${d.kind}`;
-        if (!seen.has(id)) out.push(d), seen.add(id);
+        if (!seen.has(id)) {
+          out.push(d);
+          seen.add(id);
+        }
       }
     }
     return out;

@@ -32,7 +32,7 @@ export class SpecValidators {
       validateSchema: false,
     });
     addFormats(this.ajv);
-    this.ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } } as object, id);
+    this.ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } }, id);
   }
 
   /** A validator for `#/components/schemas/{name}`. */

@@ -340,7 +340,7 @@ describe('admin API: loopback and token', () => {
     const base = `http://127.0.0.1:${port}`;
     const get = async (path: string, headers: Record<string, string> = {}) => {
       const res = await fetch(base + path, { headers });
-      return { status: res.status, body: (await res.json()) as unknown };
+      return { status: res.status, body: (await res.json()) };
     };
     expectError(await get('/_sim/clock'), 401);
     expectError(await get('/_sim/clock', { authorization: 'Bearer wrong' }), 401);

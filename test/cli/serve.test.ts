@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { DEV, SEED_COGVIEW, type Envelope } from '../helpers/sim.js';
-import { exited, gwsim, run, startGwsim, within } from '../helpers/cli.js';
+import { exited, run, startGwsim, within } from '../helpers/cli.js';
 
 const LISTENING = /^gwsim listening on http:\/\/127\.0\.0\.1:\d+$/;
 
-const children: ChildProcess[] = [];
 let dir: string;
 
 beforeAll(() => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrism, type Child } from '../../src/bench/processes.js';
 import { paths } from '../../src/paths.js';
-import { loadSpec, resolveRef, type MediaObject } from '../../src/spec/load-spec.js';
+import { loadSpec, resolveRef } from '../../src/spec/load-spec.js';
 
 let prism: Child;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ describe('prism mock openapi/gateway.yaml', () => {
     for (const [method, op] of Object.entries(item)) {
       it(`serves an example for ${method.toUpperCase()} ${path}`, async () => {
         const url = prism.url + path.replace('{task_id}', 'n47k3j9x0a2bqz_imagen4').replace('{model_id}', 'imagen-4');
-        const media = op.requestBody?.content['application/json'] as MediaObject | undefined;
+        const media = op.requestBody?.content['application/json'];
         const example = media?.examples ? Object.values(media.examples)[0] : undefined;
         const body = example ? resolveRef<{ value: unknown }>(spec, example as { $ref: string }).value : undefined;
         const res = await fetch(url, {

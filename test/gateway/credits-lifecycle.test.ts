@@ -84,7 +84,7 @@ describe('credits through the task lifecycle', () => {
 
     const check = async (step: string) => {
       for (const key of keys) {
-        const rec = (await sim.admin.getKey(key))!;
+        const rec = (await sim.admin.getKey(key));
         const { entries, totals } = await sim.admin.ledger(key);
         expect(ledgerTotals(entries), `${step}: ${key}`).toEqual({ balance: rec.credits, held: rec.held });
         expect(totals).toEqual({ balance: rec.credits, held: rec.held });
@@ -119,7 +119,7 @@ describe('credits through the task lifecycle', () => {
     expect(new Set(tasks.map((t) => t.status))).toEqual(new Set(['COMPLETED', 'FAILED']));
     expect(statuses).toEqual(new Set([200, 402]));
     for (const key of keys) {
-      const rec = (await sim.admin.getKey(key))!;
+      const rec = (await sim.admin.getKey(key));
       const granted = (await sim.admin.ledger(key)).entries.filter((e) => e.kind === 'grant' || e.kind === 'topup').reduce((s, e) => s + e.amount, 0);
       const charged = tasks.filter((t) => t.key === key).reduce((s, t) => s + t.charged, 0);
       expect(rec.credits + charged).toBe(granted);

@@ -101,10 +101,10 @@ describe('gwsim load (CLI)', () => {
       gwsim(['load', '--target', sim.url, '--key', DEV, '--scenario', join(dir, 'missing.yaml')]),
     ]);
     expect(cases.map((c) => c.code)).toEqual([2, 2, 2, 2, 2]);
-    expect(cases[0]!.stderr).toMatch(/thresholds\[0\]: unknown metric 'journeys_missing'/);
-    expect(cases[1]!.stderr).toMatch(/--target URL is required/);
-    expect(cases[2]!.stderr).toMatch(/mix\[0\]\.model: unknown model 'imagen5'/);
-    expect(cases[3]!.stderr).toMatch(/--shard takes i\/n/);
-    expect(cases[4]!.stderr).toMatch(/missing\.yaml:\n {2}\(file\): cannot read/);
+    expect(cases[0].stderr).toMatch(/thresholds\[0\]: unknown metric 'journeys_missing'/);
+    expect(cases[1].stderr).toMatch(/--target URL is required/);
+    expect(cases[2].stderr).toMatch(/mix\[0\]\.model: unknown model 'imagen5'/);
+    expect(cases[3].stderr).toMatch(/--shard takes i\/n/);
+    expect(cases[4].stderr).toMatch(/missing\.yaml:\n {2}\(file\): cannot read/);
   });
 });

@@ -29,7 +29,7 @@ describe('record a session with the real gateway, diff it, calibrate', () => {
   afterAll(() => standIn.close());
 
   it('writes a complete HAR 1.2 with timings, webhook deliveries included', () => {
-    const doc = JSON.parse(readFileSync(har, 'utf8')) as { log: { version: string; creator: { name: string }; entries: Array<Record<string, any>> } };
+    const doc = JSON.parse(readFileSync(har, 'utf8')) as { log: { version: string; creator: { name: string }; entries: Array<Record<string, any>> } }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a HAR entry read loosely, then asserted on
     expect(doc.log.version).toBe('1.2');
     expect(doc.log.creator.name).toBe('gwsim record');
     const entries = doc.log.entries;

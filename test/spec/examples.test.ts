@@ -103,8 +103,8 @@ function checkExamples(doc: OpenApiDoc): Report {
   };
 
   const groups: Array<[string, Record<string, PathItem>]> = [
-    ['paths', doc.paths as Record<string, PathItem>],
-    ['webhooks', (doc.webhooks ?? {}) as Record<string, PathItem>],
+    ['paths', doc.paths],
+    ['webhooks', (doc.webhooks ?? {})],
   ];
   for (const [group, items] of groups) {
     for (const [path, item] of Object.entries(items)) {

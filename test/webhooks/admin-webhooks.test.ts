@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEV_WEBHOOK_SECRET } from '../../src/admin/admin-service.js';
 import type { DeliveryRecord } from '../../src/store/store.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { SEED_IMAGEN, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
+import { SEED_IMAGEN, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { deliveries, deliveryOf, finish, simPool, submitWithCallback, taskIdOf } from './util.js';
 
 /** One retry, a second after the first attempt. */

@@ -4,7 +4,7 @@ import { DEV_WEBHOOK_SECRET } from '../../src/admin/admin-service.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import type { Fault } from '../../src/nodes/faults.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { drain, SEED_IMAGEN, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
+import { drain, SEED_IMAGEN, startTestSim, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { deliveries, deliveryOf, finish, simPool, startWebhookSim, submitWithCallback, taskIdOf } from './util.js';
 
 /** The schedule the fault-driven tests share (their simulator is reset before each). */

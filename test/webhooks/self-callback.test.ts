@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { DEV, SEED_IMAGEN, snapshot, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { LOOPBACK_SPELLINGS } from '../helpers/hosts.js';
 import { deliveries, finish, simPool, submitWithCallback } from './util.js';
