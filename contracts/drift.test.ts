@@ -9,10 +9,15 @@ import { loadSpec } from '../src/spec/load-spec.js';
 // The package's .d.ts re-exports `./compare` without an extension, which NodeNext cannot follow,
 // so its one export is typed here.
 type Mismatch = { code: string; message: string; type: string };
-const { Comparator } = comparatorModule as unknown as { Comparator: new (oas: object) => { compare(pact: object): AsyncGenerator<Mismatch> } };
+const { Comparator } = comparatorModule as unknown as {
+  Comparator: new (oas: object) => { compare(pact: object): AsyncGenerator<Mismatch> };
+};
 
 /** Which spec each provider's pacts must agree with. */
-const SPEC_OF: Record<string, string> = { [PARTICIPANTS.gateway]: paths.gatewaySpec, [PARTICIPANTS.node]: paths.nodeSpec };
+const SPEC_OF: Record<string, string> = {
+  [PARTICIPANTS.gateway]: paths.gatewaySpec,
+  [PARTICIPANTS.node]: paths.nodeSpec,
+};
 
 async function mismatches(specFile: string, pact: object): Promise<Mismatch[]> {
   const out: Mismatch[] = [];
@@ -28,8 +33,12 @@ describe('the pacts never drift from the spec', () => {
   }
 
   it('the comparison can fail: a pact response with a renamed field is reported', async () => {
-    const pact = JSON.parse(readFileSync(listPacts(PACTS_DIR).find((p) => p.provider.name === PARTICIPANTS.gateway)!.file, 'utf8'));
-    const interaction = pact.interactions.find((i: { response?: { status: number } }) => i.response?.status === 200 && /credit balance/.test(JSON.stringify(i)));
+    const pact = JSON.parse(
+      readFileSync(listPacts(PACTS_DIR).find((p) => p.provider.name === PARTICIPANTS.gateway)!.file, 'utf8'),
+    );
+    const interaction = pact.interactions.find(
+      (i: { response?: { status: number } }) => i.response?.status === 200 && /credit balance/.test(JSON.stringify(i)),
+    );
     const body = interaction.response.body;
     const content = typeof body.content === 'string' ? JSON.parse(body.content) : body.content;
     content.data.avail = content.data.available;

@@ -8,10 +8,27 @@ export type { TaskView, TaskStatus } from './gateway/task.js';
 export type { components as GatewayComponents, paths as GatewayPaths } from './generated/gateway.js';
 export type { components as NodeComponents, paths as NodePaths } from './generated/node.js';
 export { verifyWebhook, WebhookVerificationError, type VerifyOptions } from './webhooks/signature.js';
-export { GatewayClient, createGatewayClient, GatewayApiError, type ClientOptions, type WaitOptions, type Task, type ModelInfo, type Credits, type GenerationRequest } from './client/index.js';
+export {
+  GatewayClient,
+  createGatewayClient,
+  GatewayApiError,
+  type ClientOptions,
+  type WaitOptions,
+  type Task,
+  type ModelInfo,
+  type Credits,
+  type GenerationRequest,
+} from './client/index.js';
 // The load generator, as `gwsim load` runs it: a scenario in, a report out.
 export { runLoad, type RunOptions, type Progress } from './load/runner.js';
-export { parseScenario, loadScenario, ScenarioError, type Scenario, type MixEntry, type JourneyKind } from './load/scenario.js';
+export {
+  parseScenario,
+  loadScenario,
+  ScenarioError,
+  type Scenario,
+  type MixEntry,
+  type JourneyKind,
+} from './load/scenario.js';
 export type { ScenarioInput } from './load/scenario-schema.js';
 export { mergeReports, MergeError, type LoadReport } from './load/report.js';
 export { readReport, writeReport, ReportFileError } from './load/report-file.js';

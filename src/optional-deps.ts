@@ -12,7 +12,10 @@ const require = createRequire(import.meta.url);
 
 /** The range gwsim's package.json asks for, so the hint installs a version gwsim works with. */
 function wantedRange(pkg: string): string | undefined {
-  const manifest = JSON.parse(readFileSync(paths.packageJson, 'utf8')) as Record<string, Record<string, string> | undefined>;
+  const manifest = JSON.parse(readFileSync(paths.packageJson, 'utf8')) as Record<
+    string,
+    Record<string, string> | undefined
+  >;
   return manifest.optionalDependencies?.[pkg] ?? manifest.dependencies?.[pkg];
 }
 
@@ -23,7 +26,9 @@ export class MissingDependencyError extends StartupError {
     what: string,
   ) {
     const range = wantedRange(pkg);
-    super(`${what} needs ${pkg}, which is not installed${range ? ` (an optional dependency of gwsim): npm i '${pkg}@${range}'` : `: npm i ${pkg}`}`);
+    super(
+      `${what} needs ${pkg}, which is not installed${range ? ` (an optional dependency of gwsim): npm i '${pkg}@${range}'` : `: npm i ${pkg}`}`,
+    );
   }
 }
 

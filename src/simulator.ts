@@ -87,7 +87,11 @@ function specChecks(validators: SpecValidators) {
 /** Rename a key at any depth of a JSON value. */
 function renamer({ from, to }: { from: string; to: string }) {
   const walk = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k === from ? to : k, walk(x)])) : v;
+    Array.isArray(v)
+      ? v.map(walk)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k === from ? to : k, walk(x)]))
+        : v;
   return walk;
 }
 
@@ -116,7 +120,8 @@ function routingOptions(config: ConfigFile, timeScale: number) {
 function checkConfigRefs(config: ConfigFile, catalog: Catalog, source: string): FaultSpec[] {
   const problems: string[] = [];
   for (const id of Object.keys(config.nodes ?? {})) {
-    if (!catalog.nodes.has(id)) problems.push(`nodes.${id}: unknown node (known: ${[...catalog.nodes.keys()].join(', ')})`);
+    if (!catalog.nodes.has(id))
+      problems.push(`nodes.${id}: unknown node (known: ${[...catalog.nodes.keys()].join(', ')})`);
   }
   const scenarios: FaultSpec[] = [];
   (config.faults ?? []).forEach((f, i) => {
@@ -134,7 +139,9 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const config = typeof options.config === 'string' ? loadConfig(options.config) : parseConfig(options.config ?? {});
   const seed = options.seed ?? config.seed ?? DEFAULTS.seed;
   const timeScale = options.timeScale ?? config.time_scale ?? DEFAULTS.timeScale;
-  const clock = createClock(options.clock ?? config.clock ?? DEFAULTS.clock, (err) => console.error('gwsim: timer failed:', err));
+  const clock = createClock(options.clock ?? config.clock ?? DEFAULTS.clock, (err) =>
+    console.error('gwsim: timer failed:', err),
+  );
   const catalog: Catalog = applyOverrides(loadCatalog(), config, source);
   const scenarios = checkConfigRefs(config, catalog, source);
   const spec = loadSpec();
@@ -142,15 +149,25 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   // Every code a task can end with is the spec's: the catalog's provider failures too.
   const errorCodes = new Set((spec.components.schemas.TaskErrorCode as { enum: string[] }).enum);
   const unlisted = catalog.file.errors.filter((e) => !errorCodes.has(e.code)).map((e) => e.code);
-  if (unlisted.length > 0) throw new StartupError(`catalog errors not listed in the spec's TaskErrorCode: ${unlisted.join(', ')}`);
+  if (unlisted.length > 0)
+    throw new StartupError(`catalog errors not listed in the spec's TaskErrorCode: ${unlisted.join(', ')}`);
   const storeUrl = options.store ?? 'memory';
   const sharedStore = storeUrl !== 'memory' && storeUrl !== 'memory:';
   if (sharedStore && clock.mode === 'manual') {
     clock.close();
-    throw new StartupError('the Redis store runs on the real clock: instances sharing it cannot share a manual one (drop --clock manual)');
+    throw new StartupError(
+      'the Redis store runs on the real clock: instances sharing it cannot share a manual one (drop --clock manual)',
+    );
   }
   // Open dashboards see changes through the store; it reads the parts named here once a page opens.
-  const live: LiveEvents = new LiveEvents((): LiveDeps => ({ catalog, clock, store: store.inner, faults, emulators: fleet.emulators, circuit: (node) => breaker.state(node) }));
+  const live: LiveEvents = new LiveEvents((): LiveDeps => ({
+    catalog,
+    clock,
+    store: store.inner,
+    faults,
+    emulators: fleet.emulators,
+    circuit: (node) => breaker.state(node),
+  }));
   const store: ObservedStore = new ObservedStore(await openStore(storeUrl), live);
   // While the store is away every step fails alike: say so once per outage, not once per step.
   let quietUntil = 0;
@@ -161,7 +178,12 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     console.error(`gwsim: ${(err as Error).message}; steps wait until the store is back`);
   };
   const steps: StepScheduler = sharedStore
-    ? new StoreSteps(store, clock, { pollMs: config.steps?.poll_ms ?? 10, leaseMs: config.steps?.lease_ms ?? 30_000, batch: 100 }, stepFailed)
+    ? new StoreSteps(
+        store,
+        clock,
+        { pollMs: config.steps?.poll_ms ?? 10, leaseMs: config.steps?.lease_ms ?? 30_000, batch: 100 },
+        stepFailed,
+      )
     : new ClockSteps(clock);
   const images = new ImageCache(IMAGE_CACHE_BYTES);
   const faults = new FaultSet(clock);
@@ -184,7 +206,9 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   });
   const CIRCUIT_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
   const resetCircuitGauges = () => catalog.nodes.forEach((_n, id) => metrics.circuitState.set({ node: id }, 0));
-  const breaker = new CircuitBreaker(clock, routing.circuit, (node, state) => metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]));
+  const breaker = new CircuitBreaker(clock, routing.circuit, (node, state) =>
+    metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]),
+  );
   const self = new SelfTargets();
   for (const url of Object.values(fleet.urls())) self.add(url);
   const web = config.webhooks ?? {};
@@ -205,9 +229,15 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     render: (task) => taskView(task, publicUrl),
   });
   const chaos: FaultSpec[] = [
-    ...(web.chaos?.duplicate !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'duplicate' as const, value: web.chaos.duplicate }] : []),
-    ...(web.chaos?.delay_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'delay' as const, value: web.chaos.delay_ms }] : []),
-    ...(web.chaos?.reorder_ms !== undefined ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }] : []),
+    ...(web.chaos?.duplicate !== undefined
+      ? [{ target: WEBHOOKS_TARGET, kind: 'duplicate' as const, value: web.chaos.duplicate }]
+      : []),
+    ...(web.chaos?.delay_ms !== undefined
+      ? [{ target: WEBHOOKS_TARGET, kind: 'delay' as const, value: web.chaos.delay_ms }]
+      : []),
+    ...(web.chaos?.reorder_ms !== undefined
+      ? [{ target: WEBHOOKS_TARGET, kind: 'reorder' as const, value: web.chaos.reorder_ms }]
+      : []),
   ];
   let dispatcher: Dispatcher | undefined;
   const secret = urlSecret(config.images?.url_secret);
@@ -224,7 +254,15 @@ export async function createSimulator(options: SimulatorOptions = {}) {
     sharedStore,
     ...(sharedStore ? { instanceSalt: randomBytes(4).readUInt32BE(0) } : {}),
   });
-  dispatcher = new Dispatcher({ clock, clients: fleet.clients, breaker, metrics, options: routing.dispatch, updates: lifecycle, steps });
+  dispatcher = new Dispatcher({
+    clock,
+    clients: fleet.clients,
+    breaker,
+    metrics,
+    options: routing.dispatch,
+    updates: lifecycle,
+    steps,
+  });
   const service = new GatewayService({
     catalog,
     store,
@@ -276,7 +314,14 @@ export async function createSimulator(options: SimulatorOptions = {}) {
       store,
       images,
       metrics,
-      ...(options.admin === false ? {} : { admin: Router().use(dashboardRouter({ admin, store, live, emulators: fleet.emulators, token: adminToken }), adminRouter(admin, adminToken)) }),
+      ...(options.admin === false
+        ? {}
+        : {
+            admin: Router().use(
+              dashboardRouter({ admin, store, live, emulators: fleet.emulators, token: adminToken }),
+              adminRouter(admin, adminToken),
+            ),
+          }),
       ...(checkFor ? { checkFor } : {}),
       ...(options.renameResponseField ? { bodyFilter: renamer(options.renameResponseField) } : {}),
     });
@@ -292,7 +337,26 @@ export async function createSimulator(options: SimulatorOptions = {}) {
   const setPublicUrl = (url: string) => {
     publicUrl = url;
   };
-  return { config, seed, timeScale, clock, catalog, store, live, lifecycle, service, admin, fleet, faults, metrics, deliverer, app, close, setPublicUrl, self };
+  return {
+    config,
+    seed,
+    timeScale,
+    clock,
+    catalog,
+    store,
+    live,
+    lifecycle,
+    service,
+    admin,
+    fleet,
+    faults,
+    metrics,
+    deliverer,
+    app,
+    close,
+    setPublicUrl,
+    self,
+  };
 }
 
 export interface Simulator {
@@ -310,7 +374,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? DEFAULTS.host;
   const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
   if (!isLoopbackHost(host) && !adminToken && options.admin !== false) {
-    throw new StartupError(`refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`);
+    throw new StartupError(
+      `refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`,
+    );
   }
   const sim = await createSimulator(options);
   // Off loopback the token is required (checked above); on loopback it is enforced when one is set.
@@ -344,7 +410,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       server.closeIdleConnections();
       sim.live.close(); // open event streams would hold the drain below for its whole grace period
       const drain = (ms: number) =>
-        inFlight === 0 ? Promise.resolve() : Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, ms).unref())]);
+        inFlight === 0
+          ? Promise.resolve()
+          : Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, ms).unref())]);
       await drain(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
       // Requests still waiting for a sync task would outlive the server: answer them 503, and let
       // those answers go out before the connections close (closing at once sent an empty reply).

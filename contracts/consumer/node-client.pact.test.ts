@@ -8,7 +8,12 @@ import type { JobRequest } from '../../src/nodes/node-emulator.js';
 
 const { regex, integer, eachLike, nullValue, string, like } = MatchersV3;
 
-const pact = new PactV4({ consumer: PARTICIPANTS.gateway, provider: PARTICIPANTS.node, dir: PACTS_DIR, logLevel: 'warn' });
+const pact = new PactV4({
+  consumer: PARTICIPANTS.gateway,
+  provider: PARTICIPANTS.node,
+  dir: PACTS_DIR,
+  logLevel: 'warn',
+});
 const clock = new RealClock(() => undefined);
 const nodeClient = (url: string) => new HttpNodeClient(url, { node: 'node47', clock, timeoutMs: 5000 });
 
@@ -22,8 +27,21 @@ const job = (state: string) => ({
   submitted_at: integer(1767225600000),
   started_at: state === 'queued' ? nullValue() : integer(1767225600000),
   finished_at: state === 'succeeded' || state === 'failed' ? integer(1767225605113) : nullValue(),
-  result: state === 'succeeded' ? { images: eachLike({ index: integer(0), width: integer(1024), height: integer(1024), content_type: 'image/png' }) } : nullValue(),
-  error: state === 'failed' ? { type: string('provider_error'), detail: string('The provider failed to generate the image') } : nullValue(),
+  result:
+    state === 'succeeded'
+      ? {
+          images: eachLike({
+            index: integer(0),
+            width: integer(1024),
+            height: integer(1024),
+            content_type: 'image/png',
+          }),
+        }
+      : nullValue(),
+  error:
+    state === 'failed'
+      ? { type: string('provider_error'), detail: string('The provider failed to generate the image') }
+      : nullValue(),
 });
 
 describe('api-in-one-gateway → provider-node', () => {
@@ -33,7 +51,9 @@ describe('api-in-one-gateway → provider-node', () => {
       .given('the node is up')
       .uponReceiving('a job for imagen4')
       .withRequest('POST', '/v1/jobs', (b) => b.headers({ 'content-type': 'application/json' }).jsonBody(JOB))
-      .willRespondWith(202, (b) => b.jsonBody({ ...job('running'), state: regex('^(queued|running)$', 'running'), queue_position: like(null) }))
+      .willRespondWith(202, (b) =>
+        b.jsonBody({ ...job('running'), state: regex('^(queued|running)$', 'running'), queue_position: like(null) }),
+      )
       .executeTest(async (mock) => {
         const j = await nodeClient(mock.url).submit(JOB);
         expect(['queued', 'running']).toContain(j.state);
@@ -58,7 +78,9 @@ describe('api-in-one-gateway → provider-node', () => {
       .given('the node is up')
       .uponReceiving('a request for an unknown job')
       .withRequest('GET', '/v1/jobs/n47nosuchjob000_imagen4')
-      .willRespondWith(404, (b) => b.jsonBody({ error: { type: string('not_found'), detail: string('no job n47nosuchjob000_imagen4') } }))
+      .willRespondWith(404, (b) =>
+        b.jsonBody({ error: { type: string('not_found'), detail: string('no job n47nosuchjob000_imagen4') } }),
+      )
       .executeTest(async (mock) => {
         expect(await nodeClient(mock.url).getJob('n47nosuchjob000_imagen4')).toBeUndefined();
       }));
@@ -68,10 +90,18 @@ describe('api-in-one-gateway → provider-node', () => {
       .addInteraction()
       .given('the node is up')
       .uponReceiving('a job for a model the node does not serve')
-      .withRequest('POST', '/v1/jobs', (b) => b.headers({ 'content-type': 'application/json' }).jsonBody({ ...JOB, job_id: 'n47otherjob000_cogview4', model: 'cogview-4' }))
-      .willRespondWith(400, (b) => b.jsonBody({ error: { type: 'unsupported_model', detail: string("node47 does not serve model 'cogview-4'") } }))
+      .withRequest('POST', '/v1/jobs', (b) =>
+        b
+          .headers({ 'content-type': 'application/json' })
+          .jsonBody({ ...JOB, job_id: 'n47otherjob000_cogview4', model: 'cogview-4' }),
+      )
+      .willRespondWith(400, (b) =>
+        b.jsonBody({ error: { type: 'unsupported_model', detail: string("node47 does not serve model 'cogview-4'") } }),
+      )
       .executeTest(async (mock) => {
-        const err = await nodeClient(mock.url).submit({ ...JOB, job_id: 'n47otherjob000_cogview4', model: 'cogview-4' }).catch((e: unknown) => e);
+        const err = await nodeClient(mock.url)
+          .submit({ ...JOB, job_id: 'n47otherjob000_cogview4', model: 'cogview-4' })
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(NodeCallError);
         expect((err as NodeCallError).kind).toBe('rejected');
       }));
@@ -82,7 +112,15 @@ describe('api-in-one-gateway → provider-node', () => {
       .given('the node is up')
       .uponReceiving('a health check')
       .withRequest('GET', '/v1/health')
-      .willRespondWith(200, (b) => b.jsonBody({ status: regex('^(ok|degraded)$', 'ok'), node: string('node47'), capacity: integer(8), running: integer(0), queued: integer(0) }))
+      .willRespondWith(200, (b) =>
+        b.jsonBody({
+          status: regex('^(ok|degraded)$', 'ok'),
+          node: string('node47'),
+          capacity: integer(8),
+          running: integer(0),
+          queued: integer(0),
+        }),
+      )
       .executeTest(async (mock) => {
         expect((await nodeClient(mock.url).health()).status).toBe('ok');
       }));

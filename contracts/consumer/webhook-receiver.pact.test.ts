@@ -8,7 +8,12 @@ const { regex, integer, eachLike, nullValue, string, datetime } = MatchersV3;
 const ISO = "yyyy-MM-dd'T'HH:mm:ss.SSSX";
 const SECRET = `whsec_${Buffer.from('a receiver test secret, 32 bytes').toString('base64')}`;
 
-const pact = new PactV4({ consumer: PARTICIPANTS.webhookReceiver, provider: PARTICIPANTS.gatewayWebhooks, dir: PACTS_DIR, logLevel: 'warn' });
+const pact = new PactV4({
+  consumer: PARTICIPANTS.webhookReceiver,
+  provider: PARTICIPANTS.gatewayWebhooks,
+  dir: PACTS_DIR,
+  logLevel: 'warn',
+});
 
 describe('webhook-receiver ← api-in-one-gateway-webhooks', () => {
   it('receives a signed, finished task', () =>
@@ -28,11 +33,26 @@ describe('webhook-receiver ← api-in-one-gateway-webhooks', () => {
               node: string('node47'),
               provider: string('Google'),
               queue_position: nullValue(),
-              attempts: eachLike({ node: string('node47'), provider: string('Google'), at: integer(1767225600000), outcome: 'accepted', detail: nullValue() }),
+              attempts: eachLike({
+                node: string('node47'),
+                provider: string('Google'),
+                at: integer(1767225600000),
+                outcome: 'accepted',
+                detail: nullValue(),
+              }),
               created_at: datetime(ISO, '2026-01-01T00:00:00.000Z'),
               started_at: datetime(ISO, '2026-01-01T00:00:00.240Z'),
               completed_at: datetime(ISO, '2026-01-01T00:00:05.113Z'),
-              output: { images: eachLike({ url: regex('^https?://.+\\.png$', 'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/vkXredGsJFrmfIAYNP78pe/0.png'), width: integer(1024), height: integer(1024) }) },
+              output: {
+                images: eachLike({
+                  url: regex(
+                    '^https?://.+\\.png$',
+                    'http://127.0.0.1:4100/files/n47k3j9x0a2bqz_imagen4/vkXredGsJFrmfIAYNP78pe/0.png',
+                  ),
+                  width: integer(1024),
+                  height: integer(1024),
+                }),
+              },
               error: nullValue(),
               credits_held: 0,
               credits_charged: integer(8),
@@ -50,9 +70,19 @@ describe('webhook-receiver ← api-in-one-gateway-webhooks', () => {
         const body = JSON.stringify(message.contents.content);
         const id = String(message.metadata['webhook-id']);
         const ts = Math.floor(Date.now() / 1000);
-        const got = receiveTaskWebhook(body, { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sign(SECRET, id, ts, body) }, SECRET);
+        const got = receiveTaskWebhook(
+          body,
+          { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sign(SECRET, id, ts, body) },
+          SECRET,
+        );
         expect(got.status).toBe('COMPLETED');
         expect(got.images[0]).toMatch(/\.png$/);
-        expect(() => receiveTaskWebhook(body.replace('COMPLETED', 'FAILED'), { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sign(SECRET, id, ts, body) }, SECRET)).toThrow();
+        expect(() =>
+          receiveTaskWebhook(
+            body.replace('COMPLETED', 'FAILED'),
+            { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sign(SECRET, id, ts, body) },
+            SECRET,
+          ),
+        ).toThrow();
       }));
 });

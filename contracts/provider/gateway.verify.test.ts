@@ -12,13 +12,21 @@ afterAll(() => sim?.close());
 
 describe('the pacts against the simulator', () => {
   it(`${PARTICIPANTS.client} → ${PARTICIPANTS.gateway} holds`, async () => {
-    const [result] = await verifyPacts({ pactsDir: PACTS_DIR, providerBaseUrl: sim.url, provider: PARTICIPANTS.gateway });
+    const [result] = await verifyPacts({
+      pactsDir: PACTS_DIR,
+      providerBaseUrl: sim.url,
+      provider: PARTICIPANTS.gateway,
+    });
     expect(result?.detail ?? '').toBe('');
     expect(result?.ok).toBe(true);
   }, 120_000);
 
   it(`${PARTICIPANTS.webhookReceiver} ← ${PARTICIPANTS.gatewayWebhooks} holds (a real delivery)`, async () => {
-    const [result] = await verifyPacts({ pactsDir: PACTS_DIR, providerBaseUrl: sim.url, provider: PARTICIPANTS.gatewayWebhooks });
+    const [result] = await verifyPacts({
+      pactsDir: PACTS_DIR,
+      providerBaseUrl: sim.url,
+      provider: PARTICIPANTS.gatewayWebhooks,
+    });
     expect(result?.detail ?? '').toBe('');
     expect(result?.ok).toBe(true);
   }, 120_000);

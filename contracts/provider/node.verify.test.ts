@@ -21,9 +21,18 @@ beforeAll(async () => {
   const catalog = loadCatalog();
   const clock = new RealClock(() => undefined);
   const faults = new FaultSet(clock);
-  const emulator = new NodeEmulator({ node: catalog.nodes.get('node47')!, catalog, clock, faults, seed: 1, timeScale: 1 });
+  const emulator = new NodeEmulator({
+    node: catalog.nodes.get('node47')!,
+    catalog,
+    clock,
+    faults,
+    seed: 1,
+    timeScale: 1,
+  });
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
-  server = createServer(nodeApp(service, undefined, undefined, { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) }));
+  server = createServer(
+    nodeApp(service, undefined, undefined, { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

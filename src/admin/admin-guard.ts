@@ -16,7 +16,8 @@ export function bearerMatches(header: string | undefined, token: string): boolea
  */
 export function adminGate(token: string | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) return sendError(req, res, errors.adminForbidden());
+    if (token !== undefined && !bearerMatches(req.headers.authorization, token))
+      return sendError(req, res, errors.adminForbidden());
     if (isWebhookDelivery(req.headers)) return sendError(req, res, errors.webhookToAdmin());
     next();
   };

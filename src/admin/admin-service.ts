@@ -68,7 +68,8 @@ const keyView = (r: KeyRecord): KeyView => ({
 });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown, max = MAX_CREDITS): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const isCount = (v: unknown, max = MAX_CREDITS): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 
 /** The simulator's control surface; `/_sim/*` and the programmatic `admin` handle both call it. */
 export class AdminService {
@@ -92,7 +93,13 @@ export class AdminService {
     await store.reset();
     this.keyCounter = 0;
     for (const k of this.deps.keys) {
-      await store.createKey(k.key, k.credits, k.webhook_secret ?? this.secretFor(k.key), k.rate_limit ?? this.deps.rateLimit, clock.now());
+      await store.createKey(
+        k.key,
+        k.credits,
+        k.webhook_secret ?? this.secretFor(k.key),
+        k.rate_limit ?? this.deps.rateLimit,
+        clock.now(),
+      );
     }
   }
 
@@ -100,7 +107,14 @@ export class AdminService {
   async ensureKeys(): Promise<void> {
     const { store, clock } = this.deps;
     for (const k of this.deps.keys) {
-      if (!(await store.getKey(k.key))) await store.createKey(k.key, k.credits, k.webhook_secret ?? this.secretFor(k.key), k.rate_limit ?? this.deps.rateLimit, clock.now());
+      if (!(await store.getKey(k.key)))
+        await store.createKey(
+          k.key,
+          k.credits,
+          k.webhook_secret ?? this.secretFor(k.key),
+          k.rate_limit ?? this.deps.rateLimit,
+          clock.now(),
+        );
     }
   }
 
@@ -110,8 +124,10 @@ export class AdminService {
 
   async advance(body: unknown): Promise<{ now_ms: number; mode: ClockMode }> {
     const ms = isObject(body) ? body.ms : undefined;
-    if (!isCount(ms, 365 * 24 * 3600 * 1000)) throw errors.invalidRequest("'ms' must be a whole number of milliseconds from 0 to one year");
-    if (this.deps.clock.mode !== 'manual') throw errors.invalidRequest("'ms': the clock is real; start gwsim with --clock manual to advance it");
+    if (!isCount(ms, 365 * 24 * 3600 * 1000))
+      throw errors.invalidRequest("'ms' must be a whole number of milliseconds from 0 to one year");
+    if (this.deps.clock.mode !== 'manual')
+      throw errors.invalidRequest("'ms': the clock is real; start gwsim with --clock manual to advance it");
     await this.deps.clock.advance(ms);
     return this.clock();
   }
@@ -119,19 +135,35 @@ export class AdminService {
   async createKey(body: unknown): Promise<KeyView> {
     if (!isObject(body)) throw errors.invalidRequest('the body must be a JSON object');
     const unknown = Object.keys(body).filter((k) => k !== 'key' && k !== 'credits' && k !== 'rate_limit');
-    if (unknown.length > 0) throw errors.invalidRequest(`'${unknown[0]}' is not a field of a key (key, credits, rate_limit)`);
+    if (unknown.length > 0)
+      throw errors.invalidRequest(`'${unknown[0]}' is not a field of a key (key, credits, rate_limit)`);
     const limit = body.rate_limit as Record<string, unknown> | undefined;
-    if (limit !== undefined && (!isObject(limit) || !isCount(limit.requests, 1e12) || limit.requests === 0 || !isCount(limit.window_s, 86_400) || limit.window_s === 0 || Object.keys(limit).length !== 2)) {
-      throw errors.invalidRequest("'rate_limit' must be {requests, window_s}: whole numbers, requests ≥ 1, window_s 1 to 86400");
+    if (
+      limit !== undefined &&
+      (!isObject(limit) ||
+        !isCount(limit.requests, 1e12) ||
+        limit.requests === 0 ||
+        !isCount(limit.window_s, 86_400) ||
+        limit.window_s === 0 ||
+        Object.keys(limit).length !== 2)
+    ) {
+      throw errors.invalidRequest(
+        "'rate_limit' must be {requests, window_s}: whole numbers, requests ≥ 1, window_s 1 to 86400",
+      );
     }
     if (!isCount(body.credits)) throw errors.invalidRequest("'credits' must be a whole number from 0 to 10^12");
     if (body.key !== undefined && (typeof body.key !== 'string' || !KEY_PATTERN.test(body.key))) {
       throw errors.invalidRequest("'key' must look like aio_… (letters, digits, _ and -, at most 124 characters)");
     }
-    const key = (body.key) ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
-    if (await this.deps.store.getKey(key)) throw errors.invalidRequest(`'key': ${key} exists already; top it up with POST /_sim/keys/${key}/credits`);
-    const rateLimit = limit ? { requests: limit.requests as number, window_s: limit.window_s as number } : this.deps.rateLimit;
-    return keyView(await this.deps.store.createKey(key, body.credits, this.secretFor(key), rateLimit, this.deps.clock.now()));
+    const key = body.key ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
+    if (await this.deps.store.getKey(key))
+      throw errors.invalidRequest(`'key': ${key} exists already; top it up with POST /_sim/keys/${key}/credits`);
+    const rateLimit = limit
+      ? { requests: limit.requests as number, window_s: limit.window_s as number }
+      : this.deps.rateLimit;
+    return keyView(
+      await this.deps.store.createKey(key, body.credits, this.secretFor(key), rateLimit, this.deps.clock.now()),
+    );
   }
 
   async getKey(key: string): Promise<KeyView> {

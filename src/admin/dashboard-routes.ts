@@ -44,7 +44,8 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
   };
   const base = (req: Request) => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
   /** A waiting task's place in its node's queue right now (the store has it as of the last poll). */
-  const livePosition = (t: TaskRecord) => (t.status === 'IN_QUEUE' ? (emulators.get(t.node)?.get(t.id)?.queue_position ?? t.queuePosition) : t.queuePosition);
+  const livePosition = (t: TaskRecord) =>
+    t.status === 'IN_QUEUE' ? (emulators.get(t.node)?.get(t.id)?.queue_position ?? t.queuePosition) : t.queuePosition;
 
   router.get('/ui', (_req: Request, res: Response) => {
     page ??= buildDashboardPage();
@@ -68,7 +69,12 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
     const stream = openEventStream(req, res);
     let id = 0;
     try {
-      stream.onClose(await live.subscribe({ send: (event, data) => stream.send(event, data, String(++id)), close: () => stream.close() }));
+      stream.onClose(
+        await live.subscribe({
+          send: (event, data) => stream.send(event, data, String(++id)),
+          close: () => stream.close(),
+        }),
+      );
     } catch (err) {
       // The store is away (say): end the stream, and the page tries again after its retry delay.
       console.error('gwsim: a dashboard stream could not start:', (err as Error).message);
@@ -80,11 +86,15 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
     try {
       guard(req);
       const unknown = Object.keys(req.query).find((k) => !PAGE_PARAMS.has(k));
-      if (unknown !== undefined) throw errors.invalidRequest(`'${unknown.slice(0, 60)}' is not a parameter here (${[...PAGE_PARAMS].join(', ')})`);
+      if (unknown !== undefined)
+        throw errors.invalidRequest(
+          `'${unknown.slice(0, 60)}' is not a parameter here (${[...PAGE_PARAMS].join(', ')})`,
+        );
       const filter = admin.taskFilter(req.query);
       const limitText = single(req.query, 'limit');
       const limit = limitText === undefined ? 50 : /^\d{1,4}$/.test(limitText) ? Number(limitText) : NaN;
-      if (!(limit >= 1 && limit <= MAX_LIMIT)) throw errors.invalidRequest(`'limit' must be a whole number from 1 to ${MAX_LIMIT}`);
+      if (!(limit >= 1 && limit <= MAX_LIMIT))
+        throw errors.invalidRequest(`'limit' must be a whole number from 1 to ${MAX_LIMIT}`);
       const cursor = single(req.query, 'cursor');
       const result = await store.pageTasks(filter, limit, cursor);
       if (!result) throw errors.invalidRequest("'cursor' is not one this route gave out (use next_cursor of a page)");

@@ -23,7 +23,8 @@ const FIELD = /^[^\r\n]*$/;
 
 /** One event in the text/event-stream framing: `event:`, `id:`, and `data:` lines for the JSON. */
 export function frame(event: string, data: unknown, id?: string): string {
-  if (!FIELD.test(event) || (id !== undefined && !FIELD.test(id))) throw new Error('an event name or id cannot hold a line break');
+  if (!FIELD.test(event) || (id !== undefined && !FIELD.test(id)))
+    throw new Error('an event name or id cannot hold a line break');
   const json = JSON.stringify(data) ?? 'null';
   return `event: ${event}\n${id !== undefined ? `id: ${id}\n` : ''}data: ${json.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
 }
@@ -33,7 +34,11 @@ export function frame(event: string, data: unknown, id?: string): string {
  * cleanup when either side goes away. A client that reads too slowly is dropped rather than
  * buffered for without bound.
  */
-export function openEventStream(req: IncomingMessage, res: ServerResponse, options: EventStreamOptions = {}): EventStream {
+export function openEventStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: EventStreamOptions = {},
+): EventStream {
   const { heartbeatMs = 15_000, retryMs = 2000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
   let closed = false;
   const listeners: Array<() => void> = [];

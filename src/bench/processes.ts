@@ -12,7 +12,13 @@ export interface Child {
 }
 
 /** Start a server process and wait for a stdout line matching `ready` (its first group: the URL). */
-export function startChild(cmd: string, args: string[], ready: RegExp, timeoutMs = 30_000, env: NodeJS.ProcessEnv = process.env): Promise<Child> {
+export function startChild(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Child> {
   const t0 = performance.now();
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
@@ -71,5 +77,10 @@ export function freePort(): Promise<number> {
 /** `prism mock|proxy …` on a free loopback port; `what` names the command that needs Prism. */
 export async function startPrism(args: string[], what: string): Promise<Child> {
   const bin = prismBin(what);
-  return startChild(process.execPath, [bin, ...args, '--port', String(await freePort()), '--host', '127.0.0.1'], /Prism is listening on (http:\/\/[\d.:]+)/, 60_000);
+  return startChild(
+    process.execPath,
+    [bin, ...args, '--port', String(await freePort()), '--host', '127.0.0.1'],
+    /Prism is listening on (http:\/\/[\d.:]+)/,
+    60_000,
+  );
 }

@@ -44,7 +44,12 @@ export function parseWrk(out: string): WrkResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   if (!rps || !p99 || !total) throw new Error(`cannot read wrk's output:\n${out}`);
   const socketErrors = sock ? sock.slice(1).reduce((s, n) => s + Number(n), 0) : 0;
-  return { rps: Number(rps[1]), p99Ms: unit(p99[1]!, p99[2]!), requests: Number(total[1]), errors: Number(non2xx?.[1] ?? 0) + socketErrors };
+  return {
+    rps: Number(rps[1]),
+    p99Ms: unit(p99[1]!, p99[2]!),
+    requests: Number(total[1]),
+    errors: Number(non2xx?.[1] ?? 0) + socketErrors,
+  };
 }
 
 /** Drive `baseUrl` with wrk: one thread, `connections` connections, for `seconds`. */
@@ -52,7 +57,9 @@ export async function wrk(baseUrl: string, load: WrkLoad, seconds: number, conne
   const dir = mkdtempSync(join(tmpdir(), 'gwsim-wrk-'));
   const file = join(dir, 'load.lua');
   writeFileSync(file, script(load));
-  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, baseUrl], { timeout: (seconds + 30) * 1000 });
+  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, baseUrl], {
+    timeout: (seconds + 30) * 1000,
+  });
   return parseWrk(stdout);
 }
 

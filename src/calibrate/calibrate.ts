@@ -53,7 +53,8 @@ export function calibrate(session: Session, figures: readonly ModelFigures[], mi
     byModel.set(id, [...(byModel.get(id) ?? []), t]);
   }
   const prices = new Map<string, Set<number>>();
-  for (const o of priceObservations(session, tracks)) prices.set(o.model, (prices.get(o.model) ?? new Set()).add(o.creditsPerImage));
+  for (const o of priceObservations(session, tracks))
+    prices.set(o.model, (prices.get(o.model) ?? new Set()).add(o.creditsPerImage));
 
   const fits: ModelFit[] = [...byModel].map(([model, ended]) => {
     const failed = ended.filter((t) => t.end!.outcome === 'FAILED').length;
@@ -67,9 +68,17 @@ export function calibrate(session: Session, figures: readonly ModelFigures[], mi
       if (sub && seen.size === 1 && Number.isInteger(only) && only! > 0) credits[sub] = only!;
     }
     if (Object.keys(credits).length > 0) fit.credits = credits;
-    if (ended.length < minSamples) return { ...fit, refused: `${ended.length} task${ended.length === 1 ? '' : 's'} seen ending, fewer than ${minSamples}: catalog timings kept` };
+    if (ended.length < minSamples)
+      return {
+        ...fit,
+        refused: `${ended.length} task${ended.length === 1 ? '' : 's'} seen ending, fewer than ${minSamples}: catalog timings kept`,
+      };
     const q = completionQuantiles(ended.map((t) => t.completionMs!));
-    return { ...fit, latency_ms: { p5: q.p5, p95: q.p95 }, failure_rate: Math.round((failed / ended.length) * 1e4) / 1e4 };
+    return {
+      ...fit,
+      latency_ms: { p5: q.p5, p95: q.p95 },
+      failure_rate: Math.round((failed / ended.length) * 1e4) / 1e4,
+    };
   });
 
   const errors = new Map<string, ObservedError>();
@@ -102,7 +111,12 @@ export function calibrationYaml(c: Calibration): string {
     ` latency_ms: completion (create → the answer that showed the task ended), its 5th and 95th percentiles;`,
     ` failure_rate: failed ÷ ended. Fitted from ${c.minSamples} or more tasks per model.`,
     ...c.fits.filter((f) => f.refused).map((f) => ` ${f.model}: not fitted: ${f.refused}`),
-    ...(c.errors.length > 0 ? [' Errors seen (status, type, route, how often):', ...c.errors.map((e) => `   ${e.status} ${e.type}  ${e.route}  ×${e.count}`)] : []),
+    ...(c.errors.length > 0
+      ? [
+          ' Errors seen (status, type, route, how often):',
+          ...c.errors.map((e) => `   ${e.status} ${e.type}  ${e.route}  ×${e.count}`),
+        ]
+      : []),
   ];
   doc.commentBefore = header.join('\n');
   const node = doc.get('models', true);
@@ -111,7 +125,8 @@ export function calibrationYaml(c: Calibration): string {
       const k = pair.key;
       if (!isScalar(k)) continue;
       const f = c.fits.find((x) => x.model === k.value);
-      if (f) k.commentBefore = ` ${f.ended} tasks ended, ${f.failed} failed${f.refused ? ` (timings not fitted: ${f.refused})` : ''}`;
+      if (f)
+        k.commentBefore = ` ${f.ended} tasks ended, ${f.failed} failed${f.refused ? ` (timings not fitted: ${f.refused})` : ''}`;
     }
   }
   return doc.toString();

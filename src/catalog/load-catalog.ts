@@ -3,7 +3,14 @@ import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import { paths } from '../paths.js';
 import { StartupError } from '../startup-error.js';
-import { CatalogFile, type ModelEntry, type NodeEntry, type ParamRule, type Requirement, type SubModel } from './catalog-schema.js';
+import {
+  CatalogFile,
+  type ModelEntry,
+  type NodeEntry,
+  type ParamRule,
+  type Requirement,
+  type SubModel,
+} from './catalog-schema.js';
 import { checkOutputRule } from './dimensions.js';
 
 export interface CatalogProblem {
@@ -17,7 +24,9 @@ export interface CatalogProblem {
 export class CatalogError extends StartupError {
   override readonly name = 'CatalogError';
   constructor(readonly problems: CatalogProblem[]) {
-    super(`invalid model catalog:\n${problems.map((p) => `  model "${p.model}", field ${p.field}: ${p.message}`).join('\n')}`);
+    super(
+      `invalid model catalog:\n${problems.map((p) => `  model "${p.model}", field ${p.field}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -41,7 +50,10 @@ export interface Catalog {
 }
 
 const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 
 function zodProblems(raw: unknown, error: ZodError): CatalogProblem[] {
   const models = (raw as { models?: Array<{ id?: unknown }> } | null)?.models;
@@ -64,7 +76,8 @@ function zodProblems(raw: unknown, error: ZodError): CatalogProblem[] {
 /** A parameter rule's own problem, as [field inside the rule ('' for the rule itself), message]. */
 function checkParam(name: string, rule: ParamRule): [string, string] | undefined {
   if (rule.type === 'string' && rule.default !== undefined) {
-    if (rule.enum && !rule.enum.includes(rule.default)) return ['default', `default "${rule.default}" is not one of its enum`];
+    if (rule.enum && !rule.enum.includes(rule.default))
+      return ['default', `default "${rule.default}" is not one of its enum`];
   }
   if (rule.type === 'integer') {
     if (rule.minimum > rule.maximum) return ['minimum', `minimum ${rule.minimum} is above maximum ${rule.maximum}`];
@@ -72,7 +85,9 @@ function checkParam(name: string, rule: ParamRule): [string, string] | undefined
       return ['default', `default ${rule.default} is outside ${rule.minimum}..${rule.maximum}`];
     }
   }
-  return name === 'model' || name === 'prompt' || name === 'callback_url' ? ['', 'is reserved for the gateway'] : undefined;
+  return name === 'model' || name === 'prompt' || name === 'callback_url'
+    ? ['', 'is reserved for the gateway']
+    : undefined;
 }
 
 /** A requirement's problems: it must name a parameter of the model, and its condition values the model's enums allow. */
@@ -82,7 +97,8 @@ function checkRequirement(model: ModelEntry, req: Requirement): Array<[string, s
   for (const [name, value] of Object.entries(req.when ?? {})) {
     const rule = model.params[name];
     if (name === req.param) problems.push([`when.${name}`, 'a parameter cannot require itself']);
-    else if (!rule || rule.type !== 'string' || !rule.enum) problems.push([`when.${name}`, `"${name}" is not an enum parameter of the model`]);
+    else if (!rule || rule.type !== 'string' || !rule.enum)
+      problems.push([`when.${name}`, `"${name}" is not an enum parameter of the model`]);
     else if (!rule.enum.includes(value)) problems.push([`when.${name}`, `"${value}" is not one of its enum`]);
   }
   return problems;
@@ -132,7 +148,11 @@ function semanticProblems(file: CatalogFile): CatalogProblem[] {
     }
     for (const [name, rule] of Object.entries(model.params)) {
       if (rule.type === 'array' && rule.max_items > file.input_urls.max_items) {
-        add(model.id, `params.${name}.max_items`, `${rule.max_items} exceeds the endpoint's maximum of ${file.input_urls.max_items}`);
+        add(
+          model.id,
+          `params.${name}.max_items`,
+          `${rule.max_items} exceeds the endpoint's maximum of ${file.input_urls.max_items}`,
+        );
       }
     }
     model.requires?.forEach((req, i) => {
@@ -179,7 +199,9 @@ export function loadCatalog(file: string = paths.catalog): Catalog {
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new CatalogError([{ model: 'catalog', field: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }]);
+    throw new CatalogError([
+      { model: 'catalog', field: '(file)', message: `cannot read ${file}: ${(err as Error).message}` },
+    ]);
   }
   return parseCatalog(raw);
 }

@@ -82,9 +82,14 @@ export function modelRequestSchema(catalog: Catalog, model: ModelEntry): JsonSch
  */
 function requirementSchema(model: ModelEntry, req: Requirement): JsonSchema {
   const when = Object.entries(req.when ?? {});
-  const sent = when.filter(([name, value]) => (model.params[name] as { default?: unknown } | undefined)?.default !== value).map(([name]) => name);
+  const sent = when
+    .filter(([name, value]) => (model.params[name] as { default?: unknown } | undefined)?.default !== value)
+    .map(([name]) => name);
   return {
-    if: { properties: Object.fromEntries(when.map(([name, value]) => [name, { const: value }])), ...(sent.length > 0 ? { required: sent } : {}) },
+    if: {
+      properties: Object.fromEntries(when.map(([name, value]) => [name, { const: value }])),
+      ...(sent.length > 0 ? { required: sent } : {}),
+    },
     // The property is repeated (as the top level defines it) so strict validators see what `required` names.
     then: { properties: { [req.param]: true }, required: [req.param] },
   };

@@ -16,7 +16,11 @@ import { prismBin } from '../optional-deps.js';
 import { StartupError } from '../startup-error.js';
 
 const KEY = 'aio_bench';
-const SUBMIT_BODY = JSON.stringify({ model: 'imagen4', prompt: 'A photorealistic bowl of ramen with steam rising', aspect_ratio: '1:1' });
+const SUBMIT_BODY = JSON.stringify({
+  model: 'imagen4',
+  prompt: 'A photorealistic bowl of ramen with steam rising',
+  aspect_ratio: '1:1',
+});
 const HEADERS = { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` };
 
 /** How long and how big each measure runs: the full bench, or `--quick`'s smoke run. */
@@ -29,7 +33,12 @@ interface Plan {
   /** Tasks created for the poll measures to cycle through. */
   pollTasks: number;
 }
-const FULL: Plan = { seconds: Number(process.env.GWSIM_BENCH_SECONDS ?? 5), inFlight: 100_000, starts: 5, pollTasks: 1000 };
+const FULL: Plan = {
+  seconds: Number(process.env.GWSIM_BENCH_SECONDS ?? 5),
+  inFlight: 100_000,
+  starts: 5,
+  pollTasks: 1000,
+};
 const QUICK: Plan = { seconds: 1, inFlight: 2000, starts: 1, pollTasks: 200 };
 /** The RSS target holds for the full bench's 100k tasks in flight. */
 const RSS_TARGET_IN_FLIGHT = 100_000;
@@ -44,12 +53,19 @@ const LISTENING = /listening on (http:\/\/[\d.:]+)/;
 function benchConfig(transport: 'in-process' | 'http'): string {
   const dir = mkdtempSync(join(tmpdir(), 'gwsim-bench-'));
   const file = join(dir, `bench.${transport}.yaml`);
-  writeFileSync(file, `node_transport: ${transport}\nkeys:\n  - key: ${KEY}\n    credits: 1000000000000\n    rate_limit: { requests: 1000000000, window_s: 1 }\n`);
+  writeFileSync(
+    file,
+    `node_transport: ${transport}\nkeys:\n  - key: ${KEY}\n    credits: 1000000000000\n    rate_limit: { requests: 1000000000, window_s: 1 }\n`,
+  );
   return file;
 }
 
 async function serveGwsim(config: string, extra: string[] = []): Promise<Child> {
-  return startChild(process.execPath, [CLI, 'serve', '--port', String(await freePort()), '--config', config, ...extra], LISTENING);
+  return startChild(
+    process.execPath,
+    [CLI, 'serve', '--port', String(await freePort()), '--config', config, ...extra],
+    LISTENING,
+  );
 }
 
 /** Create `count` tasks over keep-alive connections; returns their ids. */
@@ -60,9 +76,15 @@ async function submitMany(baseUrl: string, count: number, concurrency = 64): Pro
   const worker = async () => {
     while (next < count) {
       next++;
-      const res = await request(`${baseUrl}/api/v1/images/generations`, { method: 'POST', headers: HEADERS, body: SUBMIT_BODY, dispatcher: agent });
+      const res = await request(`${baseUrl}/api/v1/images/generations`, {
+        method: 'POST',
+        headers: HEADERS,
+        body: SUBMIT_BODY,
+        dispatcher: agent,
+      });
       const body = (await res.body.json()) as { data?: { task_id?: string } };
-      if (res.statusCode !== 200 || !body.data?.task_id) throw new Error(`submit failed: ${res.statusCode} ${JSON.stringify(body)}`);
+      if (res.statusCode !== 200 || !body.data?.task_id)
+        throw new Error(`submit failed: ${res.statusCode} ${JSON.stringify(body)}`);
       ids.push(body.data.task_id);
     }
   };
@@ -79,7 +101,12 @@ interface Row {
   errors: number;
 }
 
-const submitLoad: WrkLoad = { method: 'POST', headers: HEADERS, body: SUBMIT_BODY, paths: ['/api/v1/images/generations'] };
+const submitLoad: WrkLoad = {
+  method: 'POST',
+  headers: HEADERS,
+  body: SUBMIT_BODY,
+  paths: ['/api/v1/images/generations'],
+};
 
 /** The rows measured so far, and the plan they follow. */
 interface Run {
@@ -138,11 +165,20 @@ async function loadVsAutocannon(seconds: number, autocannon: Autocannon): Promis
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** gwsim on a Redis store (a redis-server of its own on a free port): submit and poll as ratios to memory. */
-async function redisVsMemory(run: Run, memSubmit: WrkResult, memPoll: WrkResult): Promise<{ submit: number; poll: number } | undefined> {
+async function redisVsMemory(
+  run: Run,
+  memSubmit: WrkResult,
+  memPoll: WrkResult,
+): Promise<{ submit: number; poll: number } | undefined> {
   const port = await freePort();
   let redis: Child;
   try {
-    redis = await startChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /(Ready to accept connections)/, 10_000);
+    redis = await startChild(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      /(Ready to accept connections)/,
+      10_000,
+    );
   } catch {
     process.stderr.write('  (no redis-server on PATH: the Redis rows are skipped; apt-get install -y redis-server)\n');
     return undefined;
@@ -151,7 +187,11 @@ async function redisVsMemory(run: Run, memSubmit: WrkResult, memPoll: WrkResult)
     const gw = await serveGwsim(benchConfig('in-process'), ['--store', `redis://127.0.0.1:${port}/0`]);
     const submit = await measure(run, 'gwsim redis store', 'submit', gw.url, submitLoad);
     const ids = await submitMany(gw.url, run.plan.pollTasks);
-    const poll = await measure(run, 'gwsim redis store', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
+    const poll = await measure(run, 'gwsim redis store', 'poll', gw.url, {
+      method: 'GET',
+      headers: HEADERS,
+      paths: ids.map((id) => `/api/v1/tasks/${id}`),
+    });
     await gw.stop();
     return { submit: submit.rps / memSubmit.rps, poll: poll.rps / memPoll.rps };
   } finally {
@@ -160,7 +200,11 @@ async function redisVsMemory(run: Run, memSubmit: WrkResult, memPoll: WrkResult)
 }
 
 export async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'string' }, quick: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { json: { type: 'string' }, quick: { type: 'boolean' } },
+  });
   const plan = values.quick ? QUICK : FULL;
   // Everything it needs, checked before anything runs.
   if (!(await haveWrk())) throw new StartupError('gwsim bench needs wrk: apt-get install -y wrk');
@@ -169,11 +213,17 @@ export async function bench(argv: string[]): Promise<void> {
   const config = benchConfig('in-process');
   const run: Run = { rows: [], plan };
   const rows = run.rows;
-  process.stderr.write(`gwsim bench${values.quick ? ' --quick' : ''}: wrk, 1 thread, 32 connections, ${plan.seconds} s per run\n`);
+  process.stderr.write(
+    `gwsim bench${values.quick ? ' --quick' : ''}: wrk, 1 thread, 32 connections, ${plan.seconds} s per run\n`,
+  );
 
   const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
   const bareSubmit = await measure(run, 'bare node:http', 'submit', bare.url, submitLoad);
-  const barePoll = await measure(run, 'bare node:http', 'poll', bare.url, { method: 'GET', headers: HEADERS, paths: ['/api/v1/tasks/n47bare_imagen4'] });
+  const barePoll = await measure(run, 'bare node:http', 'poll', bare.url, {
+    method: 'GET',
+    headers: HEADERS,
+    paths: ['/api/v1/tasks/n47bare_imagen4'],
+  });
   await bare.stop();
   const loadRatio = await loadVsAutocannon(plan.seconds, autocannon);
 
@@ -184,14 +234,22 @@ export async function bench(argv: string[]): Promise<void> {
   const gw = await serveGwsim(config);
   const gwSubmit = await measure(run, 'gwsim', 'submit', gw.url, submitLoad);
   const ids = await submitMany(gw.url, plan.pollTasks);
-  const gwPoll = await measure(run, 'gwsim', 'poll', gw.url, { method: 'GET', headers: HEADERS, paths: ids.map((id) => `/api/v1/tasks/${id}`) });
+  const gwPoll = await measure(run, 'gwsim', 'poll', gw.url, {
+    method: 'GET',
+    headers: HEADERS,
+    paths: ids.map((id) => `/api/v1/tasks/${id}`),
+  });
   await gw.stop();
 
   // The same with every gateway → node call over HTTP to nodes on loopback ports.
   const gwHttp = await serveGwsim(benchConfig('http'));
   const httpSubmit = await measure(run, 'gwsim http nodes', 'submit', gwHttp.url, submitLoad);
   const httpIds = await submitMany(gwHttp.url, plan.pollTasks);
-  const httpPoll = await measure(run, 'gwsim http nodes', 'poll', gwHttp.url, { method: 'GET', headers: HEADERS, paths: httpIds.map((id) => `/api/v1/tasks/${id}`) });
+  const httpPoll = await measure(run, 'gwsim http nodes', 'poll', gwHttp.url, {
+    method: 'GET',
+    headers: HEADERS,
+    paths: httpIds.map((id) => `/api/v1/tasks/${id}`),
+  });
   await gwHttp.stop();
 
   // The same again on the Redis store (a redis-server started here), against the memory store above.
@@ -226,17 +284,46 @@ export async function bench(argv: string[]): Promise<void> {
         ]
       : []),
     { name: `ready ms (median of ${plan.starts})`, value: median(readies), target: 500, better: 'lower' },
-    { name: `RSS MB, ${plan.inFlight / 1000}k tasks in flight`, value: rss / 2 ** 20, target: 300, better: plan.inFlight === RSS_TARGET_IN_FLIGHT ? 'lower' : 'report' },
-  ].map((c) => ({ ...c, met: c.better === 'report' ? null : c.better === 'higher' ? c.value >= c.target : c.value < c.target }));
+    {
+      name: `RSS MB, ${plan.inFlight / 1000}k tasks in flight`,
+      value: rss / 2 ** 20,
+      target: 300,
+      better: plan.inFlight === RSS_TARGET_IN_FLIGHT ? 'lower' : 'report',
+    },
+  ].map((c) => ({
+    ...c,
+    met: c.better === 'report' ? null : c.better === 'higher' ? c.value >= c.target : c.value < c.target,
+  }));
 
   const out = process.stdout;
   out.write('\ntarget            scenario  req/s    p99 ms  errors\n');
-  for (const r of rows) out.write(`${r.target.padEnd(18)}${r.scenario.padEnd(10)}${String(r.rps).padEnd(9)}${r.p99_ms.toFixed(2).padEnd(8)}${r.errors}\n`);
+  for (const r of rows)
+    out.write(
+      `${r.target.padEnd(18)}${r.scenario.padEnd(10)}${String(r.rps).padEnd(9)}${r.p99_ms.toFixed(2).padEnd(8)}${r.errors}\n`,
+    );
   out.write('\nmeasure                          value     target   met\n');
   for (const c of checks) {
     const target = c.better === 'report' ? '(reported)' : (c.better === 'higher' ? '≥ ' : '< ') + c.target;
-    out.write(`${c.name.padEnd(33)}${c.value.toFixed(2).padEnd(10)}${target}`.padEnd(53) + `${c.met === null ? '' : c.met ? 'yes' : 'NO'}\n`);
+    out.write(
+      `${c.name.padEnd(33)}${c.value.toFixed(2).padEnd(10)}${target}`.padEnd(53) +
+        `${c.met === null ? '' : c.met ? 'yes' : 'NO'}\n`,
+    );
   }
   out.write(`\n(RSS before the ${plan.inFlight / 1000}k submits: ${(rssBefore / 2 ** 20).toFixed(1)} MB)\n`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ seconds: plan.seconds, quick: values.quick === true, in_flight: plan.inFlight, rows, checks, rss_before_mb: rssBefore / 2 ** 20 }, null, 2));
+  if (values.json)
+    writeFileSync(
+      values.json,
+      JSON.stringify(
+        {
+          seconds: plan.seconds,
+          quick: values.quick === true,
+          in_flight: plan.inFlight,
+          rows,
+          checks,
+          rss_before_mb: rssBefore / 2 ** 20,
+        },
+        null,
+        2,
+      ),
+    );
 }

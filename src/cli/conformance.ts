@@ -11,7 +11,12 @@ export function conformanceSuite(target: string, results: StepResult[]): JUnitSu
   return {
     name: `gwsim conformance ${target}`,
     time: results.reduce((t, r) => t + r.seconds, 0),
-    cases: results.map((r) => ({ name: r.step, className: 'gwsim conformance', time: r.seconds, ...(r.violations.length ? { failure: r.violations.join('\n') } : {}) })),
+    cases: results.map((r) => ({
+      name: r.step,
+      className: 'gwsim conformance',
+      time: r.seconds,
+      ...(r.violations.length ? { failure: r.violations.join('\n') } : {}),
+    })),
   };
 }
 
@@ -20,12 +25,23 @@ export async function conformance(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { target: { type: 'string' }, spec: { type: 'string' }, key: { type: 'string' }, junit: { type: 'string' }, debug: { type: 'boolean' } },
+    options: {
+      target: { type: 'string' },
+      spec: { type: 'string' },
+      key: { type: 'string' },
+      junit: { type: 'string' },
+      debug: { type: 'boolean' },
+    },
   });
   const target = values.target;
-  if (!target || !/^https?:\/\/[^/]+/.test(target)) throw new UsageError(`--target must be an http(s) URL, got '${target ?? ''}'`);
+  if (!target || !/^https?:\/\/[^/]+/.test(target))
+    throw new UsageError(`--target must be an http(s) URL, got '${target ?? ''}'`);
   await oneLineFailures('conformance', values.debug === true, async () => {
-    const results = await runConformance({ target, spec: values.spec ?? paths.gatewaySpec, key: values.key ?? DEV_KEY });
+    const results = await runConformance({
+      target,
+      spec: values.spec ?? paths.gatewaySpec,
+      key: values.key ?? DEV_KEY,
+    });
     process.stdout.write(`\ngwsim conformance: ${target} against ${values.spec ?? 'openapi/gateway.yaml'}\n`);
     for (const r of results) {
       process.stdout.write(`  ${r.violations.length ? 'FAIL' : 'ok  '}  ${String(r.status).padEnd(4)}${r.step}\n`);

@@ -26,16 +26,30 @@ export async function diff(argv: string[]): Promise<void> {
   });
   if (positionals.length !== 1) throw new UsageError('diff takes one recording: gwsim diff FILE.har [--against URL]');
   const against = urlFlag('against', values.against, 'http://127.0.0.1:4100');
-  if (against !== undefined && values.config !== undefined) throw new UsageError('--config is for the simulator diff starts itself: give it to the gwsim at --against instead');
+  if (against !== undefined && values.config !== undefined)
+    throw new UsageError('--config is for the simulator diff starts itself: give it to the gwsim at --against instead');
   const session = sessionOf(readHar(positionals[0]!), positionals[0]!);
   const enums = specEnums(loadSpec().components.schemas);
 
   // Without --against, a simulator of its own on a manual clock: the replay moves time as the recording did.
-  const own = against === undefined ? await (await import('../simulator.js')).startSimulator({ port: 0, clock: 'manual', ...(values.config ? { config: values.config } : {}) }) : undefined;
+  const own =
+    against === undefined
+      ? await (
+          await import('../simulator.js')
+        ).startSimulator({ port: 0, clock: 'manual', ...(values.config ? { config: values.config } : {}) })
+      : undefined;
   try {
     const url = against ?? own!.url;
-    const replayed = await replay(session, { url, ...(process.env.GWSIM_ADMIN_TOKEN ? { adminToken: process.env.GWSIM_ADMIN_TOKEN } : {}) });
-    const report = diffSession(session, replayed, against ?? `a gwsim of its own${values.config ? ` (--config ${values.config})` : ''}`, { ignored: ignoreMatcher(values.ignore ?? []), enums });
+    const replayed = await replay(session, {
+      url,
+      ...(process.env.GWSIM_ADMIN_TOKEN ? { adminToken: process.env.GWSIM_ADMIN_TOKEN } : {}),
+    });
+    const report = diffSession(
+      session,
+      replayed,
+      against ?? `a gwsim of its own${values.config ? ` (--config ${values.config})` : ''}`,
+      { ignored: ignoreMatcher(values.ignore ?? []), enums },
+    );
     process.stdout.write(diffText(report));
     if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
     if (values.junit !== undefined) writeJUnit(values.junit, diffSuites(report));

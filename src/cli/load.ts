@@ -20,7 +20,13 @@ function parseMix(text: string): Array<{ model: string; weight: number }> {
   return text.split(',').map((part) => {
     const [model, weight, extra] = part.trim().split('=');
     const w = weight === undefined ? 1 : Number(weight);
-    if (!model || extra !== undefined || !Number.isFinite(w) || w < 0 || (weight !== undefined && weight.trim() === '')) {
+    if (
+      !model ||
+      extra !== undefined ||
+      !Number.isFinite(w) ||
+      w < 0 ||
+      (weight !== undefined && weight.trim() === '')
+    ) {
       throw new UsageError(`--mix takes MODEL[=WEIGHT],… (e.g. imagen4=3,cogview-4=1), got '${text}'`);
     }
     return { model, weight: w };
@@ -43,13 +49,21 @@ export function scenarioFromFlags(values: LoadFlags, catalog: Catalog): Scenario
   const inline = (['rate', 'duration', 'mix', 'journey'] as const).filter((k) => values[k] !== undefined);
   let scenario: Scenario;
   if (values.scenario !== undefined) {
-    if (inline.length > 0) throw new UsageError(`--scenario and --${inline[0]} do not go together: put it in the scenario file`);
+    if (inline.length > 0)
+      throw new UsageError(`--scenario and --${inline[0]} do not go together: put it in the scenario file`);
     scenario = loadScenario(values.scenario, catalog);
   } else {
-    if (values.rate === undefined || values.duration === undefined) throw new UsageError('give --scenario FILE, or --rate N and --duration D');
+    if (values.rate === undefined || values.duration === undefined)
+      throw new UsageError('give --scenario FILE, or --rate N and --duration D');
     const journey = choiceFlag('journey', values.journey, JOURNEY_KINDS) ?? 'poll';
     scenario = parseScenario(
-      { name: 'command-line', rate: numberFlag('rate', values.rate, 0), duration: values.duration, mix: parseMix(values.mix ?? 'imagen4'), journeys: { [journey]: 1 } },
+      {
+        name: 'command-line',
+        rate: numberFlag('rate', values.rate, 0),
+        duration: values.duration,
+        mix: parseMix(values.mix ?? 'imagen4'),
+        journeys: { [journey]: 1 },
+      },
       catalog,
       'from the command line',
     );
@@ -57,11 +71,19 @@ export function scenarioFromFlags(values: LoadFlags, catalog: Catalog): Scenario
   const maxInFlight = intFlag('max-in-flight', values['max-in-flight'], 1, 100_000);
   const seed = intFlag('seed', values.seed, 0, 2 ** 32 - 1);
   const extra = (values.threshold ?? []).map((text) => {
-    const t = parseThreshold(text, scenario.mix.map((m) => m.name));
+    const t = parseThreshold(
+      text,
+      scenario.mix.map((m) => m.name),
+    );
     if (typeof t === 'string') throw new UsageError(`--threshold: ${t}`);
     return t;
   });
-  return { ...scenario, ...(maxInFlight !== undefined ? { maxInFlight } : {}), ...(seed !== undefined ? { seed } : {}), thresholds: [...scenario.thresholds, ...extra] };
+  return {
+    ...scenario,
+    ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    thresholds: [...scenario.thresholds, ...extra],
+  };
 }
 
 /** A JUnit suite with a testcase per threshold; a breached one (or one without samples) fails. */
@@ -76,7 +98,12 @@ export function loadSuite(report: LoadReport): JUnitSuite {
   };
 }
 
-function output(report: LoadReport, out: string | undefined, html: string | undefined, junit: string | undefined): void {
+function output(
+  report: LoadReport,
+  out: string | undefined,
+  html: string | undefined,
+  junit: string | undefined,
+): void {
   if (out !== undefined) writeReport(out, report);
   if (html !== undefined) writeFileSync(html, htmlReport(report));
   if (junit !== undefined) writeJUnit(junit, [loadSuite(report)]);
@@ -85,8 +112,14 @@ function output(report: LoadReport, out: string | undefined, html: string | unde
 }
 
 async function merge(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, html: { type: 'string' }, junit: { type: 'string' } } });
-  if (positionals.length === 0) throw new UsageError('load merge needs report files: gwsim load merge A.json B.json --out C.json');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, html: { type: 'string' }, junit: { type: 'string' } },
+  });
+  if (positionals.length === 0)
+    throw new UsageError('load merge needs report files: gwsim load merge A.json B.json --out C.json');
   output(mergeReports(positionals.map(readReport)), values.out, values.html, values.junit);
 }
 
@@ -140,7 +173,9 @@ export async function load(argv: string[]): Promise<void> {
       ...(shard ? { shard } : {}),
       ...(values['webhook-secret'] ? { webhookSecret: values['webhook-secret'] } : {}),
       ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
-      ...(values['webhook-listen'] !== undefined ? { webhookListen: listenFlag('webhook-listen', values['webhook-listen']) } : {}),
+      ...(values['webhook-listen'] !== undefined
+        ? { webhookListen: listenFlag('webhook-listen', values['webhook-listen']) }
+        : {}),
       ...(process.env.GWSIM_ADMIN_TOKEN ? { adminToken: process.env.GWSIM_ADMIN_TOKEN } : {}),
       signal: stop.signal,
       ...(tty ? { onProgress: (p) => process.stderr.write(`\r\x1b[2K${progressLine(p)}`) } : {}),

@@ -17,15 +17,57 @@ interface Command {
 // One line per command. Each is loaded when run: `gwsim serve` never loads Pact, prism or the
 // load generator, and `--help` loads none of them.
 const commands: Record<string, Command> = {
-  serve: { summary: 'the simulated gateway (npm start = gwsim serve)', usage: help.SERVE_USAGE, flags: help.SERVE_FLAGS, run: async (argv) => (await import('./serve.js')).serve(argv) },
-  node: { summary: 'one emulated provider node alone, for a real gateway to call', usage: help.NODE_USAGE, flags: help.NODE_FLAGS, run: async (argv) => (await import('./node.js')).node(argv) },
-  verify: { summary: 'verify the Pact contracts against a running gateway or node', usage: help.VERIFY_USAGE, flags: help.VERIFY_FLAGS, run: async (argv) => (await import('./verify.js')).verify(argv) },
-  conformance: { summary: 'a scripted journey through prism proxy in front of a gateway', usage: help.CONFORMANCE_USAGE, flags: help.CONFORMANCE_FLAGS, run: async (argv) => (await import('./conformance.js')).conformance(argv) },
-  load: { summary: 'the load generator, and merging shard reports', usage: help.LOAD_USAGE, flags: help.LOAD_FLAGS, run: async (argv) => (await import('./load.js')).load(argv) },
-  record: { summary: 'a recording proxy in front of a real gateway, writing HAR', usage: recordHelp.RECORD_USAGE, run: async (argv) => (await import('./record.js')).record(argv) },
-  diff: { summary: 'replay a recording against a gwsim and compare shapes, timings and prices', usage: recordHelp.DIFF_USAGE, run: async (argv) => (await import('./diff.js')).diff(argv) },
-  calibrate: { summary: 'fit a gwsim config to a recording', usage: recordHelp.CALIBRATE_USAGE, run: async (argv) => (await import('./calibrate.js')).calibrate(argv) },
-  bench: { summary: 'throughput and memory as ratios against baselines run alongside', usage: help.BENCH_USAGE, flags: help.BENCH_FLAGS, run: async (argv) => (await import('./bench.js')).bench(argv) },
+  serve: {
+    summary: 'the simulated gateway (npm start = gwsim serve)',
+    usage: help.SERVE_USAGE,
+    flags: help.SERVE_FLAGS,
+    run: async (argv) => (await import('./serve.js')).serve(argv),
+  },
+  node: {
+    summary: 'one emulated provider node alone, for a real gateway to call',
+    usage: help.NODE_USAGE,
+    flags: help.NODE_FLAGS,
+    run: async (argv) => (await import('./node.js')).node(argv),
+  },
+  verify: {
+    summary: 'verify the Pact contracts against a running gateway or node',
+    usage: help.VERIFY_USAGE,
+    flags: help.VERIFY_FLAGS,
+    run: async (argv) => (await import('./verify.js')).verify(argv),
+  },
+  conformance: {
+    summary: 'a scripted journey through prism proxy in front of a gateway',
+    usage: help.CONFORMANCE_USAGE,
+    flags: help.CONFORMANCE_FLAGS,
+    run: async (argv) => (await import('./conformance.js')).conformance(argv),
+  },
+  load: {
+    summary: 'the load generator, and merging shard reports',
+    usage: help.LOAD_USAGE,
+    flags: help.LOAD_FLAGS,
+    run: async (argv) => (await import('./load.js')).load(argv),
+  },
+  record: {
+    summary: 'a recording proxy in front of a real gateway, writing HAR',
+    usage: recordHelp.RECORD_USAGE,
+    run: async (argv) => (await import('./record.js')).record(argv),
+  },
+  diff: {
+    summary: 'replay a recording against a gwsim and compare shapes, timings and prices',
+    usage: recordHelp.DIFF_USAGE,
+    run: async (argv) => (await import('./diff.js')).diff(argv),
+  },
+  calibrate: {
+    summary: 'fit a gwsim config to a recording',
+    usage: recordHelp.CALIBRATE_USAGE,
+    run: async (argv) => (await import('./calibrate.js')).calibrate(argv),
+  },
+  bench: {
+    summary: 'throughput and memory as ratios against baselines run alongside',
+    usage: help.BENCH_USAGE,
+    flags: help.BENCH_FLAGS,
+    run: async (argv) => (await import('./bench.js')).bench(argv),
+  },
 };
 
 const USAGE = `gwsim: a simulator and test harness for the API in One image gateway
@@ -38,7 +80,8 @@ ${Object.values(commands)
 'gwsim COMMAND --help' explains a command's flags. 'gwsim serve' (npm start in gwsim's repo)
 runs a gateway on http://127.0.0.1:4100 with the key aio_dev_key.`;
 
-const commandHelp = (name: string, c: Command): string => `gwsim ${name}: ${c.summary}\n\n  ${c.usage}\n${c.flags ? `\n${c.flags}\n` : ''}`;
+const commandHelp = (name: string, c: Command): string =>
+  `gwsim ${name}: ${c.summary}\n\n  ${c.usage}\n${c.flags ? `\n${c.flags}\n` : ''}`;
 
 const version = (): string => (JSON.parse(readFileSync(paths.packageJson, 'utf8')) as { version: string }).version;
 
@@ -66,11 +109,15 @@ async function main(argv: string[]): Promise<void> {
   try {
     await command.run(args);
   } catch (err) {
-    fail(withInstallHint(err, `gwsim ${commandName}`), `  ${command.usage}\n\n'gwsim ${commandName} --help' explains every flag.`);
+    fail(
+      withInstallHint(err, `gwsim ${commandName}`),
+      `  ${command.usage}\n\n'gwsim ${commandName} --help' explains every flag.`,
+    );
   }
 }
 
-const isUsageError = (err: unknown): boolean => err instanceof UsageError || Boolean((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'));
+const isUsageError = (err: unknown): boolean =>
+  err instanceof UsageError || Boolean((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'));
 
 /** Exit 2 with the message; a usage error also shows the usage, an unexpected one its stack. */
 function fail(err: unknown, usage = USAGE): never {

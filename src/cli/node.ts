@@ -17,7 +17,6 @@ import { isLoopbackHost } from '../net/hosts.js';
 import { answerClientErrors } from '../net/client-errors.js';
 import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
 
-
 /**
  * One provider node alone (openapi/node.yaml), for a real gateway to use instead of a paid
  * provider. Its faults come from the config's timed scenarios; GWSIM_NODE_TOKEN, when set, is
@@ -33,8 +32,13 @@ export async function node(argv: string[]): Promise<void> {
   const config = values.config ? loadConfig(values.config) : parseConfig({});
   const catalog = applyOverrides(loadCatalog(), config, values.config);
   const entry = values.id === undefined ? undefined : catalog.nodes.get(values.id);
-  if (!entry) throw new UsageError(`--id must name a node of the catalog (${[...catalog.nodes.keys()].join(', ')}), got '${values.id ?? ''}'`);
-  const clock = createClock(flags.clock ?? config.clock ?? 'real', (err) => console.error('gwsim node: timer failed:', err));
+  if (!entry)
+    throw new UsageError(
+      `--id must name a node of the catalog (${[...catalog.nodes.keys()].join(', ')}), got '${values.id ?? ''}'`,
+    );
+  const clock = createClock(flags.clock ?? config.clock ?? 'real', (err) =>
+    console.error('gwsim node: timer failed:', err),
+  );
   const faults = new FaultSet(clock);
   for (const [i, f] of (config.faults ?? []).entries()) {
     const [spec, field, reason] = parseFaultSpec(f, catalog);
@@ -53,13 +57,22 @@ export async function node(argv: string[]): Promise<void> {
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
   const host = flags.host ?? DEFAULTS.host;
   // Like gwsim's own admin API, the node's fault switch is there only on loopback.
-  const server = createServer(nodeApp(service, process.env.GWSIM_NODE_TOKEN || undefined, undefined, isLoopbackHost(host) ? { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) } : undefined));
+  const server = createServer(
+    nodeApp(
+      service,
+      process.env.GWSIM_NODE_TOKEN || undefined,
+      undefined,
+      isLoopbackHost(host) ? { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) } : undefined,
+    ),
+  );
   answerClientErrors(server, { body: (_status, detail) => ({ error: { type: 'invalid_request', detail } }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(flags.port ?? 0, host, resolve);
   });
-  process.stdout.write(`gwsim node ${entry.id} listening on http://${host}:${(server.address() as AddressInfo).port}\n`);
+  process.stdout.write(
+    `gwsim node ${entry.id} listening on http://${host}:${(server.address() as AddressInfo).port}\n`,
+  );
   const stop = () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();

@@ -26,7 +26,8 @@ export async function record(argv: string[]): Promise<void> {
     },
   });
   const target = urlFlag('target', values.target, 'https://apiin.one');
-  if (target === undefined) throw new UsageError('--target URL is required: the gateway to record (e.g. https://apiin.one)');
+  if (target === undefined)
+    throw new UsageError('--target URL is required: the gateway to record (e.g. https://apiin.one)');
   if (!values.out) throw new UsageError('--out FILE.har is required: where the recording goes');
   const scrub = (values.scrub ?? []).map((source) => {
     try {
@@ -41,7 +42,9 @@ export async function record(argv: string[]): Promise<void> {
     port: intFlag('port', values.port, 0, 65535) ?? DEFAULT_PORT,
     out: values.out,
     scrub,
-    ...(values['webhook-listen'] !== undefined ? { webhookListen: listenFlag('webhook-listen', values['webhook-listen']) } : {}),
+    ...(values['webhook-listen'] !== undefined
+      ? { webhookListen: listenFlag('webhook-listen', values['webhook-listen']) }
+      : {}),
     creator: { name: 'gwsim record', version: version() },
     onError: (message) => process.stderr.write(`gwsim record: ${message}\n`),
   });

@@ -4,7 +4,6 @@ import { intFlag, SIM_FLAGS, simFlags } from './flags.js';
 import { loadConfig, parseConfig } from '../config/load-config.js';
 import { serveWorkers } from './workers.js';
 
-
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,

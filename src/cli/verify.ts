@@ -31,9 +31,11 @@ function flags(argv: string[]) {
     },
   });
   const base = values['provider-base-url'];
-  if (!base || !/^https?:\/\/[^/]+/.test(base)) throw new UsageError(`--provider-base-url must be an http(s) URL, got '${base ?? ''}'`);
+  if (!base || !/^https?:\/\/[^/]+/.test(base))
+    throw new UsageError(`--provider-base-url must be an http(s) URL, got '${base ?? ''}'`);
   const headers = values.header ?? [];
-  for (const h of headers) if (!/^[A-Za-z0-9-]+:\s*\S/.test(h)) throw new UsageError(`--header must look like 'Name: value', got '${h}'`);
+  for (const h of headers)
+    if (!/^[A-Za-z0-9-]+:\s*\S/.test(h)) throw new UsageError(`--header must look like 'Name: value', got '${h}'`);
   const stateKeys = new Map<string, string>();
   for (const s of values['state-key'] ?? []) {
     const m = /^(.+?)=(aio_\S+)$/.exec(s);
@@ -64,17 +66,21 @@ async function selectPacts(f: Flags) {
     await (node ? checkNode(f.base) : checkGateway(f.base, f.key));
     return { pacts: chosen, node };
   }
-  const node = await checkGateway(f.base, f.key).then(() => false, async (err: unknown) => {
-    if (err instanceof TargetError && err.unreachable) throw err; // no second wait on a dead target
-    await checkNode(f.base).catch(() => Promise.reject(err));
-    return true;
-  });
+  const node = await checkGateway(f.base, f.key).then(
+    () => false,
+    async (err: unknown) => {
+      if (err instanceof TargetError && err.unreachable) throw err; // no second wait on a dead target
+      await checkNode(f.base).catch(() => Promise.reject(err));
+      return true;
+    },
+  );
   return { pacts: all.filter((p) => (p.provider.name === PARTICIPANTS.node) === node), node };
 }
 
 async function liveModels(base: string, key: string): Promise<LiveModel[]> {
   const r = await probe<{ data?: LiveModel[] }>(base, '/api/v1/models', { authorization: `Bearer ${key}` });
-  if (r.status !== 200 || !Array.isArray(r.body.data)) throw new TargetError(`GET /api/v1/models answered ${r.status}, not the model list`);
+  if (r.status !== 200 || !Array.isArray(r.body.data))
+    throw new TargetError(`GET /api/v1/models answered ${r.status}, not the model list`);
   return r.body.data;
 }
 
@@ -90,7 +96,8 @@ async function run(f: Flags): Promise<void> {
     let models: LiveModel[] = [];
     let budget = f.maxCredits;
     if (!node) {
-      if (!f.key) throw new TargetError("live mode needs your API key: --key aio_… or --header 'Authorization: Bearer aio_…'");
+      if (!f.key)
+        throw new TargetError("live mode needs your API key: --key aio_… or --header 'Authorization: Bearer aio_…'");
       startAvailable = (await checkKey(f.base, f.key)).available;
       budget = Math.min(budget, Math.max(0, startAvailable));
       models = await liveModels(f.base, f.key);
@@ -100,7 +107,9 @@ async function run(f: Flags): Promise<void> {
     if (f['dry-run']) return;
     liveOptions = { key: f.key ?? '', stateKeys: f.stateKeys, models, budget, startAvailable, plans };
   } else if (f['dry-run']) {
-    process.stdout.write(`plan: ${pacts.reduce((n, p) => n + p.interactions.length, 0)} interactions, states through ${f.base}/_sim, no credits spent\n`);
+    process.stdout.write(
+      `plan: ${pacts.reduce((n, p) => n + p.interactions.length, 0)} interactions, states through ${f.base}/_sim, no credits spent\n`,
+    );
     return;
   }
   const results = await verifyPacts({
@@ -116,9 +125,13 @@ async function run(f: Flags): Promise<void> {
   const c = counts(results);
   if (live) {
     const spent = !node && f.key ? startAvailable - (await checkKey(f.base, f.key)).available : 0;
-    process.stdout.write(`verified live ${c.passed}, not verifiable live ${c.notVerifiable}, failed ${c.failed}, credits spent ${spent}\n`);
+    process.stdout.write(
+      `verified live ${c.passed}, not verifiable live ${c.notVerifiable}, failed ${c.failed}, credits spent ${spent}\n`,
+    );
   } else {
-    process.stdout.write(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length} failed (interactions: ${c.passed} passed, ${c.failed} failed)\n`);
+    process.stdout.write(
+      `${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length} failed (interactions: ${c.passed} passed, ${c.failed} failed)\n`,
+    );
   }
   if (f.junit) writeJUnit(f.junit, verifySuites(results));
   if (c.failed > 0) process.exitCode = 1;

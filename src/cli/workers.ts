@@ -36,7 +36,9 @@ export async function serveWorkers(n: number, options: SimulatorOptions & { conf
     return;
   }
   if (!options.store || !/^rediss?:\/\//.test(options.store)) {
-    throw new UsageError('--workers needs a shared store: add --store redis://HOST:PORT/DB (the memory store lives in one process)');
+    throw new UsageError(
+      '--workers needs a shared store: add --store redis://HOST:PORT/DB (the memory store lives in one process)',
+    );
   }
   const config = options.config;
   const clock = createClock('real', (err) => console.error('gwsim: node timer failed:', err));

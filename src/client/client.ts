@@ -41,7 +41,10 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Unwrap openapi-fetch's result: the envelope's data, or a GatewayApiError. */
-async function unwrap<T>(call: Promise<{ data?: { data: T }; error?: unknown; response: Response }>, signal?: AbortSignal): Promise<T> {
+async function unwrap<T>(
+  call: Promise<{ data?: { data: T }; error?: unknown; response: Response }>,
+  signal?: AbortSignal,
+): Promise<T> {
   let result: Awaited<typeof call>;
   try {
     result = await call;
@@ -78,11 +81,24 @@ export class GatewayClient {
   /** Submit a generation; async models answer with the task as its node took it (IN_PROGRESS, or IN_QUEUE while it waits), sync ones with the finished task. */
   generate(body: GenerationRequest, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Task> {
     const header = options.idempotencyKey === undefined ? {} : { 'Idempotency-Key': options.idempotencyKey };
-    return unwrap(this.http.POST('/api/v1/images/generations', { body, params: { header }, ...(options.signal ? { signal: options.signal } : {}) }), options.signal);
+    return unwrap(
+      this.http.POST('/api/v1/images/generations', {
+        body,
+        params: { header },
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+      options.signal,
+    );
   }
 
   getTask(taskId: string, options: CallOptions = {}): Promise<Task> {
-    return unwrap(this.http.GET('/api/v1/tasks/{task_id}', { params: { path: { task_id: taskId } }, ...(options.signal ? { signal: options.signal } : {}) }), options.signal);
+    return unwrap(
+      this.http.GET('/api/v1/tasks/{task_id}', {
+        params: { path: { task_id: taskId } },
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+      options.signal,
+    );
   }
 
   /**
@@ -102,7 +118,8 @@ export class GatewayClient {
         if (!(err instanceof GatewayApiError) || !(err.status === 429 || err.status === 503)) throw err;
         wait = Math.max(wait, err.retryAfterMs ?? 0);
       }
-      if (Date.now() + wait > deadline) throw new GatewayApiError('timeout', 0, 0, `task ${taskId} did not finish within ${timeoutMs} ms`);
+      if (Date.now() + wait > deadline)
+        throw new GatewayApiError('timeout', 0, 0, `task ${taskId} did not finish within ${timeoutMs} ms`);
       try {
         await sleep(wait, signal);
       } catch {
@@ -117,7 +134,13 @@ export class GatewayClient {
   }
 
   getModel(modelId: string, options: CallOptions = {}): Promise<ModelInfo> {
-    return unwrap(this.http.GET('/api/v1/models/{model_id}', { params: { path: { model_id: modelId } }, ...(options.signal ? { signal: options.signal } : {}) }), options.signal);
+    return unwrap(
+      this.http.GET('/api/v1/models/{model_id}', {
+        params: { path: { model_id: modelId } },
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+      options.signal,
+    );
   }
 
   getCredits(options: CallOptions = {}): Promise<Credits> {

@@ -11,7 +11,10 @@ export const KeyConfig = z.strictObject({
   key: z.string().regex(/^aio_[A-Za-z0-9_-]{1,120}$/, 'must look like aio_… (letters, digits, _ and -)'),
   credits: z.number().int().nonnegative(),
   rate_limit: RateLimit.optional(),
-  webhook_secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64').optional(),
+  webhook_secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64')
+    .optional(),
 });
 
 export const ModelOverride = z.strictObject({
@@ -36,7 +39,12 @@ export const RoutingConfig = z.strictObject({
   node_timeout_ms: z.number().positive().optional(),
   poll_ms: z.array(z.number().positive()).min(1).optional(),
   lost_after_ms: z.number().positive().optional(),
-  circuit: z.strictObject({ threshold: z.number().int().positive().optional(), cooldown_ms: z.number().nonnegative().optional() }).optional(),
+  circuit: z
+    .strictObject({
+      threshold: z.number().int().positive().optional(),
+      cooldown_ms: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 /** A timed fault: `start_ms` after the simulator starts (or is reset), for `duration_ms`. */
@@ -56,7 +64,11 @@ export const WebhookConfig = z.strictObject({
   timeout_ms: z.number().int().positive().optional(),
   /** Receiver chaos from the start: the same as faults on target `webhooks`. */
   chaos: z
-    .strictObject({ duplicate: z.number().min(0).max(1).optional(), delay_ms: z.number().int().nonnegative().optional(), reorder_ms: z.number().int().nonnegative().optional() })
+    .strictObject({
+      duplicate: z.number().min(0).max(1).optional(),
+      delay_ms: z.number().int().nonnegative().optional(),
+      reorder_ms: z.number().int().nonnegative().optional(),
+    })
     .optional(),
 });
 
@@ -83,7 +95,9 @@ export const ConfigFile = z.strictObject({
   webhooks: WebhookConfig.optional(),
   images: ImagesConfig.optional(),
   /** On a shared store: how often an instance looks for due steps, and how long a claimed step is its own. */
-  steps: z.strictObject({ poll_ms: z.number().int().positive().optional(), lease_ms: z.number().int().positive().optional() }).optional(),
+  steps: z
+    .strictObject({ poll_ms: z.number().int().positive().optional(), lease_ms: z.number().int().positive().optional() })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFile>;

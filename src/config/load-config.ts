@@ -16,12 +16,19 @@ export class ConfigError extends StartupError {
 }
 
 const dotted = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+  path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
 
 /** Validate a config object; `source` names it in errors. */
 export function parseConfig(raw: unknown, source = 'config'): ConfigFile {
   const parsed = ConfigFile.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map((i) => `${dotted(i.path) || '(root)'}: ${i.message}`));
+  if (!parsed.success)
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((i) => `${dotted(i.path) || '(root)'}: ${i.message}`),
+    );
   const keys = parsed.data.keys ?? [];
   const seen = new Set<string>();
   keys.forEach((k, i) => {
@@ -47,7 +54,10 @@ function overrideModel(model: CatalogFile['models'][number], o: ModelOverride, w
   for (const [sub, credits] of Object.entries(o.credits ?? {})) {
     const entry = model.sub_models.find((s) => s.id === sub);
     if (entry) entry.credits = credits;
-    else problems.push(`${where}.credits.${sub}: "${sub}" is not a sub-model of ${model.id} (${model.sub_models.map((s) => s.id).join(', ')})`);
+    else
+      problems.push(
+        `${where}.credits.${sub}: "${sub}" is not a sub-model of ${model.id} (${model.sub_models.map((s) => s.id).join(', ')})`,
+      );
   }
 }
 
@@ -68,7 +78,11 @@ export function applyOverrides(catalog: Catalog, config: ConfigFile, source = 'c
   try {
     return parseCatalog(file);
   } catch (err) {
-    if (err instanceof CatalogError) throw new ConfigError(source, err.problems.map((p) => `models.${p.model}.${p.field}: ${p.message}`));
+    if (err instanceof CatalogError)
+      throw new ConfigError(
+        source,
+        err.problems.map((p) => `models.${p.model}.${p.field}: ${p.message}`),
+      );
     throw err;
   }
 }

@@ -6,7 +6,12 @@ export const FIXTURE_MODEL = 'imagen4';
 
 /** A task of the pact key held in `status` (POST /_sim/tasks); its id goes into the interaction's path. */
 export async function taskFixture(target: Target, status: string, extra: object = {}): Promise<{ task_id: string }> {
-  return admin<{ task_id: string }>(target, 'POST', '/tasks', { key: PACT_KEY, model: FIXTURE_MODEL, status, ...extra });
+  return admin<{ task_id: string }>(target, 'POST', '/tasks', {
+    key: PACT_KEY,
+    model: FIXTURE_MODEL,
+    status,
+    ...extra,
+  });
 }
 
 /**
@@ -43,7 +48,8 @@ function syncModelsFast(target: Target) {
  * interaction starts from a reset simulator.
  */
 export function gatewayStates(target: Target): { stateHandlers: StateHandlers; beforeEach: () => Promise<unknown> } {
-  const key = (credits: number, rate_limit?: object) => admin(target, 'POST', '/keys', { key: PACT_KEY, credits, ...(rate_limit ? { rate_limit } : {}) });
+  const key = (credits: number, rate_limit?: object) =>
+    admin(target, 'POST', '/keys', { key: PACT_KEY, credits, ...(rate_limit ? { rate_limit } : {}) });
   return {
     beforeEach: () => admin(target, 'POST', '/reset'),
     stateHandlers: {
@@ -55,7 +61,8 @@ export function gatewayStates(target: Target): { stateHandlers: StateHandlers; b
         return undefined;
       },
       'sync models finish without waiting': syncModelsFast(target),
-      'a task exists': async (params: StateParams) => taskFixture(target, String((params as { status?: unknown } | undefined)?.status ?? 'COMPLETED')),
+      'a task exists': async (params: StateParams) =>
+        taskFixture(target, String((params as { status?: unknown } | undefined)?.status ?? 'COMPLETED')),
     },
   };
 }

@@ -41,12 +41,18 @@ export interface LivePlanContext {
 }
 
 /** The cheapest sub-model (sync first on a tie, since it finishes in the submit); `async` only when the state needs a task that waits. */
-export function cheapestModel(models: LiveModel[], asyncOnly: boolean): { model: LiveModel; sub: { id: string; credits: number } } | undefined {
+export function cheapestModel(
+  models: LiveModel[],
+  asyncOnly: boolean,
+): { model: LiveModel; sub: { id: string; credits: number } } | undefined {
   let best: { model: LiveModel; sub: { id: string; credits: number } } | undefined;
   for (const model of models) {
     if (asyncOnly && model.runtime !== 'async') continue;
     for (const sub of model.sub_models) {
-      const better = !best || sub.credits < best.sub.credits || (sub.credits === best.sub.credits && model.runtime === 'sync' && best.model.runtime !== 'sync');
+      const better =
+        !best ||
+        sub.credits < best.sub.credits ||
+        (sub.credits === best.sub.credits && model.runtime === 'sync' && best.model.runtime !== 'sync');
       if (better) best = { model, sub };
     }
   }
@@ -58,7 +64,9 @@ function priceOfRequest(models: LiveModel[], body: unknown): number {
   const b = (body ?? {}) as { model?: unknown; num_images?: unknown };
   const n = typeof b.num_images === 'number' ? b.num_images : 1;
   for (const m of models) {
-    const sub = m.sub_models.find((s) => s.id === b.model) ?? (m.id === b.model || m.aliases.includes(String(b.model)) ? m.sub_models[0] : undefined);
+    const sub =
+      m.sub_models.find((s) => s.id === b.model) ??
+      (m.id === b.model || m.aliases.includes(String(b.model)) ? m.sub_models[0] : undefined);
     if (sub) return sub.credits * n;
   }
   // Unknown to the target: assume the dearest, so the budget stays safe.
@@ -80,13 +88,15 @@ function liveNeed(name: string, params: Record<string, unknown> | undefined, ctx
       return { reason: `needs ${name}: pass --state-key '${name}=aio_…'` };
     case 'a task exists': {
       const status = String(params?.status ?? 'COMPLETED');
-      if (status !== 'COMPLETED' && status !== 'IN_PROGRESS') return { reason: `a live deployment cannot be made to hold a task ${status} on demand` };
+      if (status !== 'COMPLETED' && status !== 'IN_PROGRESS')
+        return { reason: `a live deployment cannot be made to hold a task ${status} on demand` };
       const pick = cheapestModel(ctx.models, status === 'IN_PROGRESS');
-      if (!pick) return { reason: `the target lists no ${status === 'IN_PROGRESS' ? 'async ' : ''}model to make a task of` };
+      if (!pick)
+        return { reason: `the target lists no ${status === 'IN_PROGRESS' ? 'async ' : ''}model to make a task of` };
       return { credits: pick.sub.credits, note: `a ${pick.sub.id} task, polled to ${status}` };
     }
     case 'a job exists':
-      return { reason: 'a live node cannot be made to hold a job under the pact\'s id on demand' };
+      return { reason: "a live node cannot be made to hold a job under the pact's id on demand" };
     default:
       return { reason: `no live set-up is known for the state '${name}'` };
   }
@@ -101,7 +111,13 @@ export function planPact(pact: PactDoc, ctx: LivePlanContext): PlannedInteractio
   return pact.interactions.map((i) => {
     const states = (i.providerStates ?? []).map((s) => s.name);
     const base = { description: i.description, states };
-    if (i.type?.includes('Messages')) return { ...base, verifiable: false, credits: 0, reason: 'a message pact needs the deployment to deliver a webhook to this machine' };
+    if (i.type?.includes('Messages'))
+      return {
+        ...base,
+        verifiable: false,
+        credits: 0,
+        reason: 'a message pact needs the deployment to deliver a webhook to this machine',
+      };
     let credits = 0;
     const notes: string[] = [];
     for (const s of i.providerStates ?? []) {
@@ -110,16 +126,26 @@ export function planPact(pact: PactDoc, ctx: LivePlanContext): PlannedInteractio
       credits += need.credits;
       if (need.note) notes.push(need.note);
     }
-    const generates = i.request?.method === 'POST' && i.request.path?.endsWith('/images/generations') && i.response?.status === 200;
+    const generates =
+      i.request?.method === 'POST' && i.request.path?.endsWith('/images/generations') && i.response?.status === 200;
     if (generates) credits += priceOfRequest(ctx.models, i.request?.body?.content);
-    if (total + credits > ctx.budget) return { ...base, verifiable: false, credits, reason: `needs ~${credits} credits, past the budget of ${ctx.budget} (--max-credits, or the key's available credits)` };
+    if (total + credits > ctx.budget)
+      return {
+        ...base,
+        verifiable: false,
+        credits,
+        reason: `needs ~${credits} credits, past the budget of ${ctx.budget} (--max-credits, or the key's available credits)`,
+      };
     total += credits;
     return { ...base, verifiable: true, credits, ...(notes.length ? { note: notes.join('; ') } : {}) };
   });
 }
 
 /** Plan several pacts against one budget, in order. */
-export function planPacts(pacts: Array<PactDoc & { file: string }>, ctx: LivePlanContext): Map<string, PlannedInteraction[]> {
+export function planPacts(
+  pacts: Array<PactDoc & { file: string }>,
+  ctx: LivePlanContext,
+): Map<string, PlannedInteraction[]> {
   const plans = new Map<string, PlannedInteraction[]>();
   let left = ctx.budget;
   for (const p of pacts) {

@@ -24,7 +24,10 @@ const TASK_WAIT_MS = 120_000;
  * `/_sim`: credits are read, tasks are real (the cheapest model that fits) and every spend is
  * checked against the budget first. Only states the plan marked verifiable reach these handlers.
  */
-export function liveStates(target: Target, o: LiveOptions): { stateHandlers: StateHandlers; requestFilter: RequestHandler } {
+export function liveStates(
+  target: Target,
+  o: LiveOptions,
+): { stateHandlers: StateHandlers; requestFilter: RequestHandler } {
   let current = o.key;
   const auth = () => ({ authorization: `Bearer ${o.key}` });
   const available = async () => (await checkKey(target.baseUrl, o.key)).available;
@@ -34,18 +37,39 @@ export function liveStates(target: Target, o: LiveOptions): { stateHandlers: Sta
     const pick = cheapestModel(o.models, asyncOnly);
     if (!pick) throw new Error('live state: the target lists no model to make a task of');
     const spent = o.startAvailable - (await available());
-    if (spent + pick.sub.credits > o.budget) throw new Error(`live state: a ${pick.sub.id} task (${pick.sub.credits} credits) would take the run past its budget of ${o.budget} (spent ${spent})`);
-    const r = await call<TaskBody>(`${target.baseUrl}/api/v1/images/generations`, 'POST', { model: pick.sub.id, prompt: 'A small red cube on a white table' }, auth());
-    if (r.status !== 200 || !r.body.data) throw new Error(`live state: submitting a ${pick.sub.id} task answered ${r.status} ${r.body.error?.message ?? ''}`);
+    if (spent + pick.sub.credits > o.budget)
+      throw new Error(
+        `live state: a ${pick.sub.id} task (${pick.sub.credits} credits) would take the run past its budget of ${o.budget} (spent ${spent})`,
+      );
+    const r = await call<TaskBody>(
+      `${target.baseUrl}/api/v1/images/generations`,
+      'POST',
+      { model: pick.sub.id, prompt: 'A small red cube on a white table' },
+      auth(),
+    );
+    if (r.status !== 200 || !r.body.data)
+      throw new Error(
+        `live state: submitting a ${pick.sub.id} task answered ${r.status} ${r.body.error?.message ?? ''}`,
+      );
     return r.body.data;
   };
 
   /** Poll the task until `done` says so (bounded); the last status seen. */
-  const poll = async (id: string, first: string, intervalMs: number, done: (status: string) => boolean): Promise<string> => {
+  const poll = async (
+    id: string,
+    first: string,
+    intervalMs: number,
+    done: (status: string) => boolean,
+  ): Promise<string> => {
     let status = first;
     for (let waited = 0; !done(status) && waited < TASK_WAIT_MS; waited += intervalMs) {
       await pause(intervalMs);
-      const r = await call<TaskBody>(`${target.baseUrl}/api/v1/tasks/${encodeURIComponent(id)}`, 'GET', undefined, auth());
+      const r = await call<TaskBody>(
+        `${target.baseUrl}/api/v1/tasks/${encodeURIComponent(id)}`,
+        'GET',
+        undefined,
+        auth(),
+      );
       if (r.status !== 200 || !r.body.data) throw new Error(`live state: GET /api/v1/tasks/${id} answered ${r.status}`);
       status = r.body.data.status;
     }
@@ -55,7 +79,12 @@ export function liveStates(target: Target, o: LiveOptions): { stateHandlers: Sta
   const terminal = (s: string) => s === 'COMPLETED' || s === 'FAILED';
   const taskIn = async (want: string): Promise<{ task_id: string }> => {
     const task = await submit(want === 'IN_PROGRESS');
-    const last = await poll(task.task_id, task.status, want === 'IN_PROGRESS' ? 100 : 500, (s) => s === want || terminal(s));
+    const last = await poll(
+      task.task_id,
+      task.status,
+      want === 'IN_PROGRESS' ? 100 : 500,
+      (s) => s === want || terminal(s),
+    );
     if (last !== want) throw new Error(`live state: the ${want} task ${task.task_id} ended ${last} instead`);
     return { task_id: task.task_id };
   };
@@ -67,7 +96,8 @@ export function liveStates(target: Target, o: LiveOptions): { stateHandlers: Sta
     },
     'sync models finish without waiting': async () => undefined,
     'the node is up': async () => undefined,
-    'a task exists': async (params: StateParams) => taskIn(String((params as { status?: unknown } | undefined)?.status ?? 'COMPLETED')),
+    'a task exists': async (params: StateParams) =>
+      taskIn(String((params as { status?: unknown } | undefined)?.status ?? 'COMPLETED')),
   };
   // A state the user met with a key of their own: that key is used for the interaction, then ours again.
   for (const [name, key] of o.stateKeys) {

@@ -20,12 +20,25 @@ function networkReason(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${PROBE_MS / 1000} s`;
   const code = e.cause?.code;
-  const words: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', EAI_AGAIN: 'the host name did not resolve', ECONNRESET: 'the connection was reset', EHOSTUNREACH: 'host unreachable' };
-  return code ? `${words[code] ?? e.cause?.message ?? 'network error'} (${code})` : (e.cause?.message ?? e.message ?? 'network error');
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name did not resolve',
+    ECONNRESET: 'the connection was reset',
+    EHOSTUNREACH: 'host unreachable',
+  };
+  return code
+    ? `${words[code] ?? e.cause?.message ?? 'network error'} (${code})`
+    : (e.cause?.message ?? e.message ?? 'network error');
 }
 
 /** One bounded request; a network failure is a TargetError naming the target. */
-export async function probe<T = unknown>(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<JsonReply<T>> {
+export async function probe<T = unknown>(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<JsonReply<T>> {
   try {
     return await call<T>(`${base}${path}`, method, undefined, headers, PROBE_MS);
   } catch (err) {
@@ -33,7 +46,8 @@ export async function probe<T = unknown>(base: string, path: string, headers: Re
   }
 }
 
-const snippet = (r: JsonReply): string => `${r.status} ${r.headers.get('content-type') ?? 'no content type'}${typeof r.body === 'string' ? ` "${r.body.slice(0, 60).replace(/\s+/g, ' ')}"` : ''}`;
+const snippet = (r: JsonReply): string =>
+  `${r.status} ${r.headers.get('content-type') ?? 'no content type'}${typeof r.body === 'string' ? ` "${r.body.slice(0, 60).replace(/\s+/g, ' ')}"` : ''}`;
 
 /** The docs' success envelope or their error shape: what every answer of an API in One gateway is. */
 export function isGatewayAnswer(body: unknown): boolean {
@@ -47,7 +61,8 @@ const bearer = (key: string | undefined): Record<string, string> => (key ? { aut
 /** The target answers `/api/v1/models` as an API in One gateway would (with or without a key). */
 export async function checkGateway(base: string, key?: string): Promise<void> {
   const r = await probe(base, '/api/v1/models', bearer(key));
-  if (!isGatewayAnswer(r.body)) throw new TargetError(`${base} is not an API in One gateway: GET /api/v1/models answered ${snippet(r)}`);
+  if (!isGatewayAnswer(r.body))
+    throw new TargetError(`${base} is not an API in One gateway: GET /api/v1/models answered ${snippet(r)}`);
 }
 
 /**
@@ -56,17 +71,28 @@ export async function checkGateway(base: string, key?: string): Promise<void> {
  * the pact's own interaction is what reports the drift.
  */
 export async function checkKey(base: string, key: string): Promise<{ available: number }> {
-  const r = await probe<{ data?: { balance?: unknown; held?: unknown }; error?: { message?: string; type?: string } }>(base, '/api/v1/credits', bearer(key));
-  if (r.status === 401) throw new TargetError(`the key was refused: GET /api/v1/credits answered 401 (${r.body.error?.type ?? 'unauthorized'}: ${r.body.error?.message ?? ''})`);
+  const r = await probe<{ data?: { balance?: unknown; held?: unknown }; error?: { message?: string; type?: string } }>(
+    base,
+    '/api/v1/credits',
+    bearer(key),
+  );
+  if (r.status === 401)
+    throw new TargetError(
+      `the key was refused: GET /api/v1/credits answered 401 (${r.body.error?.type ?? 'unauthorized'}: ${r.body.error?.message ?? ''})`,
+    );
   const { balance, held } = r.body.data ?? {};
-  if (r.status !== 200 || typeof balance !== 'number' || typeof held !== 'number') throw new TargetError(`GET /api/v1/credits answered ${snippet(r)} without data.balance and data.held: not the key's credits`);
+  if (r.status !== 200 || typeof balance !== 'number' || typeof held !== 'number')
+    throw new TargetError(
+      `GET /api/v1/credits answered ${snippet(r)} without data.balance and data.held: not the key's credits`,
+    );
   return { available: balance - held };
 }
 
 /** The target answers `/v1/health` as a provider node of openapi/node.yaml would. */
 export async function checkNode(base: string): Promise<void> {
   const r = await probe<{ node?: unknown; status?: unknown }>(base, '/v1/health');
-  if (r.status !== 200 || !isObject(r.body) || typeof r.body.node !== 'string') throw new TargetError(`${base} is not a provider node: GET /v1/health answered ${snippet(r)}`);
+  if (r.status !== 200 || !isObject(r.body) || typeof r.body.node !== 'string')
+    throw new TargetError(`${base} is not a provider node: GET /v1/health answered ${snippet(r)}`);
 }
 
 /**
@@ -75,6 +101,9 @@ export async function checkNode(base: string): Promise<void> {
  */
 export async function hasAdmin(base: string, adminHeaders: Record<string, string>): Promise<boolean> {
   const r = await probe<{ mode?: unknown }>(base, '/_sim/clock', adminHeaders);
-  if (r.status === 401) throw new TargetError(`${base}/_sim answered 401: set GWSIM_ADMIN_TOKEN to its admin token, or pass --live to verify through the public API`);
+  if (r.status === 401)
+    throw new TargetError(
+      `${base}/_sim answered 401: set GWSIM_ADMIN_TOKEN to its admin token, or pass --live to verify through the public API`,
+    );
   return r.status === 200 && isObject(r.body) && (r.body.mode === 'real' || r.body.mode === 'manual');
 }

@@ -12,7 +12,13 @@ export interface JsonReply<T = unknown> {
 }
 
 /** Every call is bounded: a target that stops answering fails the step instead of hanging it. */
-export async function call<T = unknown>(url: string, method: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<JsonReply<T>> {
+export async function call<T = unknown>(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<JsonReply<T>> {
   const res = await fetch(url, {
     method,
     signal: AbortSignal.timeout(timeoutMs),
@@ -33,7 +39,9 @@ export async function call<T = unknown>(url: string, method: string, body?: unkn
 export async function admin<T = unknown>(target: Target, method: string, path: string, body?: unknown): Promise<T> {
   const r = await call<T>(`${target.baseUrl}/_sim${path}`, method, body, target.adminHeaders);
   if (r.status >= 300) {
-    throw new Error(`provider state needs the target's admin API: ${method} /_sim${path} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    throw new Error(
+      `provider state needs the target's admin API: ${method} /_sim${path} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`,
+    );
   }
   return r.body;
 }

@@ -5,7 +5,11 @@ import type { PactResult } from './verify.js';
 const indent = (text: string, by: string) => text.split('\n').join(`\n${by}`);
 
 /** The live plan, before anything is spent: what runs, what it costs, what cannot run and why. */
-export function planText(pacts: Array<PactDoc & { file: string }>, plans: Map<string, PlannedInteraction[]>, maxCredits: number): string {
+export function planText(
+  pacts: Array<PactDoc & { file: string }>,
+  plans: Map<string, PlannedInteraction[]>,
+  maxCredits: number,
+): string {
   const lines: string[] = [];
   let runs = 0;
   let skipped = 0;
@@ -16,14 +20,18 @@ export function planText(pacts: Array<PactDoc & { file: string }>, plans: Map<st
       if (i.verifiable) {
         runs++;
         credits += i.credits;
-        lines.push(`  verify               ${i.description}${i.credits ? `  (~${i.credits} credits${i.note ? `: ${i.note}` : ''})` : ''}`);
+        lines.push(
+          `  verify               ${i.description}${i.credits ? `  (~${i.credits} credits${i.note ? `: ${i.note}` : ''})` : ''}`,
+        );
       } else {
         skipped++;
         lines.push(`  not verifiable live  ${i.description}  (${i.reason ?? ''})`);
       }
     }
   }
-  lines.push(`plan: ${runs} interactions to verify live, ${skipped} not verifiable live, estimated credits ${credits} (budget --max-credits ${maxCredits})`);
+  lines.push(
+    `plan: ${runs} interactions to verify live, ${skipped} not verifiable live, estimated credits ${credits} (budget --max-credits ${maxCredits})`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

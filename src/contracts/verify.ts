@@ -68,7 +68,10 @@ function providerSetup(provider: string, target: Target): Setup {
 }
 
 interface VerifierJson {
-  errors?: Array<{ interaction?: string; mismatch?: { mismatches?: Array<{ path?: string; mismatch?: string }>; message?: string } }>;
+  errors?: Array<{
+    interaction?: string;
+    mismatch?: { mismatches?: Array<{ path?: string; mismatch?: string }>; message?: string };
+  }>;
   interactionResults?: Array<{ description?: string; duration?: string; result?: string }>;
 }
 
@@ -82,13 +85,18 @@ const parseJson = (text: string): VerifierJson | undefined => {
 
 const describeError = (e: NonNullable<VerifierJson['errors']>[number]) => ({
   what: e.interaction?.replace(/^Verifying a pact between .+? and .+? /, '') ?? 'an interaction',
-  details: e.mismatch?.mismatches?.map((m) => `  ${m.path ?? ''} -> ${m.mismatch ?? ''}`) ?? [`  ${e.mismatch?.message ?? 'failed'}`],
+  details: e.mismatch?.mismatches?.map((m) => `  ${m.path ?? ''} -> ${m.mismatch ?? ''}`) ?? [
+    `  ${e.mismatch?.message ?? 'failed'}`,
+  ],
 });
 
 /** The verifier's durations read `6s 134ms`, `1m 2s`, `38ms`. */
 function durationSeconds(text: string | undefined): number {
   const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-  return [...(text ?? '').matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)\b/g)].reduce((t, m) => t + Number(m[1]) * unit[m[2]!]!, 0);
+  return [...(text ?? '').matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)\b/g)].reduce(
+    (t, m) => t + Number(m[1]) * unit[m[2]!]!,
+    0,
+  );
 }
 
 /** One result per interaction, from the verifier's JSON (its `interactionResults` and `errors`). */
@@ -97,8 +105,12 @@ function interactionResults(pact: PactDoc, json: VerifierJson | undefined, crash
     const ran = json?.interactionResults?.find((r) => r.description === i.description);
     const seconds = durationSeconds(ran?.duration);
     const errors = (json?.errors ?? []).filter((e) => e.interaction?.endsWith(` - ${i.description}`));
-    if (ran?.result === 'OK' && errors.length === 0) return { description: i.description, outcome: 'passed', detail: null, seconds };
-    const detail = errors.length > 0 ? errors.flatMap((e) => describeError(e).details).join('\n') : (crash ?? 'the verifier did not report this interaction');
+    if (ran?.result === 'OK' && errors.length === 0)
+      return { description: i.description, outcome: 'passed', detail: null, seconds };
+    const detail =
+      errors.length > 0
+        ? errors.flatMap((e) => describeError(e).details).join('\n')
+        : (crash ?? 'the verifier did not report this interaction');
     return { description: i.description, outcome: 'failed', detail, seconds };
   });
 }
@@ -131,7 +143,8 @@ async function runVerifier(pact: PactDoc, options: VerifierOptions, scratch: str
  */
 export async function verifyPacts(o: VerifyOptions): Promise<PactResult[]> {
   const pacts = (o.pacts ?? listPacts(o.pactsDir)).filter((p) => !o.provider || p.provider.name === o.provider);
-  if (pacts.length === 0) throw new Error(`no pacts${o.provider ? ` for provider '${o.provider}'` : ''} in ${o.pactsDir}`);
+  if (pacts.length === 0)
+    throw new Error(`no pacts${o.provider ? ` for provider '${o.provider}'` : ''} in ${o.pactsDir}`);
   const target: Target = { baseUrl: o.providerBaseUrl.replace(/\/$/, ''), adminHeaders: o.adminHeaders ?? {} };
   const results: PactResult[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'gwsim-verify-'));
@@ -139,7 +152,11 @@ export async function verifyPacts(o: VerifyOptions): Promise<PactResult[]> {
     for (const pact of pacts) {
       const plan = o.live?.plans.get(pact.file);
       const runnable = plan ? pact.interactions.filter((_i, n) => plan[n]?.verifiable) : pact.interactions;
-      const setup: Setup = o.live ? (({ stateHandlers, requestFilter }) => ({ stateHandlers: handlers(stateHandlers), requestFilter }))(liveStates(target, o.live)) : providerSetup(pact.provider.name, target);
+      const setup: Setup = o.live
+        ? (({ stateHandlers, requestFilter }) => ({ stateHandlers: handlers(stateHandlers), requestFilter }))(
+            liveStates(target, o.live),
+          )
+        : providerSetup(pact.provider.name, target);
       const options: VerifierOptions = {
         provider: pact.provider.name,
         providerBaseUrl: target.baseUrl,
@@ -153,12 +170,20 @@ export async function verifyPacts(o: VerifyOptions): Promise<PactResult[]> {
       const ran = runnable.length > 0 ? await runVerifier({ ...pact, interactions: runnable }, options, scratch) : [];
       const interactions = pact.interactions.map((i, n): InteractionResult => {
         const p = plan?.[n];
-        if (p && !p.verifiable) return { description: i.description, outcome: 'not-verifiable', detail: p.reason ?? null, seconds: 0 };
+        if (p && !p.verifiable)
+          return { description: i.description, outcome: 'not-verifiable', detail: p.reason ?? null, seconds: 0 };
         return ran.find((r) => r.description === i.description)!;
       });
       const failed = interactions.filter((i) => i.outcome === 'failed');
       const detail = failed.length > 0 ? failed.map((i) => `${i.description}\n${i.detail ?? ''}`).join('\n') : null;
-      results.push({ file: pact.file, consumer: pact.consumer.name, provider: pact.provider.name, ok: failed.length === 0, detail, interactions });
+      results.push({
+        file: pact.file,
+        consumer: pact.consumer.name,
+        provider: pact.provider.name,
+        ok: failed.length === 0,
+        detail,
+        interactions,
+      });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -28,7 +28,9 @@ async function captureDelivery(target: Target): Promise<Captured> {
     await admin(target, 'POST', '/reset');
     await admin(target, 'POST', '/keys', { key: PACT_KEY, credits: 10_000 });
     // A COMPLETED fixture with a callback_url is delivered at once: no waiting on a generation.
-    await taskFixture(target, 'COMPLETED', { callback_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+    await taskFixture(target, 'COMPLETED', {
+      callback_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+    });
     for (let i = 0; i < 200; i++) {
       const delivered = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 25))]);
       if (delivered) return delivered;
@@ -48,7 +50,10 @@ export function webhookMessages(target: Target): { messageProviders: MessageProv
       'a task finished webhook': async () => {
         const d = await captureDelivery(target);
         const pick = ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
-        return { __pactMessageMetadata: Object.fromEntries(pick.map((k) => [k, d.headers[k] ?? ''])), message: JSON.parse(d.body) as unknown };
+        return {
+          __pactMessageMetadata: Object.fromEntries(pick.map((k) => [k, d.headers[k] ?? ''])),
+          message: JSON.parse(d.body) as unknown,
+        };
       },
     },
   };

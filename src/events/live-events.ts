@@ -1,7 +1,13 @@
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { Clock } from '../clock/clock.js';
 import type { TaskRecord } from '../gateway/task.js';
-import { MODEL_FAULT_KINDS, NODE_FAULT_KINDS, WEBHOOK_FAULT_KINDS, WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
+import {
+  MODEL_FAULT_KINDS,
+  NODE_FAULT_KINDS,
+  WEBHOOK_FAULT_KINDS,
+  WEBHOOKS_TARGET,
+  type FaultSet,
+} from '../nodes/faults.js';
 import type { NodeEmulator } from '../nodes/node-emulator.js';
 import type { CircuitState } from '../routing/circuit-breaker.js';
 import type { KeyRecord, RateWindow, Store } from '../store/store.js';
@@ -223,7 +229,10 @@ export class LiveEvents {
         this.broadcast('tasks', { tasks: rows.slice(-max), more: Math.max(0, rows.length - max) });
       }
 
-      this.series.sampleQueue(clock.now_ms, Object.fromEntries([...this.deps.emulators].map(([id, e]) => [id, e.health().queued])));
+      this.series.sampleQueue(
+        clock.now_ms,
+        Object.fromEntries([...this.deps.emulators].map(([id, e]) => [id, e.health().queued])),
+      );
       const points = this.series.changed();
       if (points.length > 0) this.broadcast('series', { points });
 

@@ -43,7 +43,8 @@ interface Bucket {
 }
 
 /** The value at quantile q of sorted values (nearest rank). */
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const add = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
 const push = (m: Map<string, number[]>, k: string, v: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
 
@@ -64,7 +65,17 @@ export class LiveSeries {
     this.dirty.add(i);
     let b = this.buckets.get(i);
     if (!b) {
-      b = { created: 0, started: 0, completed: 0, failed: 0, latency: new Map(), queue: new Map(), runs: new Map(), nodeFailed: new Map(), nodeErrors: new Map() };
+      b = {
+        created: 0,
+        started: 0,
+        completed: 0,
+        failed: 0,
+        latency: new Map(),
+        queue: new Map(),
+        runs: new Map(),
+        nodeFailed: new Map(),
+        nodeErrors: new Map(),
+      };
       this.buckets.set(i, b);
     }
     return b;
@@ -76,9 +87,15 @@ export class LiveSeries {
     const fresh = !prev && t.attempts.length === 0;
     if (fresh) this.bucket(t.createdAt).created++;
     if (prev || fresh) {
-      for (const a of t.attempts.slice(prev?.attempts ?? 0)) if (a.outcome !== 'accepted') add(this.bucket(a.at).nodeErrors, a.node);
+      for (const a of t.attempts.slice(prev?.attempts ?? 0))
+        if (a.outcome !== 'accepted') add(this.bucket(a.at).nodeErrors, a.node);
       const wasRunning = prev?.status === 'IN_PROGRESS';
-      if (!wasRunning && t.startedAt !== null && (t.status === 'IN_PROGRESS' || t.status === 'COMPLETED' || t.status === 'FAILED')) this.bucket(t.startedAt).started++;
+      if (
+        !wasRunning &&
+        t.startedAt !== null &&
+        (t.status === 'IN_PROGRESS' || t.status === 'COMPLETED' || t.status === 'FAILED')
+      )
+        this.bucket(t.startedAt).started++;
     }
     if (queued !== undefined) this.deepest(this.bucket(now), t.node, queued);
     if (t.status === 'COMPLETED' || t.status === 'FAILED') {
@@ -117,7 +134,15 @@ export class LiveSeries {
       const sorted = [...values].sort((x, y) => x - y);
       latency[model] = [quantile(sorted, 0.5), quantile(sorted, 0.95)];
     }
-    return { t: i * BUCKET_MS, created: b.created, started: b.started, completed: b.completed, failed: b.failed, latency, queue: Object.fromEntries(b.queue) };
+    return {
+      t: i * BUCKET_MS,
+      created: b.created,
+      started: b.started,
+      completed: b.completed,
+      failed: b.failed,
+      latency,
+      queue: Object.fromEntries(b.queue),
+    };
   }
 
   private prune(): void {
@@ -159,7 +184,13 @@ export class LiveSeries {
       errors += b.nodeErrors.get(node) ?? 0;
     }
     runs.sort((x, y) => x - y);
-    return { completed, failed, errors, p50_ms: runs.length ? quantile(runs, 0.5) : null, p95_ms: runs.length ? quantile(runs, 0.95) : null };
+    return {
+      completed,
+      failed,
+      errors,
+      p50_ms: runs.length ? quantile(runs, 0.5) : null,
+      p95_ms: runs.length ? quantile(runs, 0.95) : null,
+    };
   }
 
   clear(): void {

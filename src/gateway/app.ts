@@ -46,7 +46,11 @@ function expressApp({ spec, store, images, admin }: AppDeps): Express {
   // Errors raised outside the handlers' own try/catch (a malformed URI, say) end here.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: unknown }).status;
-    sendError(req, res, typeof status === 'number' && status >= 400 && status < 500 ? errors.invalidRequest((err as Error).message) : err);
+    sendError(
+      req,
+      res,
+      typeof status === 'number' && status >= 400 && status < 500 ? errors.invalidRequest((err as Error).message) : err,
+    );
   });
   return app;
 }

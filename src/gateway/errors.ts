@@ -26,9 +26,12 @@ export class GatewayError extends Error {
   }
 }
 
-export const errorBody = (code: number, message: string, type: ErrorType): ErrorBody => ({ error: { code, message, type } });
+export const errorBody = (code: number, message: string, type: ErrorType): ErrorBody => ({
+  error: { code, message, type },
+});
 
-const err = (type: ErrorType, status: number, message: string, headers?: Record<string, string>) => new GatewayError(type, status, message, headers);
+const err = (type: ErrorType, status: number, message: string, headers?: Record<string, string>) =>
+  new GatewayError(type, status, message, headers);
 
 export const errors = {
   malformedJson: (detail: string) => err('invalid_request_error', 400, `Malformed JSON body: ${detail}`),
@@ -41,19 +44,29 @@ export const errors = {
   routeNotFound: (method: string, path: string) => err('not_found_error', 404, `No route for ${method} ${path}`),
   notFound: (what: string) => err('not_found_error', 404, what),
   methodNotAllowed: (method: string, allow: string[]) =>
-    err('invalid_request_error', 405, `Method ${method} is not allowed here; use ${allow.join(', ')}`, { Allow: allow.join(', ') }),
+    err('invalid_request_error', 405, `Method ${method} is not allowed here; use ${allow.join(', ')}`, {
+      Allow: allow.join(', '),
+    }),
   idempotencyInProgress: (key: string) =>
-    err('idempotency_error', 409, `Idempotency-Key '${key}' is in use by a request still in progress`, { 'Retry-After': '1' }),
-  idempotencyMismatch: (key: string) => err('idempotency_error', 422, `Idempotency-Key '${key}' was used with a different request body`),
+    err('idempotency_error', 409, `Idempotency-Key '${key}' is in use by a request still in progress`, {
+      'Retry-After': '1',
+    }),
+  idempotencyMismatch: (key: string) =>
+    err('idempotency_error', 422, `Idempotency-Key '${key}' was used with a different request body`),
   // Connection: close, so a client still sending a huge body is not read to its end.
   payloadTooLarge: (limit: number) =>
     err('invalid_request_error', 413, `Request body is larger than ${limit} bytes`, { Connection: 'close' }),
   unsupportedMediaType: (got: string | undefined) =>
     err('invalid_request_error', 415, `Content-Type must be application/json, got '${got ?? '(none)'}'`),
   rateLimited: (policy: string, retryAfter: number, headers: Record<string, string>) =>
-    err('rate_limit_error', 429, `Rate limit exceeded: ${policy}; retry in ${retryAfter} s`, { ...headers, 'Retry-After': String(retryAfter) }),
-  adminForbidden: () => err('authentication_error', 401, 'The admin API needs Authorization: Bearer $GWSIM_ADMIN_TOKEN'),
+    err('rate_limit_error', 429, `Rate limit exceeded: ${policy}; retry in ${retryAfter} s`, {
+      ...headers,
+      'Retry-After': String(retryAfter),
+    }),
+  adminForbidden: () =>
+    err('authentication_error', 401, 'The admin API needs Authorization: Bearer $GWSIM_ADMIN_TOKEN'),
   webhookToAdmin: () => err('authentication_error', 403, 'The admin API does not take webhook deliveries'),
-  unavailable: (message: string, retryAfter = 1) => err('api_error', 503, message, { 'Retry-After': String(retryAfter) }),
+  unavailable: (message: string, retryAfter = 1) =>
+    err('api_error', 503, message, { 'Retry-After': String(retryAfter) }),
   internal: () => err('api_error', 500, 'Internal error'),
 };

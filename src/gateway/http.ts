@@ -21,7 +21,14 @@ export type Headers = Record<string, string>;
 /** Checks a response body before it is sent (tests validate every response against the spec). */
 export type ResponseCheck = (status: number, body: unknown) => string | undefined;
 
-export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Headers = {}, check?: ResponseCheck): void {
+export function sendJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Headers = {},
+  check?: ResponseCheck,
+): void {
   const problem = check?.(status, body);
   if (problem) {
     status = 500;
@@ -38,8 +45,19 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
 }
 
 /** The one place errors become the error body; anything not a GatewayError is a 500 (and a bug). */
-export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, extra: Headers = {}, check?: ResponseCheck): void {
-  const e = err instanceof GatewayError ? err : isStoreUnavailable(err) ? errors.unavailable('The gateway cannot reach its store right now; retry shortly') : errors.internal();
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: unknown,
+  extra: Headers = {},
+  check?: ResponseCheck,
+): void {
+  const e =
+    err instanceof GatewayError
+      ? err
+      : isStoreUnavailable(err)
+        ? errors.unavailable('The gateway cannot reach its store right now; retry shortly')
+        : errors.internal();
   if (!(err instanceof GatewayError) && !isStoreUnavailable(err)) console.error('gwsim: internal error:', err);
   if (res.headersSent) {
     res.destroy();

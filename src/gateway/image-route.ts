@@ -21,9 +21,16 @@ export function imageRoute(store: Store, cache: ImageCache) {
       const task = m && id.length <= 128 && token.length <= 64 ? await store.getTask(id) : undefined;
       const index = m ? Number(m[1]) : -1;
       const known = task !== undefined && typeof task.imageToken === 'string' && secretsEqual(token, task.imageToken);
-      if (!task || !known || task.status !== 'COMPLETED' || index >= task.numImages) throw errors.notFound(`Image not found: ${req.path.slice(0, 200)}`);
-      const png = cache.get(`${id}/${index}`, () => renderPng({ width: task.width, height: task.height, seed: mix32(task.imageSeed, index) }));
-      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, 'Cache-Control': 'public, max-age=31536000, immutable' });
+      if (!task || !known || task.status !== 'COMPLETED' || index >= task.numImages)
+        throw errors.notFound(`Image not found: ${req.path.slice(0, 200)}`);
+      const png = cache.get(`${id}/${index}`, () =>
+        renderPng({ width: task.width, height: task.height, seed: mix32(task.imageSeed, index) }),
+      );
+      res.writeHead(200, {
+        'Content-Type': 'image/png',
+        'Content-Length': png.length,
+        'Cache-Control': 'public, max-age=31536000, immutable',
+      });
       res.end(png);
     } catch (err) {
       sendError(req, res, err);

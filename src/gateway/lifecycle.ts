@@ -8,7 +8,14 @@ import { routeOrder } from '../routing/route-order.js';
 import type { TaskUpdates } from '../routing/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { errors } from './errors.js';
-import { isTerminal, type TaskAttempt, type TaskErrorCode, type TaskErrorView, type TaskRecord, type TaskStatus } from './task.js';
+import {
+  isTerminal,
+  type TaskAttempt,
+  type TaskErrorCode,
+  type TaskErrorView,
+  type TaskRecord,
+  type TaskStatus,
+} from './task.js';
 
 export interface LifecycleDeps {
   catalog: Catalog;
@@ -51,7 +58,12 @@ export interface NewTask {
   callbackUrl: string | null;
 }
 
-const STATUS: Record<Job['state'], TaskStatus> = { queued: 'IN_QUEUE', running: 'IN_PROGRESS', succeeded: 'COMPLETED', failed: 'FAILED' };
+const STATUS: Record<Job['state'], TaskStatus> = {
+  queued: 'IN_QUEUE',
+  running: 'IN_PROGRESS',
+  succeeded: 'COMPLETED',
+  failed: 'FAILED',
+};
 
 /**
  * The task lifecycle, IN_QUEUE → IN_PROGRESS → COMPLETED | FAILED, as the gateway sees it: a
@@ -68,17 +80,33 @@ export class Lifecycle implements TaskUpdates {
 
   plan(ref: ModelRef): TaskPlan {
     const n = ++this.counter;
-    const rng = createRng(this.deps.instanceSalt === undefined ? mix32(this.deps.seed, n) : mix32(this.deps.seed, this.deps.instanceSalt, n));
+    const rng = createRng(
+      this.deps.instanceSalt === undefined
+        ? mix32(this.deps.seed, n)
+        : mix32(this.deps.seed, this.deps.instanceSalt, n),
+    );
     const routes = routeOrder(rng, ref.model.routes);
     const node = this.deps.catalog.nodes.get(routes[0]!.node)!;
-    return { id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`, routes, imageSeed: mix32(this.deps.seed, n, 0x1a6e) };
+    return {
+      id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`,
+      routes,
+      imageSeed: mix32(this.deps.seed, n, 0x1a6e),
+    };
   }
 
   /** Store the task (its credits already held), hand it to routing, and give back the task as its first attempt left it. */
   async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
     const task = this.record(plan, t);
     await this.deps.store.putTask(task);
-    const job: JobRequest = { job_id: task.id, model: task.subModel, prompt: t.prompt, params: t.params, num_images: t.numImages, width: t.width, height: t.height };
+    const job: JobRequest = {
+      job_id: task.id,
+      model: task.subModel,
+      prompt: t.prompt,
+      params: t.params,
+      num_images: t.numImages,
+      width: t.width,
+      height: t.height,
+    };
     await this.deps.dispatch(task, job, plan.routes);
     // The first dispatch attempt has run: answer with what it made of the task.
     return (await this.deps.store.getTask(task.id)) ?? task;
@@ -91,7 +119,13 @@ export class Lifecycle implements TaskUpdates {
   async fixture(plan: TaskPlan, t: NewTask, status: TaskStatus, error: TaskRecord['error']): Promise<TaskRecord> {
     const base = this.record(plan, t);
     const now = this.deps.clock.now();
-    const accepted: TaskAttempt = { node: base.node, provider: base.provider, at: now, outcome: 'accepted', detail: null };
+    const accepted: TaskAttempt = {
+      node: base.node,
+      provider: base.provider,
+      at: now,
+      outcome: 'accepted',
+      detail: null,
+    };
     const task: TaskRecord = {
       ...base,
       status,
@@ -102,7 +136,8 @@ export class Lifecycle implements TaskUpdates {
       queuePosition: status === 'IN_QUEUE' ? 1 : null,
       startedAt: status === 'IN_QUEUE' ? null : now,
       completedAt: isTerminal(status) ? now : null,
-      error: status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,
+      error:
+        status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,
     };
     await this.deps.store.putTask(task);
     // A finished fixture with a callback_url is delivered like any finished task (the webhook pact's state).
@@ -168,7 +203,12 @@ export class Lifecycle implements TaskUpdates {
     return this.serial(id, async () => {
       const task = await this.deps.store.getTask(id);
       if (!task || isTerminal(task.status)) return;
-      await this.finish({ ...task, ...(attempts ? { attempts: [...attempts] } : {}) }, 'FAILED', error, this.deps.clock.now());
+      await this.finish(
+        { ...task, ...(attempts ? { attempts: [...attempts] } : {}) },
+        'FAILED',
+        error,
+        this.deps.clock.now(),
+      );
     });
   }
 
@@ -177,10 +217,20 @@ export class Lifecycle implements TaskUpdates {
     const status = STATUS[job.state];
     if (status === 'COMPLETED' || status === 'FAILED') {
       const error = status === 'FAILED' ? this.taskError(job) : null;
-      return this.finish({ ...task, startedAt: job.started_at ?? task.startedAt }, status, error, job.finished_at ?? this.deps.clock.now());
+      return this.finish(
+        { ...task, startedAt: job.started_at ?? task.startedAt },
+        status,
+        error,
+        job.finished_at ?? this.deps.clock.now(),
+      );
     }
     const next: TaskRecord = { ...task, status, queuePosition: job.queue_position, startedAt: job.started_at };
-    if (next.status !== task.status || next.queuePosition !== task.queuePosition || next.startedAt !== task.startedAt || next.attempts !== task.attempts) {
+    if (
+      next.status !== task.status ||
+      next.queuePosition !== task.queuePosition ||
+      next.startedAt !== task.startedAt ||
+      next.attempts !== task.attempts
+    ) {
       await this.deps.store.putTask(next);
     }
     return next;
@@ -193,7 +243,12 @@ export class Lifecycle implements TaskUpdates {
     return { code, message: code === job.error.type ? job.error.detail : `${job.error.type}: ${job.error.detail}` };
   }
 
-  private async finish(task: TaskRecord, status: 'COMPLETED' | 'FAILED', error: TaskRecord['error'], at: number): Promise<TaskRecord> {
+  private async finish(
+    task: TaskRecord,
+    status: 'COMPLETED' | 'FAILED',
+    error: TaskRecord['error'],
+    at: number,
+  ): Promise<TaskRecord> {
     const { store, metrics } = this.deps;
     const ok = status === 'COMPLETED';
     // settle is atomic in the store: normally only the instance that moves the credits finishes the
@@ -243,12 +298,15 @@ export class Lifecycle implements TaskUpdates {
   private watch(id: string): void {
     const timer = setInterval(() => {
       if (!this.waiters.has(id)) return clearInterval(timer);
-      void this.deps.store.getTask(id).then((t) => {
-        if (!t || !isTerminal(t.status)) return;
-        clearInterval(timer);
-        for (const w of this.waiters.get(id) ?? []) w.resolve(t);
-        this.waiters.delete(id);
-      }, () => undefined);
+      void this.deps.store.getTask(id).then(
+        (t) => {
+          if (!t || !isTerminal(t.status)) return;
+          clearInterval(timer);
+          for (const w of this.waiters.get(id) ?? []) w.resolve(t);
+          this.waiters.delete(id);
+        },
+        () => undefined,
+      );
     }, SHARED_WAIT_POLL_MS);
     timer.unref();
   }
@@ -256,7 +314,8 @@ export class Lifecycle implements TaskUpdates {
   /** Answer every request waiting for a sync task 503 (the simulator is resetting or stopping). */
   abandonWaiters(): void {
     for (const list of this.waiters.values()) {
-      for (const w of list) w.reject(errors.unavailable('The simulator was reset or stopped while this request waited for its task'));
+      for (const w of list)
+        w.reject(errors.unavailable('The simulator was reset or stopped while this request waited for its task'));
     }
     this.waiters.clear();
   }

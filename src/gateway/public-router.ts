@@ -34,7 +34,13 @@ function compile(path: string): { pattern: RegExp; names: string[] } {
  * spec operation with no handler, or a handler with no operation, fails at start. Wrong methods
  * and unknown paths fall through to Express, which answers 405 and 404.
  */
-export function publicRouter(spec: OpenApiDoc, service: GatewayService, metrics: Metrics, checkFor?: (path: string, method: string) => ResponseCheck, filter?: BodyFilter): Dispatch {
+export function publicRouter(
+  spec: OpenApiDoc,
+  service: GatewayService,
+  metrics: Metrics,
+  checkFor?: (path: string, method: string) => ResponseCheck,
+  filter?: BodyFilter,
+): Dispatch {
   const handlers = publicOperations(service);
   const used = new Set<string>();
   const routes: Route[] = [];
@@ -43,7 +49,8 @@ export function publicRouter(spec: OpenApiDoc, service: GatewayService, metrics:
       const op = item[method];
       if (!op) continue;
       const handler = op.operationId ? handlers[op.operationId] : undefined;
-      if (!handler) throw new Error(`no handler for ${method.toUpperCase()} ${path} (operationId ${op.operationId ?? 'missing'})`);
+      if (!handler)
+        throw new Error(`no handler for ${method.toUpperCase()} ${path} (operationId ${op.operationId ?? 'missing'})`);
       used.add(op.operationId!);
       const run = secured(service, handler, checkFor?.(path, method), filter);
       const operation = op.operationId!;

@@ -31,7 +31,12 @@ export function publicOperations(service: GatewayService): Record<string, Operat
     createImageGeneration: async (ctx) => {
       const body = await readJson(ctx.req);
       const idem = ctx.req.headers['idempotency-key'];
-      const { task, replayed } = await service.submit(ctx.key, body, Array.isArray(idem) ? idem[0] : idem, ctx.req.headers.host);
+      const { task, replayed } = await service.submit(
+        ctx.key,
+        body,
+        Array.isArray(idem) ? idem[0] : idem,
+        ctx.req.headers.host,
+      );
       return { data: taskView(task, ctx.baseUrl), ...(replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
     },
     getTask: async (ctx) => ({ data: taskView(await service.getTask(ctx.key, param(ctx, 'task_id')), ctx.baseUrl) }),

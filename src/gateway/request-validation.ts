@@ -32,7 +32,10 @@ export class RequestValidator {
     if (name === undefined) throw errors.invalidRequest("'model' is required");
     if (typeof name !== 'string') throw errors.invalidRequest("'model' must be a string");
     const ref = this.catalog.resolve(name);
-    if (!ref) throw errors.invalidRequest(`'model' names no model of this gateway: '${name.slice(0, 100)}' (see GET /api/v1/models)`);
+    if (!ref)
+      throw errors.invalidRequest(
+        `'model' names no model of this gateway: '${name.slice(0, 100)}' (see GET /api/v1/models)`,
+      );
     const check = this.branches.get(ref.model.id)!;
     if (!check(body)) throw errors.invalidRequest(`${this.reason(ref, check.errors![0]!)} (model ${ref.model.id})`);
     return { ref, body };

@@ -42,7 +42,10 @@ function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(',')}}`;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -75,12 +78,18 @@ export class GatewayService {
       'RateLimit-Policy': policy,
       RateLimit: `limit=${requests}, remaining=${Math.max(0, requests - w.count)}, reset=${reset}`,
     };
-    if (w.count > requests) throw errors.rateLimited(`${requests} requests per ${window_s} s`, Math.max(1, reset), headers);
+    if (w.count > requests)
+      throw errors.rateLimited(`${requests} requests per ${window_s} s`, Math.max(1, reset), headers);
     return headers;
   }
 
   /** `requestHost`: the submit's Host header, a name the simulator is reached by. */
-  async submit(key: KeyRecord, body: unknown, idempotencyKey: string | undefined, requestHost?: string): Promise<Submitted> {
+  async submit(
+    key: KeyRecord,
+    body: unknown,
+    idempotencyKey: string | undefined,
+    requestHost?: string,
+  ): Promise<Submitted> {
     const { store, clock, lifecycle, requests } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
@@ -90,7 +99,9 @@ export class GatewayService {
     const { price, numImages } = priceOf(ref, params);
     const { width, height } = outputDimensions(ref.model.output, params);
     if (typeof valid.callback_url === 'string') {
-      const refused = refuseCallback(valid.callback_url, this.deps.allowHosts, (url) => this.deps.self.includes(url, requestHost));
+      const refused = refuseCallback(valid.callback_url, this.deps.allowHosts, (url) =>
+        this.deps.self.includes(url, requestHost),
+      );
       if (refused) throw errors.invalidRequest(`'callback_url' ${refused}`);
     }
     const input = refuseInputUrls(valid.input_urls, this.deps.allowHosts);
@@ -114,10 +125,21 @@ export class GatewayService {
       this.refuseUnavailable(ref.model);
       const plan = lifecycle.plan(ref);
       const hold = await store.hold(key.key, plan.id, price, clock.now());
-      if (!hold.ok) throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
+      if (!hold.ok)
+        throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
       const { model: _model, prompt, callback_url, ...rest } = params;
       const callbackUrl = typeof callback_url === 'string' ? callback_url : null;
-      task = await lifecycle.start(plan, { key: key.key, ref, prompt: String(prompt), params: rest, price, numImages, width, height, callbackUrl });
+      task = await lifecycle.start(plan, {
+        key: key.key,
+        ref,
+        prompt: String(prompt),
+        params: rest,
+        price,
+        numImages,
+        width,
+        height,
+        callbackUrl,
+      });
       if (scope) await store.bindIdempotency(scope, task.id);
     } catch (err) {
       if (scope) await store.dropIdempotency(scope);
@@ -131,7 +153,8 @@ export class GatewayService {
     const now = this.deps.clock.now();
     const outage = this.deps.faults.outage(model.id);
     if (outage) {
-      const wait = outage.ends_at === null ? OPEN_OUTAGE_RETRY_S : Math.max(1, Math.ceil((outage.ends_at - now) / 1000));
+      const wait =
+        outage.ends_at === null ? OPEN_OUTAGE_RETRY_S : Math.max(1, Math.ceil((outage.ends_at - now) / 1000));
       throw errors.unavailable(`${model.id} is not taking requests right now (an outage); retry in ${wait} s`, wait);
     }
     if (!this.deps.routing.available(model.routes)) {

@@ -44,7 +44,8 @@ export interface TaskRecord {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export const imagePath = (task: Pick<TaskRecord, 'id' | 'imageToken'>, index: number): string => `/files/${task.id}/${task.imageToken}/${index}.png`;
+export const imagePath = (task: Pick<TaskRecord, 'id' | 'imageToken'>, index: number): string =>
+  `/files/${task.id}/${task.imageToken}/${index}.png`;
 
 /** The public shape of a task (schema `Task`); image URLs are absolute on `baseUrl`. */
 export function taskView(task: TaskRecord, baseUrl: string): TaskView {

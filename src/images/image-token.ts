@@ -10,4 +10,5 @@ export function imageToken(secret: string, taskId: string): string {
 }
 
 /** The config's `images.url_secret` (fixed URLs under a fixed seed), else a fresh one per run. */
-export const urlSecret = (configured: string | undefined): string => configured ?? randomBytes(32).toString('base64url');
+export const urlSecret = (configured: string | undefined): string =>
+  configured ?? randomBytes(32).toString('base64url');

@@ -27,7 +27,10 @@ function chunk(type: string, data: Buffer): Buffer {
  * as all zeros; deflate then has almost nothing to do, even at 4096×4096.
  */
 export function renderPng({ width, height, seed }: PngSpec): Buffer {
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1 || v > MAX_SIDE) {
       throw new RangeError(`${name} must be an integer in 1..${MAX_SIDE}, got ${v}`);
     }

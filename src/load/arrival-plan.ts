@@ -13,22 +13,41 @@ export interface PlannedJourney extends Arrival {
   price: number;
 }
 
-const STYLES = ['photorealistic', 'watercolor', 'oil painting', 'isometric 3D render', 'studio photograph', 'pencil sketch', 'cinematic still', 'flat vector illustration'];
-const LIGHTS = ['golden hour light', 'soft diffuse light', 'neon glow', 'dramatic side lighting', 'overcast daylight', 'candlelight'];
+const STYLES = [
+  'photorealistic',
+  'watercolor',
+  'oil painting',
+  'isometric 3D render',
+  'studio photograph',
+  'pencil sketch',
+  'cinematic still',
+  'flat vector illustration',
+];
+const LIGHTS = [
+  'golden hour light',
+  'soft diffuse light',
+  'neon glow',
+  'dramatic side lighting',
+  'overcast daylight',
+  'candlelight',
+];
 const POOL_SIZE = 512;
 
 /** Image prompts from faker under `seed`, made once: seeding faker per arrival costs more than the request. */
 export function promptPool(seed: number, size = POOL_SIZE): string[] {
   faker.seed(seed);
   return Array.from({ length: size }, () => {
-    const subject = faker.datatype.boolean() ? `${faker.word.adjective()} ${faker.animal.type()}` : `${faker.commerce.productMaterial().toLowerCase()} ${faker.commerce.product().toLowerCase()}`;
+    const subject = faker.datatype.boolean()
+      ? `${faker.word.adjective()} ${faker.animal.type()}`
+      : `${faker.commerce.productMaterial().toLowerCase()} ${faker.commerce.product().toLowerCase()}`;
     const style = faker.helpers.arrayElement(STYLES);
     return `A ${style} of a ${faker.color.human()} ${subject} in ${faker.location.city()}, ${faker.helpers.arrayElement(LIGHTS)}, ${faker.word.words(3)}`;
   });
 }
 
 /** Add callback_url to a planned body. */
-export const withCallback = (body: string, url: string): string => `${body.slice(0, -1)},"callback_url":${JSON.stringify(url)}}`;
+export const withCallback = (body: string, url: string): string =>
+  `${body.slice(0, -1)},"callback_url":${JSON.stringify(url)}}`;
 
 interface MixPlan {
   entry: MixEntry;
@@ -56,7 +75,12 @@ export class ArrivalPlanner {
         entry,
         weight: entry.weight,
         head: `{"model":${JSON.stringify(entry.name)},"prompt":`,
-        params: entry.params.map(([name, choices]) => choices.map((v) => ({ json: `,${JSON.stringify(name)}:${JSON.stringify(v)}`, ...(name === 'num_images' && typeof v === 'number' ? { images: v } : {}) }))),
+        params: entry.params.map(([name, choices]) =>
+          choices.map((v) => ({
+            json: `,${JSON.stringify(name)}:${JSON.stringify(v)}`,
+            ...(name === 'num_images' && typeof v === 'number' ? { images: v } : {}),
+          })),
+        ),
         defaultImages: rule?.type === 'integer' ? (rule.default ?? 1) : 1,
       };
     });
@@ -64,7 +88,10 @@ export class ArrivalPlanner {
 
   plan(arrival: Arrival): PlannedJourney {
     const rng = createRng(mix32(this.scenario.seed, arrival.index, 0x70ad));
-    const chosen = this.scenario.journeys.length === 1 ? this.scenario.journeys[0]!.kind : pickWeighted(rng, this.scenario.journeys).kind;
+    const chosen =
+      this.scenario.journeys.length === 1
+        ? this.scenario.journeys[0]!.kind
+        : pickWeighted(rng, this.scenario.journeys).kind;
     const mix = this.mix.length === 1 ? this.mix[0]! : pickWeighted(rng, this.mix);
     let body = mix.head + this.prompts[Math.floor(rng.next() * this.prompts.length)]!;
     let images = mix.defaultImages;
@@ -75,6 +102,13 @@ export class ArrivalPlanner {
     }
     // Models without webhook support refuse callback_url: their webhook journeys poll instead.
     const kind = chosen === 'webhook' && !mix.entry.model.webhook ? 'poll' : chosen;
-    return { index: arrival.index, atMs: arrival.atMs, kind, mix: mix.entry, body: `${body}}`, price: mix.entry.subModel.credits * images };
+    return {
+      index: arrival.index,
+      atMs: arrival.atMs,
+      kind,
+      mix: mix.entry,
+      body: `${body}}`,
+      price: mix.entry.subModel.credits * images,
+    };
   }
 }

@@ -25,7 +25,10 @@ export const inShard = (arrivalIndex: number, shard: Shard): boolean => arrivalI
 export const shardLabel = (shard: Shard): string => `${shard.index}/${shard.count}`;
 
 /** Stages from a scenario: one constant stage, or k6-style ramps from `startRate` to each target. */
-export function stagesOf(spec: { rate: number; durationMs: number } | { startRate: number; stages: Array<{ durationMs: number; target: number }> }): RateStage[] {
+export function stagesOf(
+  spec:
+    { rate: number; durationMs: number } | { startRate: number; stages: Array<{ durationMs: number; target: number }> },
+): RateStage[] {
   if ('rate' in spec) return [{ durationMs: spec.durationMs, from: spec.rate, to: spec.rate }];
   let from = spec.startRate;
   return spec.stages.map((s) => {

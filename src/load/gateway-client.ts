@@ -27,7 +27,9 @@ export { parseRetryAfter };
 
 function asTask(data: unknown): TaskSnapshot | undefined {
   const t = data as Partial<TaskSnapshot> | null;
-  return t && typeof t === 'object' && typeof t.task_id === 'string' && typeof t.status === 'string' ? (t as TaskSnapshot) : undefined;
+  return t && typeof t === 'object' && typeof t.task_id === 'string' && typeof t.status === 'string'
+    ? (t as TaskSnapshot)
+    : undefined;
 }
 
 interface Answer {
@@ -81,7 +83,9 @@ class Collector implements Dispatcher.DispatchHandler {
 function toReply(answer: Answer): Reply {
   const reply: Reply = { status: answer.status };
   try {
-    const task = answer.body ? asTask((JSON.parse(answer.body.toString('utf8')) as { data?: unknown }).data) : undefined;
+    const task = answer.body
+      ? asTask((JSON.parse(answer.body.toString('utf8')) as { data?: unknown }).data)
+      : undefined;
     if (task) reply.task = task;
   } catch {
     // Not JSON: the journey judges the status alone.
@@ -113,17 +117,34 @@ export class GatewayClient {
     this.origin = url.origin;
     this.base = url.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
     this.submitPath = `${this.base}/api/v1/images/generations`;
-    const settings = { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.requestTimeoutMs, bodyTimeout: options.requestTimeoutMs };
+    const settings = {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+    };
     this.pool = new Pool(this.origin, settings);
     this.agent = new Agent(settings);
     this.getHeaders = ['authorization', `Bearer ${options.key}`];
     this.jsonHeaders = [...this.getHeaders, 'content-type', 'application/json'];
   }
 
-  private send(dispatcher: Dispatcher, origin: string, method: 'GET' | 'POST', path: string, headers: string[], body: string | undefined, keepBody: boolean): Promise<Answer> {
+  private send(
+    dispatcher: Dispatcher,
+    origin: string,
+    method: 'GET' | 'POST',
+    path: string,
+    headers: string[],
+    body: string | undefined,
+    keepBody: boolean,
+  ): Promise<Answer> {
     if (this.aborted) return Promise.reject(new RunAborted());
     return new Promise((resolve, reject) => {
-      dispatcher.dispatch({ origin, method, path, headers, body: body ?? null }, new Collector(keepBody, resolve, reject));
+      dispatcher.dispatch(
+        { origin, method, path, headers, body: body ?? null },
+        new Collector(keepBody, resolve, reject),
+      );
     });
   }
 
@@ -133,18 +154,37 @@ export class GatewayClient {
   }
 
   submit(body: string): Promise<Reply> {
-    return this.send(this.pool, this.origin, 'POST', this.submitPath, this.jsonHeaders, body, true).then(toReply, (err: unknown) => this.failed(err));
+    return this.send(this.pool, this.origin, 'POST', this.submitPath, this.jsonHeaders, body, true).then(
+      toReply,
+      (err: unknown) => this.failed(err),
+    );
   }
 
   poll(taskId: string): Promise<Reply> {
-    return this.send(this.pool, this.origin, 'GET', `${this.base}/api/v1/tasks/${encodeURIComponent(taskId)}`, this.getHeaders, undefined, true).then(toReply, (err: unknown) => this.failed(err));
+    return this.send(
+      this.pool,
+      this.origin,
+      'GET',
+      `${this.base}/api/v1/tasks/${encodeURIComponent(taskId)}`,
+      this.getHeaders,
+      undefined,
+      true,
+    ).then(toReply, (err: unknown) => this.failed(err));
   }
 
   /** GET an image, counting its bytes without keeping them. */
   async download(url: string): Promise<Download> {
     try {
       const u = new URL(url);
-      const answer = await this.send(u.origin === this.origin ? this.pool : this.agent, u.origin, 'GET', u.pathname + u.search, this.getHeaders, undefined, false);
+      const answer = await this.send(
+        u.origin === this.origin ? this.pool : this.agent,
+        u.origin,
+        'GET',
+        u.pathname + u.search,
+        this.getHeaders,
+        undefined,
+        false,
+      );
       return { status: answer.status, bytes: answer.bytes };
     } catch (err) {
       return this.failed(err);

@@ -91,7 +91,9 @@ export class LatencyRecorder {
   report(): LatencyReport {
     const entry = (phase: Phase): PhaseLatency => ({
       all: statsOf(this.all.get(phase)!),
-      models: Object.fromEntries([...this.byModel.get(phase)!].sort(([a], [b]) => a.localeCompare(b)).map(([m, h]) => [m, statsOf(h)])),
+      models: Object.fromEntries(
+        [...this.byModel.get(phase)!].sort(([a], [b]) => a.localeCompare(b)).map(([m, h]) => [m, statsOf(h)]),
+      ),
     });
     return Object.fromEntries(PHASES.map((p) => [p, entry(p)])) as LatencyReport;
   }

@@ -12,11 +12,24 @@ const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
-  const tr = rows.map((r) => `<tr>${r.map((c) => `<td>${typeof c === 'number' ? num(c) : esc(c)}</td>`).join('')}</tr>`).join('\n');
+  const tr = rows
+    .map((r) => `<tr>${r.map((c) => `<td>${typeof c === 'number' ? num(c) : esc(c)}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr || `<tr><td colspan="${head.length}">none</td></tr>`}</tbody></table>`;
 }
 
-const latencyRow = (name: string, s: LatencyStats): Array<string | number> => [name, s.count, s.min_ms, s.mean_ms, s.p50_ms, s.p90_ms, s.p95_ms, s.p99_ms, s.p999_ms, s.max_ms];
+const latencyRow = (name: string, s: LatencyStats): Array<string | number> => [
+  name,
+  s.count,
+  s.min_ms,
+  s.mean_ms,
+  s.p50_ms,
+  s.p90_ms,
+  s.p95_ms,
+  s.p99_ms,
+  s.p999_ms,
+  s.max_ms,
+];
 const LATENCY_HEAD = ['', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'];
 
 /** What the page's script draws: percentile curves read from the histograms, and the timeline. */
@@ -54,9 +67,16 @@ export function htmlReport(r: LoadReport): string {
     ['requests/s', num(r.rates.requests_per_s)],
     ['credits charged', `${r.credits.charged} / ${r.credits.expected} expected`],
   ];
-  const verdict = r.thresholds.length === 0 ? '' : `<span class="verdict ${r.passed ? 'pass' : 'fail'}">${r.passed ? 'thresholds met' : 'thresholds breached'}</span>`;
-  const perModel = PHASES.flatMap((p) => Object.entries(r.latency[p].models).map(([m, s]) => latencyRow(`${p} · ${m}`, s)));
-  const statusRows = (['submit', 'poll', 'download'] as const).flatMap((k) => Object.entries(r.requests[k]).map(([s, n]): Array<string | number> => [k, s, n]));
+  const verdict =
+    r.thresholds.length === 0
+      ? ''
+      : `<span class="verdict ${r.passed ? 'pass' : 'fail'}">${r.passed ? 'thresholds met' : 'thresholds breached'}</span>`;
+  const perModel = PHASES.flatMap((p) =>
+    Object.entries(r.latency[p].models).map(([m, s]) => latencyRow(`${p} · ${m}`, s)),
+  );
+  const statusRows = (['submit', 'poll', 'download'] as const).flatMap((k) =>
+    Object.entries(r.requests[k]).map(([s, n]): Array<string | number> => [k, s, n]),
+  );
   const data = JSON.stringify(chartData(r)).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -68,20 +88,48 @@ export function htmlReport(r: LoadReport): string {
 <h2>Latency by percentile</h2>
 <p class="sub">Submit, completion and journey are measured from each arrival's intended send time (corrected for coordinated omission); download from the moment the task was seen finished.</p>
 <svg class="chart" id="chart-latency" role="img" aria-label="latency by percentile"></svg>
-${table(LATENCY_HEAD, PHASES.map((p) => latencyRow(p, r.latency[p].all)))}
+${table(
+  LATENCY_HEAD,
+  PHASES.map((p) => latencyRow(p, r.latency[p].all)),
+)}
 <h2>Throughput over time</h2>
 <svg class="chart" id="chart-throughput" role="img" aria-label="throughput over time"></svg>
 <h2>Errors over time</h2>
 <svg class="chart" id="chart-errors" role="img" aria-label="errors over time"></svg>
 <h2>Thresholds</h2>
-${table(['threshold', 'value', 'result'], r.thresholds.map((t) => [t.expression, t.value === null ? 'no samples' : t.value, t.ok ? 'ok' : 'FAIL']))}
+${table(
+  ['threshold', 'value', 'result'],
+  r.thresholds.map((t) => [t.expression, t.value === null ? 'no samples' : t.value, t.ok ? 'ok' : 'FAIL']),
+)}
 <h2>Per model</h2>
-${table(['model', 'journeys', 'ok', 'failed', 'errors', 'credits expected', 'credits charged'], Object.entries(r.models).map(([m, c]) => [m, c.journeys, c.completed, c.failed, c.errors, c.credits_expected, c.credits_charged]))}
+${table(
+  ['model', 'journeys', 'ok', 'failed', 'errors', 'credits expected', 'credits charged'],
+  Object.entries(r.models).map(([m, c]) => [
+    m,
+    c.journeys,
+    c.completed,
+    c.failed,
+    c.errors,
+    c.credits_expected,
+    c.credits_charged,
+  ]),
+)}
 ${table(LATENCY_HEAD, perModel)}
 <h2>Requests and errors</h2>
 ${table(['request', 'status', 'count'], statusRows)}
-${table(['error code', 'journeys'], Object.entries(r.error_codes).sort(([, a], [, b]) => b - a))}
-${table(['rate', 'value'], [['error rate', pct(r.rates.error_rate)], ['HTTP error rate', pct(r.rates.http_error_rate)], ['task failure rate', pct(r.rates.task_failure_rate)], ['dropped rate', pct(r.rates.dropped_rate)]])}
+${table(
+  ['error code', 'journeys'],
+  Object.entries(r.error_codes).sort(([, a], [, b]) => b - a),
+)}
+${table(
+  ['rate', 'value'],
+  [
+    ['error rate', pct(r.rates.error_rate)],
+    ['HTTP error rate', pct(r.rates.http_error_rate)],
+    ['task failure rate', pct(r.rates.task_failure_rate)],
+    ['dropped rate', pct(r.rates.dropped_rate)],
+  ],
+)}
 ${r.journey_kinds.webhook > 0 ? table(['webhooks', 'count'], Object.entries(r.webhooks)) : ''}
 <script type="application/json" id="report-data">${data}</script>
 <script>${CHART_SCRIPT}</script>

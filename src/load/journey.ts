@@ -106,14 +106,20 @@ export class Journey {
         return this.submitted(event.reply, at);
       case 'polled':
         if (event.reply.status === 200 && event.reply.task) {
-          return TERMINAL.has(event.reply.task.status) ? this.finished(event.reply.task, at, []) : this.nextPoll(at, undefined, []);
+          return TERMINAL.has(event.reply.task.status)
+            ? this.finished(event.reply.task, at, [])
+            : this.nextPoll(at, undefined, []);
         }
         if (event.reply.status === 200) return this.end({ kind: 'error', code: 'bad_response' }, []);
-        return retryable(event.reply) ? this.nextPoll(at, event.reply.retryAfterMs, []) : this.end({ kind: 'error', code: replyCode(event.reply) }, []);
+        return retryable(event.reply)
+          ? this.nextPoll(at, event.reply.retryAfterMs, [])
+          : this.end({ kind: 'error', code: replyCode(event.reply) }, []);
       case 'webhook':
         return this.finished(event.task, at, []);
       case 'webhook_timeout':
-        return at >= this.settings.journeyTimeoutMs ? this.end({ kind: 'timeout', code: 'journey_timeout' }, []) : this.poll(0);
+        return at >= this.settings.journeyTimeoutMs
+          ? this.end({ kind: 'timeout', code: 'journey_timeout' }, [])
+          : this.poll(0);
       case 'downloaded': {
         const measures: Measure[] = [{ phase: 'download', ms: at - this.downloadFrom }];
         if (!event.ok) return this.end({ kind: 'error', code: event.code ?? 'download_failed' }, measures);
@@ -139,7 +145,8 @@ export class Journey {
   }
 
   private nextPoll(at: number, retryAfterMs: number | undefined, measures: Measure[]): Step {
-    if (at >= this.settings.journeyTimeoutMs || this.polls >= MAX_POLLS) return this.end({ kind: 'timeout', code: 'journey_timeout' }, measures);
+    if (at >= this.settings.journeyTimeoutMs || this.polls >= MAX_POLLS)
+      return this.end({ kind: 'timeout', code: 'journey_timeout' }, measures);
     const delay = Math.min(Math.max(this.intervalMs, retryAfterMs ?? 0), this.settings.journeyTimeoutMs - at);
     this.intervalMs = Math.min(this.intervalMs * this.settings.pollBackoff, this.settings.pollMaxIntervalMs);
     return { ...this.poll(delay), measures };
@@ -153,7 +160,8 @@ export class Journey {
   private finished(task: TaskSnapshot, at: number, measures: Measure[]): Step {
     measures.push({ phase: 'completion', ms: at });
     this.terminal = task;
-    if (task.status === 'FAILED') return this.end({ kind: 'failed', code: task.error?.code ?? 'failed', task }, measures);
+    if (task.status === 'FAILED')
+      return this.end({ kind: 'failed', code: task.error?.code ?? 'failed', task }, measures);
     const urls = (task.output?.images ?? []).map((i) => i.url);
     if (!this.settings.download || urls.length === 0) {
       measures.push({ phase: 'journey', ms: at });

@@ -16,7 +16,12 @@ const ReportShape = z.looseObject({
   format: z.literal(REPORT_FORMAT),
   version: z.literal(REPORT_VERSION),
   target: z.string(),
-  scenario: z.looseObject({ name: z.string(), seed: z.number(), thresholds: z.array(z.string()), mix: z.array(z.looseObject({ model: z.string() })) }),
+  scenario: z.looseObject({
+    name: z.string(),
+    seed: z.number(),
+    thresholds: z.array(z.string()),
+    mix: z.array(z.looseObject({ model: z.string() })),
+  }),
   shards: z.array(z.string().regex(/^\d+\/\d+$/)),
   runs: z.number().int().min(1),
   started_at: z.iso.datetime(),
@@ -45,7 +50,9 @@ export function readReport(file: string): LoadReport {
   const parsed = ReportShape.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ReportFileError(`${file} is not a gwsim load report (v${REPORT_VERSION}): ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ReportFileError(
+      `${file} is not a gwsim load report (v${REPORT_VERSION}): ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   return raw as LoadReport;
 }

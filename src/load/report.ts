@@ -1,9 +1,23 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { StartupError } from '../startup-error.js';
 import { decodeHistogram, mergeEncoded, statOf, statsOf, type LatencyReport, type PhaseLatency } from './histograms.js';
-import { emptyCounts, JOURNEY_ENDS, type ModelCounts, type RequestKind, type RunCounts, type TimelineBucket } from './run-stats.js';
+import {
+  emptyCounts,
+  JOURNEY_ENDS,
+  type ModelCounts,
+  type RequestKind,
+  type RunCounts,
+  type TimelineBucket,
+} from './run-stats.js';
 import type { JourneyKind } from './scenario.js';
-import { evaluateThresholds, parseThreshold, PHASES, type MetricSource, type Threshold, type ThresholdResult } from './thresholds.js';
+import {
+  evaluateThresholds,
+  parseThreshold,
+  PHASES,
+  type MetricSource,
+  type Threshold,
+  type ThresholdResult,
+} from './thresholds.js';
 
 export const REPORT_FORMAT = 'gwsim-load-report';
 export const REPORT_VERSION = 1;
@@ -82,7 +96,9 @@ export function rates(r: RunCounts, elapsedMs: number): Rates {
 }
 
 /** Threshold inputs read from a report: latencies from its histograms (decoded once each). */
-export function metricSource(report: Pick<LoadReport, 'latency' | 'journeys' | 'credits' | 'arrivals'> & { rates: Rates }): MetricSource {
+export function metricSource(
+  report: Pick<LoadReport, 'latency' | 'journeys' | 'credits' | 'arrivals'> & { rates: Rates },
+): MetricSource {
   const cache = new Map<string, Histogram>();
   const lookup = (phase: (typeof PHASES)[number], model: string | undefined): Histogram | undefined => {
     const key = `${phase}\u0000${model ?? ''}`;
@@ -110,7 +126,10 @@ export function metricSource(report: Pick<LoadReport, 'latency' | 'journeys' | '
 /** The scenario's thresholds, re-read from their text (as merged reports must). */
 export function thresholdsOf(scenario: ScenarioSummary): Threshold[] {
   return scenario.thresholds.flatMap((text) => {
-    const t = parseThreshold(text, scenario.mix.map((m) => m.model));
+    const t = parseThreshold(
+      text,
+      scenario.mix.map((m) => m.model),
+    );
     return typeof t === 'string' ? [] : [t];
   });
 }
@@ -160,7 +179,14 @@ function addCounts(into: RunCounts, from: RunCounts): void {
   into.tasks.completed += from.tasks.completed;
   into.tasks.failed += from.tasks.failed;
   for (const [name, m] of Object.entries(from.models)) {
-    const t: ModelCounts = (into.models[name] ??= { journeys: 0, completed: 0, failed: 0, errors: 0, credits_expected: 0, credits_charged: 0 });
+    const t: ModelCounts = (into.models[name] ??= {
+      journeys: 0,
+      completed: 0,
+      failed: 0,
+      errors: 0,
+      credits_expected: 0,
+      credits_charged: 0,
+    });
     for (const k of Object.keys(t) as Array<keyof ModelCounts>) t[k] += m[k];
   }
   for (const k of Object.keys(from.requests) as RequestKind[]) addMap(into.requests[k], from.requests[k]);
@@ -178,7 +204,16 @@ function mergeTimelines(reports: readonly LoadReport[]): RunCounts['timeline'] {
   for (const r of reports) {
     for (const b of r.timeline.buckets) {
       const i = Math.floor(b.t_ms / width);
-      while (buckets.length <= i) buckets.push({ t_ms: buckets.length * width, started: 0, completed: 0, failed: 0, errors: 0, requests: 0, request_errors: 0 });
+      while (buckets.length <= i)
+        buckets.push({
+          t_ms: buckets.length * width,
+          started: 0,
+          completed: 0,
+          failed: 0,
+          errors: 0,
+          requests: 0,
+          request_errors: 0,
+        });
       const t = buckets[i]!;
       for (const k of ['started', 'completed', 'failed', 'errors', 'requests', 'request_errors'] as const) t[k] += b[k];
     }
@@ -191,7 +226,9 @@ function mergeLatency(reports: readonly LoadReport[]): LatencyReport {
     const models = [...new Set(reports.flatMap((r) => Object.keys(r.latency[phase].models)))].sort();
     return {
       all: statsOf(mergeEncoded(reports.map((r) => r.latency[phase].all.hdr))),
-      models: Object.fromEntries(models.map((m) => [m, statsOf(mergeEncoded(reports.flatMap((r) => r.latency[phase].models[m]?.hdr ?? [])))])),
+      models: Object.fromEntries(
+        models.map((m) => [m, statsOf(mergeEncoded(reports.flatMap((r) => r.latency[phase].models[m]?.hdr ?? [])))]),
+      ),
     };
   };
   return Object.fromEntries(PHASES.map((p) => [p, entry(p)])) as LatencyReport;
@@ -206,7 +243,9 @@ export function mergeReports(reports: readonly LoadReport[]): LoadReport {
   const first = reports[0]!;
   for (const r of reports) {
     if (r.scenario.name !== first.scenario.name || r.scenario.seed !== first.scenario.seed) {
-      throw new MergeError(`reports come from different scenarios: '${first.scenario.name}' (seed ${first.scenario.seed}) and '${r.scenario.name}' (seed ${r.scenario.seed})`);
+      throw new MergeError(
+        `reports come from different scenarios: '${first.scenario.name}' (seed ${first.scenario.seed}) and '${r.scenario.name}' (seed ${r.scenario.seed})`,
+      );
     }
   }
   const shards = reports.flatMap((r) => r.shards);

@@ -90,7 +90,9 @@ export class RunDriver {
       this.interrupt('run stopped');
     };
     options.signal?.addEventListener('abort', stopEarly, { once: true });
-    const progress = options.onProgress ? setInterval(() => options.onProgress!(this.progress()), options.progressEveryMs ?? 1000) : undefined;
+    const progress = options.onProgress
+      ? setInterval(() => options.onProgress!(this.progress()), options.progressEveryMs ?? 1000)
+      : undefined;
     // At the end, start what is due if there is room; what still waits for a slot is dropped.
     const ended = setTimeout(() => {
       this.pump();
@@ -194,20 +196,31 @@ export class RunDriver {
         // One await per step: at high rates every extra promise layer shows in the request rate.
         let event: JourneyEvent;
         if (action.type === 'submit') event = { type: 'submitted', reply: await this.client.submit(body) };
-        else if (action.type === 'poll') event = { type: 'polled', reply: await this.pollAfter(action.taskId, action.delayMs) };
+        else if (action.type === 'poll')
+          event = { type: 'polled', reply: await this.pollAfter(action.taskId, action.delayMs) };
         else if (action.type === 'await_webhook') event = await this.webhook(action.taskId, action.timeoutMs);
         else event = await this.download(action.urls);
         const now = this.elapsed();
-        const task = event.type === 'webhook' ? event.task : event.type === 'submitted' || event.type === 'polled' ? event.reply.task : undefined;
+        const task =
+          event.type === 'webhook'
+            ? event.task
+            : event.type === 'submitted' || event.type === 'polled'
+              ? event.reply.task
+              : undefined;
         if (event.type === 'submitted') this.stats.request('submit', event.reply.status, now);
         else if (event.type === 'polled') this.stats.request('poll', event.reply.status, now);
-        if (task && TERMINAL.has(task.status)) this.stats.terminal(model, task.status, task.credits_charged ?? 0, plan.price);
+        if (task && TERMINAL.has(task.status))
+          this.stats.terminal(model, task.status, task.credits_charged ?? 0, plan.price);
         step = journey.on(event, now - plan.atMs);
       }
       this.stats.finished(model, { kind: 'error', code: 'too_many_steps' }, this.elapsed());
     } catch (err) {
       // The client turns network failures into replies: what throws is an abort of the run, or a bug.
-      this.stats.finished(model, this.abort.signal.aborted ? 'interrupted' : { kind: 'error', code: `internal_${(err as Error).name}` }, this.elapsed());
+      this.stats.finished(
+        model,
+        this.abort.signal.aborted ? 'interrupted' : { kind: 'error', code: `internal_${(err as Error).name}` },
+        this.elapsed(),
+      );
     }
   }
 
@@ -228,7 +241,8 @@ export class RunDriver {
     for (const r of results) {
       this.stats.request('download', r.status, now);
       this.stats.counts.download_bytes += r.bytes;
-      if (r.status !== 200) failed ??= r.status === 0 ? `download_network_${r.error ?? 'error'}` : `download_http_${r.status}`;
+      if (r.status !== 200)
+        failed ??= r.status === 0 ? `download_network_${r.error ?? 'error'}` : `download_http_${r.status}`;
     }
     return failed ? { type: 'downloaded', ok: false, code: failed } : { type: 'downloaded', ok: true };
   }

@@ -3,7 +3,14 @@ import type { JourneyKind } from './scenario.js';
 
 export type RequestKind = 'submit' | 'poll' | 'download';
 export type JourneyEnd = OutcomeKind | 'interrupted';
-export const JOURNEY_ENDS: readonly JourneyEnd[] = ['completed', 'accepted', 'failed', 'error', 'timeout', 'interrupted'];
+export const JOURNEY_ENDS: readonly JourneyEnd[] = [
+  'completed',
+  'accepted',
+  'failed',
+  'error',
+  'timeout',
+  'interrupted',
+];
 
 export interface ModelCounts {
   journeys: number;
@@ -78,12 +85,28 @@ export class RunStats {
     const { bucket_ms, buckets } = this.counts.timeline;
     const i = Math.max(0, Math.floor(at / bucket_ms));
     // Fill gaps so the index is the position; a run's buckets are bounded by its duration + drain.
-    while (buckets.length <= i) buckets.push({ t_ms: buckets.length * bucket_ms, started: 0, completed: 0, failed: 0, errors: 0, requests: 0, request_errors: 0 });
+    while (buckets.length <= i)
+      buckets.push({
+        t_ms: buckets.length * bucket_ms,
+        started: 0,
+        completed: 0,
+        failed: 0,
+        errors: 0,
+        requests: 0,
+        request_errors: 0,
+      });
     return buckets[i]!;
   }
 
   private model(name: string): ModelCounts {
-    return (this.counts.models[name] ??= { journeys: 0, completed: 0, failed: 0, errors: 0, credits_expected: 0, credits_charged: 0 });
+    return (this.counts.models[name] ??= {
+      journeys: 0,
+      completed: 0,
+      failed: 0,
+      errors: 0,
+      credits_expected: 0,
+      credits_charged: 0,
+    });
   }
 
   started(model: string, kind: JourneyKind, at: number): void {

@@ -39,11 +39,18 @@ export function summarizeScenario(s: Scenario): ScenarioSummary {
   };
 }
 
-const needsWebhooks = (s: Scenario): boolean => s.journeys.some((j) => j.kind === 'webhook' && j.weight > 0) && s.mix.some((m) => m.model.webhook && m.weight > 0);
+const needsWebhooks = (s: Scenario): boolean =>
+  s.journeys.some((j) => j.kind === 'webhook' && j.weight > 0) && s.mix.some((m) => m.model.webhook && m.weight > 0);
 
 async function resolveSecret(options: RunOptions, client: GatewayClient): Promise<string> {
-  const secret = options.webhookSecret ?? (await client.webhookSecret(options.adminToken)) ?? (options.key === DEV_KEY ? DEV_WEBHOOK_SECRET : undefined);
-  if (!secret) throw new StartupError(`webhook journeys need the webhook secret of key ${options.key}: pass --webhook-secret whsec_…`);
+  const secret =
+    options.webhookSecret ??
+    (await client.webhookSecret(options.adminToken)) ??
+    (options.key === DEV_KEY ? DEV_WEBHOOK_SECRET : undefined);
+  if (!secret)
+    throw new StartupError(
+      `webhook journeys need the webhook secret of key ${options.key}: pass --webhook-secret whsec_…`,
+    );
   return secret;
 }
 
@@ -58,11 +65,20 @@ export async function runLoad(options: RunOptions): Promise<LoadReport> {
   const shard = options.shard ?? WHOLE;
   const schedule = new ArrivalSchedule(scenario.stages, scenario.arrival, scenario.seed);
   const planner = new ArrivalPlanner(scenario);
-  const client = new GatewayClient({ target: options.target, key: options.key, connections: Math.min(scenario.maxInFlight, 1024), requestTimeoutMs: scenario.requestTimeoutMs });
+  const client = new GatewayClient({
+    target: options.target,
+    key: options.key,
+    connections: Math.min(scenario.maxInFlight, 1024),
+    requestTimeoutMs: scenario.requestTimeoutMs,
+  });
   let receiver: WebhookReceiver | undefined;
   try {
     if (needsWebhooks(scenario)) {
-      receiver = await WebhookReceiver.start({ secret: await resolveSecret(options, client), ...options.webhookListen, ...(options.webhookUrl ? { publicUrl: options.webhookUrl } : {}) });
+      receiver = await WebhookReceiver.start({
+        secret: await resolveSecret(options, client),
+        ...options.webhookListen,
+        ...(options.webhookUrl ? { publicUrl: options.webhookUrl } : {}),
+      });
     }
     const balanceBefore = await client.balance();
     const startedAt = new Date();
@@ -94,4 +110,3 @@ export async function runLoad(options: RunOptions): Promise<LoadReport> {
     await client.close();
   }
 }
-

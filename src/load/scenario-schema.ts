@@ -27,18 +27,37 @@ export const MixEntryFile = z.strictObject({
 /** The scenario file as written; cross-field and catalog checks come after (scenario.ts). */
 export const ScenarioFile = z.strictObject({
   name: z.string().min(1).max(200).optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
   rate: Rate.optional(),
   duration: Duration.optional(),
   start_rate: Rate.optional(),
-  stages: z.array(z.strictObject({ duration: Duration, target: Rate })).min(1).max(1000).optional(),
+  stages: z
+    .array(z.strictObject({ duration: Duration, target: Rate }))
+    .min(1)
+    .max(1000)
+    .optional(),
   arrival: z.enum(['uniform', 'poisson']).optional(),
   max_in_flight: z.number().int().min(1).max(100_000).optional(),
-  journeys: z.strictObject({ poll: Weight.optional(), webhook: Weight.optional(), submit: Weight.optional() }).optional(),
+  journeys: z
+    .strictObject({ poll: Weight.optional(), webhook: Weight.optional(), submit: Weight.optional() })
+    .optional(),
   mix: z.array(MixEntryFile).min(1).max(100),
-  poll: z.strictObject({ interval: Duration.optional(), backoff: z.number().min(1).max(10).optional(), max_interval: Duration.optional() }).optional(),
+  poll: z
+    .strictObject({
+      interval: Duration.optional(),
+      backoff: z.number().min(1).max(10).optional(),
+      max_interval: Duration.optional(),
+    })
+    .optional(),
   webhook: z.strictObject({ timeout: Duration.optional() }).optional(),
-  timeouts: z.strictObject({ request: Duration.optional(), journey: Duration.optional(), drain: Duration.optional() }).optional(),
+  timeouts: z
+    .strictObject({ request: Duration.optional(), journey: Duration.optional(), drain: Duration.optional() })
+    .optional(),
   download: z.boolean().optional(),
   thresholds: z.array(z.string().min(1).max(200)).max(100).optional(),
 });

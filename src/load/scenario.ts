@@ -55,7 +55,10 @@ export const MAX_ARRIVALS = 10_000_000;
 const RESERVED = new Set(['model', 'prompt', 'callback_url']);
 
 const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 
 function zodProblems(error: ZodError): string[] {
   return error.issues.flatMap((issue) =>
@@ -77,7 +80,9 @@ function checkValue(rule: ParamRule, value: ParamValue): string | undefined {
   }
   if (typeof value !== 'string') return 'must be a string';
   if (rule.enum && !rule.enum.includes(value)) return `must be one of ${rule.enum.join(', ')}`;
-  return rule.max_length !== undefined && value.length > rule.max_length ? `is longer than ${rule.max_length}` : undefined;
+  return rule.max_length !== undefined && value.length > rule.max_length
+    ? `is longer than ${rule.max_length}`
+    : undefined;
 }
 
 function resolveMix(entries: MixEntryFile[], catalog: Catalog, problems: string[]): MixEntry[] {
@@ -94,7 +99,10 @@ function resolveMix(entries: MixEntryFile[], catalog: Catalog, problems: string[
       const field = `mix[${i}].params.${name}`;
       const rule = ref.model.params[name];
       if (RESERVED.has(name)) problems.push(`${field}: is set by the generator`);
-      else if (!rule) problems.push(`${field}: model '${ref.model.id}' takes no parameter '${name}' (takes: ${Object.keys(ref.model.params).join(', ')})`);
+      else if (!rule)
+        problems.push(
+          `${field}: model '${ref.model.id}' takes no parameter '${name}' (takes: ${Object.keys(ref.model.params).join(', ')})`,
+        );
       else {
         // A list is a choice per arrival, except for array parameters, whose value is the list.
         const choices: ParamValue[] = rule.type === 'array' || !Array.isArray(raw) ? [raw] : raw;
@@ -111,8 +119,12 @@ function resolveMix(entries: MixEntryFile[], catalog: Catalog, problems: string[
 
 function resolveStages(file: ScenarioFile, problems: string[]): RateStage[] {
   if (file.stages) {
-    if (file.rate !== undefined || file.duration !== undefined) problems.push('stages: give either rate and duration, or stages, not both');
-    return stagesOf({ startRate: file.start_rate ?? 0, stages: file.stages.map((s) => ({ durationMs: s.duration, target: s.target })) });
+    if (file.rate !== undefined || file.duration !== undefined)
+      problems.push('stages: give either rate and duration, or stages, not both');
+    return stagesOf({
+      startRate: file.start_rate ?? 0,
+      stages: file.stages.map((s) => ({ durationMs: s.duration, target: s.target })),
+    });
   }
   if (file.start_rate !== undefined) problems.push('start_rate: only applies to stages');
   if (file.rate === undefined) problems.push('rate: required (arrivals per second), or give stages');
@@ -132,16 +144,29 @@ export function parseScenario(raw: unknown, catalog: Catalog = loadCatalog(), so
   const problems: string[] = [];
   const stages = resolveStages(file, problems);
   const mass = stages.reduce((s, st) => s + ((st.from + st.to) / 2) * (st.durationMs / 1000), 0);
-  if (mass > MAX_ARRIVALS) problems.push(`${file.stages ? 'stages' : 'rate'}: ${Math.round(mass)} arrivals is over the limit of ${MAX_ARRIVALS}; shard the run`);
+  if (mass > MAX_ARRIVALS)
+    problems.push(
+      `${file.stages ? 'stages' : 'rate'}: ${Math.round(mass)} arrivals is over the limit of ${MAX_ARRIVALS}; shard the run`,
+    );
   const mix = resolveMix(file.mix, catalog, problems);
-  const journeys = JOURNEY_KINDS.map((kind) => ({ kind, weight: file.journeys?.[kind] ?? 0 })).filter((j) => j.weight > 0);
-  if (file.journeys && journeys.length === 0) problems.push('journeys: give at least one of poll, webhook, submit a weight above 0');
-  const poll = { intervalMs: file.poll?.interval ?? 500, backoff: file.poll?.backoff ?? 1.5, maxIntervalMs: file.poll?.max_interval ?? 5000 };
+  const journeys = JOURNEY_KINDS.map((kind) => ({ kind, weight: file.journeys?.[kind] ?? 0 })).filter(
+    (j) => j.weight > 0,
+  );
+  if (file.journeys && journeys.length === 0)
+    problems.push('journeys: give at least one of poll, webhook, submit a weight above 0');
+  const poll = {
+    intervalMs: file.poll?.interval ?? 500,
+    backoff: file.poll?.backoff ?? 1.5,
+    maxIntervalMs: file.poll?.max_interval ?? 5000,
+  };
   if (poll.intervalMs <= 0) problems.push('poll.interval: must be more than 0');
   if (poll.maxIntervalMs < poll.intervalMs) problems.push('poll.max_interval: must not be below poll.interval');
   const thresholds: Threshold[] = [];
   (file.thresholds ?? []).forEach((text, i) => {
-    const t = parseThreshold(text, mix.map((m) => m.name));
+    const t = parseThreshold(
+      text,
+      mix.map((m) => m.name),
+    );
     if (typeof t === 'string') problems.push(`thresholds[${i}]: ${t}`);
     else thresholds.push(t);
   });

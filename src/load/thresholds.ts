@@ -44,13 +44,27 @@ export function parseThreshold(expression: string, models: readonly string[]): T
   const op = opText as Op;
   const value = Number(num);
   if (fn !== undefined) {
-    if (!(PHASES as readonly string[]).includes(phase!)) return `unknown phase '${phase}' (one of ${PHASES.join(', ')})`;
-    if (model !== undefined && !models.includes(model)) return `model '${model}' is not in the mix (${models.join(', ')})`;
+    if (!(PHASES as readonly string[]).includes(phase!))
+      return `unknown phase '${phase}' (one of ${PHASES.join(', ')})`;
+    if (model !== undefined && !models.includes(model))
+      return `model '${model}' is not in the mix (${models.join(', ')})`;
     if (unit === '%') return `a latency takes ms, s or m, not %`;
     const stat: LatencyStat =
-      fn === 'avg' || fn === 'mean' ? { kind: 'avg' } : fn === 'min' || fn === 'max' ? { kind: fn } : { kind: 'percentile', p: fn === 'med' ? 50 : Number(fn.slice(1)) };
+      fn === 'avg' || fn === 'mean'
+        ? { kind: 'avg' }
+        : fn === 'min' || fn === 'max'
+          ? { kind: fn }
+          : { kind: 'percentile', p: fn === 'med' ? 50 : Number(fn.slice(1)) };
     if (stat.kind === 'percentile' && stat.p > 100) return `percentile ${stat.p} is above 100`;
-    return { expression, op, limit: value * LATENCY_UNITS[unit ?? 'ms']!, metric: 'latency', stat, phase: phase as Phase, ...(model !== undefined ? { model } : {}) };
+    return {
+      expression,
+      op,
+      limit: value * LATENCY_UNITS[unit ?? 'ms']!,
+      metric: 'latency',
+      stat,
+      phase: phase as Phase,
+      ...(model !== undefined ? { model } : {}),
+    };
   }
   if ((RATE_METRICS as readonly string[]).includes(name!)) {
     if (unit !== undefined && unit !== '%') return `${name} is a fraction (0.01) or a percentage (1%), not ${unit}`;
@@ -64,13 +78,25 @@ export function parseThreshold(expression: string, models: readonly string[]): T
 }
 
 const compare = (value: number, op: Op, limit: number): boolean =>
-  op === '<' ? value < limit : op === '<=' ? value <= limit : op === '>' ? value > limit : op === '>=' ? value >= limit : value === limit;
+  op === '<'
+    ? value < limit
+    : op === '<='
+      ? value <= limit
+      : op === '>'
+        ? value > limit
+        : op === '>='
+          ? value >= limit
+          : value === limit;
 
 /** Judge each threshold; one without samples fails, since nothing shows it holds. */
 export function evaluateThresholds(thresholds: readonly Threshold[], source: MetricSource): ThresholdResult[] {
   return thresholds.map((t) => {
     const value =
-      t.metric === 'latency' ? source.latency(t.phase, t.model, t.stat) : t.metric === 'dropped' || t.metric === 'errors' || t.metric === 'credit_mismatch' ? source.count(t.metric) : source.rate(t.metric);
+      t.metric === 'latency'
+        ? source.latency(t.phase, t.model, t.stat)
+        : t.metric === 'dropped' || t.metric === 'errors' || t.metric === 'credit_mismatch'
+          ? source.count(t.metric)
+          : source.rate(t.metric);
     return { expression: t.expression, value, ok: value !== null && compare(value, t.op, t.limit) };
   });
 }

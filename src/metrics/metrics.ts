@@ -21,25 +21,86 @@ export class Metrics {
   readonly webhookAttempts: Counter<'outcome'>;
   readonly malformedRequests: Counter<'reason' | 'status'>;
 
-  constructor(live: { queueDepth: () => Record<string, number>; running: () => Record<string, number>; creditsHeld: () => Promise<number> }) {
+  constructor(live: {
+    queueDepth: () => Record<string, number>;
+    running: () => Record<string, number>;
+    creditsHeld: () => Promise<number>;
+  }) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'gwsim_requests_total', help: 'Public API requests by operation and status', labelNames: ['operation', 'status'], registers });
-    this.requestSeconds = new Histogram({ name: 'gwsim_request_duration_seconds', help: 'Public API latency (wall clock)', labelNames: ['operation'], buckets: SECONDS, registers });
-    this.tasks = new Counter({ name: 'gwsim_tasks_total', help: 'Tasks that reached a terminal status', labelNames: ['model', 'status'], registers });
-    this.taskFailures = new Counter({ name: 'gwsim_task_failures_total', help: 'Failed tasks by error code', labelNames: ['model', 'code'], registers });
-    this.taskSeconds = new Histogram({ name: 'gwsim_task_duration_seconds', help: 'Task time from submit to terminal (simulator clock)', labelNames: ['model'], buckets: SECONDS, registers });
-    this.nodeCalls = new Counter({ name: 'gwsim_node_calls_total', help: 'Gateway calls to provider nodes', labelNames: ['node', 'call', 'outcome'], registers });
-    this.nodeCallSeconds = new Histogram({ name: 'gwsim_node_call_duration_seconds', help: 'Gateway → node call latency (simulator clock)', labelNames: ['node', 'call'], buckets: SECONDS, registers });
-    this.failovers = new Counter({ name: 'gwsim_failovers_total', help: 'Tasks moved from a failing node to the next route', labelNames: ['model', 'from', 'to'], registers });
-    this.circuitState = new Gauge({ name: 'gwsim_circuit_state', help: "Each node's circuit: 0 closed, 1 half-open, 2 open", labelNames: ['node'], registers });
-    this.webhookAttempts = new Counter({ name: 'gwsim_webhook_attempts_total', help: 'Webhook delivery attempts by what the delivery came to', labelNames: ['outcome'], registers });
+    this.requests = new Counter({
+      name: 'gwsim_requests_total',
+      help: 'Public API requests by operation and status',
+      labelNames: ['operation', 'status'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'gwsim_request_duration_seconds',
+      help: 'Public API latency (wall clock)',
+      labelNames: ['operation'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.tasks = new Counter({
+      name: 'gwsim_tasks_total',
+      help: 'Tasks that reached a terminal status',
+      labelNames: ['model', 'status'],
+      registers,
+    });
+    this.taskFailures = new Counter({
+      name: 'gwsim_task_failures_total',
+      help: 'Failed tasks by error code',
+      labelNames: ['model', 'code'],
+      registers,
+    });
+    this.taskSeconds = new Histogram({
+      name: 'gwsim_task_duration_seconds',
+      help: 'Task time from submit to terminal (simulator clock)',
+      labelNames: ['model'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.nodeCalls = new Counter({
+      name: 'gwsim_node_calls_total',
+      help: 'Gateway calls to provider nodes',
+      labelNames: ['node', 'call', 'outcome'],
+      registers,
+    });
+    this.nodeCallSeconds = new Histogram({
+      name: 'gwsim_node_call_duration_seconds',
+      help: 'Gateway → node call latency (simulator clock)',
+      labelNames: ['node', 'call'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.failovers = new Counter({
+      name: 'gwsim_failovers_total',
+      help: 'Tasks moved from a failing node to the next route',
+      labelNames: ['model', 'from', 'to'],
+      registers,
+    });
+    this.circuitState = new Gauge({
+      name: 'gwsim_circuit_state',
+      help: "Each node's circuit: 0 closed, 1 half-open, 2 open",
+      labelNames: ['node'],
+      registers,
+    });
+    this.webhookAttempts = new Counter({
+      name: 'gwsim_webhook_attempts_total',
+      help: 'Webhook delivery attempts by what the delivery came to',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.malformedRequests = new Counter({
       name: 'gwsim_malformed_requests_total',
       help: "Requests refused before routing (Node's parser: bad header bytes, conflicting lengths, headers too large; CONNECT), by reason and status (0: socket gone)",
       labelNames: ['reason', 'status'],
       registers,
     });
-    this.creditsCharged = new Counter({ name: 'gwsim_credits_charged_total', help: 'Credits captured from completed tasks', registers });
+    this.creditsCharged = new Counter({
+      name: 'gwsim_credits_charged_total',
+      help: 'Credits captured from completed tasks',
+      registers,
+    });
     new Gauge({
       name: 'gwsim_node_queue_depth',
       help: 'Jobs waiting for capacity on each emulated node',

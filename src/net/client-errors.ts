@@ -19,7 +19,10 @@ function classify(err: Error & { code?: string; reason?: string }): [number, str
       return [408, 'The request did not arrive in time'];
     default:
       // llhttp's reasons are fixed phrases ("Invalid header value char", "Transfer-Encoding can't be present with Content-Length").
-      return [400, `Malformed HTTP request: ${typeof err.reason === 'string' ? err.reason : (err.code ?? 'unreadable')}`];
+      return [
+        400,
+        `Malformed HTTP request: ${typeof err.reason === 'string' ? err.reason : (err.code ?? 'unreadable')}`,
+      ];
   }
 }
 
@@ -56,6 +59,10 @@ export function answerClientErrors(server: Server, options: ClientErrorOptions):
   // No 'connect' listener means Node closes the socket without a word.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     options.count?.('CONNECT', 400);
-    answer(socket, 400, options.body(400, `CONNECT ${String(req.url).slice(0, 200)} is not supported: gwsim is not a proxy`));
+    answer(
+      socket,
+      400,
+      options.body(400, `CONNECT ${String(req.url).slice(0, 200)} is not supported: gwsim is not a proxy`),
+    );
   });
 }

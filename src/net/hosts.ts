@@ -9,7 +9,8 @@ import { isIP } from 'node:net';
 export function canonicalHost(host: string): string | undefined {
   const bare = host.trim();
   // A host alone: no port, path, userinfo or whitespace to smuggle past the URL parser.
-  if (bare === '' || /[/?#@\\\s]/.test(bare) || (bare.includes(':') && isIP(bare) !== 6 && !/^\[[^\]]*\]$/.test(bare))) return undefined;
+  if (bare === '' || /[/?#@\\\s]/.test(bare) || (bare.includes(':') && isIP(bare) !== 6 && !/^\[[^\]]*\]$/.test(bare)))
+    return undefined;
   let parsed: string;
   try {
     // A bare IPv6 address (a bind host such as `::1`) needs its brackets to parse as a URL host.

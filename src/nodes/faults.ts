@@ -62,7 +62,11 @@ export class FaultSet {
       ends_at: spec.duration_ms === undefined ? null : starts + spec.duration_ms,
     };
     this.faults.set(fault.id, fault);
-    if (fault.ends_at !== null) this.timers.set(fault.id, this.clock.schedule(fault.ends_at, () => void this.remove(fault.id)));
+    if (fault.ends_at !== null)
+      this.timers.set(
+        fault.id,
+        this.clock.schedule(fault.ends_at, () => void this.remove(fault.id)),
+      );
     return fault;
   }
 
@@ -93,7 +97,8 @@ export class FaultSet {
   active(target: string): Fault[] {
     const now = this.clock.now();
     const out: Fault[] = [];
-    for (const f of this.faults.values()) if (f.target === target && f.starts_at <= now && (f.ends_at === null || now < f.ends_at)) out.push(f);
+    for (const f of this.faults.values())
+      if (f.target === target && f.starts_at <= now && (f.ends_at === null || now < f.ends_at)) out.push(f);
     return out;
   }
 }

@@ -28,28 +28,48 @@ const fail = (e: GatewayError): NodeReply => ({ status: e.status, body: errorBod
 function jobFixture(body: unknown, service: NodeService): NodeReply {
   if (!isObject(body)) return fail(errors.invalidRequest('the body must be a JSON object'));
   const { state, error, ...req } = body;
-  if (typeof state !== 'string' || !STATES.includes(state as JobState)) return fail(errors.invalidRequest(`'state' must be one of ${STATES.join(', ')}`));
-  if (error !== undefined && (state !== 'failed' || !isObject(error) || typeof error.type !== 'string' || typeof error.detail !== 'string' || Object.keys(error).length !== 2)) {
+  if (typeof state !== 'string' || !STATES.includes(state as JobState))
+    return fail(errors.invalidRequest(`'state' must be one of ${STATES.join(', ')}`));
+  if (
+    error !== undefined &&
+    (state !== 'failed' ||
+      !isObject(error) ||
+      typeof error.type !== 'string' ||
+      typeof error.detail !== 'string' ||
+      Object.keys(error).length !== 2)
+  ) {
     return fail(errors.invalidRequest("'error' must be {type, detail} (strings), and only on a failed job"));
   }
-  const job = service.fixtureJob(req, state as JobState, (error as { type: string; detail: string } | undefined) ?? null);
+  const job = service.fixtureJob(
+    req,
+    state as JobState,
+    (error as { type: string; detail: string } | undefined) ?? null,
+  );
   return typeof job === 'string' ? fail(errors.invalidRequest(job)) : ok(201, job);
 }
 
 async function advance(req: IncomingMessage, clock: Clock): Promise<NodeReply> {
   const body = await readJson(req);
   const ms = isObject(body) ? body.ms : undefined;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 365 * 24 * 3600 * 1000) return fail(errors.invalidRequest("'ms' must be a whole number of milliseconds from 0 to one year"));
-  if (clock.mode !== 'manual') return fail(errors.invalidRequest("'ms': the clock is real; start the node with --clock manual to advance it"));
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 365 * 24 * 3600 * 1000)
+    return fail(errors.invalidRequest("'ms' must be a whole number of milliseconds from 0 to one year"));
+  if (clock.mode !== 'manual')
+    return fail(errors.invalidRequest("'ms': the clock is real; start the node with --clock manual to advance it"));
   await clock.advance(ms);
   return ok(200, { now_ms: clock.now(), mode: clock.mode });
 }
 
-async function route(req: IncomingMessage, path: string, admin: NodeFaultAdmin, service: NodeService): Promise<NodeReply> {
+async function route(
+  req: IncomingMessage,
+  path: string,
+  admin: NodeFaultAdmin,
+  service: NodeService,
+): Promise<NodeReply> {
   const m = req.method;
   if (path === '/_sim/reset' && m === 'POST') return (admin.reset(), ok(200, { reset: true }));
   if (path === '/_sim/jobs' && m === 'POST') return jobFixture(await readJson(req), service);
-  if (path === '/_sim/clock' && m === 'GET' && admin.clock) return ok(200, { now_ms: admin.clock.now(), mode: admin.clock.mode });
+  if (path === '/_sim/clock' && m === 'GET' && admin.clock)
+    return ok(200, { now_ms: admin.clock.now(), mode: admin.clock.mode });
   if (path === '/_sim/clock/advance' && m === 'POST' && admin.clock) return advance(req, admin.clock);
   if (path === '/_sim/faults' && m === 'GET') return ok(200, admin.faults.list());
   if (path === '/_sim/faults' && m === 'DELETE') return (admin.faults.clear(), ok(200, { cleared: true }));
@@ -58,12 +78,18 @@ async function route(req: IncomingMessage, path: string, admin: NodeFaultAdmin, 
     return spec ? ok(201, admin.faults.add(spec)) : fail(errors.invalidRequest(`'${field}' ${reason}`));
   }
   const f = /^\/_sim\/faults\/([^/]+)$/.exec(path);
-  if (f && m === 'DELETE') return admin.faults.remove(f[1]!) ? ok(200, { removed: f[1] }) : fail(errors.notFound(`Fault not found: ${f[1]}`));
+  if (f && m === 'DELETE')
+    return admin.faults.remove(f[1]!) ? ok(200, { removed: f[1] }) : fail(errors.notFound(`Fault not found: ${f[1]}`));
   return fail(errors.routeNotFound(m ?? 'GET', path.slice(0, 200)));
 }
 
 /** The node's `/_sim/*` answer; unreadable bodies are 4xx like everywhere else. */
-export async function nodeAdminRoute(req: IncomingMessage, path: string, admin: NodeFaultAdmin, service: NodeService): Promise<NodeReply> {
+export async function nodeAdminRoute(
+  req: IncomingMessage,
+  path: string,
+  admin: NodeFaultAdmin,
+  service: NodeService,
+): Promise<NodeReply> {
   try {
     return await route(req, path, admin, service);
   } catch (err) {

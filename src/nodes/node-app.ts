@@ -16,18 +16,30 @@ function sendReply(res: ServerResponse, reply: NodeReply): void {
   }
   if ('hang' in reply) return; // the socket stays open until the client gives up or the node stops
   const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-const fail = (status: number, type: string, detail: string): NodeReply => ({ status, body: { error: { type, detail } } });
+const fail = (status: number, type: string, detail: string): NodeReply => ({
+  status,
+  body: { error: { type, detail } },
+});
 
 /**
  * openapi/node.yaml over HTTP. With `token`, job routes need `Authorization: Bearer <token>`.
  * `onHang` is told of each request the node holds without answering (a timeout fault).
  * With `admin`, `/_sim/*` arranges faults and job fixtures on this node (loopback only, like gwsim's own).
  */
-export function nodeApp(service: NodeService, token?: string, onHang?: (req: IncomingMessage) => void, admin?: NodeFaultAdmin): RequestListener {
+export function nodeApp(
+  service: NodeService,
+  token?: string,
+  onHang?: (req: IncomingMessage) => void,
+  admin?: NodeFaultAdmin,
+): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const send = (out: ServerResponse, reply: NodeReply): void => {
       if ('hang' in reply) onHang?.(req);
@@ -37,7 +49,8 @@ export function nodeApp(service: NodeService, token?: string, onHang?: (req: Inc
       const path = (req.url ?? '/').split('?')[0]!;
       if (admin && path.startsWith('/_sim/')) {
         // As on gwsim's own admin API: a webhook delivery never switches faults.
-        if (isWebhookDelivery(req.headers)) return send(res, fail(403, 'forbidden', 'the admin API does not take webhook deliveries'));
+        if (isWebhookDelivery(req.headers))
+          return send(res, fail(403, 'forbidden', 'the admin API does not take webhook deliveries'));
         return send(res, await nodeAdminRoute(req, path, admin, service));
       }
       if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, service.health());

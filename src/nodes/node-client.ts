@@ -141,7 +141,9 @@ export class HttpNodeClient implements NodeClient {
   }
 
   private connections(): Promise<Pool> {
-    this.pool ??= import('undici').then(({ Pool }) => new Pool(this.baseUrl, { connections: 64, keepAliveTimeout: 30_000 }));
+    this.pool ??= import('undici').then(
+      ({ Pool }) => new Pool(this.baseUrl, { connections: 64, keepAliveTimeout: 30_000 }),
+    );
     return this.pool;
   }
 
@@ -150,7 +152,13 @@ export class HttpNodeClient implements NodeClient {
     this.hangable.get(callId)?.();
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, notFound?: T, hooks?: CallHooks): Promise<T> {
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    notFound?: T,
+    hooks?: CallHooks,
+  ): Promise<T> {
     const controller = new AbortController();
     const deadline = this.options.clock.now() + this.options.timeoutMs;
     const callId = this.options.tagCalls ? String(++this.calls) : undefined;
@@ -158,7 +166,9 @@ export class HttpNodeClient implements NodeClient {
     if (callId !== undefined && onHung) this.hangable.set(callId, () => onHung(deadline));
     const work = (async () => {
       try {
-        const res = await (await this.connections()).request({
+        const res = await (
+          await this.connections()
+        ).request({
           method,
           path,
           signal: controller.signal,
@@ -196,7 +206,13 @@ export class HttpNodeClient implements NodeClient {
   }
 
   async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
-    const r = await this.call<Job | typeof NOT_FOUND>('GET', `/v1/jobs/${encodeURIComponent(id)}`, undefined, NOT_FOUND, hooks);
+    const r = await this.call<Job | typeof NOT_FOUND>(
+      'GET',
+      `/v1/jobs/${encodeURIComponent(id)}`,
+      undefined,
+      NOT_FOUND,
+      hooks,
+    );
     return r === NOT_FOUND ? undefined : r;
   }
 

@@ -92,12 +92,21 @@ export class NodeEmulator {
    * (see start), as a provider failing while the node is fine.
    */
   effect(modelId?: string): FaultEffect {
-    const faults = [...this.deps.faults.active(this.id), ...(modelId ? this.deps.faults.active(`model:${modelId}`) : [])];
+    const faults = [
+      ...this.deps.faults.active(this.id),
+      ...(modelId ? this.deps.faults.active(`model:${modelId}`) : []),
+    ];
     let effect: FaultEffect = 'none';
     for (const f of faults) {
       if (f.kind === 'outage') return 'refuse';
       if (f.kind === 'timeout') effect = 'hang';
-      else if (f.kind === 'error_rate' && f.target === this.id && effect === 'none' && this.faultRng.next() < (f.value ?? 1)) effect = 'error';
+      else if (
+        f.kind === 'error_rate' &&
+        f.target === this.id &&
+        effect === 'none' &&
+        this.faultRng.next() < (f.value ?? 1)
+      )
+        effect = 'error';
     }
     return effect;
   }
@@ -162,7 +171,8 @@ export class NodeEmulator {
       width: req.width,
       height: req.height,
       numImages: req.num_images,
-      error: state === 'failed' ? (error ?? { type: 'provider_error', detail: 'the provider reported a failure' }) : null,
+      error:
+        state === 'failed' ? (error ?? { type: 'provider_error', detail: 'the provider reported a failure' }) : null,
       fixture: true,
     };
     this.jobs.set(job.id, job);
@@ -176,7 +186,13 @@ export class NodeEmulator {
 
   health(): Health {
     const degraded = this.deps.faults.active(this.id).some((f) => f.kind !== 'outage');
-    return { status: degraded ? 'degraded' : 'ok', node: this.id, capacity: this.capacity, running: this.running, queued: this.enqueued - this.dequeued };
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      node: this.id,
+      capacity: this.capacity,
+      running: this.running,
+      queued: this.enqueued - this.dequeued,
+    };
   }
 
   reset(): void {
@@ -235,7 +251,14 @@ export class NodeEmulator {
       finished_at: job.finishedAt,
       result:
         job.state === 'succeeded'
-          ? { images: Array.from({ length: job.numImages }, (_, index) => ({ index, width: job.width, height: job.height, content_type: 'image/png' as const })) }
+          ? {
+              images: Array.from({ length: job.numImages }, (_, index) => ({
+                index,
+                width: job.width,
+                height: job.height,
+                content_type: 'image/png' as const,
+              })),
+            }
           : null,
       error: job.error && { ...job.error },
     };

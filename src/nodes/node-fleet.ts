@@ -45,7 +45,15 @@ export class NodeFleet {
         fleet.clients.set(node.id, new HttpNodeClient(conf.url, { ...options, token: conf.token }));
         continue;
       }
-      const emulator = new NodeEmulator({ node, catalog, clock, faults: deps.faults, seed: deps.seed, timeScale: deps.timeScale, capacity: conf?.capacity });
+      const emulator = new NodeEmulator({
+        node,
+        catalog,
+        clock,
+        faults: deps.faults,
+        seed: deps.seed,
+        timeScale: deps.timeScale,
+        capacity: conf?.capacity,
+      });
       const service = new NodeService(emulator, catalog, deps.validators);
       fleet.emulators.set(node.id, emulator);
       if (deps.transport === 'in-process') {
@@ -57,7 +65,10 @@ export class NodeFleet {
       const server = createServer(nodeApp(service, undefined, (req) => client?.hung(String(req.headers[CALL_HEADER]))));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       fleet.servers.push(server);
-      client = new HttpNodeClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { ...options, tagCalls: true });
+      client = new HttpNodeClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+        ...options,
+        tagCalls: true,
+      });
       fleet.clients.set(node.id, client);
     }
     return fleet;
@@ -65,7 +76,9 @@ export class NodeFleet {
 
   /** Where each node answers over HTTP (the `http` transport, or a node given by URL). */
   urls(): Record<string, string> {
-    return Object.fromEntries([...this.clients].flatMap(([id, c]) => (c instanceof HttpNodeClient ? [[id, c.baseUrl]] : [])));
+    return Object.fromEntries(
+      [...this.clients].flatMap(([id, c]) => (c instanceof HttpNodeClient ? [[id, c.baseUrl]] : [])),
+    );
   }
 
   queueDepth(): Record<string, number> {

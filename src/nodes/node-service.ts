@@ -40,7 +40,8 @@ export class NodeService {
     const ref = this.catalog.resolve(req.model);
     const effect = this.emulator.effect(ref?.model.id);
     if (effect !== 'none') return FAULT_REPLIES[effect];
-    if (!ref || !this.emulator.serves(ref.model.id)) return error(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
+    if (!ref || !this.emulator.serves(ref.model.id))
+      return error(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
     return { status: 202, body: this.emulator.submit(req, ref.model.id) };
   }
 
@@ -49,7 +50,8 @@ export class NodeService {
     const check = this.validators.schema('JobRequest');
     if (!check(req)) return this.validators.describe(check);
     const ref = this.catalog.resolve((req as JobRequest).model);
-    if (!ref || !this.emulator.serves(ref.model.id)) return `'model': ${this.emulator.id} does not serve model '${(req as JobRequest).model}'`;
+    if (!ref || !this.emulator.serves(ref.model.id))
+      return `'model': ${this.emulator.id} does not serve model '${(req as JobRequest).model}'`;
     return this.emulator.fixture(req as JobRequest, ref.model.id, state, error);
   }
 

@@ -42,11 +42,17 @@ export function diffText(r: DiffReport): string {
   if (r.timings.length === 0) lines.push('  no task was seen ending');
   for (const t of r.timings) {
     const verdict = t.note ?? (t.gap ? 'GAP' : 'ok');
-    lines.push(`  ${t.model.padEnd(14)} n=${String(t.samples).padEnd(4)} recorded ${q(t.recorded).padEnd(22)} simulator ${q(t.simulator).padEnd(22)} ${verdict}`);
+    lines.push(
+      `  ${t.model.padEnd(14)} n=${String(t.samples).padEnd(4)} recorded ${q(t.recorded).padEnd(22)} simulator ${q(t.simulator).padEnd(22)} ${verdict}`,
+    );
   }
   lines.push('', 'Prices: credits per image, from the balance changes GET /credits showed');
-  if (r.prices.length === 0) lines.push('  no read of GET /credits isolated one model (read it after each task has ended)');
-  for (const p of r.prices) lines.push(`  ${p.model.padEnd(14)} recorded ${p.recorded.join(', ').padEnd(8)} simulator ${String(p.simulator ?? '(unknown model)').padEnd(8)} ${p.differs ? 'DIFFERS' : 'ok'}`);
+  if (r.prices.length === 0)
+    lines.push('  no read of GET /credits isolated one model (read it after each task has ended)');
+  for (const p of r.prices)
+    lines.push(
+      `  ${p.model.padEnd(14)} recorded ${p.recorded.join(', ').padEnd(8)} simulator ${String(p.simulator ?? '(unknown model)').padEnd(8)} ${p.differs ? 'DIFFERS' : 'ok'}`,
+    );
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push('', summaryLine(r));
   return `${lines.join('\n')}\n`;
@@ -54,7 +60,8 @@ export function diffText(r: DiffReport): string {
 
 export function summaryLine(r: DiffReport): string {
   if (r.verdict === 'same') return 'no differences: the simulator matches the recording';
-  if (r.verdict === 'timings-only') return `only timings differ (${count(r.timingGaps, 'model')} with a timing gap): structure and prices match`;
+  if (r.verdict === 'timings-only')
+    return `only timings differ (${count(r.timingGaps, 'model')} with a timing gap): structure and prices match`;
   const parts = [count(r.structural, 'structural difference')];
   if (r.priceDifferences > 0) parts.push(count(r.priceDifferences, 'price difference'));
   if (r.timingGaps > 0) parts.push(`timing gaps in ${count(r.timingGaps, 'model')}`);
@@ -67,7 +74,10 @@ export function diffSuites(r: DiffReport): JUnitSuite[] {
     name: 'gwsim diff: structure',
     cases: Object.keys(r.routes).map((route) => {
       const diffs = r.differences.filter((d) => d.route === route);
-      return { name: route, ...(diffs.length ? { failure: diffs.map((d) => `${d.model}: ${describe(d)}`).join('\n') } : {}) };
+      return {
+        name: route,
+        ...(diffs.length ? { failure: diffs.map((d) => `${d.model}: ${describe(d)}`).join('\n') } : {}),
+      };
     }),
   };
   const timings: JUnitSuite = {
@@ -80,7 +90,10 @@ export function diffSuites(r: DiffReport): JUnitSuite[] {
   };
   const prices: JUnitSuite = {
     name: 'gwsim diff: prices',
-    cases: r.prices.map((p) => ({ name: `credits ${p.model}`, ...(p.differs ? { failure: `recorded ${p.recorded.join(', ')}, simulator ${p.simulator ?? 'unknown'}` } : {}) })),
+    cases: r.prices.map((p) => ({
+      name: `credits ${p.model}`,
+      ...(p.differs ? { failure: `recorded ${p.recorded.join(', ')}, simulator ${p.simulator ?? 'unknown'}` } : {}),
+    })),
   };
   return [structure, timings, prices];
 }

@@ -2,7 +2,16 @@ import type { ModelFigures } from '../catalog/figures.js';
 import type { ReplayResult } from './replay.js';
 import type { Exchange, Session } from './session.js';
 import { compareShapes, type ShapeDifference } from './shape.js';
-import { isCreate, outcomeOf, priceObservations, quantile, requestedModel, taskIdOf, taskTracks, type TaskTrack } from './tasks.js';
+import {
+  isCreate,
+  outcomeOf,
+  priceObservations,
+  quantile,
+  requestedModel,
+  taskIdOf,
+  taskTracks,
+  type TaskTrack,
+} from './tasks.js';
 
 /** Fewer completed tasks of a model than this, and its timings are not judged (nor fitted by calibrate). */
 export const MIN_SAMPLES = 5;
@@ -12,7 +21,12 @@ export const TIMING_FLOOR_MS = 50;
 
 /** Headers whose presence (and for Idempotent-Replayed, value) clients rely on. */
 const HEADERS = ['ratelimit', 'ratelimit-policy', 'retry-after', 'idempotent-replayed'];
-const HEADER_NAMES: Record<string, string> = { ratelimit: 'RateLimit', 'ratelimit-policy': 'RateLimit-Policy', 'retry-after': 'Retry-After', 'idempotent-replayed': 'Idempotent-Replayed' };
+const HEADER_NAMES: Record<string, string> = {
+  ratelimit: 'RateLimit',
+  'ratelimit-policy': 'RateLimit-Policy',
+  'retry-after': 'Retry-After',
+  'idempotent-replayed': 'Idempotent-Replayed',
+};
 
 export interface Difference {
   route: string;
@@ -80,7 +94,12 @@ export function specEnums(schemas: Record<string, unknown>): Map<string, readonl
   const statuses = values('TaskStatus');
   const types = values('ErrorType');
   return new Map([
-    ...(statuses ? ([['$.data.status', statuses], ['$.status', statuses]] as const) : []),
+    ...(statuses
+      ? ([
+          ['$.data.status', statuses],
+          ['$.status', statuses],
+        ] as const)
+      : []),
     ...(types ? ([['$.error.type', types]] as const) : []),
   ]);
 }
@@ -106,14 +125,27 @@ export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n ===
 
 const differs = (a: number, b: number) => Math.abs(a - b) > Math.max(TIMING_FLOOR_MS, TIMING_TOLERANCE * b);
 
-function pairDifferences(rec: Exchange, sim: Exchange, options: CompareOptions): Array<Omit<Difference, 'route' | 'model' | 'count' | 'entries'>> {
-  if (rec.status !== sim.status) return [{ kind: 'status', recorded: String(rec.status), simulator: String(sim.status) }];
+function pairDifferences(
+  rec: Exchange,
+  sim: Exchange,
+  options: CompareOptions,
+): Array<Omit<Difference, 'route' | 'model' | 'count' | 'entries'>> {
+  if (rec.status !== sim.status)
+    return [{ kind: 'status', recorded: String(rec.status), simulator: String(sim.status) }];
   const out: Array<Omit<Difference, 'route' | 'model' | 'count' | 'entries'>> = [];
-  if (rec.contentType && sim.contentType && rec.contentType !== sim.contentType) out.push({ kind: 'content-type', recorded: rec.contentType, simulator: sim.contentType });
+  if (rec.contentType && sim.contentType && rec.contentType !== sim.contentType)
+    out.push({ kind: 'content-type', recorded: rec.contentType, simulator: sim.contentType });
   for (const h of HEADERS) {
     const [r, s] = [rec.responseHeaders.get(h), sim.responseHeaders.get(h)];
-    if ((r === undefined) !== (s === undefined)) out.push({ kind: 'header', path: HEADER_NAMES[h]!, recorded: r === undefined ? 'absent' : 'present', simulator: s === undefined ? 'absent' : 'present' });
-    else if (h === 'idempotent-replayed' && r !== s) out.push({ kind: 'header', path: HEADER_NAMES[h]!, recorded: r!, simulator: s! });
+    if ((r === undefined) !== (s === undefined))
+      out.push({
+        kind: 'header',
+        path: HEADER_NAMES[h]!,
+        recorded: r === undefined ? 'absent' : 'present',
+        simulator: s === undefined ? 'absent' : 'present',
+      });
+    else if (h === 'idempotent-replayed' && r !== s)
+      out.push({ kind: 'header', path: HEADER_NAMES[h]!, recorded: r!, simulator: s! });
   }
   // A task that ended otherwise (seeded outcomes) has another shape by design: only its status is held.
   const [ro, so] = [outcomeOf(rec.json), outcomeOf(sim.json)];
@@ -127,17 +159,28 @@ function pairDifferences(rec: Exchange, sim: Exchange, options: CompareOptions):
 }
 
 /** Hold a recording against its replay: structure per call, timings and prices per model. */
-export function diffSession(session: Session, replayed: ReplayResult, against: string, options: CompareOptions): DiffReport {
+export function diffSession(
+  session: Session,
+  replayed: ReplayResult,
+  against: string,
+  options: CompareOptions,
+): DiffReport {
   const { figures } = replayed;
   const tracks = taskTracks(session);
   const byId = new Map(tracks.map((t) => [t.id, t]));
   const modelOfCall = (x: Exchange): string => {
-    const track: TaskTrack | undefined = byId.get(taskIdOf(x.json) ?? '') ?? byId.get(decodeURIComponent(x.path.split('?')[0]!.split('/')[2] ?? ''));
+    const track: TaskTrack | undefined =
+      byId.get(taskIdOf(x.json) ?? '') ?? byId.get(decodeURIComponent(x.path.split('?')[0]!.split('/')[2] ?? ''));
     const asked = track?.model ?? (isCreate(x) ? requestedModel(x) : undefined);
     return asked ? modelIdOf(figures, asked) : '-';
   };
   const grouped = new Map<string, Difference>();
-  const add = (route: string, model: string, d: Omit<Difference, 'route' | 'model' | 'count' | 'entries'>, entry: number) => {
+  const add = (
+    route: string,
+    model: string,
+    d: Omit<Difference, 'route' | 'model' | 'count' | 'entries'>,
+    entry: number,
+  ) => {
     const id = [route, model, d.kind, d.path, d.recorded, d.simulator].join('\u0000');
     const seen = grouped.get(id);
     if (seen) {
@@ -156,44 +199,76 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
     if (ro && so && ro !== so) outcomes++;
     for (const d of pairDifferences(rec, sim, options)) add(rec.route, modelOfCall(rec), d, rec.index);
   }
-  if (outcomes > 0) notes.push(`${count(outcomes, 'answer')} showed a task ended otherwise than recorded (outcomes are drawn by the seed): their bodies were not compared`);
+  if (outcomes > 0)
+    notes.push(
+      `${count(outcomes, 'answer')} showed a task ended otherwise than recorded (outcomes are drawn by the seed): their bodies were not compared`,
+    );
 
   // Webhook payloads: each recorded delivery against the simulator's first.
   const firstDelivery = replayed.deliveries[0];
   if (session.webhooks.length > 0) {
     routes['POST (webhook)'] = session.webhooks.length;
-    if (!firstDelivery) notes.push(`${count(session.webhooks.length, 'webhook delivery', 'webhook deliveries')} recorded, none from the simulator`);
+    if (!firstDelivery)
+      notes.push(
+        `${count(session.webhooks.length, 'webhook delivery', 'webhook deliveries')} recorded, none from the simulator`,
+      );
     else {
       for (const w of session.webhooks) {
-        for (const d of compareShapes(w.json, firstDelivery.json, { ignored: options.ignored, values: new Set(['$.code']), enums: options.enums })) {
+        for (const d of compareShapes(w.json, firstDelivery.json, {
+          ignored: options.ignored,
+          values: new Set(['$.code']),
+          enums: options.enums,
+        })) {
           add('POST (webhook)', modelOfCall(w), d, w.index);
         }
       }
     }
   }
-  if (replayed.unfinished.length > 0) notes.push(`${count(replayed.unfinished.length, 'replayed task')} had not ended when their recorded counterparts had: ${replayed.unfinished.slice(0, 3).join(', ')}`);
+  if (replayed.unfinished.length > 0)
+    notes.push(
+      `${count(replayed.unfinished.length, 'replayed task')} had not ended when their recorded counterparts had: ${replayed.unfinished.slice(0, 3).join(', ')}`,
+    );
 
   // Timings per catalog model.
   const samples = new Map<string, number[]>();
-  for (const t of tracks) if (t.completionMs !== undefined) samples.set(modelIdOf(figures, t.model), [...(samples.get(modelIdOf(figures, t.model)) ?? []), t.completionMs]);
+  for (const t of tracks)
+    if (t.completionMs !== undefined)
+      samples.set(modelIdOf(figures, t.model), [...(samples.get(modelIdOf(figures, t.model)) ?? []), t.completionMs]);
   const timings: TimingRow[] = [...samples].map(([model, ms]) => {
     const f = figures.find((x) => x.id === model);
     const recorded = completionQuantiles(ms);
     if (!f) return { model, samples: ms.length, recorded, gap: false, note: 'not in the simulator catalog' };
     const simulator = catalogQuantiles(f);
-    if (ms.length < MIN_SAMPLES) return { model, samples: ms.length, recorded, simulator, gap: false, note: `too few samples to judge (need ${MIN_SAMPLES})` };
-    const gap = differs(recorded.p5, simulator.p5) || differs(recorded.p50, simulator.p50) || differs(recorded.p95, simulator.p95);
+    if (ms.length < MIN_SAMPLES)
+      return {
+        model,
+        samples: ms.length,
+        recorded,
+        simulator,
+        gap: false,
+        note: `too few samples to judge (need ${MIN_SAMPLES})`,
+      };
+    const gap =
+      differs(recorded.p5, simulator.p5) ||
+      differs(recorded.p50, simulator.p50) ||
+      differs(recorded.p95, simulator.p95);
     return { model, samples: ms.length, recorded, simulator, gap };
   });
 
   // Prices: what the recorded balance changes say each model cost, against the simulator's catalog.
   const observed = new Map<string, number[]>();
-  for (const o of priceObservations(session, tracks)) observed.set(o.model, [...(observed.get(o.model) ?? []), o.creditsPerImage]);
+  for (const o of priceObservations(session, tracks))
+    observed.set(o.model, [...(observed.get(o.model) ?? []), o.creditsPerImage]);
   const prices: PriceRow[] = [...observed].map(([model, seen]) => {
     const f = figures.find((x) => x.names.includes(model));
     const simulator = f ? (f.credits[model] ?? f.credits[f.default_sub_model]) : undefined;
     const recorded = [...new Set(seen.map((p) => Math.round(p * 100) / 100))].sort((a, b) => a - b);
-    return { model, recorded, ...(simulator !== undefined ? { simulator } : {}), differs: simulator === undefined || recorded.some((p) => p !== simulator) };
+    return {
+      model,
+      recorded,
+      ...(simulator !== undefined ? { simulator } : {}),
+      differs: simulator === undefined || recorded.some((p) => p !== simulator),
+    };
   });
 
   const differences = [...grouped.values()];
@@ -204,7 +279,12 @@ export function diffSession(session: Session, replayed: ReplayResult, against: s
     har: session.source,
     against,
     clock: replayed.clock,
-    entries: { total: session.total, replayed: replayed.answers.size, skipped: session.skipped, webhooks: session.webhooks.length },
+    entries: {
+      total: session.total,
+      replayed: replayed.answers.size,
+      skipped: session.skipped,
+      webhooks: session.webhooks.length,
+    },
     routes,
     differences,
     timings,

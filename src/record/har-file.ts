@@ -65,11 +65,23 @@ export function parseHar(text: string, source: string): Har {
     }
   }
   if (!isObject(doc) || !isObject(doc.log) || !Array.isArray(doc.log.entries)) {
-    throw new HarError(`${source} is not a HAR file: it has no log.entries (HAR 1.2: {"log": {"version", "creator", "entries": […]}})`);
+    throw new HarError(
+      `${source} is not a HAR file: it has no log.entries (HAR 1.2: {"log": {"version", "creator", "entries": […]}})`,
+    );
   }
   doc.log.entries.forEach((e: unknown, i: number) => {
-    const ok = isObject(e) && isObject(e.request) && isObject(e.response) && typeof e.request.url === 'string' && typeof e.request.method === 'string' && typeof e.response.status === 'number' && typeof e.startedDateTime === 'string';
-    if (!ok) throw new HarError(`${source} is not a HAR file: log.entries[${i}] lacks startedDateTime, request.method, request.url or response.status`);
+    const ok =
+      isObject(e) &&
+      isObject(e.request) &&
+      isObject(e.response) &&
+      typeof e.request.url === 'string' &&
+      typeof e.request.method === 'string' &&
+      typeof e.response.status === 'number' &&
+      typeof e.startedDateTime === 'string';
+    if (!ok)
+      throw new HarError(
+        `${source} is not a HAR file: log.entries[${i}] lacks startedDateTime, request.method, request.url or response.status`,
+      );
   });
   return doc as unknown as Har;
 }

@@ -1,4 +1,11 @@
-import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent as HttpAgent,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +40,17 @@ export interface Recorder {
 }
 
 // Hop-by-hop headers belong to one connection, never forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 /** [name, value] pairs from Node's rawHeaders, in the order and case they were sent. */
 function pairs(raw: string[]): Array<[string, string]> {
@@ -43,7 +60,8 @@ function pairs(raw: string[]): Array<[string, string]> {
 }
 
 const harHeaders = (list: Array<[string, string]>): Header[] => list.map(([name, value]) => ({ name, value }));
-const headerValue = (list: Array<[string, string]>, name: string): string | undefined => list.find(([n]) => n.toLowerCase() === name)?.[1];
+const headerValue = (list: Array<[string, string]>, name: string): string | undefined =>
+  list.find(([n]) => n.toLowerCase() === name)?.[1];
 
 function readBody(stream: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -54,10 +72,15 @@ function readBody(stream: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const isText = (mime: string) => mime === '' || /^text\/|json|xml|javascript|x-www-form-urlencoded|event-stream/i.test(mime);
+const isText = (mime: string) =>
+  mime === '' || /^text\/|json|xml|javascript|x-www-form-urlencoded|event-stream/i.test(mime);
 
 /** The body as HAR content: decoded from its Content-Encoding; text as is, anything else base64. */
-function content(body: Buffer, mime: string, encoding: string | undefined): { size: number; mimeType: string; text?: string; encoding?: string } {
+function content(
+  body: Buffer,
+  mime: string,
+  encoding: string | undefined,
+): { size: number; mimeType: string; text?: string; encoding?: string } {
   let plain = body;
   try {
     if (encoding === 'gzip' || encoding === 'x-gzip') plain = gunzipSync(body);
@@ -67,7 +90,9 @@ function content(body: Buffer, mime: string, encoding: string | undefined): { si
     plain = body; // a body that does not decode is kept as sent
   }
   if (plain.length === 0) return { size: 0, mimeType: mime };
-  return isText(mime) ? { size: plain.length, mimeType: mime, text: plain.toString('utf8') } : { size: plain.length, mimeType: mime, text: plain.toString('base64'), encoding: 'base64' };
+  return isText(mime)
+    ? { size: plain.length, mimeType: mime, text: plain.toString('utf8') }
+    : { size: plain.length, mimeType: mime, text: plain.toString('base64'), encoding: 'base64' };
 }
 
 function requestPart(req: IncomingMessage, url: URL, body: Buffer): HarEntry['request'] {
@@ -80,7 +105,9 @@ function requestPart(req: IncomingMessage, url: URL, body: Buffer): HarEntry['re
     cookies: [],
     headers: harHeaders(headers),
     queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
-    ...(body.length > 0 ? { postData: { mimeType: mime, text: isText(mime) ? body.toString('utf8') : body.toString('base64') } } : {}),
+    ...(body.length > 0
+      ? { postData: { mimeType: mime, text: isText(mime) ? body.toString('utf8') : body.toString('base64') } }
+      : {}),
     headersSize: -1,
     bodySize: body.length,
   };
@@ -94,9 +121,24 @@ interface Times {
 }
 
 /** One forwarded exchange as a HAR entry (performance.now() times, `started` the wall clock). */
-function entryOf(x: { req: IncomingMessage; url: URL; body: Buffer; started: Date; t0: number; times: Times; up: IncomingMessage; upHeaders: Array<[string, string]>; raw: Buffer; end: number }): HarEntry {
+function entryOf(x: {
+  req: IncomingMessage;
+  url: URL;
+  body: Buffer;
+  started: Date;
+  t0: number;
+  times: Times;
+  up: IncomingMessage;
+  upHeaders: Array<[string, string]>;
+  raw: Buffer;
+  end: number;
+}): HarEntry {
   const { times, up, upHeaders, raw } = x;
-  const c = content(raw, headerValue(upHeaders, 'content-type') ?? '', headerValue(upHeaders, 'content-encoding')?.toLowerCase());
+  const c = content(
+    raw,
+    headerValue(upHeaders, 'content-type') ?? '',
+    headerValue(upHeaders, 'content-encoding')?.toLowerCase(),
+  );
   return {
     startedDateTime: x.started.toISOString(),
     time: round(x.end - x.t0),
@@ -113,14 +155,24 @@ function entryOf(x: { req: IncomingMessage; url: URL; body: Buffer; started: Dat
       bodySize: raw.length,
     },
     cache: {},
-    timings: { blocked: -1, dns: -1, connect: times.connect, ssl: -1, send: round(times.sent - x.t0), wait: round(times.firstByte - times.sent), receive: round(x.end - times.firstByte) },
+    timings: {
+      blocked: -1,
+      dns: -1,
+      connect: times.connect,
+      ssl: -1,
+      send: round(times.sent - x.t0),
+      wait: round(times.firstByte - times.sent),
+      receive: round(x.end - times.firstByte),
+    },
     ...(times.serverIp ? { serverIPAddress: times.serverIp } : {}),
   };
 }
 
 function listen(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new StartupError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new StartupError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`)),
+    );
     server.listen(port, host, () => {
       const { port: bound } = server.address() as AddressInfo;
       resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
@@ -156,32 +208,55 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const t0 = performance.now();
     const body = await readBody(req);
     const url = upstreamUrl(target, req.url ?? '/');
-    const headers = pairs(req.rawHeaders).filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase()) && n.toLowerCase() !== 'host');
+    const headers = pairs(req.rawHeaders).filter(
+      ([n]) => !HOP_BY_HOP.has(n.toLowerCase()) && n.toLowerCase() !== 'host',
+    );
     const times: Times = { connect: -1, sent: t0, firstByte: t0 };
     await new Promise<void>((resolve) => {
-      const upstream = send(url, { method: req.method, agent, headers: [...headers.flat(), 'Host', url.host] }, (up) => {
-        times.firstByte = performance.now();
-        times.serverIp = up.socket?.remoteAddress;
-        const upHeaders = pairs(up.rawHeaders);
-        res.writeHead(up.statusCode ?? 502, up.statusMessage, upHeaders.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase())).flat());
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => {
-          chunks.push(c);
-          res.write(c);
-        });
-        // The entry is written before the client has the end of its answer: once it has, the file has it too.
-        up.once('end', () => {
-          try {
-            write(entryOf({ req, url, body, started, t0, times, up, upHeaders, raw: Buffer.concat(chunks), end: performance.now() }));
-          } catch (err) {
-            // A failure here (a full disk) loses the entry, never the client's answer.
-            options.onError?.(`${req.method} ${req.url}: not recorded: ${(err as Error).message}`);
-          }
-          res.end();
-          resolve();
-        });
-        up.once('error', () => (res.destroy(), resolve()));
-      });
+      const upstream = send(
+        url,
+        { method: req.method, agent, headers: [...headers.flat(), 'Host', url.host] },
+        (up) => {
+          times.firstByte = performance.now();
+          times.serverIp = up.socket?.remoteAddress;
+          const upHeaders = pairs(up.rawHeaders);
+          res.writeHead(
+            up.statusCode ?? 502,
+            up.statusMessage,
+            upHeaders.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase())).flat(),
+          );
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => {
+            chunks.push(c);
+            res.write(c);
+          });
+          // The entry is written before the client has the end of its answer: once it has, the file has it too.
+          up.once('end', () => {
+            try {
+              write(
+                entryOf({
+                  req,
+                  url,
+                  body,
+                  started,
+                  t0,
+                  times,
+                  up,
+                  upHeaders,
+                  raw: Buffer.concat(chunks),
+                  end: performance.now(),
+                }),
+              );
+            } catch (err) {
+              // A failure here (a full disk) loses the entry, never the client's answer.
+              options.onError?.(`${req.method} ${req.url}: not recorded: ${(err as Error).message}`);
+            }
+            res.end();
+            resolve();
+          });
+          up.once('error', () => (res.destroy(), resolve()));
+        },
+      );
       upstream.once('socket', (socket) => {
         if (socket.connecting) {
           const c0 = performance.now();
@@ -211,14 +286,30 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       startedDateTime: started.toISOString(),
       time: round(performance.now() - t0),
       request: requestPart(req, new URL(req.url ?? '/', base), body),
-      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', cookies: [], headers: [{ name: 'content-type', value: 'text/plain' }], content: { size: 2, mimeType: 'text/plain', text: 'ok' }, redirectURL: '', headersSize: -1, bodySize: 2 },
+      response: {
+        status: 200,
+        statusText: 'OK',
+        httpVersion: 'HTTP/1.1',
+        cookies: [],
+        headers: [{ name: 'content-type', value: 'text/plain' }],
+        content: { size: 2, mimeType: 'text/plain', text: 'ok' },
+        redirectURL: '',
+        headersSize: -1,
+        bodySize: 2,
+      },
       cache: {},
       timings: { send: 0, wait: 0, receive: 0 },
       _gwsim_kind: 'webhook',
     });
   };
 
-  const proxy = createServer((req, res) => track(forward(req, res).catch((err: unknown) => options.onError?.(`${req.method} ${req.url}: ${(err as Error).message}`))));
+  const proxy = createServer((req, res) =>
+    track(
+      forward(req, res).catch((err: unknown) =>
+        options.onError?.(`${req.method} ${req.url}: ${(err as Error).message}`),
+      ),
+    ),
+  );
   const url = await listen(proxy, options.host, options.port);
   let webhooks: Server | undefined;
   let webhookUrl: string | undefined;

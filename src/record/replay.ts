@@ -78,19 +78,26 @@ async function startSink(received: Exchange[]): Promise<{ url: string; server: S
 /** Replay a session against a gwsim, in order, recorded task ids mapped to the simulator's. */
 export async function replay(session: Session, options: ReplayOptions): Promise<ReplayResult> {
   const base = options.url.replace(/\/+$/, '');
-  const adminHeaders: Record<string, string> = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
+  const adminHeaders: Record<string, string> = options.adminToken
+    ? { authorization: `Bearer ${options.adminToken}` }
+    : {};
   const timeoutMs = options.timeoutMs ?? 30_000;
   const reach = async <T>(what: string, p: Promise<T>): Promise<T> => {
     try {
       return await p;
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new ReplayError(`cannot reach --against ${base} (${what}): ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      throw new ReplayError(
+        `cannot reach --against ${base} (${what}): ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      );
     }
   };
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const r = await reach(`${method} /_sim${path}`, call<T>(`${base}/_sim${path}`, method, body, adminHeaders));
-    if (r.status >= 300) throw new ReplayError(`--against ${base} is not a gwsim whose admin API answers: ${method} /_sim${path} gave ${r.status}${r.status === 401 ? ' (set GWSIM_ADMIN_TOKEN)' : ''}`);
+    if (r.status >= 300)
+      throw new ReplayError(
+        `--against ${base} is not a gwsim whose admin API answers: ${method} /_sim${path} gave ${r.status}${r.status === 401 ? ' (set GWSIM_ADMIN_TOKEN)' : ''}`,
+      );
     return r.body;
   };
 
@@ -98,9 +105,17 @@ export async function replay(session: Session, options: ReplayOptions): Promise<
   const catalog = await admin<{ time_scale?: number; models: ModelFigures[] }>('GET', '/catalog');
   // The simulator runs the catalog's durations times its --time-scale: that is what a recording meets.
   const scale = catalog.time_scale ?? 1;
-  const figures = catalog.models.map((f) => ({ ...f, latency_ms: { p5: f.latency_ms.p5 * scale, p95: f.latency_ms.p95 * scale } }));
-  const firstBalance = session.exchanges.map((x) => (isCredits(x) && x.status === 200 ? payload(x.json)?.balance : undefined)).find((b) => typeof b === 'number');
-  const { key } = await admin<{ key: string }>('POST', '/keys', { credits: typeof firstBalance === 'number' && Number.isInteger(firstBalance) && firstBalance >= 0 ? firstBalance : 10_000 });
+  const figures = catalog.models.map((f) => ({
+    ...f,
+    latency_ms: { p5: f.latency_ms.p5 * scale, p95: f.latency_ms.p95 * scale },
+  }));
+  const firstBalance = session.exchanges
+    .map((x) => (isCredits(x) && x.status === 200 ? payload(x.json)?.balance : undefined))
+    .find((b) => typeof b === 'number');
+  const { key } = await admin<{ key: string }>('POST', '/keys', {
+    credits:
+      typeof firstBalance === 'number' && Number.isInteger(firstBalance) && firstBalance >= 0 ? firstBalance : 10_000,
+  });
 
   const recordedTracks = new Map(taskTracks(session).map((t) => [t.id, t]));
   const deliveries: Exchange[] = [];
@@ -123,7 +138,15 @@ export async function replay(session: Session, options: ReplayOptions): Promise<
     // The recording's key is scrubbed: send the replay's own, unless the call was refused for its key.
     if (x.requestHeaders.has('authorization')) headers.authorization = `Bearer ${x.status === 401 ? BAD_KEY : key}`;
     else if (x.status !== 401) headers.authorization = `Bearer ${key}`;
-    return reach(`${x.method} /api/v1${path}`, fetch(`${base}/api/v1${path}`, { method: x.method, headers, ...(body !== undefined && x.method !== 'GET' ? { body } : {}), signal: AbortSignal.timeout(timeoutMs) }));
+    return reach(
+      `${x.method} /api/v1${path}`,
+      fetch(`${base}/api/v1${path}`, {
+        method: x.method,
+        headers,
+        ...(body !== undefined && x.method !== 'GET' ? { body } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
+    );
   };
   /** A request that may wait on the clock (a sync model's create): advance while it is pending. */
   const sendSettling = async (x: Exchange, path: string, body: string | undefined): Promise<Response> => {
@@ -141,7 +164,13 @@ export async function replay(session: Session, options: ReplayOptions): Promise<
     return pending;
   };
   const poll = async (path: string) => {
-    const r = await reach(`GET /api/v1${path}`, fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(timeoutMs) }));
+    const r = await reach(
+      `GET /api/v1${path}`,
+      fetch(`${base}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
+    );
     return outcomeOf(parseJson(await r.text()));
   };
   /** Let a replayed task end before the poll at which the recorded one was seen ended. */
@@ -174,7 +203,8 @@ export async function replay(session: Session, options: ReplayOptions): Promise<
       }
       let body = x.requestBody;
       const json = parseJson(body);
-      if (json && typeof json === 'object' && !Array.isArray(json) && 'callback_url' in json) body = JSON.stringify({ ...json, callback_url: sink.url });
+      if (json && typeof json === 'object' && !Array.isArray(json) && 'callback_url' in json)
+        body = JSON.stringify({ ...json, callback_url: sink.url });
       const started = Date.now();
       const res = await (isCreate(x) ? sendSettling(x, path, body) : send(x, path, body));
       const text = await reach(`${x.method} /api/v1${path}`, res.text());

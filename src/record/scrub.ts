@@ -3,7 +3,14 @@ import type { HarEntry } from './har-file.js';
 export const SCRUBBED = '[scrubbed]';
 
 /** Headers whose whole value is a secret (the scheme of Authorization is kept: `Bearer [scrubbed]`). */
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'webhook-secret', 'x-api-key']);
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'webhook-secret',
+  'x-api-key',
+]);
 
 /** Secrets found anywhere in text: API keys, Standard Webhooks secrets, and JSON fields that hold a secret. */
 const BUILT_IN: RegExp[] = [/aio_[A-Za-z0-9_-]+/g, /whsec_[A-Za-z0-9+/=]+/g];
@@ -35,7 +42,12 @@ export function createScrubber(extra: RegExp[] = []): Scrubber {
         return { ...o, value: scheme ? `${scheme} ${SCRUBBED}` : SCRUBBED };
       }
       return Object.fromEntries(
-        Object.entries(o).map(([k, x]) => [k, k === 'cookies' && Array.isArray(x) ? x.map((c: Record<string, unknown>) => ({ ...c, value: SCRUBBED })) : walk(x)]),
+        Object.entries(o).map(([k, x]) => [
+          k,
+          k === 'cookies' && Array.isArray(x)
+            ? x.map((c: Record<string, unknown>) => ({ ...c, value: SCRUBBED }))
+            : walk(x),
+        ]),
       );
     }
     return v;

@@ -42,7 +42,8 @@ export function routeOf(method: string, path: string): string {
   return `${method} ${m ? `/${m[1]}/${m[1] === 'tasks' ? '{task_id}' : '{id}'}` : bare}`;
 }
 
-const headerMap = (list: Array<{ name: string; value: string }> | undefined) => new Map((list ?? []).filter((h) => !h.name.startsWith(':')).map((h) => [h.name.toLowerCase(), h.value]));
+const headerMap = (list: Array<{ name: string; value: string }> | undefined) =>
+  new Map((list ?? []).filter((h) => !h.name.startsWith(':')).map((h) => [h.name.toLowerCase(), h.value]));
 
 export function parseJson(text: string | undefined): unknown {
   if (text === undefined || text === '') return undefined;
@@ -72,7 +73,10 @@ function exchangeOf(entry: HarEntry, index: number, webhook: boolean): Exchange 
   const startMs = Date.parse(entry.startedDateTime);
   const responseHeaders = headerMap(entry.response.headers);
   const text = bodyText(entry.response.content);
-  const mime = (entry.response.content?.mimeType || responseHeaders.get('content-type') || '').split(';')[0]!.trim().toLowerCase();
+  const mime = (entry.response.content?.mimeType || responseHeaders.get('content-type') || '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   const method = entry.request.method.toUpperCase();
   const requestBody = entry.request.postData?.text;
   return {
@@ -102,13 +106,20 @@ export function sessionOf(har: Har, source: string): Session {
   entries.forEach(({ entry }, index) => {
     const webhook = entry._gwsim_kind === 'webhook';
     // A status of 0 is a request the browser never got an answer to.
-    const x = entry.response.status > 0 && Number.isFinite(Date.parse(entry.startedDateTime)) ? exchangeOf(entry, index, webhook) : undefined;
+    const x =
+      entry.response.status > 0 && Number.isFinite(Date.parse(entry.startedDateTime))
+        ? exchangeOf(entry, index, webhook)
+        : undefined;
     if (!x) skipped++;
     else (webhook ? webhooks : exchanges).push(x);
   });
   if (exchanges.length === 0) {
-    const hosts = [...new Set(har.log.entries.map((e) => /^[a-z]+:\/\/([^/]+)/i.exec(e.request.url)?.[1]).filter(Boolean))].slice(0, 3);
-    throw new HarError(`${source} holds no API in One calls: none of its ${har.log.entries.length} entries is under ${API_BASE}/${hosts.length ? ` (hosts: ${hosts.join(', ')})` : ''}`);
+    const hosts = [
+      ...new Set(har.log.entries.map((e) => /^[a-z]+:\/\/([^/]+)/i.exec(e.request.url)?.[1]).filter(Boolean)),
+    ].slice(0, 3);
+    throw new HarError(
+      `${source} holds no API in One calls: none of its ${har.log.entries.length} entries is under ${API_BASE}/${hosts.length ? ` (hosts: ${hosts.join(', ')})` : ''}`,
+    );
   }
   return { source, exchanges, webhooks, skipped, total: har.log.entries.length };
 }

@@ -26,7 +26,8 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 export function shapeOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
-  if (typeof v === 'string') return ISO_TIME.test(v) ? 'string (date-time)' : /^https?:\/\//.test(v) ? 'string (url)' : 'string';
+  if (typeof v === 'string')
+    return ISO_TIME.test(v) ? 'string (date-time)' : /^https?:\/\//.test(v) ? 'string (url)' : 'string';
   return typeof v;
 }
 
@@ -43,13 +44,19 @@ export function ignoreMatcher(paths: readonly string[]): (path: string) => boole
   return (path) => patterns.some((r) => r.test(path));
 }
 
-const key = (path: string, k: string) => (/^[A-Za-z_][\w-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+const key = (path: string, k: string) =>
+  /^[A-Za-z_][\w-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
 
 /**
  * The structural differences of `recorded` from `simulated`, at every depth. A null on either side
  * matches anything (whether a field is set is a matter of the task's state, not of its shape).
  */
-export function compareShapes(recorded: unknown, simulated: unknown, options: ShapeOptions, path = '$'): ShapeDifference[] {
+export function compareShapes(
+  recorded: unknown,
+  simulated: unknown,
+  options: ShapeOptions,
+  path = '$',
+): ShapeDifference[] {
   if (options.ignored(path)) return [];
   const allowed = options.enums.get(path);
   if (allowed && typeof recorded === 'string' && !allowed.includes(recorded)) {
@@ -57,7 +64,8 @@ export function compareShapes(recorded: unknown, simulated: unknown, options: Sh
   }
   if (recorded === null || simulated === null || recorded === undefined || simulated === undefined) return [];
   const [rs, ss] = [shapeOf(recorded), shapeOf(simulated)];
-  if (rs.split(' ')[0] !== ss.split(' ')[0] || (rs !== ss && rs !== 'string' && ss !== 'string')) return [{ path, kind: 'type', recorded: rs, simulator: ss }];
+  if (rs.split(' ')[0] !== ss.split(' ')[0] || (rs !== ss && rs !== 'string' && ss !== 'string'))
+    return [{ path, kind: 'type', recorded: rs, simulator: ss }];
   if (options.values.has(path) && JSON.stringify(recorded) !== JSON.stringify(simulated)) {
     return [{ path, kind: 'value', recorded: JSON.stringify(recorded), simulator: JSON.stringify(simulated) }];
   }

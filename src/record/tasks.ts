@@ -14,7 +14,8 @@ export interface TaskTrack {
   completionMs?: number;
 }
 
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** The payload of a success answer: the envelope's `data`, or the body itself (the docs' other shape). */
 export function payload(json: unknown): Record<string, unknown> | undefined {
@@ -105,7 +106,8 @@ export function priceObservations(session: Pick<Session, 'exchanges'>, tracks: T
       const completed = created.filter((t) => t.end!.outcome === 'COMPLETED' && t.end!.exchange.index > since);
       const models = new Set(completed.map((t) => t.model));
       const images = completed.reduce((n, t) => n + t.numImages, 0);
-      if (models.size === 1 && images > 0) out.push({ model: [...models][0]!, creditsPerImage: (last.balance - balance) / images, at: x });
+      if (models.size === 1 && images > 0)
+        out.push({ model: [...models][0]!, creditsPerImage: (last.balance - balance) / images, at: x });
     }
     if (settled) last = { balance, at: x.index };
   }

@@ -31,7 +31,10 @@ export function junitXml(suites: JUnitSuite[]): string {
     const suite = report.testSuite().name(s.name);
     if (s.time !== undefined) suite.time(s.time);
     for (const c of s.cases) {
-      const testCase = suite.testCase().name(c.name).className(c.className ?? s.name);
+      const testCase = suite
+        .testCase()
+        .name(c.name)
+        .className(c.className ?? s.name);
       if (c.time !== undefined) testCase.time(c.time);
       if (c.failure !== undefined) testCase.failure(c.failure);
       else if (c.skipped) testCase.skipped();

@@ -64,7 +64,14 @@ export class CircuitBreaker {
   /** Milliseconds until the first of `nodes` admits calls again. */
   msUntilAvailable(nodes: readonly string[]): number {
     const now = this.clock.now();
-    return Math.max(0, Math.min(...nodes.map((n) => (this.circuits.get(n)?.openedAt ?? now - this.options.cooldownMs) + this.options.cooldownMs - now)));
+    return Math.max(
+      0,
+      Math.min(
+        ...nodes.map(
+          (n) => (this.circuits.get(n)?.openedAt ?? now - this.options.cooldownMs) + this.options.cooldownMs - now,
+        ),
+      ),
+    );
   }
 
   success(node: string): void {

@@ -96,7 +96,10 @@ export class Dispatcher {
 
   /** Ask a task's node for the job now (read-through on GET); no-op for finished tasks. */
   async refresh(task: TaskRecord): Promise<TaskRecord> {
-    const client = !task.fixture && task.attempts.some((a) => a.outcome === 'accepted') ? this.deps.clients.get(task.node) : undefined;
+    const client =
+      !task.fixture && task.attempts.some((a) => a.outcome === 'accepted')
+        ? this.deps.clients.get(task.node)
+        : undefined;
     if (!client) return task;
     try {
       // A hung node is no reason to hold the reader: the stored task is the answer then.
@@ -143,10 +146,16 @@ export class Dispatcher {
   private async attempt(d: Dispatch, hooks: CallHooks): Promise<void> {
     const { clock, clients, breaker, metrics, options, updates } = this.deps;
     const route = this.nextRoute(d);
-    if (!route) return updates.fail(d.taskId, failure(d, 'no_route_available', 'every route of this model has an open circuit'), d.attempts);
+    if (!route)
+      return updates.fail(
+        d.taskId,
+        failure(d, 'no_route_available', 'every route of this model has an open circuit'),
+        d.attempts,
+      );
     const previous = d.attempts.at(-1);
     // A retry on the same node (a model with one route) moves nothing: no failover.
-    if (previous && previous.node !== route.node) metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
+    if (previous && previous.node !== route.node)
+      metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
     const client = clients.get(route.node)!;
     const at = clock.now();
     try {
@@ -181,7 +190,8 @@ export class Dispatcher {
       const job = await client.getJob(d.taskId, hooks);
       breaker.success(client.node);
       metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
-      if (!job) return updates.fail(d.taskId, { code: 'node_lost', message: `${client.node} no longer knows this job` });
+      if (!job)
+        return updates.fail(d.taskId, { code: 'node_lost', message: `${client.node} no longer knows this job` });
       const task = await updates.observe(d.taskId, job);
       if (task && task.status !== 'COMPLETED' && task.status !== 'FAILED') await this.schedulePoll(d, client, n, start);
     } catch (err) {
@@ -189,13 +199,23 @@ export class Dispatcher {
       breaker.failure(client.node);
       metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: err.kind });
       if (start - lastHeard >= options.lostAfterMs) {
-        return updates.fail(d.taskId, { code: 'node_lost', message: `${client.node} has not answered for ${start - lastHeard} ms` });
+        return updates.fail(d.taskId, {
+          code: 'node_lost',
+          message: `${client.node} has not answered for ${start - lastHeard} ms`,
+        });
       }
       await this.schedulePoll(d, client, n, lastHeard);
     }
   }
 
-  private record(d: Dispatch, route: RouteEntry, at: number, outcome: TaskAttempt['outcome'], detail: string | null, call: string): void {
+  private record(
+    d: Dispatch,
+    route: RouteEntry,
+    at: number,
+    outcome: TaskAttempt['outcome'],
+    detail: string | null,
+    call: string,
+  ): void {
     d.attempts.push({ node: route.node, provider: route.provider, at, outcome, detail });
     this.deps.metrics.nodeCalls.inc({ node: route.node, call, outcome });
     this.deps.metrics.nodeCallSeconds.observe({ node: route.node, call }, (this.deps.clock.now() - at) / 1000);

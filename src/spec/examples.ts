@@ -11,7 +11,13 @@ const EXAMPLE_URL_SECRET = 'gwsim-example-url-secret';
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
 /** A task of the seed request for `name` at a given status, priced and sized from the catalog. */
-function exampleTask(catalog: Catalog, name: string, random: string, status: TaskStatus, times: [number, number | null, number | null]): TaskRecord {
+function exampleTask(
+  catalog: Catalog,
+  name: string,
+  random: string,
+  status: TaskStatus,
+  times: [number, number | null, number | null],
+): TaskRecord {
   const ref = catalog.resolve(name);
   if (!ref) throw new Error(`example model ${name} is not in the catalog`);
   const { model, subModel } = ref;
@@ -40,7 +46,10 @@ function exampleTask(catalog: Catalog, name: string, random: string, status: Tas
     numImages: 1,
     imageSeed: 1,
     imageToken: imageToken(EXAMPLE_URL_SECRET, id),
-    error: status === 'FAILED' ? { code: catalog.file.errors[0]!.code as TaskErrorCode, message: catalog.file.errors[0]!.message } : null,
+    error:
+      status === 'FAILED'
+        ? { code: catalog.file.errors[0]!.code as TaskErrorCode, message: catalog.file.errors[0]!.message }
+        : null,
     held: status === 'IN_QUEUE' || status === 'IN_PROGRESS' ? price : 0,
     charged: done ? price : 0,
     callbackUrl: null,
@@ -55,11 +64,26 @@ export function gatewayExamples(catalog: Catalog): Record<string, { summary: str
   const imagen = catalog.model('imagen-4');
   if (!imagen) throw new Error('the examples need imagen-4 in the catalog');
   return {
-    TaskQueued: task('An imagen-4 task waiting for room on its busy node', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_QUEUE', [0, null, null])),
-    TaskInProgress: task('An imagen-4 task generating (the create answer when its node starts it at once)', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_PROGRESS', [0, 0, null])),
-    TaskCompleted: task('An imagen-4 task finished, and charged', exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'COMPLETED', [0, 240, 5113])),
-    TaskCompletedSync: task('A cogview-4 task, answered when finished', exampleTask(catalog, 'cogview-4', 'p0d8s1mfw2c', 'COMPLETED', [0, 0, 4602])),
-    TaskFailed: task('An imagen-4 task the provider failed; its hold was released', exampleTask(catalog, 'imagen4', 'r8c2m5x1tyv', 'FAILED', [0, 310, 6020])),
+    TaskQueued: task(
+      'An imagen-4 task waiting for room on its busy node',
+      exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_QUEUE', [0, null, null]),
+    ),
+    TaskInProgress: task(
+      'An imagen-4 task generating (the create answer when its node starts it at once)',
+      exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'IN_PROGRESS', [0, 0, null]),
+    ),
+    TaskCompleted: task(
+      'An imagen-4 task finished, and charged',
+      exampleTask(catalog, 'imagen4', 'k3j9x0a2bqz', 'COMPLETED', [0, 240, 5113]),
+    ),
+    TaskCompletedSync: task(
+      'A cogview-4 task, answered when finished',
+      exampleTask(catalog, 'cogview-4', 'p0d8s1mfw2c', 'COMPLETED', [0, 0, 4602]),
+    ),
+    TaskFailed: task(
+      'An imagen-4 task the provider failed; its hold was released',
+      exampleTask(catalog, 'imagen4', 'r8c2m5x1tyv', 'FAILED', [0, 310, 6020]),
+    ),
     ModelList: { summary: 'The whole catalog', value: envelope(catalog.models.map((m) => modelInfo(catalog, m))) },
     ModelImagen4: { summary: 'imagen-4 and its sub-models', value: envelope(modelInfo(catalog, imagen)) },
   };

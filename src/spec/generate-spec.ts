@@ -15,7 +15,9 @@ const NO_ALIASES = { aliasDuplicateObjects: false } as const;
 function applyCatalog(doc: Document, catalog: Catalog): void {
   const schemas = doc.getIn(['components', 'schemas']);
   if (!isMap(schemas)) throw new Error('gateway spec has no components.schemas');
-  schemas.items = schemas.items.filter((pair) => !String((pair.key as { value?: unknown })?.value ?? pair.key).startsWith('GenerationRequest'));
+  schemas.items = schemas.items.filter(
+    (pair) => !String((pair.key as { value?: unknown })?.value ?? pair.key).startsWith('GenerationRequest'),
+  );
   let first = true;
   for (const [name, schema] of Object.entries(requestSchemas(catalog))) {
     const node = doc.createPair(name, schema, NO_ALIASES);

@@ -36,7 +36,8 @@ export interface MediaObject {
 const cache = new Map<string, OpenApiDoc>();
 
 /** `src/generated/<name>.spec.json`: the spec parsed ahead of time, for a fast start. */
-export const snapshotPath = (specFile: string): string => join(paths.generatedDir, `${basename(specFile, extname(specFile))}.spec.json`);
+export const snapshotPath = (specFile: string): string =>
+  join(paths.generatedDir, `${basename(specFile, extname(specFile))}.spec.json`);
 
 /** The snapshot's text for a spec's YAML text: its hash, then the parsed document. */
 export function renderSnapshot(yamlText: string): string {

@@ -18,7 +18,11 @@ export class SpecValidators {
   private readonly id: string;
   private readonly compiled = new Map<string, ValidateFunction>();
 
-  constructor(readonly doc: OpenApiDoc, id = 'spec', options: { useDefaults?: boolean } = {}) {
+  constructor(
+    readonly doc: OpenApiDoc,
+    id = 'spec',
+    options: { useDefaults?: boolean } = {},
+  ) {
     this.id = id;
     // OpenAPI 3.1 schemas may list several types (`type: [string, integer]`); strict mode
     // refuses that unless union types are allowed.
@@ -82,7 +86,10 @@ function rebase(schema: unknown, id: string): unknown {
   if (Array.isArray(schema)) return schema.map((s) => rebase(s, id));
   if (schema && typeof schema === 'object') {
     return Object.fromEntries(
-      Object.entries(schema).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rebase(v, id)]),
+      Object.entries(schema).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rebase(v, id),
+      ]),
     );
   }
   return schema;

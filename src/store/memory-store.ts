@@ -1,11 +1,30 @@
 import type { TaskRecord } from '../gateway/task.js';
-import type { DeliveryRecord, ScheduledJob, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, LedgerKind, RateLimitPolicy, RateWindow, Store, TaskFilter, TaskPage } from './store.js';
+import type {
+  DeliveryRecord,
+  ScheduledJob,
+  HoldResult,
+  IdempotencyRecord,
+  KeyRecord,
+  LedgerEntry,
+  LedgerKind,
+  RateLimitPolicy,
+  RateWindow,
+  Store,
+  TaskFilter,
+  TaskPage,
+} from './store.js';
 
 // Copies go deep enough to share nothing with the caller (rateLimit, a task's error and attempts).
 const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimit } });
-const copyTask = (t: TaskRecord): TaskRecord => ({ ...t, error: t.error && { ...t.error }, attempts: t.attempts.map((a) => ({ ...a })) });
+const copyTask = (t: TaskRecord): TaskRecord => ({
+  ...t,
+  error: t.error && { ...t.error },
+  attempts: t.attempts.map((a) => ({ ...a })),
+});
 const matches = (t: TaskRecord, f: TaskFilter): boolean =>
-  (f.status === undefined || t.status === f.status) && (f.model === undefined || t.model === f.model) && (f.key === undefined || t.key === f.key);
+  (f.status === undefined || t.status === f.status) &&
+  (f.model === undefined || t.model === f.model) &&
+  (f.key === undefined || t.key === f.key);
 const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) });
 
 /**
@@ -25,10 +44,25 @@ export class MemoryStore implements Store {
   private jobs = new Map<string, { job: ScheduledJob; leasedUntil: number | null }>();
 
   private record(rec: KeyRecord, kind: LedgerKind, amount: number, taskId: string | null, at: number): void {
-    this.entries.push({ seq: this.entries.length + 1, at, key: rec.key, kind, amount, task_id: taskId, balance: rec.credits, held: rec.held });
+    this.entries.push({
+      seq: this.entries.length + 1,
+      at,
+      key: rec.key,
+      kind,
+      amount,
+      task_id: taskId,
+      balance: rec.credits,
+      held: rec.held,
+    });
   }
 
-  async createKey(key: string, credits: number, webhookSecret: string, rateLimit: RateLimitPolicy, at: number): Promise<KeyRecord> {
+  async createKey(
+    key: string,
+    credits: number,
+    webhookSecret: string,
+    rateLimit: RateLimitPolicy,
+    at: number,
+  ): Promise<KeyRecord> {
     const rec: KeyRecord = { key, credits, held: 0, webhookSecret, rateLimit: { ...rateLimit } };
     this.keys.set(key, rec);
     this.record(rec, 'grant', credits, null, at);
@@ -116,7 +150,12 @@ export class MemoryStore implements Store {
     return { tasks, total, next: more ? String(i + 1) : null };
   }
 
-  async claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number): Promise<IdempotencyRecord | undefined> {
+  async claimIdempotency(
+    scope: string,
+    fingerprint: string,
+    at: number,
+    ttlMs: number,
+  ): Promise<IdempotencyRecord | undefined> {
     const existing = this.idempotency.get(scope);
     if (existing && at - existing.createdAt < ttlMs) return { ...existing };
     this.idempotency.set(scope, { fingerprint, taskId: null, createdAt: at });

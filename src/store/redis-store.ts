@@ -3,7 +3,19 @@ import type { TaskRecord } from '../gateway/task.js';
 import { StartupError } from '../startup-error.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { StoreUnavailableError } from './store-errors.js';
-import type { DeliveryRecord, HoldResult, IdempotencyRecord, KeyRecord, LedgerEntry, RateLimitPolicy, RateWindow, ScheduledJob, Store, TaskFilter, TaskPage } from './store.js';
+import type {
+  DeliveryRecord,
+  HoldResult,
+  IdempotencyRecord,
+  KeyRecord,
+  LedgerEntry,
+  RateLimitPolicy,
+  RateWindow,
+  ScheduledJob,
+  Store,
+  TaskFilter,
+  TaskPage,
+} from './store.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every Redis key this store touches; reset() deletes only keys under it. */
@@ -42,7 +54,17 @@ function n(value: number, what: string): string {
   return String(value);
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 /** Replies meaning "this Redis cannot serve now", not "this command is wrong". */
 const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
 
@@ -105,7 +127,10 @@ export class RedisStore implements Store {
     options: { prefix?: string; url?: string } = {},
   ) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.label = redactUrl(options.url ?? `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}/${client.options.db ?? 0}`);
+    this.label = redactUrl(
+      options.url ??
+        `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}/${client.options.db ?? 0}`,
+    );
     for (const [name, def] of Object.entries(SCRIPTS)) client.defineCommand(name, def);
   }
 
@@ -140,7 +165,9 @@ export class RedisStore implements Store {
         retryStrategy: (times) => (everReady ? Math.min(times * 100, 1000) : null),
       });
     } catch (err) {
-      throw new StartupError(`--store ${shown}: not a usable Redis URL (${err instanceof Error ? err.message : String(err)})`);
+      throw new StartupError(
+        `--store ${shown}: not a usable Redis URL (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     client.on('error', (err: Error) => {
       if (everReady) options.onError?.(err);
@@ -154,14 +181,18 @@ export class RedisStore implements Store {
       await Promise.race([
         client.connect(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs + 500);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${connectTimeoutMs} ms`)),
+            connectTimeoutMs + 500,
+          );
         }),
       ]);
       // ioredis only reports a failed SELECT as an 'error' event and carries on in db 0: check it.
       if (db !== 0) await client.select(db);
     } catch (err) {
       client.disconnect();
-      if (err instanceof Error && err.name === 'ReplyError') throw new StartupError(`cannot use Redis at ${shown}: ${err.message}`);
+      if (err instanceof Error && err.name === 'ReplyError')
+        throw new StartupError(`cannot use Redis at ${shown}: ${err.message}`);
       const cause = startError ?? (err instanceof Error ? err : new Error(String(err)));
       const why = cause.message || (cause as { code?: string }).code || 'connection failed';
       throw new StartupError(`cannot connect to Redis at ${shown}: ${why} (is redis-server running there?)`);
@@ -180,7 +211,10 @@ export class RedisStore implements Store {
     try {
       return await fn();
     } catch (err) {
-      if (isConnectionError(err)) throw new StoreUnavailableError(`Redis store at ${this.label} is unavailable (${what}): ${err.message}`, { cause: err });
+      if (isConnectionError(err))
+        throw new StoreUnavailableError(`Redis store at ${this.label} is unavailable (${what}): ${err.message}`, {
+          cause: err,
+        });
       throw err;
     }
   }
@@ -202,13 +236,26 @@ export class RedisStore implements Store {
     return [this.k('ledger'), this.k('ledger', 'seq'), this.k('ledger', 'key', key)];
   }
 
-  createKey(key: string, credits: number, webhookSecret: string, rateLimit: RateLimitPolicy, at: number): Promise<KeyRecord> {
+  createKey(
+    key: string,
+    credits: number,
+    webhookSecret: string,
+    rateLimit: RateLimitPolicy,
+    at: number,
+  ): Promise<KeyRecord> {
     return this.op('createKey', async () => {
       const [ledger, seq, keyLedger] = this.ledgerKeys(key);
       const reply = await this.script(
         'gwsimCreateKey',
         [this.k('key', key), this.k('keys'), ledger, seq, keyLedger],
-        [key, n(credits, 'credits'), webhookSecret, n(rateLimit.requests, 'rateLimit.requests'), n(rateLimit.window_s, 'rateLimit.window_s'), n(at, 'at')],
+        [
+          key,
+          n(credits, 'credits'),
+          webhookSecret,
+          n(rateLimit.requests, 'rateLimit.requests'),
+          n(rateLimit.window_s, 'rateLimit.window_s'),
+          n(at, 'at'),
+        ],
       );
       return parseKey(pairs(asArray(reply)));
     });
@@ -232,7 +279,11 @@ export class RedisStore implements Store {
   topUp(key: string, amount: number, at: number): Promise<KeyRecord | undefined> {
     return this.op('topUp', async () => {
       const [ledger, seq, keyLedger] = this.ledgerKeys(key);
-      const reply = await this.script('gwsimTopUp', [this.k('key', key), ledger, seq, keyLedger], [key, n(amount, 'amount'), n(at, 'at')]);
+      const reply = await this.script(
+        'gwsimTopUp',
+        [this.k('key', key), ledger, seq, keyLedger],
+        [key, n(amount, 'amount'), n(at, 'at')],
+      );
       return reply === null ? undefined : parseKey(pairs(asArray(reply)));
     });
   }
@@ -241,17 +292,29 @@ export class RedisStore implements Store {
     return this.op('hold', async () => {
       const [ledger, seq, keyLedger] = this.ledgerKeys(key);
       const reply = asArray(
-        await this.script('gwsimHold', [this.k('key', key), this.k('holds'), ledger, seq, keyLedger], [key, taskId, n(amount, 'amount'), n(at, 'at')]),
+        await this.script(
+          'gwsimHold',
+          [this.k('key', key), this.k('holds'), ledger, seq, keyLedger],
+          [key, taskId, n(amount, 'amount'), n(at, 'at')],
+        ),
       );
       const status = String(reply[0]);
       if (status === 'ok') return { ok: true, record: parseKey(pairs(reply, 1)) };
-      return { ok: false, reason: status === 'unknown_key' ? 'unknown_key' : 'insufficient', available: Number(reply[1]) };
+      return {
+        ok: false,
+        reason: status === 'unknown_key' ? 'unknown_key' : 'insufficient',
+        available: Number(reply[1]),
+      };
     });
   }
 
   settle(taskId: string, outcome: 'capture' | 'release', at: number): Promise<boolean> {
     return this.op('settle', async () => {
-      const reply = await this.script('gwsimSettle', [this.k('holds'), this.k('ledger'), this.k('ledger', 'seq')], [this.prefix, taskId, outcome, n(at, 'at')]);
+      const reply = await this.script(
+        'gwsimSettle',
+        [this.k('holds'), this.k('ledger'), this.k('ledger', 'seq')],
+        [this.prefix, taskId, outcome, n(at, 'at')],
+      );
       return Number(reply) === 1;
     });
   }
@@ -268,7 +331,15 @@ export class RedisStore implements Store {
       await this.script(
         'gwsimPutTask',
         [this.k('task', task.id), this.k('tasks', 'meta')],
-        [this.prefix, task.id, JSON.stringify(task), JSON.stringify([task.status, task.model, task.key]), task.status, task.model, task.key],
+        [
+          this.prefix,
+          task.id,
+          JSON.stringify(task),
+          JSON.stringify([task.status, task.model, task.key]),
+          task.status,
+          task.model,
+          task.key,
+        ],
       );
     });
   }
@@ -287,9 +358,11 @@ export class RedisStore implements Store {
       if (filter.status !== undefined) sets.push(this.k('tasks', 'status', filter.status));
       if (filter.model !== undefined) sets.push(this.k('tasks', 'model', filter.model));
       if (filter.key !== undefined) sets.push(this.k('tasks', 'key', filter.key));
-      const ids = sets.length === 0 ? await this.client.hkeys(this.k('tasks', 'meta')) : await this.client.sinter(...sets);
+      const ids =
+        sets.length === 0 ? await this.client.hkeys(this.k('tasks', 'meta')) : await this.client.sinter(...sets);
       const tasks: TaskRecord[] = [];
-      for (const json of await this.mget(ids.map((id) => this.k('task', id)))) if (json !== null) tasks.push(JSON.parse(json) as TaskRecord);
+      for (const json of await this.mget(ids.map((id) => this.k('task', id))))
+        if (json !== null) tasks.push(JSON.parse(json) as TaskRecord);
       return tasks.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     });
   }
@@ -304,13 +377,26 @@ export class RedisStore implements Store {
     return { tasks, total: all.length, next: from + limit < all.length ? String(from + limit) : null };
   }
 
-  claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number): Promise<IdempotencyRecord | undefined> {
+  claimIdempotency(
+    scope: string,
+    fingerprint: string,
+    at: number,
+    ttlMs: number,
+  ): Promise<IdempotencyRecord | undefined> {
     return this.op('claimIdempotency', async () => {
       const gc = Math.max(1, Math.ceil(ttlMs * 2 + GC_GRACE_MS));
-      const reply = await this.script('gwsimClaimIdempotency', [this.k('idem', scope)], [fingerprint, n(at, 'at'), n(ttlMs, 'ttlMs'), String(gc)]);
+      const reply = await this.script(
+        'gwsimClaimIdempotency',
+        [this.k('idem', scope)],
+        [fingerprint, n(at, 'at'), n(ttlMs, 'ttlMs'), String(gc)],
+      );
       if (reply === null) return undefined;
       const [fp, taskId, createdAt] = asArray(reply);
-      return { fingerprint: String(fp), taskId: taskId === null || taskId === undefined ? null : String(taskId), createdAt: Number(createdAt) };
+      return {
+        fingerprint: String(fp),
+        taskId: taskId === null || taskId === undefined ? null : String(taskId),
+        createdAt: Number(createdAt),
+      };
     });
   }
 
@@ -371,7 +457,11 @@ export class RedisStore implements Store {
   claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]> {
     return this.op('claimDueJobs', async () => {
       const max = limit === Infinity ? -1 : Math.max(0, Math.trunc(limit));
-      const reply = await this.script('gwsimClaimDueJobs', this.jobKeys(), [n(now, 'now'), String(max), n(now + leaseMs, 'now + leaseMs')]);
+      const reply = await this.script('gwsimClaimDueJobs', this.jobKeys(), [
+        n(now, 'now'),
+        String(max),
+        n(now + leaseMs, 'now + leaseMs'),
+      ]);
       return asArray(reply).map((json) => JSON.parse(String(json)) as ScheduledJob);
     });
   }
@@ -390,7 +480,13 @@ export class RedisStore implements Store {
     return this.op('hitRateLimit', async () => {
       const windowMs = policy.window_s * 1000;
       const gc = Math.max(1, Math.ceil(windowMs * 2 + GC_GRACE_MS));
-      const [count, resetAt] = asArray(await this.script('gwsimHitRateLimit', [this.k('rate', key)], [n(now, 'now'), n(windowMs, 'window'), String(gc)]));
+      const [count, resetAt] = asArray(
+        await this.script(
+          'gwsimHitRateLimit',
+          [this.k('rate', key)],
+          [n(now, 'now'), n(windowMs, 'window'), String(gc)],
+        ),
+      );
       return { count: Number(count), resetAt: Number(resetAt) };
     });
   }

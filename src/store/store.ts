@@ -29,7 +29,8 @@ export interface LedgerEntry {
   held: number;
 }
 
-export type HoldResult = { ok: true; record: KeyRecord } | { ok: false; reason: 'unknown_key' | 'insufficient'; available: number };
+export type HoldResult =
+  { ok: true; record: KeyRecord } | { ok: false; reason: 'unknown_key' | 'insufficient'; available: number };
 
 export interface IdempotencyRecord {
   fingerprint: string;
@@ -106,7 +107,13 @@ export interface RateWindow {
  */
 export interface Store {
   /** Create or replace a key, granting it `credits` (a ledger entry). */
-  createKey(key: string, credits: number, webhookSecret: string, rateLimit: RateLimitPolicy, at: number): Promise<KeyRecord>;
+  createKey(
+    key: string,
+    credits: number,
+    webhookSecret: string,
+    rateLimit: RateLimitPolicy,
+    at: number,
+  ): Promise<KeyRecord>;
   getKey(key: string): Promise<KeyRecord | undefined>;
   listKeys(): Promise<KeyRecord[]>;
   /** Add credits to a key; undefined if the key does not exist. */
@@ -130,7 +137,12 @@ export interface Store {
    * Claim `scope` for a request with `fingerprint`. Returns undefined when this call claimed it
    * (records older than `ttlMs` are expired first), or the record that already holds it.
    */
-  claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number): Promise<IdempotencyRecord | undefined>;
+  claimIdempotency(
+    scope: string,
+    fingerprint: string,
+    at: number,
+    ttlMs: number,
+  ): Promise<IdempotencyRecord | undefined>;
   /** Bind a claimed scope to the task its request created. */
   bindIdempotency(scope: string, taskId: string): Promise<void>;
   /** Drop a claim whose request created nothing (it failed), so it can be retried. */

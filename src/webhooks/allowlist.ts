@@ -6,7 +6,11 @@ import { canonicalHost, isLoopbackHost } from '../net/hosts.js';
  * subdomains), so a shared staging simulator cannot be turned against other hosts; and, with
  * `isSelf`, never the simulator itself. No DNS lookups: hostnames are taken as given.
  */
-export function refuseCallback(raw: string, allowHosts: readonly string[], isSelf?: (url: URL) => boolean): string | undefined {
+export function refuseCallback(
+  raw: string,
+  allowHosts: readonly string[],
+  isSelf?: (url: URL) => boolean,
+): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
@@ -19,8 +23,12 @@ export function refuseCallback(raw: string, allowHosts: readonly string[], isSel
   if (isSelf?.(url)) return 'points at this simulator: webhooks may not call gwsim itself';
   const host = canonicalHost(url.hostname) ?? url.hostname;
   if (isLoopbackHost(host)) return undefined;
-  const allowed = allowHosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1).toLowerCase()) : host === h.toLowerCase()));
-  return allowed ? undefined : `host '${host}' is not allowed: only loopback and the hosts in the config's webhooks.allow_hosts`;
+  const allowed = allowHosts.some((h) =>
+    h.startsWith('*.') ? host.endsWith(h.slice(1).toLowerCase()) : host === h.toLowerCase(),
+  );
+  return allowed
+    ? undefined
+    : `host '${host}' is not allowed: only loopback and the hosts in the config's webhooks.allow_hosts`;
 }
 
 /**

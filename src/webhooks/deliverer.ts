@@ -29,7 +29,12 @@ export interface SendResult {
   error: string | null;
 }
 
-export type Sender = (url: string, body: string, headers: Record<string, string>, signal: AbortSignal) => Promise<SendResult>;
+export type Sender = (
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+) => Promise<SendResult>;
 
 export interface DelivererDeps {
   clock: Clock;
@@ -89,7 +94,12 @@ export const httpSend: Sender = async (url, body, headers, signal) => {
     const { request } = await import('undici');
     const res = await request(url, { method: 'POST', body, headers, signal, headersTimeout: 0, bodyTimeout: 0 });
     const text = await res.body.text();
-    return { status: res.statusCode, text, retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? null, error: null };
+    return {
+      status: res.statusCode,
+      text,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? null,
+      error: null,
+    };
   } catch (err) {
     return { status: null, text: '', retryAfterMs: null, error: signal.aborted ? 'timeout' : (err as Error).message };
   }
@@ -173,7 +183,13 @@ export class WebhookDeliverer {
     if (ok) done.state = 'delivered';
     else if (result.status === 410) done.state = 'disabled';
     else if (retry && failures <= options.retryScheduleMs.length) {
-      next = clock.now() + Math.max(options.retryScheduleMs[failures - 1]!, result.status === 429 || result.status === 503 ? (result.retryAfterMs ?? 0) : 0, 1);
+      next =
+        clock.now() +
+        Math.max(
+          options.retryScheduleMs[failures - 1]!,
+          result.status === 429 || result.status === 503 ? (result.retryAfterMs ?? 0) : 0,
+          1,
+        );
     } else if (retry) done.state = 'failed';
     done.next_attempt_at = next;
     await store.putDelivery(done);
@@ -220,7 +236,9 @@ export class WebhookDeliverer {
       status: result.status,
       latency_ms: Math.round(performance.now() - t0),
       response_excerpt: result.status === null ? null : result.text.slice(0, EXCERPT),
-      error: result.error ?? (result.status !== null && (result.status < 200 || result.status >= 300) ? `HTTP ${result.status}` : null),
+      error:
+        result.error ??
+        (result.status !== null && (result.status < 200 || result.status >= 300) ? `HTTP ${result.status}` : null),
       duplicate,
     };
     await store.putDelivery({ ...current, attempts: [...current.attempts, attempt] });

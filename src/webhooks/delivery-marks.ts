@@ -8,5 +8,10 @@ export const DELIVERY_USER_AGENT = 'gwsim-webhooks';
  * User-Agent): admin APIs refuse those, so no callback_url can ever drive them.
  */
 export function isWebhookDelivery(h: IncomingHttpHeaders): boolean {
-  return h['webhook-id'] !== undefined || h['webhook-signature'] !== undefined || h['webhook-timestamp'] !== undefined || (h['user-agent'] ?? '').startsWith(DELIVERY_USER_AGENT);
+  return (
+    h['webhook-id'] !== undefined ||
+    h['webhook-signature'] !== undefined ||
+    h['webhook-timestamp'] !== undefined ||
+    (h['user-agent'] ?? '').startsWith(DELIVERY_USER_AGENT)
+  );
 }

@@ -36,11 +36,17 @@ function header(headers: HeaderBag, name: string): string | undefined {
  * Throws WebhookVerificationError when a header is missing, the timestamp is outside the
  * tolerance, or no `v1` signature matches the body exactly as received.
  */
-export function verifyWebhook<T = unknown>(body: string | Buffer, headers: HeaderBag, secret: string, options: VerifyOptions = {}): T {
+export function verifyWebhook<T = unknown>(
+  body: string | Buffer,
+  headers: HeaderBag,
+  secret: string,
+  options: VerifyOptions = {},
+): T {
   const id = header(headers, 'webhook-id');
   const ts = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
-  if (!id || !ts || !signatures) throw new WebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature');
+  if (!id || !ts || !signatures)
+    throw new WebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature');
   const seconds = Number(ts);
   if (!/^\d+$/.test(ts)) throw new WebhookVerificationError('webhook-timestamp is not a number of seconds');
   const now = (options.now ?? Date.now()) / 1000;

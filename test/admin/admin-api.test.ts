@@ -4,7 +4,15 @@ import { MANUAL_EPOCH } from '../../src/clock/clock.js';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { LedgerEntry } from '../../src/store/store.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { DEV, SEED_IMAGEN, startTestSim, ERROR_TYPES, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
+import {
+  DEV,
+  SEED_IMAGEN,
+  startTestSim,
+  ERROR_TYPES,
+  type Envelope,
+  type ErrorBody,
+  type TestSim,
+} from '../helpers/sim.js';
 
 interface KeyView {
   key: string;
@@ -89,7 +97,11 @@ describe('admin API: clock', () => {
 
   it('rejects a body that is not a JSON object or not JSON at all', async () => {
     expectError(await sim!.admin_('POST', '/clock/advance', [1500]), 400, 'ms');
-    const raw = await sim!.call('POST', '/_sim/clock/advance', { key: null, raw: '{"ms": 15', headers: { 'content-type': 'application/json' } });
+    const raw = await sim!.call('POST', '/_sim/clock/advance', {
+      key: null,
+      raw: '{"ms": 15',
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(raw, 400);
     expect(sim!.clock.now()).toBe(MANUAL_EPOCH);
   });
@@ -124,7 +136,11 @@ describe('admin API: keys', () => {
     expect(credits.body.data).toEqual({ balance: 50, held: 0, available: 50 });
     const task = await submit(sim!, SEED_IMAGEN, key.key);
     expect(task.credits_held).toBe(8);
-    expect((await sim!.admin_<KeyView>('GET', `/keys/${key.key}`)).body).toMatchObject({ credits: 50, held: 8, available: 42 });
+    expect((await sim!.admin_<KeyView>('GET', `/keys/${key.key}`)).body).toMatchObject({
+      credits: 50,
+      held: 8,
+      available: 42,
+    });
 
     // A second generated key is a different one.
     const other = await sim!.admin_<KeyView>('POST', '/keys', { credits: 1 });
@@ -157,7 +173,13 @@ describe('admin API: keys', () => {
   it('GET /_sim/keys/{key} gives key, credits, held, webhook_secret; the dev key has the fixed secret', async () => {
     const reply = await sim!.admin_<KeyView>('GET', `/keys/${DEV}`);
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ key: DEV, credits: 10_000, held: 0, available: 10_000, webhook_secret: DEV_WEBHOOK_SECRET });
+    expect(reply.body).toMatchObject({
+      key: DEV,
+      credits: 10_000,
+      held: 0,
+      available: 10_000,
+      webhook_secret: DEV_WEBHOOK_SECRET,
+    });
     expect(reply.body.webhook_secret).toMatch(/^whsec_/);
     expect(reply.body.rate_limit).toEqual({ requests: expect.any(Number), window_s: expect.any(Number) });
   });
@@ -264,7 +286,10 @@ describe('admin API: tasks and ledger', () => {
     await sim!.clock.advance(LONG);
     await submit(sim!);
 
-    const dev = await sim!.admin_<{ entries: LedgerEntry[]; totals: { balance: number; held: number } }>('GET', `/ledger?key=${DEV}`);
+    const dev = await sim!.admin_<{ entries: LedgerEntry[]; totals: { balance: number; held: number } }>(
+      'GET',
+      `/ledger?key=${DEV}`,
+    );
     expect(dev.status).toBe(200);
     expect(dev.body.entries.every((e) => e.key === DEV)).toBe(true);
     expect(dev.body.entries.map((e) => e.kind)).toEqual(['grant', 'hold', 'topup', 'capture', 'hold']);
@@ -275,7 +300,10 @@ describe('admin API: tasks and ledger', () => {
     const all = await sim!.admin_<{ entries: LedgerEntry[]; totals: unknown }>('GET', '/ledger');
     expect(all.body.entries.some((e) => e.key === 'aio_other')).toBe(true);
     expect(all.body.entries.length).toBeGreaterThan(dev.body.entries.length);
-    const other = await sim!.admin_<{ entries: LedgerEntry[]; totals: { balance: number; held: number } }>('GET', '/ledger?key=aio_other');
+    const other = await sim!.admin_<{ entries: LedgerEntry[]; totals: { balance: number; held: number } }>(
+      'GET',
+      '/ledger?key=aio_other',
+    );
     expect(other.body.totals).toEqual({ balance: 92, held: 0 });
     expectError(await sim!.admin_('GET', '/ledger?key=a&key=b'), 400, 'key');
   });
@@ -296,7 +324,11 @@ describe('admin API: reset', () => {
 
     expect((await sim.admin_<Clock>('GET', '/clock')).body).toEqual({ now_ms: MANUAL_EPOCH, mode: 'manual' });
     expect((await sim.admin_<AdminTask[]>('GET', '/tasks')).body).toEqual([]);
-    expect((await sim.admin_<KeyView>('GET', `/keys/${DEV}`)).body).toMatchObject({ credits: 10_000, held: 0, webhook_secret: DEV_WEBHOOK_SECRET });
+    expect((await sim.admin_<KeyView>('GET', `/keys/${DEV}`)).body).toMatchObject({
+      credits: 10_000,
+      held: 0,
+      webhook_secret: DEV_WEBHOOK_SECRET,
+    });
     expectError(await sim.admin_('GET', '/keys/aio_temp'), 404);
     const ledger = await sim.admin_<{ entries: LedgerEntry[] }>('GET', '/ledger');
     expect(ledger.body.entries.map((e) => [e.key, e.kind, e.amount])).toEqual([[DEV, 'grant', 10_000]]);
@@ -340,7 +372,7 @@ describe('admin API: loopback and token', () => {
     const base = `http://127.0.0.1:${port}`;
     const get = async (path: string, headers: Record<string, string> = {}) => {
       const res = await fetch(base + path, { headers });
-      return { status: res.status, body: (await res.json()) };
+      return { status: res.status, body: await res.json() };
     };
     expectError(await get('/_sim/clock'), 401);
     expectError(await get('/_sim/clock', { authorization: 'Bearer wrong' }), 401);
@@ -352,7 +384,11 @@ describe('admin API: loopback and token', () => {
     expect(ok.body).toEqual({ now_ms: MANUAL_EPOCH, mode: 'manual' });
 
     // A refused admin request changes nothing.
-    const denied = await fetch(`${base}/_sim/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'aio_sneaky', credits: 1 }) });
+    const denied = await fetch(`${base}/_sim/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'aio_sneaky', credits: 1 }),
+    });
     expect(denied.status).toBe(401);
     expect((await get('/_sim/keys/aio_sneaky', { authorization: 'Bearer tok' })).status).toBe(404);
 

@@ -25,15 +25,26 @@ const BODY = JSON.stringify({ ms: 60_000, key: 'aio_sneaky', credits: 5, add: 5,
 
 async function send(sim: TestSim, method: string, path: string, headers: Record<string, string> = {}) {
   const withBody = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
-  const res = await fetch(sim.url + path, { method, headers: { ...(withBody ? { 'content-type': 'application/json' } : {}), ...headers }, ...(withBody ? { body: BODY } : {}) });
+  const res = await fetch(sim.url + path, {
+    method,
+    headers: { ...(withBody ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(withBody ? { body: BODY } : {}),
+  });
   const text = await res.text();
-  return { status: res.status, allow: res.headers.get('allow'), body: method === 'HEAD' || text === '' ? undefined : (JSON.parse(text) as ErrorBody) };
+  return {
+    status: res.status,
+    allow: res.headers.get('allow'),
+    body: method === 'HEAD' || text === '' ? undefined : (JSON.parse(text) as ErrorBody),
+  };
 }
 
 /** The status in the docs' error shape (HEAD answers carry no body). */
 function expectError(reply: Awaited<ReturnType<typeof send>>, status: number, what: string): void {
   expect(reply.status, what).toBe(status);
-  if (reply.body !== undefined) expect(reply.body, what).toEqual({ error: { code: status, message: expect.any(String), type: ERROR_TYPES[status] } });
+  if (reply.body !== undefined)
+    expect(reply.body, what).toEqual({
+      error: { code: status, message: expect.any(String), type: ERROR_TYPES[status] },
+    });
 }
 
 describe('the admin token, checked first on every method of every route', () => {
@@ -46,10 +57,23 @@ describe('the admin token, checked first on every method of every route', () => 
   it('without it, or with a wrong one of any length: 401 whatever the method or path, OPTIONS included, and nothing changed', async () => {
     const before = await snapshot(sim);
     const clock = sim.clock.now();
-    const wrong: Record<string, string>[] = [{}, { authorization: 'Bearer ' }, { authorization: 'Bearer tok' }, { authorization: 'Bearer tok-01234567890' }, { authorization: 'Bearer TOK-0123456789' }, { authorization: 'tok-0123456789' }, { authorization: `Bearer ${'x'.repeat(5000)}` }];
+    const wrong: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer ' },
+      { authorization: 'Bearer tok' },
+      { authorization: 'Bearer tok-01234567890' },
+      { authorization: 'Bearer TOK-0123456789' },
+      { authorization: 'tok-0123456789' },
+      { authorization: `Bearer ${'x'.repeat(5000)}` },
+    ];
     for (const [path] of [...ROUTES, ['/_sim/nope', []] as [string, string[]], ['/_sim', []] as [string, string[]]]) {
       for (const method of METHODS) {
-        for (const headers of wrong) expectError(await send(sim, method, path, headers), 401, `${method} ${path} ${JSON.stringify(headers).slice(0, 60)}`);
+        for (const headers of wrong)
+          expectError(
+            await send(sim, method, path, headers),
+            401,
+            `${method} ${path} ${JSON.stringify(headers).slice(0, 60)}`,
+          );
       }
     }
     expect(await snapshot(sim)).toEqual(before);
@@ -83,15 +107,28 @@ describe('webhook deliveries never reach the admin API', () => {
 
   it('a request with the Standard Webhooks headers or the deliverer User-Agent is 403, even on open loopback, and changes nothing', async () => {
     const before = await snapshot(open);
-    const marks: Record<string, string>[] = [{ 'webhook-id': 'msg_1' }, { 'webhook-signature': 'v1,abc' }, { 'webhook-timestamp': '1' }, { 'user-agent': 'gwsim-webhooks' }];
+    const marks: Record<string, string>[] = [
+      { 'webhook-id': 'msg_1' },
+      { 'webhook-signature': 'v1,abc' },
+      { 'webhook-timestamp': '1' },
+      { 'user-agent': 'gwsim-webhooks' },
+    ];
     for (const headers of marks) {
-      for (const [path, methods] of ROUTES) expectError(await send(open, methods[0]!, path, headers), 403, `${methods[0]} ${path} ${JSON.stringify(headers)}`);
+      for (const [path, methods] of ROUTES)
+        expectError(
+          await send(open, methods[0]!, path, headers),
+          403,
+          `${methods[0]} ${path} ${JSON.stringify(headers)}`,
+        );
     }
     expect(await snapshot(open)).toEqual(before);
   });
 
   it('a real delivery carries no admin token, and replayed at /_sim/reset it is refused', async () => {
-    const sim = await startTestSim({ adminToken: 'tok-0123456789', config: { models: { 'imagen-4': { failure_rate: 0 } } } });
+    const sim = await startTestSim({
+      adminToken: 'tok-0123456789',
+      config: { models: { 'imagen-4': { failure_rate: 0 } } },
+    });
     const rx = await startReceiver();
     try {
       const task = await submitWithCallback(sim, rx.url, SEED_IMAGEN);
@@ -104,10 +141,16 @@ describe('webhook deliveries never reach the admin API', () => {
 
       // The delivery's own request, sent to the admin API of an open simulator: refused.
       const before = await snapshot(open);
-      const headers = Object.fromEntries(Object.entries(got.headers).filter(([k]) => k.startsWith('webhook-') || k === 'user-agent' || k === 'content-type')) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(got.headers).filter(
+          ([k]) => k.startsWith('webhook-') || k === 'user-agent' || k === 'content-type',
+        ),
+      ) as Record<string, string>;
       const res = await fetch(`${open.url}/_sim/reset`, { method: 'POST', headers, body: got.body });
       expect(res.status).toBe(403);
-      expect(await res.json()).toEqual({ error: { code: 403, message: 'The admin API does not take webhook deliveries', type: 'authentication_error' } });
+      expect(await res.json()).toEqual({
+        error: { code: 403, message: 'The admin API does not take webhook deliveries', type: 'authentication_error' },
+      });
       expect(await snapshot(open)).toEqual(before);
     } finally {
       await rx.close();

@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { TaskRow } from '../../src/events/task-row.js';
-import { DEV, ERROR_TYPES, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
+import {
+  DEV,
+  ERROR_TYPES,
+  SEED_IMAGEN,
+  snapshot,
+  startTestSim,
+  type Envelope,
+  type ErrorBody,
+  type TestSim,
+} from '../helpers/sim.js';
 
 const NO_FAILURES = { models: { 'imagen-4': { failure_rate: 0 }, seedream: { failure_rate: 0 } } };
 
@@ -41,7 +50,16 @@ describe('GET /_sim/ui', () => {
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
     const html = await res.text();
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!www\.w3\.org)/);
-    for (const id of ['fault-target', 'fault-kind', 'fault-value', 'fault-duration', 'fault-submit', 'clock-advance-ms', 'clock-advance']) expect(html).toContain(`data-testid="${id}"`);
+    for (const id of [
+      'fault-target',
+      'fault-kind',
+      'fault-value',
+      'fault-duration',
+      'fault-submit',
+      'clock-advance-ms',
+      'clock-advance',
+    ])
+      expect(html).toContain(`data-testid="${id}"`);
   });
 
   it('holds no state, so it is served without the admin token; everything it shows needs the token', async () => {
@@ -73,19 +91,32 @@ describe('GET /_sim/ui/tasks', () => {
     expect(first.body.total).toBe(6);
     expect(first.body.tasks.map((t) => t.task_id)).toEqual(newest.slice(0, 4));
     // node47 started each at once (the create answer says IN_PROGRESS).
-    expect(first.body.tasks[1]).toMatchObject({ status: 'IN_PROGRESS', model: 'imagen-4', key: DEV, credits_held: 8, credits_charged: 0 });
+    expect(first.body.tasks[1]).toMatchObject({
+      status: 'IN_PROGRESS',
+      model: 'imagen-4',
+      key: DEV,
+      credits_held: 8,
+      credits_charged: 0,
+    });
     const second = await sim.admin_<Page>('GET', `/ui/tasks?limit=4&cursor=${first.body.next_cursor}`);
     expect(second.body.tasks.map((t) => t.task_id)).toEqual(newest.slice(4));
     expect(second.body.next_cursor).toBeNull();
 
-    expect((await sim.admin_<Page>('GET', '/ui/tasks?key=aio_other')).body).toMatchObject({ total: 1, tasks: [{ task_id: ids[5], model: 'seedream' }] });
+    expect((await sim.admin_<Page>('GET', '/ui/tasks?key=aio_other')).body).toMatchObject({
+      total: 1,
+      tasks: [{ task_id: ids[5], model: 'seedream' }],
+    });
     // A model alias filters by its model, as GET /_sim/tasks does.
     expect((await sim.admin_<Page>('GET', '/ui/tasks?model=imagen4')).body.total).toBe(5);
     await sim.clock.advance(60_000);
     const done = await sim.admin_<Page>('GET', '/ui/tasks?status=COMPLETED&limit=2');
     expect(done.body.total).toBe(6);
     expect(done.body.tasks.map((t) => t.status)).toEqual(['COMPLETED', 'COMPLETED']);
-    expect((await sim.admin_<Page>('GET', '/ui/tasks?status=IN_QUEUE')).body).toEqual({ tasks: [], total: 0, next_cursor: null });
+    expect((await sim.admin_<Page>('GET', '/ui/tasks?status=IN_QUEUE')).body).toEqual({
+      tasks: [],
+      total: 0,
+      next_cursor: null,
+    });
   });
 
   it('gives a waiting task its live place in the node queue', async () => {
@@ -126,14 +157,26 @@ describe('GET /_sim/ui/tasks/{id}', () => {
     sim = await startTestSim({ config: NO_FAILURES });
     const task = await submit(sim, { ...SEED_IMAGEN, callback_url: 'http://127.0.0.1:9/hook' });
     await sim.clock.advance(60_000);
-    const reply = await sim.admin_<{ task: TaskView & { key: string }; deliveries: Array<{ task_id: string; url: string }> }>('GET', `/ui/tasks/${task.task_id}`);
+    const reply = await sim.admin_<{
+      task: TaskView & { key: string };
+      deliveries: Array<{ task_id: string; url: string }>;
+    }>('GET', `/ui/tasks/${task.task_id}`);
     expect(reply.status).toBe(200);
-    expect(reply.body.task).toMatchObject({ task_id: task.task_id, status: 'COMPLETED', key: DEV, attempts: [expect.objectContaining({ node: 'node47', outcome: 'accepted' })] });
+    expect(reply.body.task).toMatchObject({
+      task_id: task.task_id,
+      status: 'COMPLETED',
+      key: DEV,
+      attempts: [expect.objectContaining({ node: 'node47', outcome: 'accepted' })],
+    });
     // The same image URL (with its token) as the task's own key sees on the public API.
     const own = await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${task.task_id}`);
     expect(reply.body.task.output!.images[0]!.url).toBe(own.body.data.output!.images[0]!.url);
-    expect(reply.body.task.output!.images[0]!.url).toMatch(new RegExp(`^${sim.url}/files/${task.task_id}/[^/]+/0\\.png$`));
-    expect(reply.body.deliveries).toEqual([expect.objectContaining({ task_id: task.task_id, url: 'http://127.0.0.1:9/hook' })]);
+    expect(reply.body.task.output!.images[0]!.url).toMatch(
+      new RegExp(`^${sim.url}/files/${task.task_id}/[^/]+/0\\.png$`),
+    );
+    expect(reply.body.deliveries).toEqual([
+      expect.objectContaining({ task_id: task.task_id, url: 'http://127.0.0.1:9/hook' }),
+    ]);
     const missing = await sim.admin_('GET', '/ui/tasks/n47nope_imagen4');
     expect(missing.status).toBe(404);
     expect(messageOf(missing.body, 404)).toContain('n47nope_imagen4');

@@ -27,7 +27,10 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const of = <T>(name: string, test: (data: T) => boolean = () => true) => (e: SseEvent) => e.event === name && test(e.data as T);
+const of =
+  <T>(name: string, test: (data: T) => boolean = () => true) =>
+  (e: SseEvent) =>
+    e.event === name && test(e.data as T);
 
 async function submit(s: TestSim): Promise<TaskView> {
   const reply = await s.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
@@ -52,12 +55,22 @@ describe('GET /_sim/events', () => {
     expect(hello.id).toBe('1');
     const h = hello.data as Hello;
     expect(h.clock).toEqual({ now_ms: sim.clock.now(), mode: 'manual' });
-    expect(h.targets).toEqual(expect.arrayContaining(['node41', 'node47', 'model:imagen-4', 'model:cogview-4', 'webhooks']));
+    expect(h.targets).toEqual(
+      expect.arrayContaining(['node41', 'node47', 'model:imagen-4', 'model:cogview-4', 'webhooks']),
+    );
     expect(h.fault_kinds.node).toEqual(['outage', 'error_rate', 'latency_multiplier', 'timeout', 'capacity']);
     expect(h.fault_kinds.model).toEqual(['outage', 'error_rate', 'latency_multiplier', 'timeout']);
     expect(h.fault_kinds.webhooks).toEqual(['duplicate', 'delay', 'reorder']);
-    expect(h.nodes.find((n) => n.id === 'node47')).toMatchObject({ emulated: true, running: 0, queued: 0, circuit: 'closed', faults: [] });
-    expect(h.keys).toEqual([expect.objectContaining({ key: DEV, balance: 10_000, held: 0, available: 10_000, rate_used: null })]);
+    expect(h.nodes.find((n) => n.id === 'node47')).toMatchObject({
+      emulated: true,
+      running: 0,
+      queued: 0,
+      circuit: 'closed',
+      faults: [],
+    });
+    expect(h.keys).toEqual([
+      expect.objectContaining({ key: DEV, balance: 10_000, held: 0, available: 10_000, rate_used: null }),
+    ]);
     expect(h.faults).toEqual([]);
     expect(h.series).toEqual([]);
   });
@@ -67,24 +80,48 @@ describe('GET /_sim/events', () => {
     stream = await openSse(`${sim.url}/_sim/events`);
     await stream.next(of('hello'));
     const task = await submit(sim);
-    const mine = (status: string) => of<{ tasks: TaskRow[] }>('tasks', (d) => d.tasks.some((t) => t.task_id === task.task_id && t.status === status));
+    const mine = (status: string) =>
+      of<{ tasks: TaskRow[] }>('tasks', (d) => d.tasks.some((t) => t.task_id === task.task_id && t.status === status));
     const queued = await stream.next(mine('IN_PROGRESS'));
-    expect((queued.data as { tasks: TaskRow[] }).tasks.find((t) => t.task_id === task.task_id)).toMatchObject({ model: 'imagen-4', key: DEV, credits_held: 8 });
-    await stream.next(of<{ keys: KeyRow[] }>('keys', (d) => d.keys.some((k) => k.key === DEV && k.held === 8 && k.rate_used === 1)));
+    expect((queued.data as { tasks: TaskRow[] }).tasks.find((t) => t.task_id === task.task_id)).toMatchObject({
+      model: 'imagen-4',
+      key: DEV,
+      credits_held: 8,
+    });
+    await stream.next(
+      of<{ keys: KeyRow[] }>('keys', (d) => d.keys.some((k) => k.key === DEV && k.held === 8 && k.rate_used === 1)),
+    );
 
     await sim.clock.advance(60_000);
     const done = await stream.next(mine('COMPLETED'));
-    expect((done.data as { tasks: TaskRow[] }).tasks.find((t) => t.task_id === task.task_id)).toMatchObject({ credits_held: 0, credits_charged: 8, error: null });
-    await stream.next(of<{ keys: KeyRow[] }>('keys', (d) => d.keys.some((k) => k.key === DEV && k.balance === 9992 && k.held === 0)));
+    expect((done.data as { tasks: TaskRow[] }).tasks.find((t) => t.task_id === task.task_id)).toMatchObject({
+      credits_held: 0,
+      credits_charged: 8,
+      error: null,
+    });
+    await stream.next(
+      of<{ keys: KeyRow[] }>('keys', (d) => d.keys.some((k) => k.key === DEV && k.balance === 9992 && k.held === 0)),
+    );
     await stream.next(of<{ now_ms: number }>('clock', (c) => c.now_ms === sim!.clock.now()));
     // The series counts one submit, one start and one completion, and the latency of imagen-4.
     await until(() => {
-      const points = stream!.events.filter((e) => e.event === 'series').flatMap((e) => (e.data as { points: SeriesPoint[] }).points);
+      const points = stream!.events
+        .filter((e) => e.event === 'series')
+        .flatMap((e) => (e.data as { points: SeriesPoint[] }).points);
       const latest = new Map(points.map((p) => [p.t, p]));
       const sum = (k: 'created' | 'started' | 'completed') => [...latest.values()].reduce((n, p) => n + p[k], 0);
-      return sum('created') === 1 && sum('started') === 1 && sum('completed') === 1 && [...latest.values()].some((p) => p.latency['imagen-4'] !== undefined);
+      return (
+        sum('created') === 1 &&
+        sum('started') === 1 &&
+        sum('completed') === 1 &&
+        [...latest.values()].some((p) => p.latency['imagen-4'] !== undefined)
+      );
     });
-    await stream.next(of<{ nodes: NodeRow[] }>('nodes', (d) => d.nodes.some((n) => n.recent.completed === 1 && n.recent.p50_ms !== null)));
+    await stream.next(
+      of<{ nodes: NodeRow[] }>('nodes', (d) =>
+        d.nodes.some((n) => n.recent.completed === 1 && n.recent.p50_ms !== null),
+      ),
+    );
   });
 
   it('sends faults as they come and go, and the node they are on', async () => {
@@ -93,8 +130,12 @@ describe('GET /_sim/events', () => {
     await stream.next(of('hello'));
     const added = await sim.admin_<{ id: string }>('POST', '/faults', { target: 'node41', kind: 'outage' });
     expect(added.status).toBe(201);
-    await stream.next(of<{ faults: Array<{ id: string }> }>('faults', (d) => d.faults.some((f) => f.id === added.body.id)));
-    await stream.next(of<{ nodes: NodeRow[] }>('nodes', (d) => d.nodes.some((n) => n.id === 'node41' && n.faults.includes('outage'))));
+    await stream.next(
+      of<{ faults: Array<{ id: string }> }>('faults', (d) => d.faults.some((f) => f.id === added.body.id)),
+    );
+    await stream.next(
+      of<{ nodes: NodeRow[] }>('nodes', (d) => d.nodes.some((n) => n.id === 'node41' && n.faults.includes('outage'))),
+    );
     await sim.admin_('DELETE', '/faults');
     await stream.next(of<{ faults: unknown[] }>('faults', (d) => d.faults.length === 0));
   });

@@ -28,7 +28,8 @@ describe('cross-field rules of the catalog', () => {
   it('no model takes more input_urls than the documented 8', () => {
     expect(catalog.file.input_urls.max_items).toBe(8);
     for (const m of catalog.models) {
-      for (const rule of Object.values(m.params)) if (rule.type === 'array') expect(rule.max_items, m.id).toBeLessThanOrEqual(8);
+      for (const rule of Object.values(m.params))
+        if (rule.type === 'array') expect(rule.max_items, m.id).toBeLessThanOrEqual(8);
     }
   });
 
@@ -56,12 +57,14 @@ describe('cross-field rules of the catalog', () => {
   });
 
   it('refuses a requirement that is not data of the right shape (zod)', () => {
-    const found = problems((raw) => void (model(raw, 'seedream').requires = [{ param: 'input_urls', when: { type: 3 } } as never]));
+    const found = problems(
+      (raw) => void (model(raw, 'seedream').requires = [{ param: 'input_urls', when: { type: 3 } } as never]),
+    );
     expect(found).toContainEqual(expect.objectContaining({ model: 'seedream', field: 'requires[0].when.type' }));
   });
 });
 
-describe('node capacity: Little\'s law at the design load', () => {
+describe("node capacity: Little's law at the design load", () => {
   // 10 requests a second of every model a node serves, each held for its p95 latency, plus 25%.
   const RATE = 10;
   const HEADROOM = 1.25;
@@ -74,7 +77,7 @@ describe('node capacity: Little\'s law at the design load', () => {
   });
 });
 
-describe('task error codes: one list, the spec\'s TaskErrorCode', () => {
+describe("task error codes: one list, the spec's TaskErrorCode", () => {
   const codes = (loadSpec().components.schemas.TaskErrorCode as { enum: string[] }).enum;
 
   it("lists every failure the catalog draws, and the routing's own (no_route_available included)", () => {

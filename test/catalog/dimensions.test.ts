@@ -71,7 +71,8 @@ describe('output dimensions', () => {
   it('every size and aspect ratio of every model gives positive dimensions that match it', () => {
     let checked = 0;
     for (const m of catalog.models) {
-      const resolutions = m.output.from === 'aspect_ratio' && m.output.resolution ? enumOf(m, 'resolution') : [undefined];
+      const resolutions =
+        m.output.from === 'aspect_ratio' && m.output.resolution ? enumOf(m, 'resolution') : [undefined];
       for (const value of enumOf(m, m.output.from)) {
         for (const resolution of resolutions) {
           const body = resolution === undefined ? { [m.output.from]: value } : { [m.output.from]: value, resolution };
@@ -102,8 +103,10 @@ describe('size and ratio notation', () => {
   });
 
   it('rejects what is not a size or a ratio', () => {
-    for (const bad of ['', '1024', '1024*', '*1024', '1024 * 1024', '-1*5', '1.5*2']) expect(parseSize(bad), bad).toBeUndefined();
-    for (const bad of ['', '16', '16:', '0:1', '1:0', '16/9', 'a:b']) expect(parseAspectRatio(bad), bad).toBeUndefined();
+    for (const bad of ['', '1024', '1024*', '*1024', '1024 * 1024', '-1*5', '1.5*2'])
+      expect(parseSize(bad), bad).toBeUndefined();
+    for (const bad of ['', '16', '16:', '0:1', '1:0', '16/9', 'a:b'])
+      expect(parseAspectRatio(bad), bad).toBeUndefined();
     expect(parseAspectRatio('21:9')).toEqual([21, 9]);
   });
 });

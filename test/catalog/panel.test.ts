@@ -44,7 +44,11 @@ describe('the endpoint decision panel of the shipped catalog', () => {
   });
 
   it('gives every model a position between 1 and the number of models', () => {
-    expect(Object.keys(panel.position).sort()).toEqual(loadCatalog().models.map((m) => m.id).sort());
+    expect(Object.keys(panel.position).sort()).toEqual(
+      loadCatalog()
+        .models.map((m) => m.id)
+        .sort(),
+    );
     for (const place of Object.values(panel.position)) {
       expect(place).toBeGreaterThanOrEqual(1);
       expect(place).toBeLessThanOrEqual(11);

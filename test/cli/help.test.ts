@@ -29,7 +29,11 @@ describe('gwsim COMMAND --help', () => {
   });
 
   it('takes -h, help COMMAND, and --help among other flags; never runs the command', async () => {
-    for (const args of [['serve', '-h'], ['help', 'serve'], ['serve', '--port', '0', '--help']]) {
+    for (const args of [
+      ['serve', '-h'],
+      ['help', 'serve'],
+      ['serve', '--port', '0', '--help'],
+    ]) {
       const { code, stdout } = await run(args);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^gwsim serve: /);
@@ -55,13 +59,20 @@ const HOOK = `export async function load(url, context, next) { if (url.includes(
 const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
 
 describe('help is cheap', () => {
-  it.each([[['--help']], [['serve', '--help']], [['verify', '--help']], [['--version']]])('gwsim %j loads no package at all', async (args) => {
-    const child = spawn(process.execPath, [`--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, join(ROOT, 'dist/cli/main.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stderr = collect(child.stderr);
-    const { code } = await within(exited(child), 'gwsim to exit');
-    expect(code).toBe(0);
-    expect(stderr()).toBe('');
-  });
+  it.each([[['--help']], [['serve', '--help']], [['verify', '--help']], [['--version']]])(
+    'gwsim %j loads no package at all',
+    async (args) => {
+      const child = spawn(
+        process.execPath,
+        [`--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, join(ROOT, 'dist/cli/main.js'), ...args],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const stderr = collect(child.stderr);
+      const { code } = await within(exited(child), 'gwsim to exit');
+      expect(code).toBe(0);
+      expect(stderr()).toBe('');
+    },
+  );
 });
 
 describe('gwsim --version', () => {

@@ -30,8 +30,20 @@ describe('gwsim node', () => {
     expect(validators.response('/v1/health', 'get', 200)!(h)).toBe(true);
     expect(h).toEqual({ status: 'ok', node: 'node48', capacity: 100, running: 0, queued: 0 });
 
-    const body = { job_id: 'n48clijob00001_cogview4', model: 'cogview-4', prompt: 'A robot in a kitchen', params: { size: '1024*1024', quality: 'hd' }, num_images: 1, width: 1024, height: 1024 };
-    const created = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = {
+      job_id: 'n48clijob00001_cogview4',
+      model: 'cogview-4',
+      prompt: 'A robot in a kitchen',
+      params: { size: '1024*1024', quality: 'hd' },
+      num_images: 1,
+      width: 1024,
+      height: 1024,
+    };
+    const created = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(created.status).toBe(202);
     const accepted = (await created.json()) as Job;
     expect(validators.response('/v1/jobs', 'post', 202)!(accepted)).toBe(true);
@@ -51,7 +63,11 @@ describe('gwsim node', () => {
     expect(job.finished_at! - job.started_at!).toBeLessThan(1000);
 
     // It serves node48's models only.
-    const other = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, job_id: 'x', model: 'imagen4' }) });
+    const other = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, job_id: 'x', model: 'imagen4' }),
+    });
     expect(other.status).toBe(400);
     expect(((await other.json()) as { error: { type: string } }).error.type).toBe('unsupported_model');
 
@@ -75,7 +91,10 @@ describe('gwsim node', () => {
         expect(body).toEqual({ error: { type: 'invalid_request', detail: expect.any(String) } });
       }
       // Its loopback fault switch refuses webhook deliveries, as gwsim's admin API does.
-      const hook = await fetch(`${url}/_sim/reset`, { method: 'POST', headers: { 'webhook-id': 'msg_1', 'user-agent': 'gwsim-webhooks' } });
+      const hook = await fetch(`${url}/_sim/reset`, {
+        method: 'POST',
+        headers: { 'webhook-id': 'msg_1', 'user-agent': 'gwsim-webhooks' },
+      });
       expect(hook.status).toBe(403);
       expect(await hook.json()).toEqual({ error: { type: 'forbidden', detail: expect.stringContaining('webhook') } });
       expect((await fetch(`${url}/_sim/reset`, { method: 'POST' })).status).toBe(200);

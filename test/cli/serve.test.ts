@@ -16,7 +16,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Start `gwsim serve …` and wait for its ready line; the base URL it printed. */
-async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; firstLine: string; stderr: () => string }> {
+async function serve(
+  args: string[],
+): Promise<{ child: ChildProcess; url: string; firstLine: string; stderr: () => string }> {
   const started = await startGwsim(['serve', ...args]);
   return { ...started, url: started.firstLine.replace(/^gwsim listening on /, '') };
 }
@@ -103,7 +105,16 @@ describe('gwsim serve', () => {
     const file = join(dir, 'no-failures.yaml');
     writeFileSync(file, 'models:\n  cogview-4: { failure_rate: 0 }\n');
     // Real clock, time scale 0.05: cogview-4 (3-8 s) takes 150-400 ms.
-    const { url, child, stderr } = await serve(['--port', '0', '--seed', '3', '--time-scale', '0.05', '--config', file]);
+    const { url, child, stderr } = await serve([
+      '--port',
+      '0',
+      '--seed',
+      '3',
+      '--time-scale',
+      '0.05',
+      '--config',
+      file,
+    ]);
     let answered = false;
     const pending = fetch(`${url}/api/v1/images/generations`, {
       method: 'POST',

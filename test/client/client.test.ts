@@ -12,7 +12,12 @@ const IMAGEN = { model: 'imagen4', prompt: 'A photorealistic bowl of ramen', asp
 
 describe('the client SDK against a real simulator', () => {
   it('generates, waits for and reads a task; lists models; reads credits', async () => {
-    sim = await startSimulator({ port: 0, clock: 'real', timeScale: 0.001, config: { models: { 'imagen-4': { failure_rate: 0 } } } });
+    sim = await startSimulator({
+      port: 0,
+      clock: 'real',
+      timeScale: 0.001,
+      config: { models: { 'imagen-4': { failure_rate: 0 } } },
+    });
     const client = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' });
     const accepted = await client.generate(IMAGEN, { idempotencyKey: 'client-test-1' });
     expect(accepted.status).toBe('IN_PROGRESS');
@@ -33,7 +38,9 @@ describe('the client SDK against a real simulator', () => {
     expect([e401.kind, e401.status, e401.code]).toEqual(['http', 401, 401]);
     expect(e401.requestId).toBeTruthy();
     const client = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' });
-    const e400 = (await client.generate({ model: 'cogview-4', prompt: 'x', size: '1000*1000' } as never).catch((e: unknown) => e)) as GatewayApiError;
+    const e400 = (await client
+      .generate({ model: 'cogview-4', prompt: 'x', size: '1000*1000' } as never)
+      .catch((e: unknown) => e)) as GatewayApiError;
     expect([e400.status, e400.message]).toEqual([400, expect.stringContaining('prompt')]);
     const e404 = (await client.getTask('n47nope_imagen4').catch((e: unknown) => e)) as GatewayApiError;
     expect(e404.status).toBe(404);
@@ -42,7 +49,11 @@ describe('the client SDK against a real simulator', () => {
   });
 
   it('waitForTask honours Retry-After on 429, and stops on timeout and on abort', async () => {
-    sim = await startSimulator({ port: 0, clock: 'manual', config: { keys: [{ key: 'aio_slow', credits: 100, rate_limit: { requests: 2, window_s: 7 } }] } });
+    sim = await startSimulator({
+      port: 0,
+      clock: 'manual',
+      config: { keys: [{ key: 'aio_slow', credits: 100, rate_limit: { requests: 2, window_s: 7 } }] },
+    });
     const client = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_slow' });
     const task = await client.generate(IMAGEN);
     const waits: number[] = [];
@@ -55,17 +66,24 @@ describe('the client SDK against a real simulator', () => {
     expect(['COMPLETED', 'FAILED']).toContain(done.status);
     expect(waits.some((w) => w >= 1_000)).toBe(true); // a Retry-After (whole seconds) was honoured
 
-    const timeout = (await client.waitForTask(task.task_id.replace(/^n47/, 'n47x'), { sleep, timeoutMs: 50 }).catch((e: unknown) => e)) as GatewayApiError;
+    const timeout = (await client
+      .waitForTask(task.task_id.replace(/^n47/, 'n47x'), { sleep, timeoutMs: 50 })
+      .catch((e: unknown) => e)) as GatewayApiError;
     expect(timeout.status === 404 || timeout.kind === 'timeout').toBe(true);
 
     const pending = await new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' }).generate(IMAGEN);
     const controller = new AbortController();
-    const waiting = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' }).waitForTask(pending.task_id, { signal: controller.signal, intervalMs: 60_000 });
+    const waiting = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' }).waitForTask(pending.task_id, {
+      signal: controller.signal,
+      intervalMs: 60_000,
+    });
     setTimeout(() => controller.abort(), 20);
     const aborted = (await waiting.catch((e: unknown) => e)) as GatewayApiError;
     expect(aborted.kind).toBe('aborted');
 
-    const never = (await new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' }).waitForTask(pending.task_id, { timeoutMs: 30, intervalMs: 10 }).catch((e: unknown) => e)) as GatewayApiError;
+    const never = (await new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' })
+      .waitForTask(pending.task_id, { timeoutMs: 30, intervalMs: 10 })
+      .catch((e: unknown) => e)) as GatewayApiError;
     expect(never.kind).toBe('timeout');
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createClock, MANUAL_EPOCH, ManualClock, RealClock, type Clock } from '../../src/clock/clock.js';
 
 const START = 1_000_000;
-const manual = (onError: (err: unknown) => void = (err) => { throw err; }) => new ManualClock(START, onError);
+const manual = (
+  onError: (err: unknown) => void = (err) => {
+    throw err;
+  },
+) => new ManualClock(START, onError);
 
 describe('ManualClock', () => {
   it('starts at its start time and moves only when advanced; time ends at now + ms', async () => {
@@ -23,7 +27,8 @@ describe('ManualClock', () => {
   it('fires everything due, in (at, scheduling) order, each seeing its own time as now', async () => {
     const clock = manual();
     const fired: Array<[string, number]> = [];
-    const at = (name: string, t: number) => clock.schedule(START + t, () => void fired.push([name, clock.now() - START]));
+    const at = (name: string, t: number) =>
+      clock.schedule(START + t, () => void fired.push([name, clock.now() - START]));
     at('c', 300);
     at('a', 100);
     at('b1', 200);
@@ -244,7 +249,10 @@ describe('RealClock', () => {
       const fired: string[] = [];
       const now = clock.now();
       const all = new Promise<void>((resolve, reject) => {
-        const bound = setTimeout(() => reject(new Error(`timers did not all fire within 200 ms: ${fired.join(',')}`)), 200);
+        const bound = setTimeout(
+          () => reject(new Error(`timers did not all fire within 200 ms: ${fired.join(',')}`)),
+          200,
+        );
         clock.schedule(now + 15, () => {
           fired.push('third');
           clearTimeout(bound);

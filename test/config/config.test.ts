@@ -33,7 +33,12 @@ const VALID = {
   rate_limit: { requests: 100, window_s: 60 },
   keys: [
     { key: 'aio_alice', credits: 500 },
-    { key: 'aio_bob', credits: 0, rate_limit: { requests: 2, window_s: 1 }, webhook_secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=' },
+    {
+      key: 'aio_bob',
+      credits: 0,
+      rate_limit: { requests: 2, window_s: 1 },
+      webhook_secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=',
+    },
   ],
   models: {
     'imagen-4': { failure_rate: 0, latency_ms: { p5: 1000, p95: 2000 }, credits: { imagen4: 9, 'imagen4-ultra': 20 } },
@@ -73,22 +78,57 @@ describe('parseConfig', () => {
     ['fractional credits', { keys: [{ key: 'aio_a', credits: 1.5 }] }, 'keys[0].credits', []],
     ['a key without credits', { keys: [{ key: 'aio_a' }] }, 'keys[0].credits', []],
     ['an unknown field of a key', { keys: [{ key: 'aio_a', credits: 1, colour: 'red' }] }, 'keys[0]', ['colour']],
-    ['a bad webhook secret', { keys: [{ key: 'aio_a', credits: 1, webhook_secret: 'secret' }] }, 'keys[0].webhook_secret', ['whsec_']],
-    ['duplicate keys', { keys: [{ key: 'aio_a', credits: 1 }, { key: 'aio_b', credits: 1 }, { key: 'aio_a', credits: 2 }] }, 'keys[2].key', ['duplicate', 'aio_a']],
+    [
+      'a bad webhook secret',
+      { keys: [{ key: 'aio_a', credits: 1, webhook_secret: 'secret' }] },
+      'keys[0].webhook_secret',
+      ['whsec_'],
+    ],
+    [
+      'duplicate keys',
+      {
+        keys: [
+          { key: 'aio_a', credits: 1 },
+          { key: 'aio_b', credits: 1 },
+          { key: 'aio_a', credits: 2 },
+        ],
+      },
+      'keys[2].key',
+      ['duplicate', 'aio_a'],
+    ],
     ['rate_limit.requests 0', { rate_limit: { requests: 0, window_s: 60 } }, 'rate_limit.requests', []],
     ['rate_limit.window_s negative', { rate_limit: { requests: 1, window_s: -1 } }, 'rate_limit.window_s', []],
-    ['a key rate limit of 0', { keys: [{ key: 'aio_a', credits: 1, rate_limit: { requests: 0, window_s: 1 } }] }, 'keys[0].rate_limit.requests', []],
+    [
+      'a key rate limit of 0',
+      { keys: [{ key: 'aio_a', credits: 1, rate_limit: { requests: 0, window_s: 1 } }] },
+      'keys[0].rate_limit.requests',
+      [],
+    ],
     ['failure_rate 2', { models: { 'imagen-4': { failure_rate: 2 } } }, 'models.imagen-4.failure_rate', []],
     ['failure_rate -0.1', { models: { 'imagen-4': { failure_rate: -0.1 } } }, 'models.imagen-4.failure_rate', []],
     ['an unknown field of a model override', { models: { 'imagen-4': { speed: 2 } } }, 'models.imagen-4', ['speed']],
-    ['zero credits for a sub-model', { models: { 'imagen-4': { credits: { imagen4: 0 } } } }, 'models.imagen-4.credits.imagen4', []],
-    ['a negative latency', { models: { 'imagen-4': { latency_ms: { p5: -1, p95: 10 } } } }, 'models.imagen-4.latency_ms.p5', []],
+    [
+      'zero credits for a sub-model',
+      { models: { 'imagen-4': { credits: { imagen4: 0 } } } },
+      'models.imagen-4.credits.imagen4',
+      [],
+    ],
+    [
+      'a negative latency',
+      { models: { 'imagen-4': { latency_ms: { p5: -1, p95: 10 } } } },
+      'models.imagen-4.latency_ms.p5',
+      [],
+    ],
     ['clock fast', { clock: 'fast' }, 'clock', []],
     ['a negative time_scale', { time_scale: -1 }, 'time_scale', []],
     ['a fractional seed', { seed: 1.5 }, 'seed', []],
     ['a list instead of an object', [1, 2], '(root)', []],
   ])('rejects %s, naming the field', (_what, raw, field, words) => {
-    expectProblem(configError(() => parseConfig(raw)), field, ...words);
+    expectProblem(
+      configError(() => parseConfig(raw)),
+      field,
+      ...words,
+    );
   });
 });
 
@@ -120,22 +160,36 @@ describe('applyOverrides', () => {
   });
 
   it('rejects credits for a sub-model the model does not have', () => {
-    const err = configError(() => applyOverrides(catalog, parseConfig({ models: { 'imagen-4': { credits: { imagen5: 3 } } } })));
+    const err = configError(() =>
+      applyOverrides(catalog, parseConfig({ models: { 'imagen-4': { credits: { imagen5: 3 } } } })),
+    );
     expectProblem(err, 'models.imagen-4.credits.imagen5', 'imagen4-ultra');
   });
 
   it('reports every problem at once', () => {
     const err = configError(() =>
-      applyOverrides(catalog, parseConfig({ models: { nope: { failure_rate: 0 }, 'imagen-4': { credits: { imagen5: 3 } } } })),
+      applyOverrides(
+        catalog,
+        parseConfig({ models: { nope: { failure_rate: 0 }, 'imagen-4': { credits: { imagen5: 3 } } } }),
+      ),
     );
     expect(err.problems).toHaveLength(2);
   });
 
   it('rejects latency p5 above p95, through the catalog validation', () => {
-    const err = configError(() => applyOverrides(catalog, parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 9000, p95: 100 } } } }), 'x.yaml'));
+    const err = configError(() =>
+      applyOverrides(
+        catalog,
+        parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 9000, p95: 100 } } } }),
+        'x.yaml',
+      ),
+    );
     expectProblem(err, 'models.imagen-4.latency_ms.p5', '9000', '100');
     expect(err.file).toBe('x.yaml');
-    const equalOk = applyOverrides(catalog, parseConfig({ models: { seedream: { latency_ms: { p5: 500, p95: 500 } } } }));
+    const equalOk = applyOverrides(
+      catalog,
+      parseConfig({ models: { seedream: { latency_ms: { p5: 500, p95: 500 } } } }),
+    );
     expect(equalOk.resolve('seedream')!.model.latency_ms).toEqual({ p5: 500, p95: 500 });
   });
 });
@@ -201,7 +255,8 @@ describe('a simulator started with a config', () => {
     sim = undefined;
   });
 
-  const keyOf = async (s: TestSim, key: string) => (await s.admin_<{ credits: number; rate_limit: unknown }>('GET', `/keys/${key}`)).body;
+  const keyOf = async (s: TestSim, key: string) =>
+    (await s.admin_<{ credits: number; rate_limit: unknown }>('GET', `/keys/${key}`)).body;
 
   it('creates the configured keys next to the dev key, with their rate limits, again after a reset', async () => {
     sim = await startTestSim({
@@ -220,7 +275,8 @@ describe('a simulator started with a config', () => {
     const credits = await sim.call<Envelope<{ balance: number }>>('GET', '/api/v1/credits', { key: 'aio_cfg' });
     expect(credits.body.data.balance).toBe(77);
     // aio_slow's own limit: the third request in the window is refused.
-    for (let i = 0; i < 2; i++) expect((await sim.call('GET', '/api/v1/credits', { key: 'aio_slow' })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await sim.call('GET', '/api/v1/credits', { key: 'aio_slow' })).status).toBe(200);
     expect((await sim.call('GET', '/api/v1/credits', { key: 'aio_slow' })).status).toBe(429);
 
     await sim.admin_('POST', '/keys/aio_cfg/credits', { add: 3 });
@@ -236,9 +292,14 @@ describe('a simulator started with a config', () => {
 
   it('applies model overrides: price, latency and failure rate', async () => {
     sim = await startTestSim({
-      config: { models: { 'imagen-4': { failure_rate: 0, credits: { imagen4: 9 }, latency_ms: { p5: 1000, p95: 1000 } } } },
+      config: {
+        models: { 'imagen-4': { failure_rate: 0, credits: { imagen4: 9 }, latency_ms: { p5: 1000, p95: 1000 } } },
+      },
     });
-    const model = await sim.call<Envelope<{ credits: number; sub_models: Array<{ id: string; credits: number }> }>>('GET', '/api/v1/models/imagen-4');
+    const model = await sim.call<Envelope<{ credits: number; sub_models: Array<{ id: string; credits: number }> }>>(
+      'GET',
+      '/api/v1/models/imagen-4',
+    );
     expect(model.body.data.sub_models).toContainEqual({ id: 'imagen4', credits: 9 });
     const submitted = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
     expect(submitted.body.data.credits_held).toBe(9);
@@ -271,7 +332,9 @@ describe('a simulator started with a config', () => {
   });
 
   it('refuses to start with an invalid config, naming the field', async () => {
-    await expect(startTestSim({ config: { models: { 'imagen-4': { latency_ms: { p5: 10, p95: 1 } } } } })).rejects.toThrow(/models\.imagen-4\.latency_ms\.p5/);
+    await expect(
+      startTestSim({ config: { models: { 'imagen-4': { latency_ms: { p5: 10, p95: 1 } } } } }),
+    ).rejects.toThrow(/models\.imagen-4\.latency_ms\.p5/);
     await expect(startTestSim({ config: { keys: [{ key: 'nope', credits: 1 }] } })).rejects.toBeInstanceOf(ConfigError);
     await expect(startTestSim({ config: join(dir, 'missing.yaml') })).rejects.toBeInstanceOf(ConfigError);
   });

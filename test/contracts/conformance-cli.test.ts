@@ -27,14 +27,20 @@ describe('gwsim conformance (CLI): no false passes', () => {
     await new Promise((r) => s.close(r));
     const r = await run(['conformance', '--target', `http://127.0.0.1:${port}`]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([`gwsim conformance: cannot reach http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `gwsim conformance: cannot reach http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`,
+    ]);
     expect(r.stdout).not.toMatch(/ok /);
   });
 
   it('a wrong key: exit 1, one line naming the 401', async () => {
     const r = await run(['conformance', '--target', sim.url, '--key', 'aio_wrong_key']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^gwsim conformance: the key was refused: GET \/api\/v1\/credits answered 401 \(authentication_error/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^gwsim conformance: the key was refused: GET \/api\/v1\/credits answered 401 \(authentication_error/,
+      ),
+    ]);
   });
 
   it('--junit writes a testcase per step', async () => {
@@ -43,6 +49,8 @@ describe('gwsim conformance (CLI): no false passes', () => {
     const steps = Number(/(\d+) passed, 0 failed/.exec(r.stdout)?.[1]);
     const junit = readJUnit(join(dir, 'conformance.xml'));
     expect(junit).toMatchObject({ tests: steps, failures: 0, skipped: 0 });
-    expect(junit.cases).toEqual(expect.arrayContaining(['list models', 'unknown key (401)', 'no credits (402)', 'over the rate limit (429)']));
+    expect(junit.cases).toEqual(
+      expect.arrayContaining(['list models', 'unknown key (401)', 'no credits (402)', 'over the rate limit (429)']),
+    );
   }, 60_000);
 });

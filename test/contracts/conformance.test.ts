@@ -14,14 +14,27 @@ describe('gwsim conformance (prism proxy --errors in front of the target)', () =
     sim = await startSimulator({ port: 0, clock: 'manual', config: { models: { 'imagen-4': { failure_rate: 0 } } } });
     const results = await runConformance({ target: sim.url, spec: paths.gatewaySpec, key: 'aio_dev_key' });
     const steps = results.map((r) => r.step);
-    for (const s of ['list models', 'submit (async)', 'submit (sync cogview-4)', 'unknown key (401)', 'no credits (402)', 'unknown task (404)', 'over the rate limit (429)']) expect(steps).toContain(s);
+    for (const s of [
+      'list models',
+      'submit (async)',
+      'submit (sync cogview-4)',
+      'unknown key (401)',
+      'no credits (402)',
+      'unknown task (404)',
+      'over the rate limit (429)',
+    ])
+      expect(steps).toContain(s);
     expect(results.filter((r) => /poll/.test(r.step)).at(-1)?.status).toBe(200);
     expect(results.find((r) => r.step === 'over the rate limit (429)')?.status).toBe(429);
     expect(results.flatMap((r) => r.violations.map((v) => `${r.step}: ${v}`))).toEqual([]);
   }, 90_000);
 
   it('fails on a simulator that renamed a response field, naming the field', async () => {
-    sim = await startSimulator({ port: 0, clock: 'manual', renameResponseField: { from: 'credits_held', to: 'creditsHeld' } });
+    sim = await startSimulator({
+      port: 0,
+      clock: 'manual',
+      renameResponseField: { from: 'credits_held', to: 'creditsHeld' },
+    });
     const results = await runConformance({ target: sim.url, spec: paths.gatewaySpec, key: 'aio_dev_key' });
     const violations = results.flatMap((r) => r.violations).join('\n');
     expect(violations).toContain('credits_held');

@@ -12,7 +12,9 @@ afterAll(() => sim?.close());
 /** `gwsim verify` as a user runs it (dist/ is built by the global setup). */
 function gwsimVerify(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'verify', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'verify', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -22,9 +24,18 @@ function gwsimVerify(args: string[]): Promise<{ code: number | null; out: string
 
 describe('gwsim verify', () => {
   it('against a gateway that renamed a response field: exit 1, and the report names the field', async () => {
-    const { code, out } = await gwsimVerify(['--pacts', PACTS_DIR, '--provider-base-url', sim.url, '--provider', PARTICIPANTS.gateway]);
+    const { code, out } = await gwsimVerify([
+      '--pacts',
+      PACTS_DIR,
+      '--provider-base-url',
+      sim.url,
+      '--provider',
+      PARTICIPANTS.gateway,
+    ]);
     expect(code).toBe(1);
-    expect(out).toMatch(/a request for the credit balance\n\s+\$\.data -> Actual map is missing the following keys: available/);
+    expect(out).toMatch(
+      /a request for the credit balance\n\s+\$\.data -> Actual map is missing the following keys: available/,
+    );
     expect(out).toContain('FAIL  gwsim-client → api-in-one-gateway');
   }, 120_000);
 

@@ -7,10 +7,21 @@ import type { TaskView } from '../../src/gateway/task.js';
 import { SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Where the run leaves its screenshot (gitignored). */
 const REPORTS = join(import.meta.dirname, '../../reports');
-const NO_FAILURES = { models: { 'imagen-4': { failure_rate: 0 }, seedream: { failure_rate: 0 }, 'flux-2': { failure_rate: 0 } } };
+const NO_FAILURES = {
+  models: { 'imagen-4': { failure_rate: 0 }, seedream: { failure_rate: 0 }, 'flux-2': { failure_rate: 0 } },
+};
 const WAIT = { timeout: 5000 };
 
 let dir: string;
@@ -20,7 +31,12 @@ let sim: TestSim | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gwsim-ui-'));
   // Playwright wants the profile directory as an argument rather than a --user-data-dir flag.
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 } });
+  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1400, height: 1000 },
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -68,11 +84,26 @@ interface PageDoc {
 }
 // Functions, not strings: the page's Content-Security-Policy forbids evaluating strings.
 const rowsAre = (page: Page, n: number) =>
-  page.waitForFunction((want) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll('[data-testid^="task-row-"]').length === want, n, WAIT);
+  page.waitForFunction(
+    (want) =>
+      (globalThis as unknown as { document: PageDoc }).document.querySelectorAll('[data-testid^="task-row-"]')
+        .length === want,
+    n,
+    WAIT,
+  );
 const textHas = (page: Page, testid: string, text: string) =>
-  page.waitForFunction(([id, t]) => ((globalThis as unknown as { document: PageDoc }).document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '').includes(t), [testid, text] as const, WAIT);
+  page.waitForFunction(
+    ([id, t]) =>
+      (
+        (globalThis as unknown as { document: PageDoc }).document.querySelector(`[data-testid="${id}"]`)?.textContent ??
+        ''
+      ).includes(t),
+    [testid, text] as const,
+    WAIT,
+  );
 
-const row = (page: Page, id: string, status: string) => page.waitForSelector(`[data-testid="task-row-${id}"][data-status="${status}"]`, WAIT);
+const row = (page: Page, id: string, status: string) =>
+  page.waitForSelector(`[data-testid="task-row-${id}"][data-status="${status}"]`, WAIT);
 
 describe('the dashboard in headless Chromium', () => {
   it('loads with no console error and asks nothing of anyone but the simulator; a task submitted later appears and completes, without a reload', async () => {
@@ -92,7 +123,13 @@ describe('the dashboard in headless Chromium', () => {
     await page.click(`[data-testid="task-row-${task.task_id}"]`);
     await page.waitForSelector('[data-testid="task-detail"] [data-testid="task-attempts"]', WAIT);
     expect(await page.textContent('[data-testid="task-attempts"]')).toContain('accepted');
-    await page.waitForFunction(() => ((globalThis as unknown as { document: PageDoc }).document.querySelector('[data-testid="task-image"]')?.naturalWidth ?? 0) > 0, undefined, WAIT);
+    await page.waitForFunction(
+      () =>
+        ((globalThis as unknown as { document: PageDoc }).document.querySelector('[data-testid="task-image"]')
+          ?.naturalWidth ?? 0) > 0,
+      undefined,
+      WAIT,
+    );
     await page.waitForSelector('body[data-charts="drawn"]', WAIT);
 
     expect(problems).toEqual([]);
@@ -105,7 +142,9 @@ describe('the dashboard in headless Chromium', () => {
   it('injects a node outage from the form: the node shows it, /_sim/faults lists it, and a click clears it', async () => {
     sim = await startTestSim({ config: NO_FAILURES });
     const { page, problems } = await openDashboard(sim);
-    const targets = await page.$$eval('[data-testid="fault-target"] option', (os) => os.map((o) => (o as unknown as { value: string }).value));
+    const targets = await page.$$eval('[data-testid="fault-target"] option', (os) =>
+      os.map((o) => (o as unknown as { value: string }).value),
+    );
     expect(targets).toEqual(expect.arrayContaining(['node41', 'node47', 'model:imagen-4', 'webhooks']));
     await page.selectOption('[data-testid="fault-target"]', 'node41');
     await page.selectOption('[data-testid="fault-kind"]', 'outage');
@@ -113,13 +152,22 @@ describe('the dashboard in headless Chromium', () => {
     await page.click('[data-testid="fault-submit"]');
     await page.waitForSelector('[data-testid="node-row-node41"][data-faults~="outage"]', WAIT);
 
-    const faults = await sim.admin_<Array<{ id: string; target: string; kind: string; ends_at: number | null }>>('GET', '/faults');
-    expect(faults.body).toEqual([expect.objectContaining({ target: 'node41', kind: 'outage', ends_at: sim.clock.now() + 600_000 })]);
+    const faults = await sim.admin_<Array<{ id: string; target: string; kind: string; ends_at: number | null }>>(
+      'GET',
+      '/faults',
+    );
+    expect(faults.body).toEqual([
+      expect.objectContaining({ target: 'node41', kind: 'outage', ends_at: sim.clock.now() + 600_000 }),
+    ]);
     await page.waitForSelector(`[data-testid="fault-row-${faults.body[0]!.id}"]`, WAIT);
 
     // The kinds follow the target: webhook chaos for `webhooks`.
     await page.selectOption('[data-testid="fault-target"]', 'webhooks');
-    expect(await page.$$eval('[data-testid="fault-kind"] option', (os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(['duplicate', 'delay', 'reorder']);
+    expect(
+      await page.$$eval('[data-testid="fault-kind"] option', (os) =>
+        os.map((o) => (o as unknown as { value: string }).value),
+      ),
+    ).toEqual(['duplicate', 'delay', 'reorder']);
     // A bad value is the admin API's own 400, shown on the page.
     await page.selectOption('[data-testid="fault-target"]', 'node47');
     await page.selectOption('[data-testid="fault-kind"]', 'error_rate');
@@ -138,7 +186,9 @@ describe('the dashboard in headless Chromium', () => {
     await page.waitForSelector('[data-testid^="fault-row-"]', { state: 'detached', timeout: 5000 });
     expect((await sim.admin_<unknown[]>('GET', '/faults')).body).toEqual([]);
     // The one console line is Chromium's own note of the 400 asked for above.
-    expect(problems).toEqual(['error: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    expect(problems).toEqual([
+      'error: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
     await page.close();
   });
 
@@ -153,7 +203,9 @@ describe('the dashboard in headless Chromium', () => {
     await page.click('[data-testid="clock-advance"]');
     await row(page, task.task_id, 'COMPLETED');
     expect(sim.clock.now()).toBe(before + 60_000);
-    expect(await page.textContent('[data-testid="clock-now"]')).toContain(new Date(before + 60_000).toISOString().slice(11, 19));
+    expect(await page.textContent('[data-testid="clock-now"]')).toContain(
+      new Date(before + 60_000).toISOString().slice(11, 19),
+    );
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -163,7 +215,10 @@ describe('the dashboard in headless Chromium', () => {
     for (let i = 0; i < 3; i++) await submit(sim);
     const other = await submit(sim, { model: 'seedream', prompt: 'a lighthouse at dusk' });
     const { page, problems } = await openDashboard(sim);
-    const rows = async () => page.$$eval('[data-testid^="task-row-"]', (rs) => rs.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-status')));
+    const rows = async () =>
+      page.$$eval('[data-testid^="task-row-"]', (rs) =>
+        rs.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-status')),
+      );
     expect(await rows()).toHaveLength(4);
 
     await page.selectOption('[data-testid="task-filter-model"]', 'seedream');
@@ -223,10 +278,21 @@ describe('the dashboard in headless Chromium', () => {
 
   it('shows a busy simulator, and leaves a screenshot of it', async () => {
     // node41's injected errors must not open its circuit (flux-2 has no other route): submits stay 200.
-    sim = await startTestSim({ clock: 'real', timeScale: 0.05, config: { nodes: { node47: { capacity: 1 }, node43: { capacity: 2 } }, routing: { circuit: { threshold: 1000 } } } });
+    sim = await startTestSim({
+      clock: 'real',
+      timeScale: 0.05,
+      config: {
+        nodes: { node47: { capacity: 1 }, node43: { capacity: 2 } },
+        routing: { circuit: { threshold: 1000 } },
+      },
+    });
     const { page, problems } = await openDashboard(sim);
     await sim.admin_('POST', '/faults', { target: 'node41', kind: 'error_rate', value: 0.3, duration_ms: 600_000 });
-    const mix = [SEED_IMAGEN, { model: 'seedream', prompt: 'a lighthouse at dusk' }, { model: 'flux-2', prompt: 'a fox in the snow, watercolour' }];
+    const mix = [
+      SEED_IMAGEN,
+      { model: 'seedream', prompt: 'a lighthouse at dusk' },
+      { model: 'flux-2', prompt: 'a fox in the snow, watercolour' },
+    ];
     // About 3 s of traffic at ~25 submits a second, bounded.
     for (let i = 0; i < 75; i++) {
       await submit(sim, mix[i % mix.length]);

@@ -14,10 +14,36 @@ describe('LiveSeries', () => {
     const s = new LiveSeries();
     s.task(makeTask({ id: 'a', createdAt: T }), T, 0);
     const attempt = { node: 'node47', provider: 'Google', at: T + 100, outcome: 'accepted' as const, detail: null };
-    s.task(makeTask({ id: 'a', createdAt: T, status: 'IN_PROGRESS', startedAt: T + 100, attempts: [attempt] }), T + 300, 3);
-    s.task(makeTask({ id: 'a', createdAt: T, status: 'COMPLETED', startedAt: T + 100, completedAt: T + 2500, attempts: [attempt] }), T + 2600, 0);
+    s.task(
+      makeTask({ id: 'a', createdAt: T, status: 'IN_PROGRESS', startedAt: T + 100, attempts: [attempt] }),
+      T + 300,
+      3,
+    );
+    s.task(
+      makeTask({
+        id: 'a',
+        createdAt: T,
+        status: 'COMPLETED',
+        startedAt: T + 100,
+        completedAt: T + 2500,
+        attempts: [attempt],
+      }),
+      T + 2600,
+      0,
+    );
     // Seen first when already under way (before anyone watched): only its end counts.
-    s.task(makeTask({ id: 'b', createdAt: T - 9000, status: 'FAILED', startedAt: T - 8000, completedAt: T + 2200, attempts: [attempt] }), T + 2600, 0);
+    s.task(
+      makeTask({
+        id: 'b',
+        createdAt: T - 9000,
+        status: 'FAILED',
+        startedAt: T - 8000,
+        completedAt: T + 2200,
+        attempts: [attempt],
+      }),
+      T + 2600,
+      0,
+    );
     const points = s.changed();
     expect(points.map((p) => [p.t - T, p.created, p.started, p.completed, p.failed])).toEqual([
       [0, 1, 1, 0, 0],
@@ -27,7 +53,13 @@ describe('LiveSeries', () => {
     expect(points[1]!.latency).toEqual({ 'imagen-4': [2500, 2500] });
     expect(s.changed()).toEqual([]);
     expect(s.recent('node47', T + 3000)).toEqual({ completed: 1, failed: 1, errors: 0, p50_ms: 2400, p95_ms: 2400 });
-    expect(s.recent('node47', T + 3000 + 61_000)).toEqual({ completed: 0, failed: 0, errors: 0, p50_ms: null, p95_ms: null });
+    expect(s.recent('node47', T + 3000 + 61_000)).toEqual({
+      completed: 0,
+      failed: 0,
+      errors: 0,
+      p50_ms: null,
+      p95_ms: null,
+    });
   });
 
   it('a queue sample that shows nothing new is no change', () => {
@@ -44,9 +76,22 @@ describe('LiveSeries', () => {
 describe('LiveEvents', () => {
   const deps = (store = new MemoryStore()): LiveDeps => {
     const clock = createClock('manual', () => {});
-    return { catalog: loadCatalog(), clock, store, faults: new FaultSet(clock), emulators: new Map(), circuit: () => 'closed' };
+    return {
+      catalog: loadCatalog(),
+      clock,
+      store,
+      faults: new FaultSet(clock),
+      emulators: new Map(),
+      circuit: () => 'closed',
+    };
   };
-  const sink = () => ({ events: [] as string[], send(e: string) { this.events.push(e); }, close() {} });
+  const sink = () => ({
+    events: [] as string[],
+    send(e: string) {
+      this.events.push(e);
+    },
+    close() {},
+  });
 
   it('listens only while someone is subscribed', async () => {
     const live = new LiveEvents(() => deps());

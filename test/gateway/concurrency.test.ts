@@ -28,15 +28,20 @@ async function ledger(): Promise<Ledger> {
 
 describe('concurrent submits against one balance', () => {
   it('500 concurrent imagen4 submits on credits for exactly 100: 100 accepted, 400 refused with 402, no overspend', async () => {
-    sim = await startTestSim({ config: { keys: [{ key: KEY, credits: BUDGET }], models: { 'imagen-4': { failure_rate: 0 } } } });
+    sim = await startTestSim({
+      config: { keys: [{ key: KEY, credits: BUDGET }], models: { 'imagen-4': { failure_rate: 0 } } },
+    });
 
     const replies = await Promise.all(
-      Array.from({ length: 500 }, () => sim.call<Envelope<TaskView | null>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN, key: KEY })),
+      Array.from({ length: 500 }, () =>
+        sim.call<Envelope<TaskView | null>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN, key: KEY }),
+      ),
     );
     const counts = new Map<number, number>();
     for (const r of replies) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
     expect(Object.fromEntries(counts)).toEqual({ 200: 100, 402: 400 });
-    for (const r of replies.filter((x) => x.status === 402)) expect(r.body).toMatchObject({ error: { code: 402, type: 'insufficient_credits' } });
+    for (const r of replies.filter((x) => x.status === 402))
+      expect(r.body).toMatchObject({ error: { code: 402, type: 'insufficient_credits' } });
     const ids = new Set(replies.filter((r) => r.status === 200).map((r) => r.body.data!.task_id));
     expect(ids.size).toBe(100);
     expect(await sim.admin.tasks({ key: KEY })).toHaveLength(100);
@@ -52,7 +57,11 @@ describe('concurrent submits against one balance', () => {
     expect(rec).toMatchObject({ credits: BUDGET, held: BUDGET, available: 0 });
     expect(after.totals).toEqual({ balance: rec.credits, held: rec.held });
     expect(ledgerTotals(after.entries)).toEqual(after.totals);
-    const credits = await sim.call<Envelope<{ balance: number; held: number; available: number }>>('GET', '/api/v1/credits', { key: KEY });
+    const credits = await sim.call<Envelope<{ balance: number; held: number; available: number }>>(
+      'GET',
+      '/api/v1/credits',
+      { key: KEY },
+    );
     expect(credits.body.data).toEqual({ balance: BUDGET, held: BUDGET, available: 0 });
 
     await drain(sim);
@@ -70,9 +79,19 @@ describe('concurrent submits against one balance', () => {
   });
 
   it('mixed prices racing for one balance never overspend it', async () => {
-    sim = await startTestSim({ config: { keys: [{ key: KEY, credits: 101 }], models: { 'imagen-4': { failure_rate: 0 } } } });
-    const bodies = Array.from({ length: 120 }, (_, i) => ({ ...SEED_IMAGEN, model: ['imagen4-fast', 'imagen4', 'imagen4-ultra'][i % 3]!, num_images: 1 + (i % 4) }));
-    const replies = await Promise.all(bodies.map((body) => sim.call<Envelope<TaskView | null>>('POST', '/api/v1/images/generations', { body, key: KEY })));
+    sim = await startTestSim({
+      config: { keys: [{ key: KEY, credits: 101 }], models: { 'imagen-4': { failure_rate: 0 } } },
+    });
+    const bodies = Array.from({ length: 120 }, (_, i) => ({
+      ...SEED_IMAGEN,
+      model: ['imagen4-fast', 'imagen4', 'imagen4-ultra'][i % 3]!,
+      num_images: 1 + (i % 4),
+    }));
+    const replies = await Promise.all(
+      bodies.map((body) =>
+        sim.call<Envelope<TaskView | null>>('POST', '/api/v1/images/generations', { body, key: KEY }),
+      ),
+    );
     expect(replies.every((r) => r.status === 200 || r.status === 402)).toBe(true);
     const held = replies.filter((r) => r.status === 200).reduce((s, r) => s + r.body.data!.credits_held, 0);
     const rec = await keyRecord();

@@ -13,7 +13,8 @@ let sim: TestSim;
 afterEach(() => sim?.close());
 
 const credits = async (key: string = DEV) =>
-  (await sim.call<Envelope<{ balance: number; held: number; available: number }>>('GET', '/api/v1/credits', { key })).body.data;
+  (await sim.call<Envelope<{ balance: number; held: number; available: number }>>('GET', '/api/v1/credits', { key }))
+    .body.data;
 
 async function submitAndFinish(body: unknown): Promise<TaskView> {
   const submit = await sim.call<Envelope<TaskView>>('POST', GEN, { body });
@@ -67,7 +68,12 @@ describe('credits through the task lifecycle', () => {
   it('the ledger sums to every key record at every step of mixed submits, failures, top-ups and clock advances', async () => {
     const config: ConfigFile = {
       keys: [{ key: 'aio_mixed', credits: 30 }],
-      models: { 'imagen-4': { failure_rate: 0.5 }, 'flux-2': { failure_rate: 0.5 }, 'cogview-4': { failure_rate: 0.5 }, 'qwen-image': { failure_rate: 0.5 } },
+      models: {
+        'imagen-4': { failure_rate: 0.5 },
+        'flux-2': { failure_rate: 0.5 },
+        'cogview-4': { failure_rate: 0.5 },
+        'qwen-image': { failure_rate: 0.5 },
+      },
     };
     sim = await startTestSim({ seed: 3, config });
     const keys = [DEV, 'aio_mixed'];
@@ -84,12 +90,14 @@ describe('credits through the task lifecycle', () => {
 
     const check = async (step: string) => {
       for (const key of keys) {
-        const rec = (await sim.admin.getKey(key));
+        const rec = await sim.admin.getKey(key);
         const { entries, totals } = await sim.admin.ledger(key);
         expect(ledgerTotals(entries), `${step}: ${key}`).toEqual({ balance: rec.credits, held: rec.held });
         expect(totals).toEqual({ balance: rec.credits, held: rec.held });
         expect(rec.held).toBeLessThanOrEqual(rec.credits);
-        const open = (await sim.admin.tasks({ key })).filter((t) => t.status === 'IN_QUEUE' || t.status === 'IN_PROGRESS');
+        const open = (await sim.admin.tasks({ key })).filter(
+          (t) => t.status === 'IN_QUEUE' || t.status === 'IN_PROGRESS',
+        );
         expect(rec.held, `${step}: ${key} holds what its open tasks hold`).toBe(open.reduce((s, t) => s + t.held, 0));
         expect(await credits(key)).toEqual({ balance: rec.credits, held: rec.held, available: rec.credits - rec.held });
       }
@@ -119,8 +127,10 @@ describe('credits through the task lifecycle', () => {
     expect(new Set(tasks.map((t) => t.status))).toEqual(new Set(['COMPLETED', 'FAILED']));
     expect(statuses).toEqual(new Set([200, 402]));
     for (const key of keys) {
-      const rec = (await sim.admin.getKey(key));
-      const granted = (await sim.admin.ledger(key)).entries.filter((e) => e.kind === 'grant' || e.kind === 'topup').reduce((s, e) => s + e.amount, 0);
+      const rec = await sim.admin.getKey(key);
+      const granted = (await sim.admin.ledger(key)).entries
+        .filter((e) => e.kind === 'grant' || e.kind === 'topup')
+        .reduce((s, e) => s + e.amount, 0);
       const charged = tasks.filter((t) => t.key === key).reduce((s, t) => s + t.charged, 0);
       expect(rec.credits + charged).toBe(granted);
       expect(rec.held).toBe(0);

@@ -7,7 +7,10 @@ import { drain, settling, startTestSim, type Envelope } from '../helpers/sim.js'
 
 /** Every model fails half the time, so outcomes are up to the seed. */
 // A fixed URL secret: image URLs are part of what must repeat (without one each run signs its own).
-const CONFIG: ConfigFile = { models: Object.fromEntries(loadCatalog().models.map((m) => [m.id, { failure_rate: 0.5 }])), images: { url_secret: 'determinism-url-secret' } };
+const CONFIG: ConfigFile = {
+  models: Object.fromEntries(loadCatalog().models.map((m) => [m.id, { failure_rate: 0.5 }])),
+  images: { url_secret: 'determinism-url-secret' },
+};
 
 /** A request sequence over every model; numbers are clock advances (ms) between submits. */
 const SEQUENCE: Array<Record<string, unknown> | number> = [
@@ -38,7 +41,8 @@ interface Run {
 }
 
 /** The base URL differs between servers; everything else must not. */
-const rebase = (view: TaskView, base: string): TaskView => JSON.parse(JSON.stringify(view).split(base).join('BASE')) as TaskView;
+const rebase = (view: TaskView, base: string): TaskView =>
+  JSON.parse(JSON.stringify(view).split(base).join('BASE')) as TaskView;
 
 async function run(seed: number): Promise<Run> {
   const sim = await startTestSim({ seed, config: CONFIG });
@@ -50,7 +54,11 @@ async function run(seed: number): Promise<Run> {
         await sim.clock.advance(step);
         continue;
       }
-      const reply = await settling(sim, sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: step }), 30_000);
+      const reply = await settling(
+        sim,
+        sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: step }),
+        30_000,
+      );
       expect(reply.status, JSON.stringify(reply.body)).toBe(200);
       submits.push({ status: reply.status, data: rebase(reply.body.data, sim.url) });
       ids.push(reply.body.data.task_id);
@@ -64,7 +72,11 @@ async function run(seed: number): Promise<Run> {
       for (const image of view.output?.images ?? []) {
         const res = await fetch(image.url);
         expect(res.status).toBe(200);
-        images.push(`${id} ${createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')}`);
+        images.push(
+          `${id} ${createHash('sha256')
+            .update(Buffer.from(await res.arrayBuffer()))
+            .digest('hex')}`,
+        );
       }
     }
     return { submits, tasks, images };

@@ -3,7 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { createRng, type Rng } from '../../src/rng/rng.js';
 import { startReceiver } from '../helpers/receiver.js';
-import { DEV, SEED_COGVIEW, SEED_IMAGEN, settling, snapshot, startTestSim, ERROR_TYPES, type ErrorBody, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
+import {
+  DEV,
+  SEED_COGVIEW,
+  SEED_IMAGEN,
+  settling,
+  snapshot,
+  startTestSim,
+  ERROR_TYPES,
+  type ErrorBody,
+  type Envelope,
+  type Reply,
+  type TestSim,
+} from '../helpers/sim.js';
 
 const GEN = '/api/v1/images/generations';
 const MiB = 1024 * 1024;
@@ -45,15 +57,20 @@ async function refused(status: number, field: string | undefined, fn: () => Prom
   return reply;
 }
 
-const post = (body: unknown, headers?: Record<string, string>) => sim.call('POST', GEN, { body, ...(headers ? { headers } : {}) });
+const post = (body: unknown, headers?: Record<string, string>) =>
+  sim.call('POST', GEN, { body, ...(headers ? { headers } : {}) });
 
 describe('body reading', () => {
   it('malformed JSON → 400', async () => {
-    await refused(400, 'JSON', () => sim.call('POST', GEN, { raw: '{"model": "imagen4", ', headers: { 'content-type': 'application/json' } }));
+    await refused(400, 'JSON', () =>
+      sim.call('POST', GEN, { raw: '{"model": "imagen4", ', headers: { 'content-type': 'application/json' } }),
+    );
   });
 
   it('empty body → 400', async () => {
-    const r = await refused(400, undefined, () => sim.call('POST', GEN, { raw: '', headers: { 'content-type': 'application/json' } }));
+    const r = await refused(400, undefined, () =>
+      sim.call('POST', GEN, { raw: '', headers: { 'content-type': 'application/json' } }),
+    );
     expect((r.body as ErrorBody).error.message).toMatch(/empty/);
   });
 
@@ -68,7 +85,9 @@ describe('body reading', () => {
   });
 
   it('text/plain → 415', async () => {
-    await refused(415, 'text/plain', () => sim.call('POST', GEN, { raw: JSON.stringify(SEED_IMAGEN), headers: { 'content-type': 'text/plain' } }));
+    await refused(415, 'text/plain', () =>
+      sim.call('POST', GEN, { raw: JSON.stringify(SEED_IMAGEN), headers: { 'content-type': 'text/plain' } }),
+    );
   });
 
   it('no Content-Type → 415', async () => {
@@ -79,7 +98,9 @@ describe('body reading', () => {
   it('a body over 1 MiB with Content-Length → 413', async () => {
     const big = JSON.stringify({ ...SEED_IMAGEN, negative_prompt: 'x'.repeat(MiB + 10) });
     expect(Buffer.byteLength(big)).toBeGreaterThan(MiB);
-    await refused(413, String(MiB), () => sim.call('POST', GEN, { raw: Buffer.from(big), headers: { 'content-type': 'application/json' } }));
+    await refused(413, String(MiB), () =>
+      sim.call('POST', GEN, { raw: Buffer.from(big), headers: { 'content-type': 'application/json' } }),
+    );
   });
 
   it('a body over 1 MiB sent chunked (no Content-Length) → 413', async () => {
@@ -96,7 +117,10 @@ function chunkedPost(body: Buffer): Promise<Reply> {
     let answered = false;
     const req = httpRequest(
       url,
-      { method: 'POST', headers: { authorization: `Bearer ${DEV}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEV}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
@@ -104,7 +128,11 @@ function chunkedPost(body: Buffer): Promise<Reply> {
         res.on('end', () => {
           const headers = new Headers();
           for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-          resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+          });
         });
         res.on('error', reject);
       },
@@ -146,8 +174,12 @@ describe('authentication', () => {
   });
 
   it('malformed Authorization ("Basic x") → 401', async () => {
-    await refused(401, undefined, () => sim.call('POST', GEN, { body: SEED_IMAGEN, key: null, headers: { authorization: 'Basic x' } }));
-    await refused(401, undefined, () => sim.call('POST', GEN, { body: SEED_IMAGEN, key: null, headers: { authorization: 'Bearer' } }));
+    await refused(401, undefined, () =>
+      sim.call('POST', GEN, { body: SEED_IMAGEN, key: null, headers: { authorization: 'Basic x' } }),
+    );
+    await refused(401, undefined, () =>
+      sim.call('POST', GEN, { body: SEED_IMAGEN, key: null, headers: { authorization: 'Bearer' } }),
+    );
   });
 });
 
@@ -206,7 +238,11 @@ describe('generation requests', () => {
   it.each([
     ['size on imagen-4', { ...SEED_IMAGEN, size: '1024*1024' }, 'size'],
     ['aspect_ratio on cogview-4', { ...SEED_COGVIEW, aspect_ratio: '1:1' }, 'aspect_ratio'],
-    ['callback_url on cogview-4 (no webhooks)', { ...SEED_COGVIEW, callback_url: 'https://example.com/hook' }, 'callback_url'],
+    [
+      'callback_url on cogview-4 (no webhooks)',
+      { ...SEED_COGVIEW, callback_url: 'https://example.com/hook' },
+      'callback_url',
+    ],
     ['quality on imagen-4', { ...SEED_IMAGEN, quality: 'hd' }, 'quality'],
     ['num_images on flux-2', { model: 'flux-2', prompt: 'a red fox', num_images: 2 }, 'num_images'],
   ])('unsupported parameter: %s → 400 naming it', async (_name, body, field) => {
@@ -245,9 +281,56 @@ describe('generation requests', () => {
 // ---------------------------------------------------------------------------------------------
 // Fuzz: random bodies never crash the gateway and never change state unless accepted.
 
-const MODEL_NAMES = ['imagen4', 'imagen-4', 'imagen4-fast', 'imagen4-ultra', 'flux-2', 'seedream', 'gpt-image', 'qwen-image', 'sd3.5-large', 'recraft-v3', 'cogview-4', 'nope'];
-const FIELD_NAMES = ['model', 'prompt', 'size', 'aspect_ratio', 'num_images', 'seed', 'quality', 'type', 'resolution', 'input_urls', 'negative_prompt', 'callback_url', 'style', '__proto__', 'constructor', '', 'x'];
-const STRINGS = ['', 'a', 'a cat', '1:1', '16:9', '1024*1024', 'hd', 'pro', '2K', 'https://example.com/i.png', 'ünïcødé 🎨', '\u0000', 'x'.repeat(3000), '<script>', '{}'];
+const MODEL_NAMES = [
+  'imagen4',
+  'imagen-4',
+  'imagen4-fast',
+  'imagen4-ultra',
+  'flux-2',
+  'seedream',
+  'gpt-image',
+  'qwen-image',
+  'sd3.5-large',
+  'recraft-v3',
+  'cogview-4',
+  'nope',
+];
+const FIELD_NAMES = [
+  'model',
+  'prompt',
+  'size',
+  'aspect_ratio',
+  'num_images',
+  'seed',
+  'quality',
+  'type',
+  'resolution',
+  'input_urls',
+  'negative_prompt',
+  'callback_url',
+  'style',
+  '__proto__',
+  'constructor',
+  '',
+  'x',
+];
+const STRINGS = [
+  '',
+  'a',
+  'a cat',
+  '1:1',
+  '16:9',
+  '1024*1024',
+  'hd',
+  'pro',
+  '2K',
+  'https://example.com/i.png',
+  'ünïcødé 🎨',
+  '\u0000',
+  'x'.repeat(3000),
+  '<script>',
+  '{}',
+];
 
 const int = (rng: Rng, n: number) => Math.floor(rng.next() * n);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;
@@ -274,7 +357,8 @@ function randomValue(rng: Rng, depth: number): unknown {
 function randomObject(rng: Rng, depth: number): Record<string, unknown> {
   const entries: Array<[string, unknown]> = [];
   const n = int(rng, 6);
-  for (let i = 0; i < n; i++) entries.push([rng.next() < 0.7 ? pick(rng, FIELD_NAMES) : `k${int(rng, 1000)}`, randomValue(rng, depth)]);
+  for (let i = 0; i < n; i++)
+    entries.push([rng.next() < 0.7 ? pick(rng, FIELD_NAMES) : `k${int(rng, 1000)}`, randomValue(rng, depth)]);
   return Object.fromEntries(entries);
 }
 
@@ -283,7 +367,10 @@ function randomBody(rng: Rng): string {
   const r = rng.next();
   if (r < 0.1) return pick(rng, ['{', '[1,', '"unterminated', 'nul', '{"model": imagen4}', '1e', '{"a":1}}']);
   if (r < 0.3) return JSON.stringify(randomValue(rng, 0));
-  const body: Record<string, unknown> = { model: pick(rng, MODEL_NAMES), prompt: rng.next() < 0.8 ? 'a lighthouse at dusk' : randomValue(rng, 2) };
+  const body: Record<string, unknown> = {
+    model: pick(rng, MODEL_NAMES),
+    prompt: rng.next() < 0.8 ? 'a lighthouse at dusk' : randomValue(rng, 2),
+  };
   const extra = randomObject(rng, 1);
   for (const [k, v] of Object.entries(extra)) if (rng.next() < 0.5) body[k] = v;
   if (rng.next() < 0.3) body.num_images = pick(rng, [1, 2, 4, 5, 0]);
@@ -297,7 +384,10 @@ describe('fuzz', () => {
     for (let i = 0; i < 200; i++) {
       const raw = randomBody(rng);
       const before = await snapshot(sim);
-      const reply = await settling(sim, sim.call('POST', GEN, { raw, headers: { 'content-type': 'application/json' } }));
+      const reply = await settling(
+        sim,
+        sim.call('POST', GEN, { raw, headers: { 'content-type': 'application/json' } }),
+      );
       statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
       expect(reply.status, `body ${raw.slice(0, 300)} → ${JSON.stringify(reply.body)}`).toBeLessThan(500);
       if (reply.status === 200) continue;
@@ -315,7 +405,14 @@ describe("every status of README's error table, in the docs' shape", () => {
   const json = { 'content-type': 'application/json' };
 
   it('public API: 400, 401, 402, 404, 405, 413, 415, 422, 429, 503', async () => {
-    const s = await startTestSim({ config: { keys: [{ key: 'aio_poor', credits: 1 }, { key: 'aio_slow', credits: 100, rate_limit: { requests: 1, window_s: 60 } }] } });
+    const s = await startTestSim({
+      config: {
+        keys: [
+          { key: 'aio_poor', credits: 1 },
+          { key: 'aio_slow', credits: 100, rate_limit: { requests: 1, window_s: 60 } },
+        ],
+      },
+    });
     try {
       expectError(await s.call('POST', GEN, { body: { model: 'imagen4' } }), 400, 'prompt');
       expectError(await s.call('GET', '/api/v1/credits', { key: 'aio_nope' }), 401);
@@ -325,7 +422,14 @@ describe("every status of README's error table, in the docs' shape", () => {
       expectError(await s.call('POST', GEN, { raw: big(), headers: json }), 413);
       expectError(await s.call('POST', GEN, { raw: 'x', headers: { 'content-type': 'text/plain' } }), 415);
       expect((await s.call('POST', GEN, { body: SEED_IMAGEN, headers: { 'idempotency-key': 'k1' } })).status).toBe(200);
-      expectError(await s.call('POST', GEN, { body: { ...SEED_IMAGEN, prompt: 'another' }, headers: { 'idempotency-key': 'k1' } }), 422, 'k1');
+      expectError(
+        await s.call('POST', GEN, {
+          body: { ...SEED_IMAGEN, prompt: 'another' },
+          headers: { 'idempotency-key': 'k1' },
+        }),
+        422,
+        'k1',
+      );
       await s.call('GET', '/api/v1/credits', { key: 'aio_slow' });
       const limited = await s.call('GET', '/api/v1/credits', { key: 'aio_slow' });
       expectError(limited, 429);
@@ -346,7 +450,10 @@ describe("every status of README's error table, in the docs' shape", () => {
     const s = await startTestSim();
     try {
       for (let i = 0; i < 4; i++) {
-        expect((await s.call('POST', GEN, { body: { ...SEED_IMAGEN, prompt: `hooked ${i}`, callback_url: receiver.url } })).status).toBe(200);
+        expect(
+          (await s.call('POST', GEN, { body: { ...SEED_IMAGEN, prompt: `hooked ${i}`, callback_url: receiver.url } }))
+            .status,
+        ).toBe(200);
       }
       const advancing = s.clock.advance(60_000);
       const headers = { 'idempotency-key': 'held-open' };
@@ -377,7 +484,10 @@ describe("every status of README's error table, in the docs' shape", () => {
     expectError(await sim.admin_('GET', '/keys/aio_nobody'), 404, 'aio_nobody');
     expectError(await sim.admin_('GET', '/nope'), 404);
     expectError(await sim.call('POST', '/_sim/faults', { key: null, raw: big(), headers: json }), 413);
-    expectError(await sim.call('POST', '/_sim/faults', { key: null, raw: 'x', headers: { 'content-type': 'text/plain' } }), 415);
+    expectError(
+      await sim.call('POST', '/_sim/faults', { key: null, raw: 'x', headers: { 'content-type': 'text/plain' } }),
+      415,
+    );
     const guarded = await startTestSim({ adminToken: 'tok-123' });
     try {
       expectError(await guarded.admin_('GET', '/clock'), 401);

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
-import { ERROR_TYPES, SEED_COGVIEW, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type ErrorBody, type Reply, type TestSim } from '../helpers/sim.js';
+import {
+  ERROR_TYPES,
+  SEED_COGVIEW,
+  SEED_IMAGEN,
+  snapshot,
+  startTestSim,
+  type Envelope,
+  type ErrorBody,
+  type Reply,
+  type TestSim,
+} from '../helpers/sim.js';
 
 const GEN = '/api/v1/images/generations';
 // Loopback: input_urls may name only loopback and webhooks.allow_hosts (issue 13).
@@ -48,10 +58,22 @@ describe('faithful by default', () => {
 
   describe('cross-field rules of the catalog: 400 naming the field, nothing changed', () => {
     it.each([
-      ['seedream type edit without input_urls', { model: 'seedream', prompt: 'make the sky purple', type: 'edit' }, /'input_urls' is required when type is edit/],
-      ['flux-kontext (an editing model) without input_urls', { model: 'flux-kontext', prompt: 'make the cat wear a hat' }, /'input_urls' is required/],
+      [
+        'seedream type edit without input_urls',
+        { model: 'seedream', prompt: 'make the sky purple', type: 'edit' },
+        /'input_urls' is required when type is edit/,
+      ],
+      [
+        'flux-kontext (an editing model) without input_urls',
+        { model: 'flux-kontext', prompt: 'make the cat wear a hat' },
+        /'input_urls' is required/,
+      ],
       ['9 input_urls on gpt-image', { model: 'gpt-image', prompt: 'combine these', input_urls: urls(9) }, /input_urls/],
-      ['9 input_urls on seedream', { model: 'seedream', prompt: 'combine these', type: 'edit', input_urls: urls(9) }, /input_urls/],
+      [
+        '9 input_urls on seedream',
+        { model: 'seedream', prompt: 'combine these', type: 'edit', input_urls: urls(9) },
+        /input_urls/,
+      ],
       ['9 input_urls on flux-2', { model: 'flux-2', prompt: 'combine these', input_urls: urls(9) }, /input_urls/],
     ])('%s → 400', async (_what, body, message) => {
       const before = await snapshot(sim);
@@ -61,10 +83,19 @@ describe('faithful by default', () => {
     });
 
     it.each([
-      ['seedream type edit with its image', { model: 'seedream', prompt: 'make the sky purple', type: 'edit', input_urls: urls(1) }],
+      [
+        'seedream type edit with its image',
+        { model: 'seedream', prompt: 'make the sky purple', type: 'edit', input_urls: urls(1) },
+      ],
       ['seedream text-to-image without images (the default mode)', { model: 'seedream', prompt: 'a purple sky' }],
-      ['flux-kontext with its image', { model: 'flux-kontext', prompt: 'make the cat wear a hat', input_urls: urls(1) }],
-      ['8 input_urls on gpt-image, the documented maximum', { model: 'gpt-image', prompt: 'combine these', input_urls: urls(8) }],
+      [
+        'flux-kontext with its image',
+        { model: 'flux-kontext', prompt: 'make the cat wear a hat', input_urls: urls(1) },
+      ],
+      [
+        '8 input_urls on gpt-image, the documented maximum',
+        { model: 'gpt-image', prompt: 'combine these', input_urls: urls(8) },
+      ],
     ])('%s → 200', async (_what, body) => {
       expect((await sim.call<Envelope<TaskView>>('POST', GEN, { body })).status).toBe(200);
     });

@@ -44,14 +44,24 @@ describe('Idempotency-Key', () => {
     await sim.clock.advance(60_000);
     const again = await submit(SEED_IMAGEN, 'idem-done');
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.body.data).toMatchObject({ task_id: first.body.data.task_id, status: 'COMPLETED', credits_charged: 8 });
+    expect(again.body.data).toMatchObject({
+      task_id: first.body.data.task_id,
+      status: 'COMPLETED',
+      credits_charged: 8,
+    });
     expect(await holds(DEV)).toHaveLength(1);
   });
 
   it('key order in the body does not matter', async () => {
     sim = await start();
-    const a = await submit({ model: 'imagen4', prompt: 'a quiet harbour', aspect_ratio: '16:9', num_images: 2 }, 'idem-order');
-    const b = await submit({ num_images: 2, aspect_ratio: '16:9', prompt: 'a quiet harbour', model: 'imagen4' }, 'idem-order');
+    const a = await submit(
+      { model: 'imagen4', prompt: 'a quiet harbour', aspect_ratio: '16:9', num_images: 2 },
+      'idem-order',
+    );
+    const b = await submit(
+      { num_images: 2, aspect_ratio: '16:9', prompt: 'a quiet harbour', model: 'imagen4' },
+      'idem-order',
+    );
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(b.headers.get('idempotent-replayed')).toBe('true');
@@ -66,7 +76,9 @@ describe('Idempotency-Key', () => {
     const before = await snapshot(sim);
     const other = await submit({ ...SEED_IMAGEN, prompt: 'something else entirely' }, 'idem-2');
     expect(other.status).toBe(422);
-    expect(other.body).toEqual({ error: { code: 422, message: expect.stringContaining('idem-2'), type: 'idempotency_error' } });
+    expect(other.body).toEqual({
+      error: { code: 422, message: expect.stringContaining('idem-2'), type: 'idempotency_error' },
+    });
     expect(other.headers.get('x-request-id')).toBeTruthy();
     expect(await snapshot(sim)).toEqual(before);
     // The original is still what the key stands for.
@@ -101,7 +113,9 @@ describe('Idempotency-Key', () => {
     for (const r of ok) expect(r.body.data.task_id).toBe(id);
     expect(ok.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
     for (const r of busy) {
-      expect(r.body).toEqual({ error: { code: 409, message: expect.stringContaining('idem-burst'), type: 'idempotency_error' } });
+      expect(r.body).toEqual({
+        error: { code: 409, message: expect.stringContaining('idem-burst'), type: 'idempotency_error' },
+      });
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
     expect(await holds(DEV)).toHaveLength(1);
@@ -114,7 +128,9 @@ describe('Idempotency-Key', () => {
     const before = await snapshot(sim, poor);
     const refused = await submit(SEED_IMAGEN, 'idem-402', poor);
     expect(refused.status).toBe(402);
-    expect(refused.body).toEqual({ error: { code: 402, message: expect.stringMatching(/costs 8, available 4/), type: 'insufficient_credits' } });
+    expect(refused.body).toEqual({
+      error: { code: 402, message: expect.stringMatching(/costs 8, available 4/), type: 'insufficient_credits' },
+    });
     expect(await snapshot(sim, poor)).toEqual(before);
 
     expect((await sim.admin_('POST', `/keys/${poor}/credits`, { add: 10 })).status).toBe(200);

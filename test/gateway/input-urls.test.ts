@@ -9,7 +9,12 @@ const OK = 'https://127.0.0.1:9/ok.png';
 describe('input_urls: http(s) on loopback or the config allowlist', () => {
   let sim: TestSim;
   beforeAll(async () => {
-    sim = await startTestSim({ config: { webhooks: { allow_hosts: ['cdn.example.test', '*.assets.test'] }, models: { 'flux-2': { failure_rate: 0 } } } });
+    sim = await startTestSim({
+      config: {
+        webhooks: { allow_hosts: ['cdn.example.test', '*.assets.test'] },
+        models: { 'flux-2': { failure_rate: 0 } },
+      },
+    });
   });
   afterAll(() => sim.close());
 
@@ -27,7 +32,13 @@ describe('input_urls: http(s) on loopback or the config allowlist', () => {
   }
 
   it('refuses schemes other than http and https, naming the index', async () => {
-    for (const bad of ['file:///etc/passwd', 'ftp://127.0.0.1/a.png', 'gopher://127.0.0.1/', 'data:image/png;base64,AAAA', 'javascript:alert(1)']) {
+    for (const bad of [
+      'file:///etc/passwd',
+      'ftp://127.0.0.1/a.png',
+      'gopher://127.0.0.1/',
+      'data:image/png;base64,AAAA',
+      'javascript:alert(1)',
+    ]) {
       await expectRefused([OK, OK, bad], 2, 'must be an http or https URL');
     }
   });
@@ -48,7 +59,11 @@ describe('input_urls: http(s) on loopback or the config allowlist', () => {
   });
 
   it('accepts loopback in any spelling (gwsim images included) and the allowed hosts; the task runs', async () => {
-    const urls = [...LOOPBACK_SPELLINGS.slice(0, 4).map((h) => `http://${h}:8080/in.png`), 'https://CDN.example.test/a.png', 'http://img.assets.test/b.png'];
+    const urls = [
+      ...LOOPBACK_SPELLINGS.slice(0, 4).map((h) => `http://${h}:8080/in.png`),
+      'https://CDN.example.test/a.png',
+      'http://img.assets.test/b.png',
+    ];
     // gwsim's own image URLs are fine inputs: editing what it made is a normal request.
     urls.push(`${sim.url}/files/any/0.png`);
     const reply = await post({ ...FLUX, input_urls: urls.slice(0, 8) });

@@ -70,7 +70,13 @@ describe('GET /api/v1/models', () => {
     expect(Math.max(...prices)).toBe(25);
     expect(models.filter((m) => m.webhook)).toHaveLength(5);
     const cogview = models.find((m) => m.id === 'cogview-4')!;
-    expect(cogview).toMatchObject({ credits: 4, runtime: 'sync', webhook: false, backend_node: 'node48', prompt_max_length: 1000 });
+    expect(cogview).toMatchObject({
+      credits: 4,
+      runtime: 'sync',
+      webhook: false,
+      backend_node: 'node48',
+      prompt_max_length: 1000,
+    });
     const imagen = models.find((m) => m.id === 'imagen-4')!;
     expect(imagen).toMatchObject({ credits: 8, runtime: 'async', webhook: true, backend_node: 'node47' });
     expect(imagen.parameters.num_images).toMatchObject({ minimum: 1, maximum: 4, default: 1 });
@@ -105,6 +111,8 @@ describe('GET /api/v1/models/{id}', () => {
   it('an unknown model → 404 in the envelope', async () => {
     const reply = await sim.call('GET', '/api/v1/models/dall-e-9');
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual({ error: { code: 404, message: expect.stringContaining('dall-e-9'), type: 'not_found_error' } });
+    expect(reply.body).toEqual({
+      error: { code: 404, message: expect.stringContaining('dall-e-9'), type: 'not_found_error' },
+    });
   });
 });

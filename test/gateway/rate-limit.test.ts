@@ -6,7 +6,8 @@ const SLOW = 'aio_slow';
 let sim: TestSim;
 afterEach(() => sim?.close());
 
-const start = () => startTestSim({ config: { keys: [{ key: SLOW, credits: 100, rate_limit: { requests: 3, window_s: 10 } }] } });
+const start = () =>
+  startTestSim({ config: { keys: [{ key: SLOW, credits: 100, rate_limit: { requests: 3, window_s: 10 } }] } });
 
 /** `limit=3, remaining=2, reset=10` → its numbers. */
 function rateLimit(reply: Reply): { limit: number; remaining: number; reset: number } {
@@ -34,7 +35,9 @@ describe('rate limiting', () => {
 
     const limited = await sim.call('GET', '/api/v1/credits', { key: SLOW });
     expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ error: { code: 429, message: expect.stringContaining('Rate limit'), type: 'rate_limit_error' } });
+    expect(limited.body).toEqual({
+      error: { code: 429, message: expect.stringContaining('Rate limit'), type: 'rate_limit_error' },
+    });
     expect(limited.headers.get('x-request-id')).toBeTruthy();
     const retryAfter = limited.headers.get('retry-after');
     expect(retryAfter).toMatch(/^\d+$/);
@@ -75,8 +78,10 @@ describe('rate limiting', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('ratelimit-policy')).toBe('6000;w=60');
     expect(rateLimit(first)).toEqual({ limit: 6000, remaining: 5999, reset: 60 });
-    const replies = await Promise.all(Array.from({ length: 50 }, () => sim.call('GET', '/api/v1/models', { key: DEV })));
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () => sim.call('GET', '/api/v1/models', { key: DEV })),
+    );
     expect(replies.every((r) => r.status === 200)).toBe(true);
-    expect(rateLimit((await sim.call('GET', '/api/v1/credits', { key: DEV })))).toMatchObject({ remaining: 6000 - 52 });
+    expect(rateLimit(await sim.call('GET', '/api/v1/credits', { key: DEV }))).toMatchObject({ remaining: 6000 - 52 });
   });
 });

@@ -7,7 +7,8 @@ let sim: TestSim;
 afterEach(() => sim?.close());
 
 async function credits(s: TestSim) {
-  return (await s.call<Envelope<{ balance: number; held: number; available: number }>>('GET', '/api/v1/credits')).body.data;
+  return (await s.call<Envelope<{ balance: number; held: number; available: number }>>('GET', '/api/v1/credits')).body
+    .data;
 }
 
 async function decode(url: string): Promise<PNG> {
@@ -24,7 +25,14 @@ describe('the seed requests, end to end over HTTP', () => {
     const submit = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
     expect(submit.status).toBe(200);
     const task = submit.body.data;
-    expect(task).toMatchObject({ status: 'IN_PROGRESS', queue_position: null, model: 'imagen-4', sub_model: 'imagen4', node: 'node47', credits_held: 8 });
+    expect(task).toMatchObject({
+      status: 'IN_PROGRESS',
+      queue_position: null,
+      model: 'imagen-4',
+      sub_model: 'imagen4',
+      node: 'node47',
+      credits_held: 8,
+    });
     expect(task.task_id).toMatch(/^n47[a-z0-9]+_imagen4$/);
     expect(await credits(sim)).toEqual({ balance: before.balance, held: 8, available: before.balance - 8 });
 
@@ -53,14 +61,23 @@ describe('the seed requests, end to end over HTTP', () => {
   it('cogview-4 (sync): the POST answers with the finished task once the clock passes its latency', async () => {
     sim = await startTestSim({ config: { models: { 'cogview-4': { failure_rate: 0 } } } });
     const before = await credits(sim);
-    const pending = sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: { ...SEED_COGVIEW, size: '768*1344' } });
+    const pending = sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', {
+      body: { ...SEED_COGVIEW, size: '768*1344' },
+    });
     // Advance only once the simulator holds the task: under the manual clock a sync call waits for it.
-    for (let i = 0; i < 100 && (await sim.admin.tasks({ model: 'cogview-4' })).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && (await sim.admin.tasks({ model: 'cogview-4' })).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     await sim.clock.advance(30_000);
     const reply = await pending;
     expect(reply.status).toBe(200);
     const task = reply.body.data;
-    expect(task).toMatchObject({ status: 'COMPLETED', model: 'cogview-4', node: 'node48', credits_charged: 4, credits_held: 0 });
+    expect(task).toMatchObject({
+      status: 'COMPLETED',
+      model: 'cogview-4',
+      node: 'node48',
+      credits_charged: 4,
+      credits_held: 0,
+    });
     expect(task.task_id).toMatch(/^n48[a-z0-9]+_cogview4$/);
     const png = await decode(task.output!.images[0]!.url);
     expect([png.width, png.height]).toEqual([768, 1344]);
@@ -68,7 +85,11 @@ describe('the seed requests, end to end over HTTP', () => {
   });
 
   it('cogview-4 (sync) on the real clock with a small time scale answers without any clock handling', async () => {
-    sim = await startTestSim({ clock: 'real', timeScale: 0.001, config: { models: { 'cogview-4': { failure_rate: 0 } } } });
+    sim = await startTestSim({
+      clock: 'real',
+      timeScale: 0.001,
+      config: { models: { 'cogview-4': { failure_rate: 0 } } },
+    });
     const reply = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_COGVIEW });
     expect(reply.body.data.status).toBe('COMPLETED');
   });

@@ -13,7 +13,8 @@ const children: ChildProcess[] = [];
 // Every test file that imports this stops the processes it started (by PID), pass or fail.
 afterEach(() => {
   for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+      process.kill(child.pid, 'SIGKILL');
   }
 });
 
@@ -45,12 +46,16 @@ export function collect(stream: NodeJS.ReadableStream | null): () => string {
 }
 
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
 /** Run gwsim to its end: exit code and everything it printed. */
-export async function run(args: string[], ms = CHILD_LIMIT_MS): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function run(
+  args: string[],
+  ms = CHILD_LIMIT_MS,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = gwsim(args);
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
@@ -59,14 +64,18 @@ export async function run(args: string[], ms = CHILD_LIMIT_MS): Promise<{ code: 
 }
 
 /** Start a long-running gwsim command and wait for its first stdout line (its ready line). */
-export async function startGwsim(args: string[]): Promise<{ child: ChildProcess; firstLine: string; stderr: () => string }> {
+export async function startGwsim(
+  args: string[],
+): Promise<{ child: ChildProcess; firstLine: string; stderr: () => string }> {
   const child = gwsim(args);
   const stderr = collect(child.stderr);
   const lines = createInterface({ input: child.stdout! });
   const firstLine = await within(
     new Promise<string>((resolve, reject) => {
       lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`gwsim ${args[0]} exited with ${code} before it was ready: ${stderr()}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`gwsim ${args[0]} exited with ${code} before it was ready: ${stderr()}`)),
+      );
     }),
     'the ready line',
   );

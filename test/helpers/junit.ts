@@ -16,11 +16,16 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 
 /** Parse a JUnit XML file as a CI system would (it must be well-formed), and count it. */
 export function readJUnit(file: string): JUnitSummary {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(file, 'utf8'), true) as {
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+    readFileSync(file, 'utf8'),
+    true,
+  ) as {
     testsuites: { tests: string; failures: string; skipped: string; testsuite?: unknown };
   };
   type Case = { name: string; failure?: unknown; skipped?: unknown };
-  const cases = list(doc.testsuites.testsuite as { testcase?: Case | Case[] } | Array<{ testcase?: Case | Case[] }>).flatMap((s) => list(s.testcase));
+  const cases = list(
+    doc.testsuites.testsuite as { testcase?: Case | Case[] } | Array<{ testcase?: Case | Case[] }>,
+  ).flatMap((s) => list(s.testcase));
   return {
     tests: Number(doc.testsuites.tests),
     failures: Number(doc.testsuites.failures),

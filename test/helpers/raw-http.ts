@@ -32,7 +32,14 @@ export function rawExchange(port: number, bytes: string | Buffer, ms = 2_000): P
       }
       const length = Number(headers['content-length'] ?? NaN);
       const rest = end < 0 ? '' : raw.slice(end + 4);
-      resolve({ raw, statusLine: lines[0] ?? '', status: Number(/^HTTP\/1\.1 (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0), headers, body: Number.isFinite(length) ? rest.slice(0, length) : rest, closed });
+      resolve({
+        raw,
+        statusLine: lines[0] ?? '',
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0),
+        headers,
+        body: Number.isFinite(length) ? rest.slice(0, length) : rest,
+        closed,
+      });
     };
     const timer = setTimeout(() => {
       socket.destroy();

@@ -44,7 +44,10 @@ export async function startReceiver(fallback: Answer = { status: 200, body: 'ok'
       received.length >= n
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`receiver: ${received.length} requests after ${ms} ms, wanted ${n}`)), ms);
+            const timer = setTimeout(
+              () => reject(new Error(`receiver: ${received.length} requests after ${ms} ms, wanted ${n}`)),
+              ms,
+            );
             waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
           }),
     release: () => {
@@ -60,7 +63,13 @@ export async function startReceiver(fallback: Answer = { status: 200, body: 'ok'
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ seq: received.length, method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        seq: received.length,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       for (const w of waiters.filter((x) => received.length >= x.n)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();

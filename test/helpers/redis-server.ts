@@ -27,7 +27,10 @@ export const REDIS_SERVER = findRedisServer();
  */
 export function describeRedis(name: string, fn: () => void): void {
   if (!REDIS_SERVER) {
-    if (process.env.CI === 'true') throw new Error(`${name}: redis-server is not on PATH, and CI=true forbids skipping the Redis tests (install redis-server)`);
+    if (process.env.CI === 'true')
+      throw new Error(
+        `${name}: redis-server is not on PATH, and CI=true forbids skipping the Redis tests (install redis-server)`,
+      );
     console.warn(`SKIPPED ${name}: redis-server is not on PATH (install redis-server to run the Redis store tests)`);
   }
   describe.skipIf(!REDIS_SERVER)(name, fn);
@@ -108,7 +111,11 @@ export class RedisServer {
   /** (Re)starts the process on this port and waits until it answers PING. */
   async start(timeoutMs = 5000): Promise<void> {
     if (this.child) throw new Error('redis-server already running');
-    const child = spawn(this.bin, ['--save', '', '--appendonly', 'no', '--port', String(this.port), '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      this.bin,
+      ['--save', '', '--appendonly', 'no', '--port', String(this.port), '--bind', '127.0.0.1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.child = child;
     let output = '';
     const keep = (d: Buffer) => {
@@ -119,7 +126,8 @@ export class RedisServer {
     // Should the test worker die without afterAll, take the server along.
     const orphan = () => {
       try {
-        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+          process.kill(child.pid, 'SIGKILL');
       } catch {
         // gone already
       }
@@ -144,7 +152,9 @@ export class RedisServer {
       await sleep(30);
     }
     await this.stop();
-    throw new Error(`redis-server on port ${this.port} did not answer PING within ${timeoutMs} ms${gone ? ' (it exited)' : ''}:\n${output.slice(-2000)}`);
+    throw new Error(
+      `redis-server on port ${this.port} did not answer PING within ${timeoutMs} ms${gone ? ' (it exited)' : ''}:\n${output.slice(-2000)}`,
+    );
   }
 
   /** SIGKILL: the server vanishes mid-flight, as a crash would. */

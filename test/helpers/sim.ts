@@ -41,7 +41,11 @@ export const ERROR_TYPES: Record<number, string> = {
 
 export interface TestSim extends Simulator {
   /** JSON request to the simulator; `key: null` sends no Authorization header. */
-  call<T = Envelope>(method: string, path: string, init?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;
+  call<T = Envelope>(
+    method: string,
+    path: string,
+    init?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> },
+  ): Promise<Reply<T>>;
   /** Shorthand for admin routes (plain JSON bodies). */
   admin_<T = unknown>(method: string, path: string, body?: unknown): Promise<Reply<T>>;
 }
@@ -52,7 +56,11 @@ export interface TestSim extends Simulator {
  */
 export async function startTestSim(options: SimulatorOptions = {}): Promise<TestSim> {
   const sim = await startSimulator({ port: 0, clock: 'manual', validateResponses: true, ...options });
-  const call = async <T>(method: string, path: string, init: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> } = {}) => {
+  const call = async <T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { ...init.headers };
     const key = init.key === undefined ? DEV : init.key;
     if (key !== null) headers.authorization = `Bearer ${key}`;
@@ -68,7 +76,8 @@ export async function startTestSim(options: SimulatorOptions = {}): Promise<Test
   };
   return Object.assign(sim, {
     call,
-    admin_: <T>(method: string, path: string, body?: unknown) => call<T>(method, `/_sim${path}`, { key: null, ...(body !== undefined ? { body } : {}) }),
+    admin_: <T>(method: string, path: string, body?: unknown) =>
+      call<T>(method, `/_sim${path}`, { key: null, ...(body !== undefined ? { body } : {}) }),
   });
 }
 
@@ -112,7 +121,9 @@ export async function settling<T>(sim: TestSim, pending: Promise<T>, stepMs = 60
   let done = false;
   const watched = pending.finally(() => (done = true));
   for (let i = 0; i < 500 && !done; i++) {
-    const syncBusy = (await sim.admin.tasks({})).some((t) => t.status !== 'COMPLETED' && t.status !== 'FAILED' && sim.catalog.model(t.model)?.runtime === 'sync');
+    const syncBusy = (await sim.admin.tasks({})).some(
+      (t) => t.status !== 'COMPLETED' && t.status !== 'FAILED' && sim.catalog.model(t.model)?.runtime === 'sync',
+    );
     if (syncBusy && !done) await sim.clock.advance(stepMs);
     else await pause(2);
   }

@@ -44,7 +44,12 @@ describe('renderPng', () => {
 
   it('is never a single flat colour', () => {
     for (let seed = 0; seed < 50; seed++) {
-      for (const [width, height] of [[16, 16], [2, 2], [1, 2], [96, 40]] as const) {
+      for (const [width, height] of [
+        [16, 16],
+        [2, 2],
+        [1, 2],
+        [96, 40],
+      ] as const) {
         const png = PNG.sync.read(renderPng({ width, height, seed }));
         expect(distinctColours(png)).toBeGreaterThanOrEqual(2);
       }

@@ -16,7 +16,15 @@ describe('arrival schedule', () => {
 
   it('counts exactly for awkward rates and durations', () => {
     // Arrival k goes when the cumulative rate reaches k + ½: rate × duration, a half rounding down.
-    for (const [rate, ms, n] of [[3, 1000, 3], [7.5, 2000, 15], [1000, 30_000, 30_000], [33, 333, 11], [0.5, 1000, 0], [0.5, 3000, 1], [0.4, 5000, 2]] as const) {
+    for (const [rate, ms, n] of [
+      [3, 1000, 3],
+      [7.5, 2000, 15],
+      [1000, 30_000, 30_000],
+      [33, 333, 11],
+      [0.5, 1000, 0],
+      [0.5, 3000, 1],
+      [0.4, 5000, 2],
+    ] as const) {
       const s = new ArrivalSchedule(stagesOf({ rate, durationMs: ms }));
       expect(all(s)).toHaveLength(n);
       expect(s.count()).toBe(n);
@@ -25,7 +33,15 @@ describe('arrival schedule', () => {
 
   it('ramps linearly: cumulative arrivals follow the integral of the rate', () => {
     // 0 → 100/s over 10 s (mass 500), then hold 100/s for 2 s (mass 200).
-    const s = new ArrivalSchedule(stagesOf({ startRate: 0, stages: [{ durationMs: 10_000, target: 100 }, { durationMs: 2000, target: 100 }] }));
+    const s = new ArrivalSchedule(
+      stagesOf({
+        startRate: 0,
+        stages: [
+          { durationMs: 10_000, target: 100 },
+          { durationMs: 2000, target: 100 },
+        ],
+      }),
+    );
     const arrivals = all(s);
     expect(arrivals).toHaveLength(700);
     // In the ramp Λ(t) = 5 t², so arrival k is at √((k + ½) / 5) s.

@@ -51,10 +51,44 @@ const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as LoadRep
 
 describe('gwsim load (CLI)', () => {
   it('exits 99 when a threshold is breached, 0 when all hold, writing the JSON and HTML reports', async () => {
-    const base = ['load', '--target', sim.url, '--key', DEV, '--rate', '20', '--duration', '500ms', '--mix', 'imagen4-fast'];
+    const base = [
+      'load',
+      '--target',
+      sim.url,
+      '--key',
+      DEV,
+      '--rate',
+      '20',
+      '--duration',
+      '500ms',
+      '--mix',
+      'imagen4-fast',
+    ];
     const [breached, held] = await Promise.all([
-      gwsim([...base, '--threshold', 'p99(submit) < 0.001ms', '--out', join(dir, 'breached.json'), '--html', join(dir, 'breached.html'), '--junit', join(dir, 'breached.xml')]),
-      gwsim([...base, '--journey', 'submit', '--threshold', 'p99(submit) < 60s', '--threshold', 'error_rate < 50%', '--out', join(dir, 'held.json'), '--junit', join(dir, 'held.xml')]),
+      gwsim([
+        ...base,
+        '--threshold',
+        'p99(submit) < 0.001ms',
+        '--out',
+        join(dir, 'breached.json'),
+        '--html',
+        join(dir, 'breached.html'),
+        '--junit',
+        join(dir, 'breached.xml'),
+      ]),
+      gwsim([
+        ...base,
+        '--journey',
+        'submit',
+        '--threshold',
+        'p99(submit) < 60s',
+        '--threshold',
+        'error_rate < 50%',
+        '--out',
+        join(dir, 'held.json'),
+        '--junit',
+        join(dir, 'held.xml'),
+      ]),
     ]);
     expect(breached.code, breached.stderr).toBe(99);
     expect(breached.stdout).toMatch(/FAIL p99\(submit\) < 0\.001ms/);
@@ -66,18 +100,54 @@ describe('gwsim load (CLI)', () => {
     expect(held.stdout).toMatch(/ok {3}error_rate < 50%/);
     expect(read(join(dir, 'held.json'))).toMatchObject({ passed: true, journey_kinds: { submit: 10 } });
     // A testcase per threshold, the breached one failed.
-    expect(readJUnit(join(dir, 'breached.xml'))).toMatchObject({ tests: report.thresholds.length, failures: 1, skipped: 0 });
+    expect(readJUnit(join(dir, 'breached.xml'))).toMatchObject({
+      tests: report.thresholds.length,
+      failures: 1,
+      skipped: 0,
+    });
     expect(readJUnit(join(dir, 'breached.xml')).failed).toEqual(['p99(submit) < 0.001ms']);
-    expect(readJUnit(join(dir, 'held.xml'))).toMatchObject({ tests: 2, failures: 0, cases: ['p99(submit) < 60s', 'error_rate < 50%'] });
+    expect(readJUnit(join(dir, 'held.xml'))).toMatchObject({
+      tests: 2,
+      failures: 0,
+      cases: ['p99(submit) < 60s', 'error_rate < 50%'],
+    });
   });
 
   it('runs shards of a scenario file and merges their reports', async () => {
     const scenario = join(dir, 'shards.yaml');
-    writeFileSync(scenario, 'name: sharded\nrate: 30\nduration: 500ms\nmix: [{ model: imagen4-fast }]\npoll: { interval: 5ms }\nthresholds: ["p99(completion) < 30s", "dropped == 0"]\n');
-    const runs = await Promise.all(['1/2', '2/2'].map((s, i) => gwsim(['load', '--target', sim.url, '--key', DEV, '--scenario', scenario, '--shard', s, '--out', join(dir, `shard${i + 1}.json`)])));
+    writeFileSync(
+      scenario,
+      'name: sharded\nrate: 30\nduration: 500ms\nmix: [{ model: imagen4-fast }]\npoll: { interval: 5ms }\nthresholds: ["p99(completion) < 30s", "dropped == 0"]\n',
+    );
+    const runs = await Promise.all(
+      ['1/2', '2/2'].map((s, i) =>
+        gwsim([
+          'load',
+          '--target',
+          sim.url,
+          '--key',
+          DEV,
+          '--scenario',
+          scenario,
+          '--shard',
+          s,
+          '--out',
+          join(dir, `shard${i + 1}.json`),
+        ]),
+      ),
+    );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const [merged, again] = await Promise.all([
-      gwsim(['load', 'merge', join(dir, 'shard1.json'), join(dir, 'shard2.json'), '--out', join(dir, 'merged.json'), '--html', join(dir, 'merged.html')]),
+      gwsim([
+        'load',
+        'merge',
+        join(dir, 'shard1.json'),
+        join(dir, 'shard2.json'),
+        '--out',
+        join(dir, 'merged.json'),
+        '--html',
+        join(dir, 'merged.html'),
+      ]),
       gwsim(['load', 'merge', join(dir, 'shard1.json'), join(dir, 'shard1.json')]),
     ]);
     expect(merged.code, merged.stderr).toBe(0);
@@ -92,7 +162,10 @@ describe('gwsim load (CLI)', () => {
 
   it('refuses bad flags and scenarios with exit 2, naming the flag or field', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'rate: 30\nduration: 1s\nmix: [{ model: imagen4-fast }]\nthresholds: ["journeys_missing == 0"]\n');
+    writeFileSync(
+      bad,
+      'rate: 30\nduration: 1s\nmix: [{ model: imagen4-fast }]\nthresholds: ["journeys_missing == 0"]\n',
+    );
     const cases = await Promise.all([
       gwsim(['load', '--target', sim.url, '--key', DEV, '--scenario', bad]),
       gwsim(['load', '--key', DEV, '--rate', '5', '--duration', '1s']),

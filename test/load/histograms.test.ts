@@ -8,13 +8,22 @@ const exact = (sorted: number[], q: number): number => sorted[Math.max(0, Math.c
 describe('latency histograms', () => {
   it('gives the percentiles of a known sample set within the histogram resolution (0.1%)', () => {
     // A skewed set: 1..1000 ms plus a tail of 20 slow ones.
-    const samples = [...Array.from({ length: 1000 }, (_, i) => i + 1), ...Array.from({ length: 20 }, (_, i) => 5000 + i * 250)];
+    const samples = [
+      ...Array.from({ length: 1000 }, (_, i) => i + 1),
+      ...Array.from({ length: 20 }, (_, i) => 5000 + i * 250),
+    ];
     const rec = new LatencyRecorder();
     for (const ms of samples) rec.record('submit', 'imagen4', ms);
     const sorted = [...samples].sort((a, b) => a - b);
     const s = statsOf(rec.histogram('submit')!);
     expect(s.count).toBe(samples.length);
-    for (const [q, got] of [[50, s.p50_ms], [90, s.p90_ms], [95, s.p95_ms], [99, s.p99_ms], [99.9, s.p999_ms]] as const) {
+    for (const [q, got] of [
+      [50, s.p50_ms],
+      [90, s.p90_ms],
+      [95, s.p95_ms],
+      [99, s.p99_ms],
+      [99.9, s.p999_ms],
+    ] as const) {
       expect(Math.abs(got - exact(sorted, q)) / exact(sorted, q)).toBeLessThanOrEqual(0.001);
     }
     expect(Math.abs(s.min_ms - 1)).toBeLessThanOrEqual(0.001);
@@ -43,8 +52,18 @@ describe('thresholds', () => {
   };
 
   it('reads latency, rate and count thresholds with their units', () => {
-    expect(parse('p99(submit) < 300ms')).toMatchObject({ metric: 'latency', stat: { kind: 'percentile', p: 99 }, phase: 'submit', op: '<', limit: 300 });
-    expect(parse('p99.9(completion:imagen4) <= 8s')).toMatchObject({ stat: { kind: 'percentile', p: 99.9 }, model: 'imagen4', limit: 8000 });
+    expect(parse('p99(submit) < 300ms')).toMatchObject({
+      metric: 'latency',
+      stat: { kind: 'percentile', p: 99 },
+      phase: 'submit',
+      op: '<',
+      limit: 300,
+    });
+    expect(parse('p99.9(completion:imagen4) <= 8s')).toMatchObject({
+      stat: { kind: 'percentile', p: 99.9 },
+      model: 'imagen4',
+      limit: 8000,
+    });
     expect(parse('avg(download)<50')).toMatchObject({ stat: { kind: 'avg' }, limit: 50 });
     expect(parse('error_rate < 1%')).toMatchObject({ metric: 'error_rate', limit: 0.01 });
     expect(parse('http_error_rate < 0.05')).toMatchObject({ limit: 0.05 });
@@ -71,7 +90,17 @@ describe('thresholds', () => {
       rate: () => 0.02,
       count: () => 0,
     };
-    const results = evaluateThresholds(['p99(submit) < 98ms', 'p99(submit) <= 100ms', 'p50(submit:imagen4) < 51ms', 'error_rate < 1%', 'p99(download) < 1s', 'dropped == 0'].map(parse), source);
+    const results = evaluateThresholds(
+      [
+        'p99(submit) < 98ms',
+        'p99(submit) <= 100ms',
+        'p50(submit:imagen4) < 51ms',
+        'error_rate < 1%',
+        'p99(download) < 1s',
+        'dropped == 0',
+      ].map(parse),
+      source,
+    );
     expect(results.map((r) => r.ok)).toEqual([false, true, true, false, false, true]);
     expect(results[4]!.value).toBeNull();
   });

@@ -20,7 +20,16 @@ interface Node {
   querySelectorAll(selector: string): ArrayLike<Node>;
   getBoundingClientRect(): { height: number };
 }
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let dir: string;
 let report: LoadReport;
@@ -47,7 +56,11 @@ beforeAll(async () => {
     await sim.close();
   }
   // Playwright wants the profile directory as an argument rather than a --user-data-dir flag.
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
 }, 30_000);
 
 afterAll(async () => {

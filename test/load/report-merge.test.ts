@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LatencyRecorder } from '../../src/load/histograms.js';
 import { readReport, writeReport } from '../../src/load/report-file.js';
-import { buildReport, mergeReports, thresholdsOf, type LoadReport, type ScenarioSummary } from '../../src/load/report.js';
+import {
+  buildReport,
+  mergeReports,
+  thresholdsOf,
+  type LoadReport,
+  type ScenarioSummary,
+} from '../../src/load/report.js';
 import { RunStats } from '../../src/load/run-stats.js';
 import { createRng } from '../../src/rng/rng.js';
 import { PHASES } from '../../src/load/thresholds.js';
@@ -51,23 +57,56 @@ function reportOf(samples: Sample[], shards: string[]): LoadReport {
     latency.record('submit', s.model, s.submit);
     latency.record('completion', s.model, s.completion);
     stats.terminal(s.model, s.ok ? 'COMPLETED' : 'FAILED', s.ok ? 8 : 0, 8);
-    stats.finished(s.model, s.ok ? { kind: 'completed' } : { kind: 'failed', code: 'provider_error' }, s.at + s.completion);
+    stats.finished(
+      s.model,
+      s.ok ? { kind: 'completed' } : { kind: 'failed', code: 'provider_error' },
+      s.at + s.completion,
+    );
   }
   stats.counts.arrivals.scheduled = samples.length;
-  return buildReport({ target: 'http://127.0.0.1:1', scenario: SCENARIO, shards, runs: 1, startedAt: new Date('2026-01-01T00:00:00Z'), elapsedMs: 2500, counts: stats.counts, latency: latency.report(), thresholds: thresholdsOf(SCENARIO) });
+  return buildReport({
+    target: 'http://127.0.0.1:1',
+    scenario: SCENARIO,
+    shards,
+    runs: 1,
+    startedAt: new Date('2026-01-01T00:00:00Z'),
+    elapsedMs: 2500,
+    counts: stats.counts,
+    latency: latency.report(),
+    thresholds: thresholdsOf(SCENARIO),
+  });
 }
 
-const withoutHdr = (r: LoadReport) => Object.fromEntries(PHASES.map((p) => [p, { all: { ...r.latency[p].all, hdr: '' }, models: Object.fromEntries(Object.entries(r.latency[p].models).map(([m, s]) => [m, { ...s, hdr: '' }])) }]));
+const withoutHdr = (r: LoadReport) =>
+  Object.fromEntries(
+    PHASES.map((p) => [
+      p,
+      {
+        all: { ...r.latency[p].all, hdr: '' },
+        models: Object.fromEntries(Object.entries(r.latency[p].models).map(([m, s]) => [m, { ...s, hdr: '' }])),
+      },
+    ]),
+  );
 
 describe('merging reports', () => {
   it('gives the same percentiles, counts and verdicts as one report over the same samples', () => {
     const whole = reportOf(SAMPLES, []);
-    const parts = [0, 1, 2].map((i) => reportOf(SAMPLES.filter((_, k) => k % 3 === i), [`${i + 1}/3`]));
+    const parts = [0, 1, 2].map((i) =>
+      reportOf(
+        SAMPLES.filter((_, k) => k % 3 === i),
+        [`${i + 1}/3`],
+      ),
+    );
     const merged = mergeReports(parts);
     expect(withoutHdr(merged)).toEqual(withoutHdr(whole));
     expect(merged.latency.submit.all.p99_ms).toBeGreaterThan(0);
-    for (const key of ['arrivals', 'journeys', 'tasks', 'models', 'requests', 'error_codes', 'rates'] as const) expect(merged[key]).toEqual(whole[key]);
-    expect(merged.credits).toMatchObject({ expected: whole.credits.expected, charged: whole.credits.charged, balance_before: null });
+    for (const key of ['arrivals', 'journeys', 'tasks', 'models', 'requests', 'error_codes', 'rates'] as const)
+      expect(merged[key]).toEqual(whole[key]);
+    expect(merged.credits).toMatchObject({
+      expected: whole.credits.expected,
+      charged: whole.credits.charged,
+      balance_before: null,
+    });
     expect(merged.thresholds).toEqual(whole.thresholds);
     expect(merged.timeline).toEqual(whole.timeline);
     expect(merged.shards).toEqual(['1/3', '2/3', '3/3']);

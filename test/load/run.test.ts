@@ -9,19 +9,35 @@ import { DEV, startTestSim, type TestSim } from '../helpers/sim.js';
 let sim: TestSim;
 let frozen: TestSim;
 beforeAll(async () => {
-  [sim, frozen] = await Promise.all([startTestSim({ clock: 'real', timeScale: 0.001 }), startTestSim({ clock: 'manual' })]);
+  [sim, frozen] = await Promise.all([
+    startTestSim({ clock: 'real', timeScale: 0.001 }),
+    startTestSim({ clock: 'manual' }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([sim?.close(), frozen?.close()]);
 });
 
 const scenario = (over: Record<string, unknown>, catalog: Catalog): Scenario =>
-  parseScenario({ rate: 50, duration: '1s', poll: { interval: '5ms', backoff: 1.5, max_interval: '40ms' }, timeouts: { drain: '5s' }, ...over }, catalog);
+  parseScenario(
+    {
+      rate: 50,
+      duration: '1s',
+      poll: { interval: '5ms', backoff: 1.5, max_interval: '40ms' },
+      timeouts: { drain: '5s' },
+      ...over,
+    },
+    catalog,
+  );
 
 describe('gwsim load against a simulator', () => {
   it('runs rate × duration journeys submit → poll → download, with credits as the catalog expects', async () => {
     const before = (await sim.admin.tasks({})).length;
-    const r = await runLoad({ target: sim.url, key: DEV, scenario: scenario({ mix: [{ model: 'imagen4-fast', weight: 2 }, { model: 'cogview-4' }] }, sim.catalog) });
+    const r = await runLoad({
+      target: sim.url,
+      key: DEV,
+      scenario: scenario({ mix: [{ model: 'imagen4-fast', weight: 2 }, { model: 'cogview-4' }] }, sim.catalog),
+    });
     expect(r.arrivals).toEqual({ scheduled: 50, started: 50, dropped: 0 });
     expect((await sim.admin.tasks({})).length - before).toBe(50);
     expect(r.journeys.completed + r.journeys.failed).toBe(50);
@@ -37,13 +53,27 @@ describe('gwsim load against a simulator', () => {
     // Every completed task charged what the catalog says, and the balance moved by as much.
     expect(r.tasks.completed).toBe(r.journeys.completed);
     expect(r.credits.charged).toBe(r.credits.expected);
-    expect(r.credits.expected).toBe(r.models['imagen4-fast']!.credits_expected + (r.models['cogview-4']?.credits_expected ?? 0));
+    expect(r.credits.expected).toBe(
+      r.models['imagen4-fast']!.credits_expected + (r.models['cogview-4']?.credits_expected ?? 0),
+    );
     expect(r.credits.balance_before! - r.credits.balance_after!).toBe(r.credits.charged);
     expect(r.timeline.buckets.reduce((s, b) => s + b.started, 0)).toBe(50);
   });
 
   it('takes webhooks at its own receiver instead of polling, for models that send them', async () => {
-    const r = await runLoad({ target: sim.url, key: DEV, scenario: scenario({ rate: 30, journeys: { webhook: 1 }, mix: [{ model: 'imagen4-fast' }, { model: 'seedream' }], webhook: { timeout: '10s' } }, sim.catalog) });
+    const r = await runLoad({
+      target: sim.url,
+      key: DEV,
+      scenario: scenario(
+        {
+          rate: 30,
+          journeys: { webhook: 1 },
+          mix: [{ model: 'imagen4-fast' }, { model: 'seedream' }],
+          webhook: { timeout: '10s' },
+        },
+        sim.catalog,
+      ),
+    });
     expect(r.journey_kinds).toEqual({ poll: 0, webhook: 30, submit: 0 });
     expect(r.webhooks).toMatchObject({ received: 30, invalid: 0, late: 0, unmatched: 0 });
     expect(totalRequests({ ...r, requests: { ...r.requests, download: {}, submit: {} } }).total).toBe(0);
@@ -53,7 +83,9 @@ describe('gwsim load against a simulator', () => {
 
   it('splits the arrivals between shards, whose merged report counts them all once', async () => {
     const s = scenario({ rate: 40, mix: [{ model: 'imagen4-fast' }], download: false }, sim.catalog);
-    const shards = await Promise.all([1, 2, 3].map((index) => runLoad({ target: sim.url, key: DEV, scenario: s, shard: { index, count: 3 } })));
+    const shards = await Promise.all(
+      [1, 2, 3].map((index) => runLoad({ target: sim.url, key: DEV, scenario: s, shard: { index, count: 3 } })),
+    );
     expect(shards.map((r) => r.arrivals.started)).toEqual([14, 13, 13]);
     const merged = mergeReports(shards);
     expect(merged.arrivals).toEqual({ scheduled: 40, started: 40, dropped: 0 });
@@ -63,7 +95,14 @@ describe('gwsim load against a simulator', () => {
 
   it('keeps arrivals waiting for a slot at max in flight, counts their wait, and drops what never starts', async () => {
     // cogview-4 holds each POST 3–8 ms: one at a time cannot keep up with 400 a second.
-    const r = await runLoad({ target: sim.url, key: DEV, scenario: scenario({ rate: 400, duration: '250ms', max_in_flight: 1, mix: [{ model: 'cogview-4' }], download: false }, sim.catalog) });
+    const r = await runLoad({
+      target: sim.url,
+      key: DEV,
+      scenario: scenario(
+        { rate: 400, duration: '250ms', max_in_flight: 1, mix: [{ model: 'cogview-4' }], download: false },
+        sim.catalog,
+      ),
+    });
     expect(r.arrivals.scheduled).toBe(100);
     expect(r.arrivals.dropped).toBeGreaterThan(0);
     expect(r.arrivals.started + r.arrivals.dropped).toBe(100);
@@ -74,7 +113,14 @@ describe('gwsim load against a simulator', () => {
 
   it('interrupts journeys still running at the drain timeout, or when stopped', async () => {
     // Under a manual clock nothing finishes: every journey polls until it is cut off.
-    const drained = await runLoad({ target: frozen.url, key: DEV, scenario: scenario({ rate: 20, duration: '500ms', mix: [{ model: 'imagen4-fast' }], timeouts: { drain: '200ms' } }, frozen.catalog) });
+    const drained = await runLoad({
+      target: frozen.url,
+      key: DEV,
+      scenario: scenario(
+        { rate: 20, duration: '500ms', mix: [{ model: 'imagen4-fast' }], timeouts: { drain: '200ms' } },
+        frozen.catalog,
+      ),
+    });
     expect(drained.arrivals.started).toBe(10);
     expect(drained.journeys.interrupted).toBe(10);
     expect(drained.error_codes).toEqual({ interrupted: 10 });
@@ -83,7 +129,14 @@ describe('gwsim load against a simulator', () => {
     // Stopped (as on SIGINT) once a few journeys are under way.
     const stop = new AbortController();
     const onProgress = (p: { started: number }) => p.started >= 3 && stop.abort();
-    const stopped = await runLoad({ target: frozen.url, key: DEV, signal: stop.signal, onProgress, progressEveryMs: 10, scenario: scenario({ rate: 20, duration: '10s', mix: [{ model: 'imagen4-fast' }] }, frozen.catalog) });
+    const stopped = await runLoad({
+      target: frozen.url,
+      key: DEV,
+      signal: stop.signal,
+      onProgress,
+      progressEveryMs: 10,
+      scenario: scenario({ rate: 20, duration: '10s', mix: [{ model: 'imagen4-fast' }] }, frozen.catalog),
+    });
     expect(stopped.elapsed_ms).toBeLessThan(2000);
     expect(stopped.arrivals.started).toBeGreaterThanOrEqual(3);
     expect(stopped.arrivals.started).toBeLessThanOrEqual(5);

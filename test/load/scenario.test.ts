@@ -62,24 +62,52 @@ describe('scenario files', () => {
     ]);
     expect(s.poll).toEqual({ intervalMs: 250, backoff: 2, maxIntervalMs: 4000 });
     expect(s.journeyTimeoutMs).toBe(120_000);
-    expect(s.thresholds.map((t) => t.expression)).toEqual(['p99(submit) < 300ms', 'p95(completion:imagen4) < 10s', 'error_rate < 1%']);
+    expect(s.thresholds.map((t) => t.expression)).toEqual([
+      'p99(submit) < 300ms',
+      'p95(completion:imagen4) < 10s',
+      'error_rate < 1%',
+    ]);
   });
 
   it('names the field of each problem', () => {
-    expect(problems('rate: 5\nduration: 10x\nmix: [{ model: imagen4 }]\n')).toEqual([expect.stringMatching(/^duration: '10x' is not a duration/)]);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4 }, { model: dall-e-9 }]\n')).toEqual([expect.stringMatching(/^mix\[1\]\.model: unknown model 'dall-e-9'/)]);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, wieght: 2 }]\n')).toEqual(['mix[0].wieght: unknown field']);
+    expect(problems('rate: 5\nduration: 10x\nmix: [{ model: imagen4 }]\n')).toEqual([
+      expect.stringMatching(/^duration: '10x' is not a duration/),
+    ]);
+    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4 }, { model: dall-e-9 }]\n')).toEqual([
+      expect.stringMatching(/^mix\[1\]\.model: unknown model 'dall-e-9'/),
+    ]);
+    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, wieght: 2 }]\n')).toEqual([
+      'mix[0].wieght: unknown field',
+    ]);
     expect(problems('rate: -1\nduration: 1s\nmix: [{ model: imagen4 }]\n')[0]).toMatch(/^rate: /);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: cogview-4, params: { aspect_ratio: "1:1" } }]\n')).toEqual([expect.stringMatching(/^mix\[0\]\.params\.aspect_ratio: model 'cogview-4' takes no parameter/)]);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, params: { aspect_ratio: ["1:1", "5:1"] } }]\n')).toEqual([expect.stringMatching(/^mix\[0\]\.params\.aspect_ratio: must be one of/)]);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, params: { num_images: 9 } }]\n')).toEqual(['mix[0].params.num_images: must be from 1 to 4']);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, params: { prompt: hi } }]\n')).toEqual(['mix[0].params.prompt: is set by the generator']);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4 }]\nthresholds: ["p99(submit) < 3ms", "p99(sumbit) < 3ms"]\n')).toEqual([expect.stringMatching(/^thresholds\[1\]: unknown phase 'sumbit'/)]);
-    expect(problems('rate: 5\nstages: [{ duration: 1s, target: 5 }]\nmix: [{ model: imagen4 }]\n')).toEqual([expect.stringMatching(/^stages: give either/)]);
+    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: cogview-4, params: { aspect_ratio: "1:1" } }]\n')).toEqual([
+      expect.stringMatching(/^mix\[0\]\.params\.aspect_ratio: model 'cogview-4' takes no parameter/),
+    ]);
+    expect(
+      problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, params: { aspect_ratio: ["1:1", "5:1"] } }]\n'),
+    ).toEqual([expect.stringMatching(/^mix\[0\]\.params\.aspect_ratio: must be one of/)]);
+    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, params: { num_images: 9 } }]\n')).toEqual([
+      'mix[0].params.num_images: must be from 1 to 4',
+    ]);
+    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4, params: { prompt: hi } }]\n')).toEqual([
+      'mix[0].params.prompt: is set by the generator',
+    ]);
+    expect(
+      problems(
+        'rate: 5\nduration: 1s\nmix: [{ model: imagen4 }]\nthresholds: ["p99(submit) < 3ms", "p99(sumbit) < 3ms"]\n',
+      ),
+    ).toEqual([expect.stringMatching(/^thresholds\[1\]: unknown phase 'sumbit'/)]);
+    expect(problems('rate: 5\nstages: [{ duration: 1s, target: 5 }]\nmix: [{ model: imagen4 }]\n')).toEqual([
+      expect.stringMatching(/^stages: give either/),
+    ]);
     expect(problems('duration: 1s\nmix: [{ model: imagen4 }]\n')).toEqual([expect.stringMatching(/^rate: required/)]);
     expect(problems('rate: 5\nduration: 1s\n')).toEqual([expect.stringMatching(/^mix: /)]);
-    expect(problems('rate: 5000\nduration: 1h\nmix: [{ model: imagen4 }]\n')).toEqual([expect.stringMatching(/^rate: 18000000 arrivals is over the limit/)]);
-    expect(problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4 }]\npoll: { interval: 2s, max_interval: 1s }\n')).toEqual([expect.stringMatching(/^poll\.max_interval/)]);
+    expect(problems('rate: 5000\nduration: 1h\nmix: [{ model: imagen4 }]\n')).toEqual([
+      expect.stringMatching(/^rate: 18000000 arrivals is over the limit/),
+    ]);
+    expect(
+      problems('rate: 5\nduration: 1s\nmix: [{ model: imagen4 }]\npoll: { interval: 2s, max_interval: 1s }\n'),
+    ).toEqual([expect.stringMatching(/^poll\.max_interval/)]);
     expect(problems('rate: [5\n')).toEqual([expect.stringMatching(/^\(file\): cannot read/)]);
   });
 });
@@ -87,7 +115,16 @@ describe('scenario files', () => {
 describe('arrival planning', () => {
   const scenario = () =>
     parseScenario(
-      { seed: 11, rate: 100, duration: '1s', journeys: { poll: 1, webhook: 1 }, mix: [{ model: 'imagen4', weight: 2, params: { aspect_ratio: ['1:1', '16:9'], num_images: [1, 3] } }, { model: 'cogview-4' }] },
+      {
+        seed: 11,
+        rate: 100,
+        duration: '1s',
+        journeys: { poll: 1, webhook: 1 },
+        mix: [
+          { model: 'imagen4', weight: 2, params: { aspect_ratio: ['1:1', '16:9'], num_images: [1, 3] } },
+          { model: 'cogview-4' },
+        ],
+      },
       catalog,
     );
 
@@ -97,7 +134,9 @@ describe('arrival planning', () => {
     const plans = [...schedule.arrivals()].map((x) => a.plan(x));
     const b = new ArrivalPlanner(scenario());
     // A shard plans its arrivals exactly as the whole run does.
-    expect([...schedule.arrivals({ index: 2, count: 3 })].map((x) => b.plan(x))).toEqual(plans.filter((p) => p.index % 3 === 1));
+    expect([...schedule.arrivals({ index: 2, count: 3 })].map((x) => b.plan(x))).toEqual(
+      plans.filter((p) => p.index % 3 === 1),
+    );
     const bodies = plans.map((p) => JSON.parse(p.body) as Record<string, unknown>);
     expect(new Set(bodies.map((b) => b.prompt)).size).toBeGreaterThan(50);
     expect(bodies.every((b) => typeof b.prompt === 'string' && b.prompt.length > 10)).toBe(true);

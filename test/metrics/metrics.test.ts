@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
-import { drain, SEED_COGVIEW, SEED_IMAGEN, settling, startTestSim, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
+import {
+  drain,
+  SEED_COGVIEW,
+  SEED_IMAGEN,
+  settling,
+  startTestSim,
+  type Envelope,
+  type Reply,
+  type TestSim,
+} from '../helpers/sim.js';
 import { parseSamples, sample, samples, total } from './prom.js';
 
 const GEN = '/api/v1/images/generations';
@@ -19,7 +28,8 @@ async function scrape(): Promise<string> {
 /** Public API calls, counted by operation and status as the test expects the simulator to count them. */
 function counter() {
   const expected = new Map<string, number>();
-  const count = (operation: string, status: number) => expected.set(`${operation} ${status}`, (expected.get(`${operation} ${status}`) ?? 0) + 1);
+  const count = (operation: string, status: number) =>
+    expected.set(`${operation} ${status}`, (expected.get(`${operation} ${status}`) ?? 0) + 1);
   return {
     expected,
     async track<T>(operation: string, pending: Promise<Reply<T>>): Promise<Reply<T>> {
@@ -63,7 +73,10 @@ describe('/_sim/metrics', () => {
     sim = await startTestSim({
       config: {
         nodes: { node47: { capacity: 1 } },
-        models: { 'imagen-4': { failure_rate: 0, latency_ms: { p5: 1000, p95: 1000 } }, 'cogview-4': { failure_rate: 0 } },
+        models: {
+          'imagen-4': { failure_rate: 0, latency_ms: { p5: 1000, p95: 1000 } },
+          'cogview-4': { failure_rate: 0 },
+        },
       },
     });
     const api = counter();
@@ -71,7 +84,10 @@ describe('/_sim/metrics', () => {
     // Three imagen4 tasks on a node of capacity 1: one runs, two wait.
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await api.track('createImageGeneration', sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN }));
+      const r = await api.track(
+        'createImageGeneration',
+        sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN }),
+      );
       expect(r.status).toBe(200);
       ids.push(r.body.data.task_id);
     }
@@ -86,15 +102,22 @@ describe('/_sim/metrics', () => {
     expect(sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'submit', outcome: 'accepted' })).toBe(3);
 
     await drain(sim, 1000);
-    for (const id of ids) expect((await api.track('getTask', sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`))).body.data.status).toBe('COMPLETED');
+    for (const id of ids)
+      expect(
+        (await api.track('getTask', sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`))).body.data.status,
+      ).toBe('COMPLETED');
     text = await scrape();
     expect(sample(text, 'gwsim_node_queue_depth', { node: 'node47' })).toBe(0);
     expect(sample(text, 'gwsim_credits_held')).toBe(0);
     expect(sample(text, 'gwsim_credits_charged_total')).toBe(3 * 8);
     expect(sample(text, 'gwsim_tasks_total', { model: 'imagen-4', status: 'COMPLETED' })).toBe(3);
     // Polls until each job ended; every one answered.
-    expect(sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll', outcome: 'ok' })).toBeGreaterThanOrEqual(3);
-    expect(total(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll' })).toBe(sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll', outcome: 'ok' }));
+    expect(
+      sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(total(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll' })).toBe(
+      sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll', outcome: 'ok' }),
+    );
     // Task durations on the simulator clock: 1 s, 2 s and 3 s from submit to end.
     expect(sample(text, 'gwsim_task_duration_seconds_count', { model: 'imagen-4' })).toBe(3);
     expect(sample(text, 'gwsim_task_duration_seconds_sum', { model: 'imagen-4' })).toBe(1 + 2 + 3);
@@ -103,17 +126,30 @@ describe('/_sim/metrics', () => {
     expect(sample(text, 'gwsim_task_duration_seconds_bucket', { model: 'imagen-4', le: '4' })).toBe(3);
 
     // A task nobody can take: node47 fails every call, three attempts, FAILED.
-    const fault = await sim.admin_<{ id: string }>('POST', '/faults', { target: 'node47', kind: 'error_rate', value: 1 });
-    const doomed = await api.track('createImageGeneration', sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN }));
+    const fault = await sim.admin_<{ id: string }>('POST', '/faults', {
+      target: 'node47',
+      kind: 'error_rate',
+      value: 1,
+    });
+    const doomed = await api.track(
+      'createImageGeneration',
+      sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN }),
+    );
     await sim.clock.advance(5000);
     await sim.admin_('DELETE', `/faults/${fault.body.id}`);
-    expect((await api.track('getTask', sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${doomed.body.data.task_id}`))).body.data.status).toBe('FAILED');
+    expect(
+      (await api.track('getTask', sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${doomed.body.data.task_id}`)))
+        .body.data.status,
+    ).toBe('FAILED');
 
     // cogview-4 with node48 out: tasks fail over to node49.
     await sim.admin_('POST', '/faults', { target: 'node48', kind: 'outage' });
     const cogview: TaskView[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await api.track('createImageGeneration', settling(sim, sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_COGVIEW })));
+      const r = await api.track(
+        'createImageGeneration',
+        settling(sim, sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_COGVIEW })),
+      );
       cogview.push(r.body.data);
     }
     const failedOver = cogview.filter((t) => t.attempts[0]!.node === 'node48').length;
@@ -144,9 +180,13 @@ describe('/_sim/metrics', () => {
     expect(sample(text, 'gwsim_tasks_total', { model: 'cogview-4', status: 'COMPLETED' })).toBe(3);
     expect(sample(text, 'gwsim_task_failures_total', { model: 'imagen-4', code: 'provider_unavailable' })).toBe(1);
     expect(sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'submit', outcome: 'error' })).toBe(3);
-    expect(sample(text, 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'refused' })).toBe(failedOver);
+    expect(sample(text, 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'refused' })).toBe(
+      failedOver,
+    );
     expect(sample(text, 'gwsim_node_calls_total', { node: 'node49', call: 'submit', outcome: 'accepted' })).toBe(3);
-    expect(sample(text, 'gwsim_failovers_total', { model: 'cogview-4', from: 'node48', to: 'node49' })).toBe(failedOver);
+    expect(sample(text, 'gwsim_failovers_total', { model: 'cogview-4', from: 'node48', to: 'node49' })).toBe(
+      failedOver,
+    );
     expect(total(text, 'gwsim_failovers_total')).toBe(failedOver);
     // node47 failed 3 times in a row with the default threshold 5: still closed; so is node48 (fewer than 5 refusals).
     expect(sample(text, 'gwsim_circuit_state', { node: 'node47' })).toBe(0);

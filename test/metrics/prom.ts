@@ -24,7 +24,8 @@ export function parseSamples(text: string): Sample[] {
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(LABEL))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     out.push({ name: m[1]!, labels, value: number(m[3]!) });
   }
   return out;
@@ -32,7 +33,9 @@ export function parseSamples(text: string): Sample[] {
 
 /** The samples named `name` whose labels include every one of `labels`. */
 export function samples(text: string, name: string, labels: Record<string, string> = {}): Sample[] {
-  return parseSamples(text).filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return parseSamples(text).filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
 }
 
 /** The one sample named `name` with exactly `labels`; undefined when absent. */

@@ -8,9 +8,27 @@ const JSON_TYPE = 'Content-Type: application/json\r\n';
 
 /** The malformed request classes of issue 13: raw bytes, the status, and what the message says. */
 const CASES: Array<{ name: string; bytes: string; status: number; reason: string; says: RegExp }> = [
-  { name: 'CR inside a header value', bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\rb\r\n\r\n`, status: 400, reason: 'HPE_LF_EXPECTED', says: /Malformed HTTP request: .*LF/ },
-  { name: 'LF inside a header value', bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\nb\r\n\r\n`, status: 400, reason: 'HPE_CR_EXPECTED', says: /Malformed HTTP request: .*CR/ },
-  { name: 'NUL inside a header value', bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\0b\r\n\r\n`, status: 400, reason: 'HPE_INVALID_HEADER_TOKEN', says: /Invalid header value char/ },
+  {
+    name: 'CR inside a header value',
+    bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\rb\r\n\r\n`,
+    status: 400,
+    reason: 'HPE_LF_EXPECTED',
+    says: /Malformed HTTP request: .*LF/,
+  },
+  {
+    name: 'LF inside a header value',
+    bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\nb\r\n\r\n`,
+    status: 400,
+    reason: 'HPE_CR_EXPECTED',
+    says: /Malformed HTTP request: .*CR/,
+  },
+  {
+    name: 'NUL inside a header value',
+    bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\0b\r\n\r\n`,
+    status: 400,
+    reason: 'HPE_INVALID_HEADER_TOKEN',
+    says: /Invalid header value char/,
+  },
   {
     name: 'Content-Length with Transfer-Encoding',
     bytes: `POST /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n${AUTH}${JSON_TYPE}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
@@ -33,8 +51,20 @@ const CASES: Array<{ name: string; bytes: string; status: number; reason: string
     reason: 'HPE_INVALID_METHOD',
     says: /Malformed HTTP request: Invalid method/,
   },
-  { name: 'headers over 16 KiB', bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, status: 431, reason: 'HPE_HEADER_OVERFLOW', says: /larger than 16 KiB/ },
-  { name: 'CONNECT', bytes: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', status: 400, reason: 'CONNECT', says: /CONNECT example\.com:443 is not supported/ },
+  {
+    name: 'headers over 16 KiB',
+    bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+    status: 431,
+    reason: 'HPE_HEADER_OVERFLOW',
+    says: /larger than 16 KiB/,
+  },
+  {
+    name: 'CONNECT',
+    bytes: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    status: 400,
+    reason: 'CONNECT',
+    says: /CONNECT example\.com:443 is not supported/,
+  },
 ];
 
 describe('malformed requests, over a raw socket', () => {
@@ -55,7 +85,9 @@ describe('malformed requests, over a raw socket', () => {
       expect(answer.headers.connection).toBe('close');
       expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
       const body = JSON.parse(answer.body) as { error: { code: number; message: string; type: string } };
-      expect(body).toEqual({ error: { code: c.status, message: expect.stringMatching(c.says), type: 'invalid_request_error' } });
+      expect(body).toEqual({
+        error: { code: c.status, message: expect.stringMatching(c.says), type: 'invalid_request_error' },
+      });
       expect(answer.closed).toBe(true);
       expect(await snapshot(sim)).toEqual(before);
     });
@@ -72,7 +104,10 @@ describe('malformed requests, over a raw socket', () => {
   });
 
   it('a well-formed request on the same server is unaffected', async () => {
-    const answer = await rawExchange(port, `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}Connection: close\r\n\r\n`);
+    const answer = await rawExchange(
+      port,
+      `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}Connection: close\r\n\r\n`,
+    );
     expect(answer.status).toBe(200);
   });
 });

@@ -5,7 +5,16 @@ import { LOOPBACK_SPELLINGS } from '../helpers/hosts.js';
 
 describe('canonicalHost', () => {
   it('brings every spelling of an address to one form', () => {
-    for (const h of ['127.1', '0x7f000001', '2130706433', '0177.0.0.1', '127.0.0.1.', '[::ffff:127.0.0.1]', '::ffff:7f00:1', '%31%32%37.0.0.1']) {
+    for (const h of [
+      '127.1',
+      '0x7f000001',
+      '2130706433',
+      '0177.0.0.1',
+      '127.0.0.1.',
+      '[::ffff:127.0.0.1]',
+      '::ffff:7f00:1',
+      '%31%32%37.0.0.1',
+    ]) {
       expect(canonicalHost(h), h).toBe('127.0.0.1');
     }
     expect(canonicalHost('[0:0:0:0:0:0:0:1]')).toBe('::1');
@@ -16,7 +25,8 @@ describe('canonicalHost', () => {
   });
 
   it('refuses what is not a host alone', () => {
-    for (const h of ['', ' ', 'a b', 'a/b', 'a:80', 'u@a', '[::1', 'a?b', 'a#b', '999.1.1.1']) expect(canonicalHost(h), h).toBeUndefined();
+    for (const h of ['', ' ', 'a b', 'a/b', 'a:80', 'u@a', '[::1', 'a?b', 'a#b', '999.1.1.1'])
+      expect(canonicalHost(h), h).toBeUndefined();
   });
 });
 
@@ -26,7 +36,18 @@ describe('isLoopbackHost (the bind host check and the callback allowlist alike)'
   });
 
   it('and nothing else', () => {
-    for (const h of ['0.0.0.0', '::', '10.0.0.1', '[::ffff:10.0.0.1]', '128.0.0.1', '127.0.0.1.nip.io', 'localhost.example.com', 'example.com', '::2', '']) {
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      '[::ffff:10.0.0.1]',
+      '128.0.0.1',
+      '127.0.0.1.nip.io',
+      'localhost.example.com',
+      'example.com',
+      '::2',
+      '',
+    ]) {
       expect(isLoopbackHost(h), h).toBe(false);
     }
   });
@@ -41,7 +62,8 @@ describe('SelfTargets', () => {
   it('a listening port on any address of this machine, in any spelling, and nothing else', () => {
     const self = new SelfTargets();
     self.listening('127.0.0.1', 4100);
-    for (const h of [...LOOPBACK_SPELLINGS, '0.0.0.0', '[::]']) expect(self.includes(new URL(`http://${h}:4100/_sim/reset`)), h).toBe(true);
+    for (const h of [...LOOPBACK_SPELLINGS, '0.0.0.0', '[::]'])
+      expect(self.includes(new URL(`http://${h}:4100/_sim/reset`)), h).toBe(true);
     expect(self.includes(new URL('http://127.0.0.1:4101/hook'))).toBe(false);
     expect(self.includes(new URL('http://example.com:4100/hook'))).toBe(false);
   });

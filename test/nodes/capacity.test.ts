@@ -10,7 +10,10 @@ afterEach(() => sim?.close());
 
 const read = async (id: string) => (await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`)).body.data;
 const view = async (ids: string[]) => Promise.all(ids.map(read));
-const queueDepth = async () => sample((await sim.admin_<Buffer>('GET', '/metrics')).body.toString('utf8'), 'gwsim_node_queue_depth', { node: 'node47' });
+const queueDepth = async () =>
+  sample((await sim.admin_<Buffer>('GET', '/metrics')).body.toString('utf8'), 'gwsim_node_queue_depth', {
+    node: 'node47',
+  });
 
 describe('node capacity: jobs beyond it wait in IN_QUEUE with falling positions', () => {
   it('capacity 2 and 5 imagen4 jobs of exactly 1 s: two run, three wait at positions 1, 2, 3 in submit order; positions fall as jobs finish', async () => {
@@ -23,7 +26,9 @@ describe('node capacity: jobs beyond it wait in IN_QUEUE with falling positions'
     const ids: string[] = [];
     const created: Array<[string, number | null]> = [];
     for (let i = 0; i < 5; i++) {
-      const res = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} #${i}` } });
+      const res = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', {
+        body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} #${i}` },
+      });
       expect(res.status).toBe(200);
       created.push([res.body.data.status, res.body.data.queue_position]);
       ids.push(res.body.data.task_id);

@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { Fault } from '../../src/nodes/faults.js';
-import { DEV, drain, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
+import {
+  DEV,
+  drain,
+  SEED_IMAGEN,
+  snapshot,
+  startTestSim,
+  type Envelope,
+  type ErrorBody,
+  type TestSim,
+} from '../helpers/sim.js';
 
 let sim: TestSim;
 afterEach(() => sim?.close());
@@ -20,11 +29,34 @@ describe('/_sim/faults', () => {
 
     const a = await sim.admin_<Fault>('POST', '/faults', { target: 'node47', kind: 'outage' });
     expect(a.status).toBe(201);
-    expect(a.body).toEqual({ id: expect.any(String), target: 'node47', kind: 'outage', value: null, starts_at: now, ends_at: null });
-    const b = await sim.admin_<Fault>('POST', '/faults', { target: 'model:imagen-4', kind: 'latency_multiplier', value: 2.5, duration_ms: 60_000 });
+    expect(a.body).toEqual({
+      id: expect.any(String),
+      target: 'node47',
+      kind: 'outage',
+      value: null,
+      starts_at: now,
+      ends_at: null,
+    });
+    const b = await sim.admin_<Fault>('POST', '/faults', {
+      target: 'model:imagen-4',
+      kind: 'latency_multiplier',
+      value: 2.5,
+      duration_ms: 60_000,
+    });
     expect(b.status).toBe(201);
-    expect(b.body).toMatchObject({ target: 'model:imagen-4', kind: 'latency_multiplier', value: 2.5, starts_at: now, ends_at: now + 60_000 });
-    const c = await sim.admin_<Fault>('POST', '/faults', { target: 'node48', kind: 'error_rate', value: 0.5, start_ms: 1000 });
+    expect(b.body).toMatchObject({
+      target: 'model:imagen-4',
+      kind: 'latency_multiplier',
+      value: 2.5,
+      starts_at: now,
+      ends_at: now + 60_000,
+    });
+    const c = await sim.admin_<Fault>('POST', '/faults', {
+      target: 'node48',
+      kind: 'error_rate',
+      value: 0.5,
+      start_ms: 1000,
+    });
     expect(c.body).toMatchObject({ starts_at: now + 1000, ends_at: null });
     const d = await sim.admin_<Fault>('POST', '/faults', { target: 'node49', kind: 'timeout' });
     expect(new Set([a, b, c, d].map((r) => r.body.id)).size).toBe(4);
@@ -66,7 +98,11 @@ describe('/_sim/faults', () => {
     ['a capacity fault without a value', { target: 'node47', kind: 'capacity' }, 'value'],
     ['a capacity of -1', { target: 'node47', kind: 'capacity', value: -1 }, 'value'],
     ['a capacity of 1.5', { target: 'node47', kind: 'capacity', value: 1.5 }, 'value'],
-    ['a capacity fault on a model (nodes have capacity)', { target: 'model:imagen4', kind: 'capacity', value: 1 }, 'kind'],
+    [
+      'a capacity fault on a model (nodes have capacity)',
+      { target: 'model:imagen4', kind: 'capacity', value: 1 },
+      'kind',
+    ],
     ['an array body', [{ target: 'node47', kind: 'outage' }], '(body)'],
     ['a string body', 'outage', '(body)'],
     ['a null body', null, '(body)'],
@@ -84,7 +120,11 @@ describe('/_sim/faults', () => {
     it.each(BAD)('%s → 400 naming the field, no fault created', async (_what, body, field) => {
       const before = await list(shared);
       expect(before).toHaveLength(1);
-      const res = await shared.call<ErrorBody>('POST', '/_sim/faults', { key: null, raw: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const res = await shared.call<ErrorBody>('POST', '/_sim/faults', {
+        key: null,
+        raw: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
       expect(res.body.error.message).toContain(`'${field}'`);
@@ -94,24 +134,37 @@ describe('/_sim/faults', () => {
 
   it('malformed JSON → 400, no fault created', async () => {
     sim = await startTestSim();
-    const res = await sim.call<ErrorBody>('POST', '/_sim/faults', { key: null, raw: '{"target": "node47",', headers: { 'content-type': 'application/json' } });
+    const res = await sim.call<ErrorBody>('POST', '/_sim/faults', {
+      key: null,
+      raw: '{"target": "node47",',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
     expect(await list()).toEqual([]);
   });
 
   it('a fault with duration_ms ends on the manual clock, and is in force until then', async () => {
-    sim = await startTestSim({ config: { models: { 'imagen-4': { failure_rate: 0 } }, routing: { max_attempts: 1, circuit: { threshold: 100 } } } });
+    sim = await startTestSim({
+      config: {
+        models: { 'imagen-4': { failure_rate: 0 } },
+        routing: { max_attempts: 1, circuit: { threshold: 100 } },
+      },
+    });
     const fault = await sim.admin_<Fault>('POST', '/faults', { target: 'node47', kind: 'outage', duration_ms: 10_000 });
     const during = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
     await sim.clock.advance(9_999);
     expect(await list()).toEqual([fault.body]);
-    expect((await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${during.body.data.task_id}`)).body.data.status).toBe('FAILED');
+    expect(
+      (await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${during.body.data.task_id}`)).body.data.status,
+    ).toBe('FAILED');
     await sim.clock.advance(1);
     expect(await list()).toEqual([]);
     const after = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
     await drain(sim);
-    expect((await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${after.body.data.task_id}`)).body.data.status).toBe('COMPLETED');
+    expect(
+      (await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${after.body.data.task_id}`)).body.data.status,
+    ).toBe('COMPLETED');
   });
 });
 
@@ -127,7 +180,16 @@ describe('timed fault scenarios from the config', () => {
       },
     });
     const t0 = sim.clock.now();
-    expect(await list()).toEqual([{ id: expect.any(String), target: 'node47', kind: 'outage', value: null, starts_at: t0 + 30_000, ends_at: t0 + 90_000 }]);
+    expect(await list()).toEqual([
+      {
+        id: expect.any(String),
+        target: 'node47',
+        kind: 'outage',
+        value: null,
+        starts_at: t0 + 30_000,
+        ends_at: t0 + 90_000,
+      },
+    ]);
     const submit = async () => {
       const res = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: SEED_IMAGEN });
       expect(res.status).toBe(200);
@@ -174,24 +236,33 @@ describe('timed fault scenarios from the config', () => {
   });
 
   it('an invalid fault in the config refuses to start, naming faults[0].target', async () => {
-    await expect(startTestSim({ config: { faults: [{ target: 'node99', kind: 'outage' }] } })).rejects.toThrow(/faults\[0\]\.target/);
-    await expect(startTestSim({ config: { faults: [scenario, { target: 'node47', kind: 'error_rate', value: 3 }] } })).rejects.toThrow(/faults\[1\]\.value/);
+    await expect(startTestSim({ config: { faults: [{ target: 'node99', kind: 'outage' }] } })).rejects.toThrow(
+      /faults\[0\]\.target/,
+    );
+    await expect(
+      startTestSim({ config: { faults: [scenario, { target: 'node47', kind: 'error_rate', value: 3 }] } }),
+    ).rejects.toThrow(/faults\[1\]\.value/);
   });
 });
 
 describe('model targets: any name a request accepts', () => {
-  it.each(['model:imagen4', 'model:imagen-4', 'model:imagen4-ultra', 'model:imagen4-fast'])('%s targets imagen-4, listed under its id', async (target) => {
-    sim = await startTestSim();
-    const res = await sim.admin_<Fault>('POST', '/faults', { target, kind: 'latency_multiplier', value: 2 });
-    expect(res.status).toBe(201);
-    expect(res.body.target).toBe('model:imagen-4');
-    expect(await list()).toEqual([res.body]);
-  });
+  it.each(['model:imagen4', 'model:imagen-4', 'model:imagen4-ultra', 'model:imagen4-fast'])(
+    '%s targets imagen-4, listed under its id',
+    async (target) => {
+      sim = await startTestSim();
+      const res = await sim.admin_<Fault>('POST', '/faults', { target, kind: 'latency_multiplier', value: 2 });
+      expect(res.status).toBe(201);
+      expect(res.body.target).toBe('model:imagen-4');
+      expect(await list()).toEqual([res.body]);
+    },
+  );
 
   it('an alias works too (model:seedream-4 → model:seedream), in the config as in the admin API', async () => {
     sim = await startTestSim({ config: { faults: [{ target: 'model:gpt-image-1', kind: 'outage' }] } });
     expect((await list()).map((f) => f.target)).toEqual(['model:gpt-image']);
-    expect((await sim.admin_<Fault>('POST', '/faults', { target: 'model:seedream-4', kind: 'outage' })).body.target).toBe('model:seedream');
+    expect(
+      (await sim.admin_<Fault>('POST', '/faults', { target: 'model:seedream-4', kind: 'outage' })).body.target,
+    ).toBe('model:seedream');
   });
 
   it('an unknown target is 400, and the message lists what is valid', async () => {
@@ -199,7 +270,8 @@ describe('model targets: any name a request accepts', () => {
     const res = await sim.admin_<ErrorBody>('POST', '/faults', { target: 'model:imagen5', kind: 'outage' });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain("'target'");
-    for (const valid of ['node47', 'model:imagen-4', 'model:cogview-4', 'model:imagen4', 'webhooks']) expect(res.body.error.message).toContain(valid);
+    for (const valid of ['node47', 'model:imagen-4', 'model:cogview-4', 'model:imagen4', 'webhooks'])
+      expect(res.body.error.message).toContain(valid);
   });
 });
 
@@ -208,18 +280,27 @@ describe('a model outage refuses its submits', () => {
 
   it('503 in the error shape with Retry-After, by any of its names; nothing held, no task; its other sub-models too', async () => {
     sim = await startTestSim();
-    const fault = await sim.admin_<Fault>('POST', '/faults', { target: 'model:imagen4', kind: 'outage', duration_ms: 42_500 });
+    const fault = await sim.admin_<Fault>('POST', '/faults', {
+      target: 'model:imagen4',
+      kind: 'outage',
+      duration_ms: 42_500,
+    });
     expect(fault.status).toBe(201);
     const before = await snapshot(sim);
     for (const model of ['imagen4', 'imagen-4', 'imagen4-ultra']) {
       const res = await sim.call<ErrorBody>('POST', GEN, { body: { ...SEED_IMAGEN, model } });
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ error: { code: 503, message: expect.stringContaining('imagen-4'), type: 'api_error' } });
+      expect(res.body).toEqual({
+        error: { code: 503, message: expect.stringContaining('imagen-4'), type: 'api_error' },
+      });
       expect(res.headers.get('retry-after')).toBe('43');
     }
     expect(await snapshot(sim)).toEqual(before);
     // Other models are served as ever.
-    expect((await sim.call<Envelope<TaskView>>('POST', GEN, { body: { model: 'seedream', prompt: 'a lighthouse at dusk' } })).status).toBe(200);
+    expect(
+      (await sim.call<Envelope<TaskView>>('POST', GEN, { body: { model: 'seedream', prompt: 'a lighthouse at dusk' } }))
+        .status,
+    ).toBe(200);
 
     await sim.clock.advance(42_500); // the outage ends
     const after = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN });
@@ -247,7 +328,11 @@ describe('a capacity fault: saturation without a restart', () => {
     const fault = await sim.admin_<Fault>('POST', '/faults', { target: 'node47', kind: 'capacity', value: 0 });
     expect(fault.status).toBe(201);
     const submit = async (i: number) =>
-      (await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} ${i}` } })).body.data;
+      (
+        await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', {
+          body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} ${i}` },
+        })
+      ).body.data;
     const a = await submit(1);
     const b = await submit(2);
     expect([a.status, a.queue_position, b.status, b.queue_position]).toEqual(['IN_QUEUE', 1, 'IN_QUEUE', 2]);

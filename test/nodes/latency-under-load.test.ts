@@ -23,7 +23,9 @@ async function drive(s: TestSim): Promise<{ created: TaskView[]; durations: numb
   for (const { index, atMs } of new ArrivalSchedule(stagesOf({ rate: RATE, durationMs: DURATION_MS })).arrivals()) {
     const due = t0 + Math.round(atMs);
     if (due > s.clock.now()) await s.clock.advance(due - s.clock.now());
-    const res = await s.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} #${index}` } });
+    const res = await s.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', {
+      body: { ...SEED_IMAGEN, prompt: `${SEED_IMAGEN.prompt} #${index}` },
+    });
     expect(res.status).toBe(200);
     created.push(res.body.data);
   }

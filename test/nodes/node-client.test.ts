@@ -5,7 +5,13 @@ import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { ManualClock } from '../../src/clock/clock.js';
 import { FaultSet } from '../../src/nodes/faults.js';
 import { nodeApp } from '../../src/nodes/node-app.js';
-import { CALL_HEADER, HttpNodeClient, InProcessNodeClient, NodeCallError, type NodeClient } from '../../src/nodes/node-client.js';
+import {
+  CALL_HEADER,
+  HttpNodeClient,
+  InProcessNodeClient,
+  NodeCallError,
+  type NodeClient,
+} from '../../src/nodes/node-client.js';
 import { NodeEmulator, type Job, type JobRequest } from '../../src/nodes/node-emulator.js';
 import { NodeService } from '../../src/nodes/node-service.js';
 import { paths } from '../../src/paths.js';
@@ -31,7 +37,15 @@ function node47(): Omit<ClientRig, 'client' | 'close'> {
     throw err;
   });
   const faults = new FaultSet(clock);
-  const emulator = new NodeEmulator({ node: catalog.nodes.get('node47')!, catalog, clock, faults, seed: 1, timeScale: 1, capacity: 1 });
+  const emulator = new NodeEmulator({
+    node: catalog.nodes.get('node47')!,
+    catalog,
+    clock,
+    faults,
+    seed: 1,
+    timeScale: 1,
+    capacity: 1,
+  });
   return { clock, faults, service: new NodeService(emulator, catalog, validators) };
 }
 
@@ -130,7 +144,11 @@ function runNodeClientContract(name: string, makeClient: () => Promise<ClientRig
 
     it("an outage fails every call with kind 'refused'", async () => {
       rig.faults.add({ target: 'node47', kind: 'outage' });
-      for (const call of [rig.client.submit(job('n47o_imagen4')), rig.client.getJob('n47o_imagen4'), rig.client.health()]) {
+      for (const call of [
+        rig.client.submit(job('n47o_imagen4')),
+        rig.client.getJob('n47o_imagen4'),
+        rig.client.health(),
+      ]) {
         const [, err] = await outcome<unknown>(call);
         expectCallError(err, 'refused');
       }
@@ -190,7 +208,11 @@ runNodeClientContract('in-process', async () => {
 });
 
 /** node47 served by nodeApp on 127.0.0.1:0; hangs reported to the client as the fleet wires it. */
-async function serve(service: NodeService, token?: string, onHang?: Parameters<typeof nodeApp>[2]): Promise<{ server: Server; url: string }> {
+async function serve(
+  service: NodeService,
+  token?: string,
+  onHang?: Parameters<typeof nodeApp>[2],
+): Promise<{ server: Server; url: string }> {
   const server = createServer(nodeApp(service, token, onHang));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -255,8 +277,16 @@ describe('the node HTTP app (openapi/node.yaml over HTTP)', () => {
   afterEach(() => stop(server));
 
   async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-    const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body } : {}) });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as { error?: { type: string; detail: string } } };
+    const res = await fetch(url + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body !== undefined ? { body } : {}),
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as { error?: { type: string; detail: string } },
+    };
   }
 
   const isError = (body: unknown) => {

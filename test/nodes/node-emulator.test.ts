@@ -176,7 +176,10 @@ describe('NodeEmulator: jobs, queue and health', () => {
   });
 
   it('health counts capacity, running and queued jobs; a non-outage fault makes it degraded', async () => {
-    const catalog = applyOverrides(CATALOG, parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 1000, p95: 1000 }, failure_rate: 0 } } }));
+    const catalog = applyOverrides(
+      CATALOG,
+      parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 1000, p95: 1000 }, failure_rate: 0 } } }),
+    );
     const r = rig({ catalog, capacity: 2 });
     expect(r.emulator.health()).toEqual({ status: 'ok', node: 'node47', capacity: 2, running: 0, queued: 0 });
     const jobs = [0, 1, 2, 3, 4].map((i) => r.emulator.submit(request(i), 'imagen-4'));
@@ -223,7 +226,13 @@ describe('NodeService: the node API as calls', () => {
     expect(reply).toMatchObject({ status: 202 });
     const body = (reply as { body: Job }).body;
     check('/v1/jobs', 'post', 202, body);
-    expect(body).toMatchObject({ id: request(1).job_id, model: 'imagen4', state: 'running', started_at: EPOCH, submitted_at: EPOCH });
+    expect(body).toMatchObject({
+      id: request(1).job_id,
+      model: 'imagen4',
+      state: 'running',
+      started_at: EPOCH,
+      submitted_at: EPOCH,
+    });
     const got = r.service.getJob(request(1).job_id);
     expect(got).toEqual({ status: 200, body });
     check('/v1/jobs/{job_id}', 'get', 200, (got as { body: unknown }).body);
@@ -257,7 +266,11 @@ describe('NodeService: the node API as calls', () => {
     const ok = r.service.submitJob(request(0));
     const fault = r.faults.add({ target: 'node47', kind: 'error_rate', value: 1 });
     const reply = r.service.submitJob(request(1));
-    expect(reply).toMatchObject({ status: 503, headers: { 'Retry-After': '1' }, body: { error: { type: 'node_unavailable' } } });
+    expect(reply).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { error: { type: 'node_unavailable' } },
+    });
     check('/v1/jobs', 'post', 503, (reply as { body: unknown }).body);
     expect(r.service.getJob(request(0).job_id)).toMatchObject({ status: 503 });
     expect(r.service.health()).toMatchObject({ status: 200, body: { status: 'degraded' } });

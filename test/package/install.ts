@@ -11,7 +11,8 @@ const exec = promisify(execFile);
 const KEEP = /^npm_config_(cache|userconfig|globalconfig|registry|cafile|proxy|https_proxy|noproxy)$/i;
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if ((/^npm_/i.test(k) && !KEEP.test(k)) || k === 'INIT_CWD' || k.startsWith('GWSIM_')) delete env[k];
+  for (const k of Object.keys(env))
+    if ((/^npm_/i.test(k) && !KEEP.test(k)) || k === 'INIT_CWD' || k.startsWith('GWSIM_')) delete env[k];
   return env;
 }
 
@@ -25,9 +26,23 @@ export interface Packed {
 
 /** `npm pack` this repository into `dir` (dist/ is already built by the global setup). */
 export async function pack(dir: string): Promise<Packed> {
-  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env: cleanEnv(), timeout: 60_000 });
-  const [info] = JSON.parse(stdout) as Array<{ filename: string; size: number; unpackedSize: number; files: Array<{ path: string }> }>;
-  return { tarball: join(dir, info!.filename), size: info!.size, unpackedSize: info!.unpackedSize, files: info!.files.map((f) => f.path) };
+  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    timeout: 60_000,
+  });
+  const [info] = JSON.parse(stdout) as Array<{
+    filename: string;
+    size: number;
+    unpackedSize: number;
+    files: Array<{ path: string }>;
+  }>;
+  return {
+    tarball: join(dir, info!.filename),
+    size: info!.size,
+    unpackedSize: info!.unpackedSize,
+    files: info!.files.map((f) => f.path),
+  };
 }
 
 /**
@@ -35,13 +50,24 @@ export async function pack(dir: string): Promise<Packed> {
  * first, `--prefer-offline` when the cache lacks package metadata (a fresh machine's `npm ci`
  * caches tarballs only). Returns how it went and how long it took.
  */
-export async function installInto(dir: string, tarball: string, timeoutMs: number): Promise<{ mode: string; ms: number }> {
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'gwsim-installed-test', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+export async function installInto(
+  dir: string,
+  tarball: string,
+  timeoutMs: number,
+): Promise<{ mode: string; ms: number }> {
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'gwsim-installed-test', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
   const t0 = performance.now();
   let lastError: unknown;
   for (const mode of ['--offline', '--prefer-offline']) {
     try {
-      await exec('npm', ['install', mode, '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir, env: cleanEnv(), timeout: timeoutMs });
+      await exec('npm', ['install', mode, '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+        cwd: dir,
+        env: cleanEnv(),
+        timeout: timeoutMs,
+      });
       return { mode, ms: performance.now() - t0 };
     } catch (err) {
       lastError = err;

@@ -5,7 +5,10 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function request(base: string, method: string, path: string, body: unknown, key: string | null) {
   const res = await fetch(`${base}/api/v1${path}`, {
     method,
-    headers: { ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, body: (await res.json()) as { data?: { task_id?: string; status?: string } } };
@@ -17,7 +20,8 @@ async function request(base: string, method: string, path: string, body: unknown
  * ones, reading credits after each, then ask for a task that does not exist.
  */
 export async function clientSession(base: string, webhookUrl: string | undefined, key = REAL_KEY): Promise<void> {
-  const call = (method: string, path: string, body?: unknown, as: string | null = key) => request(base, method, path, body, as);
+  const call = (method: string, path: string, body?: unknown, as: string | null = key) =>
+    request(base, method, path, body, as);
   await call('GET', '/credits');
   await call('POST', '/images/generations', { model: 'imagen4', prompt: 'no key here' }, null);
   for (let i = 0; i < 8; i++) {
@@ -37,7 +41,11 @@ export async function clientSession(base: string, webhookUrl: string | undefined
     await call('GET', '/credits');
   }
   for (let i = 0; i < 2; i++) {
-    await call('POST', '/images/generations', { model: 'cogview-4', prompt: `A robot in a kitchen, take ${i}`, size: '1024*1024' });
+    await call('POST', '/images/generations', {
+      model: 'cogview-4',
+      prompt: `A robot in a kitchen, take ${i}`,
+      size: '1024*1024',
+    });
     await call('GET', '/credits');
   }
   await call('GET', '/tasks/n47doesnotexist_imagen4');

@@ -31,9 +31,39 @@ interface Task {
   eta_ms: number;
 }
 
-const MODELS: Record<string, { model: string; node: string; tag: string; provider: string; credits: number; sync: boolean; ms: [number, number]; size: [number, number] }> = {
-  imagen4: { model: 'imagen-4', node: 'node47', tag: 'imagen4', provider: 'Google', credits: 8, sync: false, ms: [150, 400], size: [1024, 1024] },
-  'cogview-4': { model: 'cogview-4', node: 'node48', tag: 'cogview4', provider: 'Zhipu AI', credits: 5, sync: true, ms: [100, 200], size: [1024, 1024] },
+const MODELS: Record<
+  string,
+  {
+    model: string;
+    node: string;
+    tag: string;
+    provider: string;
+    credits: number;
+    sync: boolean;
+    ms: [number, number];
+    size: [number, number];
+  }
+> = {
+  imagen4: {
+    model: 'imagen-4',
+    node: 'node47',
+    tag: 'imagen4',
+    provider: 'Google',
+    credits: 8,
+    sync: false,
+    ms: [150, 400],
+    size: [1024, 1024],
+  },
+  'cogview-4': {
+    model: 'cogview-4',
+    node: 'node48',
+    tag: 'cogview4',
+    provider: 'Zhipu AI',
+    credits: 5,
+    sync: true,
+    ms: [100, 200],
+    size: [1024, 1024],
+  },
 };
 
 export interface StandIn {
@@ -54,11 +84,14 @@ export async function startStandIn(): Promise<StandIn> {
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
       'X-Request-Id': `rq-${++requests}`,
-      ...(status !== 401 ? { 'RateLimit-Policy': '100;w=60', RateLimit: `limit=100, remaining=${Math.max(0, 100 - requests)}, reset=60` } : {}),
+      ...(status !== 401
+        ? { 'RateLimit-Policy': '100;w=60', RateLimit: `limit=100, remaining=${Math.max(0, 100 - requests)}, reset=60` }
+        : {}),
     });
     res.end(text);
   };
-  const fail = (res: ServerResponse, status: number, message: string, type: string) => send(res, status, { error: { code: status, message, type } });
+  const fail = (res: ServerResponse, status: number, message: string, type: string) =>
+    send(res, status, { error: { code: status, message, type } });
   const ok = (res: ServerResponse, data: unknown) => send(res, 200, { code: 200, message: 'success', data });
 
   const finish = (task: Task, price: number, failed: boolean, callback: string | undefined) => {
@@ -70,10 +103,16 @@ export async function startStandIn(): Promise<StandIn> {
     else {
       balance -= price;
       task.credits_charged = String(price);
-      task.output = { images: [{ url: `https://cdn.stand-in.example/${task.task_id}/0.png`, width: 1024, height: 1024 }] };
+      task.output = {
+        images: [{ url: `https://cdn.stand-in.example/${task.task_id}/0.png`, width: 1024, height: 1024 }],
+      };
     }
     if (callback) {
-      void fetch(callback, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': `msg_${task.task_id}` }, body: JSON.stringify({ code: 200, message: 'success', data: task }) }).catch(() => undefined);
+      void fetch(callback, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': `msg_${task.task_id}` },
+        body: JSON.stringify({ code: 200, message: 'success', data: task }),
+      }).catch(() => undefined);
     }
   };
 
@@ -125,10 +164,14 @@ export async function startStandIn(): Promise<StandIn> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0]!;
-      if (req.headers.authorization !== `Bearer ${REAL_KEY}`) return fail(res, 401, 'Invalid API key', 'authentication_error');
-      if (req.method === 'POST' && path === '/api/v1/images/generations') return create(req, res, Buffer.concat(chunks).toString('utf8'));
-      if (req.method === 'GET' && path === '/api/v1/credits') return ok(res, { balance, held, available: balance - held });
-      if (req.method === 'GET' && path === '/api/v1/account') return ok(res, { key: REAL_KEY, webhook_secret: REAL_WEBHOOK_SECRET });
+      if (req.headers.authorization !== `Bearer ${REAL_KEY}`)
+        return fail(res, 401, 'Invalid API key', 'authentication_error');
+      if (req.method === 'POST' && path === '/api/v1/images/generations')
+        return create(req, res, Buffer.concat(chunks).toString('utf8'));
+      if (req.method === 'GET' && path === '/api/v1/credits')
+        return ok(res, { balance, held, available: balance - held });
+      if (req.method === 'GET' && path === '/api/v1/account')
+        return ok(res, { key: REAL_KEY, webhook_secret: REAL_WEBHOOK_SECRET });
       const task = /^\/api\/v1\/tasks\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && task) {
         const t = tasks.get(decodeURIComponent(task[1]!));

@@ -62,7 +62,8 @@ describe('sampleQuantiles', () => {
   it('is deterministic for a seed', () => {
     const a = createRng(5);
     const b = createRng(5);
-    for (let i = 0; i < 100; i++) expect(sampleQuantiles(a, { p5: 10, p95: 20 })).toBe(sampleQuantiles(b, { p5: 10, p95: 20 }));
+    for (let i = 0; i < 100; i++)
+      expect(sampleQuantiles(a, { p5: 10, p95: 20 })).toBe(sampleQuantiles(b, { p5: 10, p95: 20 }));
   });
 
   it('handles degenerate quantiles: both equal, both zero, p5 zero', () => {

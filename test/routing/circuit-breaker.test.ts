@@ -18,7 +18,9 @@ describe('CircuitBreaker (unit, manual clock)', () => {
       throw err;
     });
     changes = [];
-    breaker = new CircuitBreaker(clock, { threshold: THRESHOLD, cooldownMs: COOLDOWN }, (node, state) => changes.push([node, state]));
+    breaker = new CircuitBreaker(clock, { threshold: THRESHOLD, cooldownMs: COOLDOWN }, (node, state) =>
+      changes.push([node, state]),
+    );
   });
 
   const fail = (n: number, node = 'node47') => {
@@ -124,11 +126,17 @@ describe('circuit state under the gateway (manual clock, HTTP)', () => {
   let sim: TestSim;
   afterEach(() => sim?.close());
 
-  const circuit = async () => sample((await sim.admin_<Buffer>('GET', '/metrics')).body.toString('utf8'), 'gwsim_circuit_state', { node: 'node47' });
+  const circuit = async () =>
+    sample((await sim.admin_<Buffer>('GET', '/metrics')).body.toString('utf8'), 'gwsim_circuit_state', {
+      node: 'node47',
+    });
 
   it('gwsim_circuit_state{node="node47"} goes 0 → 2 with an outage, and back to 0 after the cooldown and a successful probe', async () => {
     sim = await startTestSim({
-      config: { models: { 'imagen-4': { failure_rate: 0 } }, routing: { circuit: { threshold: 2, cooldown_ms: 30_000 } } },
+      config: {
+        models: { 'imagen-4': { failure_rate: 0 } },
+        routing: { circuit: { threshold: 2, cooldown_ms: 30_000 } },
+      },
     });
     expect(await circuit()).toBe(0);
     const fault = await sim.admin_<{ id: string }>('POST', '/faults', { target: 'node47', kind: 'outage' });

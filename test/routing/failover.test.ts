@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import type { TaskView } from '../../src/gateway/task.js';
-import { DEV, SEED_COGVIEW, settling, snapshot, startTestSim, type Envelope, type ErrorBody, type Reply, type TestSim } from '../helpers/sim.js';
+import {
+  DEV,
+  SEED_COGVIEW,
+  settling,
+  snapshot,
+  startTestSim,
+  type Envelope,
+  type ErrorBody,
+  type Reply,
+  type TestSim,
+} from '../helpers/sim.js';
 import { sample } from '../metrics/prom.js';
 
 const GEN = '/api/v1/images/generations';
@@ -40,8 +50,20 @@ describe('failover between the routes of cogview-4 (node48 Zhipu AI, node49 Wave
       tasks.push(reply.body.data);
     }
     for (const task of tasks) {
-      expect(task).toMatchObject({ status: 'COMPLETED', node: 'node49', provider: 'WaveSpeed', credits_charged: 4, credits_held: 0, error: null });
-      expect(task.attempts.at(-1)).toMatchObject({ node: 'node49', provider: 'WaveSpeed', outcome: 'accepted', detail: null });
+      expect(task).toMatchObject({
+        status: 'COMPLETED',
+        node: 'node49',
+        provider: 'WaveSpeed',
+        credits_charged: 4,
+        credits_held: 0,
+        error: null,
+      });
+      expect(task.attempts.at(-1)).toMatchObject({
+        node: 'node49',
+        provider: 'WaveSpeed',
+        outcome: 'accepted',
+        detail: null,
+      });
     }
     const viaNode48 = tasks.filter((t) => t.attempts[0]!.node === 'node48');
     // The task id carries the first route's node; routes are chosen 3:1 by weight under seed 1.
@@ -62,9 +84,15 @@ describe('failover between the routes of cogview-4 (node48 Zhipu AI, node49 Wave
     expect(read.body.data).toMatchObject({ node: 'node49', provider: 'WaveSpeed', status: 'COMPLETED' });
 
     const text = await metrics();
-    expect(sample(text, 'gwsim_failovers_total', { model: 'cogview-4', from: 'node48', to: 'node49' })).toBe(viaNode48.length);
-    expect(sample(text, 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'refused' })).toBe(viaNode48.length);
-    expect(sample(text, 'gwsim_node_calls_total', { node: 'node49', call: 'submit', outcome: 'accepted' })).toBe(tasks.length);
+    expect(sample(text, 'gwsim_failovers_total', { model: 'cogview-4', from: 'node48', to: 'node49' })).toBe(
+      viaNode48.length,
+    );
+    expect(sample(text, 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'refused' })).toBe(
+      viaNode48.length,
+    );
+    expect(sample(text, 'gwsim_node_calls_total', { node: 'node49', call: 'submit', outcome: 'accepted' })).toBe(
+      tasks.length,
+    );
   });
 
   it('with both cogview-4 nodes down the task FAILS naming the nodes, its hold released and nothing charged', async () => {
@@ -99,7 +127,9 @@ describe('failover between the routes of cogview-4 (node48 Zhipu AI, node49 Wave
 
   it('once every route has an open circuit a submit answers 503 with Retry-After and no task nor hold; after the cooldown it works again', async () => {
     const cooldown = 120_000;
-    sim = await startTestSim({ config: { models: NO_FAILURES, routing: { circuit: { threshold: 2, cooldown_ms: cooldown } } } });
+    sim = await startTestSim({
+      config: { models: NO_FAILURES, routing: { circuit: { threshold: 2, cooldown_ms: cooldown } } },
+    });
     await addFault({ target: 'node48', kind: 'outage' });
     await addFault({ target: 'node49', kind: 'outage' });
 

@@ -38,9 +38,17 @@ async function start(options: Parameters<typeof startTestSim>[0]): Promise<TestS
 const portless = (sim: TestSim, t: TaskView) => JSON.parse(JSON.stringify(t).replaceAll(sim.url, 'BASE')) as TaskView;
 
 /** The two seed journeys, as test/gateway/seed-journeys.test.ts runs them; the tasks they end with. */
-async function seedJourneys(transport: NodeTransport): Promise<{ imagen: TaskView; imagenSeen: string[]; cogview: TaskView }> {
+async function seedJourneys(
+  transport: NodeTransport,
+): Promise<{ imagen: TaskView; imagenSeen: string[]; cogview: TaskView }> {
   // One URL secret for both, so their image URLs compare equal too.
-  const sim = await start({ nodeTransport: transport, config: { models: { 'imagen-4': { failure_rate: 0 }, 'cogview-4': { failure_rate: 0 } }, images: { url_secret: 'transports-url-secret' } } });
+  const sim = await start({
+    nodeTransport: transport,
+    config: {
+      models: { 'imagen-4': { failure_rate: 0 }, 'cogview-4': { failure_rate: 0 } },
+      images: { url_secret: 'transports-url-secret' },
+    },
+  });
   const submit = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN });
   expect(submit.status).toBe(200);
   expect(submit.body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47', credits_held: 8 });
@@ -57,7 +65,10 @@ async function seedJourneys(transport: NodeTransport): Promise<{ imagen: TaskVie
   expect(png.headers.get('content-type')).toBe('image/png');
   await png.arrayBuffer();
 
-  const reply = await settling(sim, sim.call<Envelope<TaskView>>('POST', GEN, { body: { ...SEED_COGVIEW, size: '768*1344' } }));
+  const reply = await settling(
+    sim,
+    sim.call<Envelope<TaskView>>('POST', GEN, { body: { ...SEED_COGVIEW, size: '768*1344' } }),
+  );
   expect(reply.status).toBe(200);
   expect(reply.body.data).toMatchObject({ status: 'COMPLETED', model: 'cogview-4', credits_charged: 4 });
   expect(reply.body.data.output!.images[0]).toMatchObject({ width: 768, height: 1344 });
@@ -80,7 +91,14 @@ describe('node transports', () => {
     const nodeClock = new ManualClock(MANUAL_EPOCH, (err) => {
       throw err;
     });
-    const emulator = new NodeEmulator({ node: catalog.nodes.get('node47')!, catalog, clock: nodeClock, faults: new FaultSet(nodeClock), seed: 5, timeScale: 1 });
+    const emulator = new NodeEmulator({
+      node: catalog.nodes.get('node47')!,
+      catalog,
+      clock: nodeClock,
+      faults: new FaultSet(nodeClock),
+      seed: 5,
+      timeScale: 1,
+    });
     const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
     const server = createServer(nodeApp(service));
     servers.push(server);
@@ -97,7 +115,9 @@ describe('node transports', () => {
     expect(emulator.get(id)).toMatchObject({ id, model: 'imagen4', state: 'running' });
     const running = (await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`)).body.data;
     expect(running).toMatchObject({ status: 'IN_PROGRESS', node: 'node47', provider: 'Google' });
-    expect(running.attempts).toEqual([{ node: 'node47', provider: 'Google', at: MANUAL_EPOCH, outcome: 'accepted', detail: null }]);
+    expect(running.attempts).toEqual([
+      { node: 'node47', provider: 'Google', at: MANUAL_EPOCH, outcome: 'accepted', detail: null },
+    ]);
 
     await nodeClock.advance(60_000); // the node finishes on its own clock
     expect(emulator.get(id)!.state).toBe('succeeded');
@@ -109,22 +129,28 @@ describe('node transports', () => {
     expect(done.output!.images).toHaveLength(1);
   });
 
-  it.each(['in-process', 'http'] as const)('%s: a GET of a task whose node hangs answers at once from the stored task; polls resume after the fault', async (transport) => {
-    const sim = await start({ nodeTransport: transport, config: { models: { 'imagen-4': { failure_rate: 0 } }, routing: { node_timeout_ms: 10_000 } } });
-    const submit = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN });
-    const id = submit.body.data.task_id;
-    await sim.clock.advance(0);
-    const fault = await sim.admin_<{ id: string }>('POST', '/faults', { target: 'node47', kind: 'timeout' });
-    await sim.clock.advance(1_000); // a poll is now held by node47
-    const read = await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`);
-    expect(read.status).toBe(200);
-    expect(read.body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47' });
-    await sim.admin_('DELETE', `/faults/${fault.body.id}`);
-    await sim.clock.advance(30_000); // the held poll times out, the next one finds the job done
-    const text = (await sim.admin_<Buffer>('GET', '/metrics')).body.toString('utf8');
-    expect(sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll', outcome: 'timeout' })).toBe(1);
-    expect((await sim.admin.tasks({})).find((t) => t.id === id)!.status).toBe('COMPLETED');
-  });
+  it.each(['in-process', 'http'] as const)(
+    '%s: a GET of a task whose node hangs answers at once from the stored task; polls resume after the fault',
+    async (transport) => {
+      const sim = await start({
+        nodeTransport: transport,
+        config: { models: { 'imagen-4': { failure_rate: 0 } }, routing: { node_timeout_ms: 10_000 } },
+      });
+      const submit = await sim.call<Envelope<TaskView>>('POST', GEN, { body: SEED_IMAGEN });
+      const id = submit.body.data.task_id;
+      await sim.clock.advance(0);
+      const fault = await sim.admin_<{ id: string }>('POST', '/faults', { target: 'node47', kind: 'timeout' });
+      await sim.clock.advance(1_000); // a poll is now held by node47
+      const read = await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`);
+      expect(read.status).toBe(200);
+      expect(read.body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47' });
+      await sim.admin_('DELETE', `/faults/${fault.body.id}`);
+      await sim.clock.advance(30_000); // the held poll times out, the next one finds the job done
+      const text = (await sim.admin_<Buffer>('GET', '/metrics')).body.toString('utf8');
+      expect(sample(text, 'gwsim_node_calls_total', { node: 'node47', call: 'poll', outcome: 'timeout' })).toBe(1);
+      expect((await sim.admin.tasks({})).find((t) => t.id === id)!.status).toBe('COMPLETED');
+    },
+  );
 
   it('over HTTP, a timeout fault on node48 fails cogview-4 over to node49 once the clock passes node_timeout_ms (5 s)', async () => {
     const sim = await start({
@@ -149,11 +175,17 @@ describe('node transports', () => {
       const t0 = sim.clock.now();
       await sim.clock.advance(0); // sent to node48, which holds it: the clock is not stuck on it
       const calls = () => sim.admin_<Buffer>('GET', '/metrics').then((r) => r.body.toString('utf8'));
-      expect(sample(await calls(), 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'timeout' })).toBeUndefined();
+      expect(
+        sample(await calls(), 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'timeout' }),
+      ).toBeUndefined();
       await sim.clock.advance(4_999);
-      expect(sample(await calls(), 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'timeout' })).toBeUndefined();
+      expect(
+        sample(await calls(), 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'timeout' }),
+      ).toBeUndefined();
       await sim.clock.advance(1); // 5 s: node48 times out
-      expect(sample(await calls(), 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'timeout' })).toBe(1);
+      expect(
+        sample(await calls(), 'gwsim_node_calls_total', { node: 'node48', call: 'submit', outcome: 'timeout' }),
+      ).toBe(1);
       const reply = await settling(sim, pending);
       task = reply.body.data;
       expect(task).toMatchObject({ status: 'COMPLETED', node: 'node49', provider: 'WaveSpeed', credits_charged: 4 });

@@ -72,7 +72,10 @@ function checkExamples(doc: OpenApiDoc): Report {
   };
 
   /** Check `example` and every `examples` entry of an object with a schema; returns how many. */
-  const checkAll = (where: string, holder: { schema?: unknown; example?: unknown; examples?: Record<string, ExampleObject | Ref> }): number => {
+  const checkAll = (
+    where: string,
+    holder: { schema?: unknown; example?: unknown; examples?: Record<string, ExampleObject | Ref> },
+  ): number => {
     let count = 0;
     if (holder.example !== undefined) {
       check(`${where} example`, holder.schema, holder.example);
@@ -104,7 +107,7 @@ function checkExamples(doc: OpenApiDoc): Report {
 
   const groups: Array<[string, Record<string, PathItem>]> = [
     ['paths', doc.paths],
-    ['webhooks', (doc.webhooks ?? {})],
+    ['webhooks', doc.webhooks ?? {}],
   ];
   for (const [group, items] of groups) {
     for (const [path, item] of Object.entries(items)) {
@@ -175,7 +178,8 @@ describe('the example check itself', () => {
 
   it('catches a parameter example that breaks its schema', () => {
     const doc = gateway();
-    const params = (doc as unknown as { components: { parameters: Record<string, ParameterLike> } }).components.parameters;
+    const params = (doc as unknown as { components: { parameters: Record<string, ParameterLike> } }).components
+      .parameters;
     params.TaskId!.example = '';
     expect(checkExamples(doc).failures.join('\n')).toMatch(/task_id/);
   });

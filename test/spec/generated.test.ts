@@ -15,34 +15,34 @@ function firstDifference(expected: string, actual: string): string {
   const a = expected.split('\n');
   const b = actual.split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return `line ${i + 1}:\n  generated: ${JSON.stringify(a[i])}\n  on disk:   ${JSON.stringify(b[i])}`;
+    if (a[i] !== b[i])
+      return `line ${i + 1}:\n  generated: ${JSON.stringify(a[i])}\n  on disk:   ${JSON.stringify(b[i])}`;
   }
   return 'no difference';
 }
 
 describe('generated files', () => {
-  it(
-    'are up to date with the catalog and the specs',
-    async () => {
-      const written: string[] = [];
-      const stale: string[] = [];
-      await generatedFiles((file, text) => {
-        written.push(file);
-        const onDisk = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-        if (onDisk === undefined) stale.push(`${file} is missing`);
-        else if (onDisk !== text) stale.push(`${file} is stale, first at ${firstDifference(text, onDisk)}`);
-      });
-      expect(written).toEqual([
-        paths.gatewaySpec,
-        join(paths.generatedDir, 'gateway.spec.json'),
-        join(paths.generatedDir, 'node.spec.json'),
-        join(paths.generatedDir, 'gateway.ts'),
-        join(paths.generatedDir, 'node.ts'),
-      ]);
-      expect(stale, `generated files differ from what \`npm run generate\` writes; run \`npm run generate\`:\n${stale.join('\n')}`).toEqual([]);
-    },
-    60_000,
-  );
+  it('are up to date with the catalog and the specs', async () => {
+    const written: string[] = [];
+    const stale: string[] = [];
+    await generatedFiles((file, text) => {
+      written.push(file);
+      const onDisk = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+      if (onDisk === undefined) stale.push(`${file} is missing`);
+      else if (onDisk !== text) stale.push(`${file} is stale, first at ${firstDifference(text, onDisk)}`);
+    });
+    expect(written).toEqual([
+      paths.gatewaySpec,
+      join(paths.generatedDir, 'gateway.spec.json'),
+      join(paths.generatedDir, 'node.spec.json'),
+      join(paths.generatedDir, 'gateway.ts'),
+      join(paths.generatedDir, 'node.ts'),
+    ]);
+    expect(
+      stale,
+      `generated files differ from what \`npm run generate\` writes; run \`npm run generate\`:\n${stale.join('\n')}`,
+    ).toEqual([]);
+  }, 60_000);
 });
 
 describe('the generated part of the gateway spec', () => {
@@ -66,7 +66,10 @@ describe('the generated part of the gateway spec', () => {
     size.enum = [...(size.enum ?? []), '2048*2048'];
 
     const rendered = parse(renderGatewaySpec(parseCatalog(raw))) as {
-      components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }>; examples: Record<string, { value: unknown }> };
+      components: {
+        schemas: Record<string, { properties: Record<string, { enum?: string[] }> }>;
+        examples: Record<string, { value: unknown }>;
+      };
     };
     expect(rendered.components.schemas['GenerationRequest.cogview-4']!.properties.size!.enum).toContain('2048*2048');
     const sync = rendered.components.examples.TaskCompletedSync!.value as { data: { credits_charged: number } };

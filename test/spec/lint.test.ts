@@ -28,10 +28,15 @@ interface Run {
 /** Run spectral; a non-zero exit (it has findings) is an answer, not a failure. */
 function spectral(files: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [SPECTRAL, 'lint', '-f', 'json', ...files, '--ruleset', RULESET], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
-      else resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [SPECTRAL, 'lint', '-f', 'json', ...files, '--ruleset', RULESET],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -48,33 +53,29 @@ function results(run: Run): SpectralResult[] {
   throw new Error(`spectral printed no JSON (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
 }
 
-const describeResult = (r: SpectralResult): string => `${r.source ?? '?'} ${r.path.join('.')}: [${r.code}] ${r.message}`;
+const describeResult = (r: SpectralResult): string =>
+  `${r.source ?? '?'} ${r.path.join('.')}: [${r.code}] ${r.message}`;
 
 describe('spectral lint', () => {
-  it(
-    'finds no errors in the gateway and node specs',
-    async () => {
-      const found = results(await spectral([paths.gatewaySpec, paths.nodeSpec]));
-      const errors = found.filter((r) => r.severity === 0);
-      expect(errors.map(describeResult)).toEqual([]);
-    },
-    60_000,
-  );
+  it('finds no errors in the gateway and node specs', async () => {
+    const found = results(await spectral([paths.gatewaySpec, paths.nodeSpec]));
+    const errors = found.filter((r) => r.severity === 0);
+    expect(errors.map(describeResult)).toEqual([]);
+  }, 60_000);
 
   describe('on a broken spec', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gwsim-lint-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it(
-      'does report errors (so a clean result above means something)',
-      async () => {
-        const file = join(dir, 'broken.yaml');
-        writeFileSync(file, 'openapi: 3.1.0\ninfo: { title: broken, version: "1" }\npaths:\n  /a:\n    get:\n      responses: {}\n');
-        const run = await spectral([file]);
-        expect(run.exitCode).not.toBe(0);
-        expect(results(run).filter((r) => r.severity === 0).length).toBeGreaterThan(0);
-      },
-      60_000,
-    );
+    it('does report errors (so a clean result above means something)', async () => {
+      const file = join(dir, 'broken.yaml');
+      writeFileSync(
+        file,
+        'openapi: 3.1.0\ninfo: { title: broken, version: "1" }\npaths:\n  /a:\n    get:\n      responses: {}\n',
+      );
+      const run = await spectral([file]);
+      expect(run.exitCode).not.toBe(0);
+      expect(results(run).filter((r) => r.severity === 0).length).toBeGreaterThan(0);
+    }, 60_000);
   });
 });

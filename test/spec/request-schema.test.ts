@@ -39,7 +39,9 @@ const branchSchema = (model: ModelEntry): Schema => {
 
 /** The parameters a model needs on every request (an editing model's image). */
 const needed = (model: ModelEntry): Record<string, unknown> =>
-  Object.fromEntries((model.requires ?? []).filter((r) => !r.when).map((r) => [r.param, ['https://example.com/in.png']]));
+  Object.fromEntries(
+    (model.requires ?? []).filter((r) => !r.when).map((r) => [r.param, ['https://example.com/in.png']]),
+  );
 
 const valid = (schemaName: string, body: unknown): boolean => validators.schema(schemaName)(body) === true;
 
@@ -86,11 +88,31 @@ describe('requests the spec alone rejects', () => {
   });
 
   const rejections: Array<{ name: string; branch: string; body: Record<string, unknown>; field: string }> = [
-    { name: "cogview-4 size '1000*1000'", branch: 'cogview-4', body: { ...COGVIEW_SEED, size: '1000*1000' }, field: 'size' },
-    { name: 'cogview-4 quality ultra', branch: 'cogview-4', body: { ...COGVIEW_SEED, quality: 'ultra' }, field: 'quality' },
-    { name: "imagen aspect_ratio '2:1'", branch: 'imagen-4', body: { ...IMAGEN_SEED, aspect_ratio: '2:1' }, field: 'aspect_ratio' },
+    {
+      name: "cogview-4 size '1000*1000'",
+      branch: 'cogview-4',
+      body: { ...COGVIEW_SEED, size: '1000*1000' },
+      field: 'size',
+    },
+    {
+      name: 'cogview-4 quality ultra',
+      branch: 'cogview-4',
+      body: { ...COGVIEW_SEED, quality: 'ultra' },
+      field: 'quality',
+    },
+    {
+      name: "imagen aspect_ratio '2:1'",
+      branch: 'imagen-4',
+      body: { ...IMAGEN_SEED, aspect_ratio: '2:1' },
+      field: 'aspect_ratio',
+    },
     { name: 'imagen num_images 0', branch: 'imagen-4', body: { ...IMAGEN_SEED, num_images: 0 }, field: 'num_images' },
-    { name: 'imagen num_images 1.5', branch: 'imagen-4', body: { ...IMAGEN_SEED, num_images: 1.5 }, field: 'num_images' },
+    {
+      name: 'imagen num_images 1.5',
+      branch: 'imagen-4',
+      body: { ...IMAGEN_SEED, num_images: 1.5 },
+      field: 'num_images',
+    },
     { name: 'an unknown model', branch: 'cogview-4', body: { ...COGVIEW_SEED, model: 'dall-e-3' }, field: 'model' },
     { name: 'a missing prompt', branch: 'cogview-4', body: { model: 'cogview-4', size: '1024*1024' }, field: 'prompt' },
     { name: 'a missing model', branch: 'cogview-4', body: { prompt: COGVIEW_SEED.prompt }, field: 'model' },
@@ -140,7 +162,8 @@ describe('the spec agrees with the catalog', () => {
     const refs = (generation.oneOf ?? []).map((b) => b.$ref);
     expect(refs.sort()).toEqual(catalog.models.map((m) => `#/components/schemas/${branchName(m.id)}`).sort());
     const expected: Record<string, string> = {};
-    for (const m of catalog.models) for (const name of catalog.namesOf(m)) expected[name] = `#/components/schemas/${branchName(m.id)}`;
+    for (const m of catalog.models)
+      for (const name of catalog.namesOf(m)) expected[name] = `#/components/schemas/${branchName(m.id)}`;
     expect(generation.discriminator?.propertyName).toBe('model');
     expect(generation.discriminator?.mapping).toEqual(expected);
   });
@@ -153,7 +176,9 @@ describe('the spec agrees with the catalog', () => {
       const expected = ['model', 'prompt', ...Object.keys(model.params), ...(model.webhook ? ['callback_url'] : [])];
       expect(Object.keys(props).sort()).toEqual(expected.sort());
       expect(schema.additionalProperties).toBe(false);
-      expect([...((schema.required as string[] | undefined) ?? [])].sort()).toEqual(['model', 'prompt', ...Object.keys(needed(model))].sort());
+      expect([...((schema.required as string[] | undefined) ?? [])].sort()).toEqual(
+        ['model', 'prompt', ...Object.keys(needed(model))].sort(),
+      );
     });
 
     it('names the model by every name the catalog gives it', () => {
@@ -173,29 +198,32 @@ describe('the spec agrees with the catalog', () => {
       expect(schema['x-gwsim-assumed'] === true).toBe(model.assumed === true);
     });
 
-    it.each(Object.entries(model.params).map(([name, rule]) => ({ name, rule })))('parameter $name has the catalog rule', ({ name, rule }) => {
-      const p = props[name];
-      expect(p, `${model.id} has no property ${name}`).toBeDefined();
-      expect(p!.type).toBe(rule.type);
-      expect(p!.description).toBe(rule.description);
-      switch (rule.type) {
-        case 'string':
-          expect(p!.enum).toEqual(rule.enum);
-          expect(p!.default).toEqual(rule.default);
-          expect(p!.maxLength).toEqual(rule.max_length);
-          break;
-        case 'integer':
-          expect(p!.minimum).toBe(rule.minimum);
-          expect(p!.maximum).toBe(rule.maximum);
-          expect(p!.default).toEqual(rule.default);
-          break;
-        case 'array':
-          expect(p!.maxItems).toBe(rule.max_items);
-          expect(p!.items?.type).toBe('string');
-          expect(p!.items?.format).toBe('uri');
-          break;
-      }
-    });
+    it.each(Object.entries(model.params).map(([name, rule]) => ({ name, rule })))(
+      'parameter $name has the catalog rule',
+      ({ name, rule }) => {
+        const p = props[name];
+        expect(p, `${model.id} has no property ${name}`).toBeDefined();
+        expect(p!.type).toBe(rule.type);
+        expect(p!.description).toBe(rule.description);
+        switch (rule.type) {
+          case 'string':
+            expect(p!.enum).toEqual(rule.enum);
+            expect(p!.default).toEqual(rule.default);
+            expect(p!.maxLength).toEqual(rule.max_length);
+            break;
+          case 'integer':
+            expect(p!.minimum).toBe(rule.minimum);
+            expect(p!.maximum).toBe(rule.maximum);
+            expect(p!.default).toEqual(rule.default);
+            break;
+          case 'array':
+            expect(p!.maxItems).toBe(rule.max_items);
+            expect(p!.items?.type).toBe('string');
+            expect(p!.items?.format).toBe('uri');
+            break;
+        }
+      },
+    );
 
     it('accepts the bare minimum under every name of the model', () => {
       for (const name of catalog.namesOf(model)) {
@@ -205,8 +233,11 @@ describe('the spec agrees with the catalog', () => {
 
     it("accepts every parameter at its default, and refuses a value outside each parameter's rule", () => {
       const defaults: Record<string, unknown> = {};
-      for (const [name, rule] of Object.entries(model.params)) if ('default' in rule && rule.default !== undefined) defaults[name] = rule.default;
-      expect(valid('GenerationRequest', { model: model.id, prompt: 'A red fox', ...needed(model), ...defaults })).toBe(true);
+      for (const [name, rule] of Object.entries(model.params))
+        if ('default' in rule && rule.default !== undefined) defaults[name] = rule.default;
+      expect(valid('GenerationRequest', { model: model.id, prompt: 'A red fox', ...needed(model), ...defaults })).toBe(
+        true,
+      );
 
       for (const [name, rule] of Object.entries(model.params)) {
         const outside =

@@ -95,14 +95,20 @@ describeRedis('RedisStore (real redis-server)', () => {
       await store.createKey('aio_big', 2 ** 52 + 1, SECRET, LIMIT, T0);
       expect((await store.hold('aio_big', 't', 2 ** 40 + 3, T0)).ok).toBe(true);
       expect(await store.getKey('aio_big')).toMatchObject({ credits: 2 ** 52 + 1, held: 2 ** 40 + 3 });
-      expect((await store.ledger('aio_big')).at(-1)).toMatchObject({ amount: 2 ** 40 + 3, balance: 2 ** 52 + 1, held: 2 ** 40 + 3 });
+      expect((await store.ledger('aio_big')).at(-1)).toMatchObject({
+        amount: 2 ** 40 + 3,
+        balance: 2 ** 52 + 1,
+        held: 2 ** 40 + 3,
+      });
     });
 
     it('1,000 concurrent holds over two connections against a balance covering 100: exactly 100 succeed', async () => {
       const prefix = freshPrefix();
       const [a, b] = [await connect(prefix), await connect(prefix)];
       await a.createKey('aio_race', 100 * 3, SECRET, LIMIT, T0);
-      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? a : b).hold('aio_race', `race-${i}`, 3, T0 + i)));
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? a : b).hold('aio_race', `race-${i}`, 3, T0 + i)),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(100);
       for (const r of results) {
         if (!r.ok) {
@@ -119,7 +125,8 @@ describeRedis('RedisStore (real redis-server)', () => {
     it('claimDueJobs from two connections never hands out a job twice', async () => {
       const prefix = freshPrefix();
       const [a, b] = [await connect(prefix), await connect(prefix)];
-      for (let i = 0; i < 300; i++) await a.scheduleJob({ id: `job-${i}`, due: T0 + (i % 13), kind: 'poll', payload: JSON.stringify({ i }) });
+      for (let i = 0; i < 300; i++)
+        await a.scheduleJob({ id: `job-${i}`, due: T0 + (i % 13), kind: 'poll', payload: JSON.stringify({ i }) });
       const claimed: string[] = [];
       const worker = async (store: RedisStore) => {
         for (;;) {
@@ -142,7 +149,9 @@ describeRedis('RedisStore (real redis-server)', () => {
       expect(await dying.claimDueJobs(T0, 10, 5000)).toHaveLength(1);
       await dying.close();
       expect(await survivor.claimDueJobs(T0 + 4999, 10, 5000)).toEqual([]);
-      expect(await survivor.claimDueJobs(T0 + 5000, 10, 5000)).toEqual([{ id: 'finish-t1', due: T0, kind: 'transition', payload: '{"task":"t1"}' }]);
+      expect(await survivor.claimDueJobs(T0 + 5000, 10, 5000)).toEqual([
+        { id: 'finish-t1', due: T0, kind: 'transition', payload: '{"task":"t1"}' },
+      ]);
       await survivor.completeJob('finish-t1');
       expect(await survivor.pendingJobs()).toBe(0);
     });
@@ -171,7 +180,9 @@ describeRedis('RedisStore (real redis-server)', () => {
       const port = (mute.address() as import('node:net').AddressInfo).port;
       try {
         const started = Date.now();
-        const err = await RedisStore.connect(`redis://127.0.0.1:${port}/0`, { connectTimeoutMs: 1000 }).catch((e: unknown) => e);
+        const err = await RedisStore.connect(`redis://127.0.0.1:${port}/0`, { connectTimeoutMs: 1000 }).catch(
+          (e: unknown) => e,
+        );
         expect(Date.now() - started).toBeLessThan(3000);
         expect(err).toBeInstanceOf(StartupError);
         expect((err as Error).message).toContain(`127.0.0.1:${port}`);
@@ -200,7 +211,11 @@ describeRedis('RedisStore when redis-server dies and comes back', () => {
     await store.createKey('aio_alice', 10, SECRET, LIMIT, T0);
     await server.kill();
 
-    for (const call of [() => store!.getKey('aio_alice'), () => store!.hold('aio_alice', 't1', 1, T0), () => store!.claimDueJobs(T0, 10, 1000)]) {
+    for (const call of [
+      () => store!.getKey('aio_alice'),
+      () => store!.hold('aio_alice', 't1', 1, T0),
+      () => store!.claimDueJobs(T0, 10, 1000),
+    ]) {
       const started = Date.now();
       const err = await call().catch((e: unknown) => e);
       expect(Date.now() - started).toBeLessThan(2000);

@@ -90,24 +90,35 @@ describeRedis('several gwsim instances on one Redis', () => {
     const sub = await submit(a);
     expect(sub.status).toBe(200);
     expect(await settled(b, [sub.body.data!.task_id])).toEqual(['COMPLETED']);
-    const credits = (await (await fetch(`${b.url}/api/v1/credits`, { headers: KEY })).json()) as { data: { balance: number; held: number } };
+    const credits = (await (await fetch(`${b.url}/api/v1/credits`, { headers: KEY })).json()) as {
+      data: { balance: number; held: number };
+    };
     expect(credits.data).toMatchObject({ balance: 10_000 - 8, held: 0 });
   });
 
   it('1,000 concurrent submits spread over both never overspend', async () => {
     const store = redis.url(++db);
     const [a, b] = [await start(store), await start(store)];
-    await fetch(`${a.url}/_sim/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'aio_shared', credits: 800 }) });
+    await fetch(`${a.url}/_sim/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'aio_shared', credits: 800 }),
+    });
     const key = { ...KEY, authorization: 'Bearer aio_shared' };
     const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) => submit(i % 2 ? a : b, key)));
     expect(replies.filter((r) => r.status === 200)).toHaveLength(100);
     expect(replies.filter((r) => r.status === 402)).toHaveLength(900);
-    const ledger = (await (await fetch(`${b.url}/_sim/ledger?key=aio_shared`)).json()) as { entries: Array<{ balance: number; held: number }> };
+    const ledger = (await (await fetch(`${b.url}/_sim/ledger?key=aio_shared`)).json()) as {
+      entries: Array<{ balance: number; held: number }>;
+    };
     expect(ledger.entries.every((e) => e.held <= e.balance && e.balance >= 0)).toBe(true);
     const ids = replies.flatMap((r) => (r.body.data ? [r.body.data.task_id] : []));
     expect(new Set(ids).size).toBe(100);
     const finals = await settled(a, ids, key);
-    expect(finals.filter((s) => s !== 'COMPLETED'), JSON.stringify(finals.reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))).toEqual([]);
+    expect(
+      finals.filter((s) => s !== 'COMPLETED'),
+      JSON.stringify(finals.reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {})),
+    ).toEqual([]);
     const keyView = (await (await fetch(`${a.url}/_sim/keys/aio_shared`)).json()) as { credits: number; held: number };
     expect(keyView).toMatchObject({ credits: 0, held: 0 });
   }, 60_000);
@@ -117,7 +128,22 @@ describeRedis('several gwsim instances on one Redis', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gwsim-shared-')), 'config.json');
     // Slow the work down so A is killed while its tasks are queued, dispatched or polled.
     writeFileSync(file, JSON.stringify({ ...config, routing: { poll_ms: [200] } }));
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--store', store, '--time-scale', String(SCALE * 5), '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        'dist/cli/main.js',
+        'serve',
+        '--port',
+        '0',
+        '--store',
+        store,
+        '--time-scale',
+        String(SCALE * 5),
+        '--config',
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         const m = /listening on (\S+)/.exec(d.toString());
@@ -144,7 +170,22 @@ describeRedis('several gwsim instances on one Redis', () => {
   }, 30_000);
 
   it('gwsim serve --workers 2 runs two processes on the Redis store, and stops them all on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--workers', '2', '--store', redis.url(++db), '--time-scale', String(SCALE)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        'dist/cli/main.js',
+        'serve',
+        '--port',
+        '0',
+        '--workers',
+        '2',
+        '--store',
+        redis.url(++db),
+        '--time-scale',
+        String(SCALE),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         const m = /gwsim listening on (\S+)/.exec(d.toString());
@@ -162,7 +203,9 @@ describeRedis('several gwsim instances on one Redis', () => {
   }, 60_000);
 
   it('--workers on the memory store is refused with a clear message', async () => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--workers', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));

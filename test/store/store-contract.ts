@@ -63,7 +63,15 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.getKey('aio_alice')).toEqual(rec);
         const entries = await store.ledger('aio_alice');
         expect(entries).toHaveLength(1);
-        expect(entries[0]).toMatchObject({ at: T0, key: 'aio_alice', kind: 'grant', amount: 100, task_id: null, balance: 100, held: 0 });
+        expect(entries[0]).toMatchObject({
+          at: T0,
+          key: 'aio_alice',
+          kind: 'grant',
+          amount: 100,
+          task_id: null,
+          balance: 100,
+          held: 0,
+        });
         await expectLedgerMatches('aio_alice');
       });
 
@@ -80,7 +88,10 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         await store.createKey('aio_bob', 2, SECRET, { requests: 5, window_s: 1 }, T0);
         const keys = await store.listKeys();
         expect(keys.map((k) => k.key).sort()).toEqual(['aio_alice', 'aio_bob']);
-        expect(keys.find((k) => k.key === 'aio_bob')).toMatchObject({ credits: 2, rateLimit: { requests: 5, window_s: 1 } });
+        expect(keys.find((k) => k.key === 'aio_bob')).toMatchObject({
+          credits: 2,
+          rateLimit: { requests: 5, window_s: 1 },
+        });
       });
 
       it('records are copies: changing what went in or came out does not change the store', async () => {
@@ -90,7 +101,13 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         created.credits = 1;
         created.rateLimit.requests = 2;
         const got = await store.getKey('aio_alice');
-        expect(got).toEqual({ key: 'aio_alice', credits: 100, held: 0, webhookSecret: SECRET, rateLimit: { requests: 10, window_s: 5 } });
+        expect(got).toEqual({
+          key: 'aio_alice',
+          credits: 100,
+          held: 0,
+          webhookSecret: SECRET,
+          rateLimit: { requests: 10, window_s: 5 },
+        });
         got!.credits = 0;
         got!.held = 99;
         got!.webhookSecret = 'whsec_changed';
@@ -125,7 +142,14 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(rec).toMatchObject({ key: 'aio_alice', credits: 125, held: 0 });
         expect(await store.getKey('aio_alice')).toMatchObject({ credits: 125 });
         const entries = await store.ledger('aio_alice');
-        expect(entries.at(-1)).toMatchObject({ at: T0 + 5, kind: 'topup', amount: 25, task_id: null, balance: 125, held: 0 });
+        expect(entries.at(-1)).toMatchObject({
+          at: T0 + 5,
+          kind: 'topup',
+          amount: 25,
+          task_id: null,
+          balance: 125,
+          held: 0,
+        });
         const before = await store.ledger();
         expect(await store.topUp('aio_nobody', 5, T0)).toBeUndefined();
         expect(await store.ledger()).toEqual(before);
@@ -140,12 +164,23 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
 
       it('hold succeeds up to the available balance and fails with insufficient beyond it', async () => {
         const first = await store.hold('aio_alice', 't1', 60, T0 + 1);
-        expect(first).toEqual({ ok: true, record: expect.objectContaining({ key: 'aio_alice', credits: 100, held: 60 }) });
-        expect(await store.hold('aio_alice', 't2', 41, T0 + 2)).toEqual({ ok: false, reason: 'insufficient', available: 40 });
+        expect(first).toEqual({
+          ok: true,
+          record: expect.objectContaining({ key: 'aio_alice', credits: 100, held: 60 }),
+        });
+        expect(await store.hold('aio_alice', 't2', 41, T0 + 2)).toEqual({
+          ok: false,
+          reason: 'insufficient',
+          available: 40,
+        });
         expect(await store.getKey('aio_alice')).toMatchObject({ credits: 100, held: 60 });
         const exact = await store.hold('aio_alice', 't3', 40, T0 + 3);
         expect(exact.ok).toBe(true);
-        expect(await store.hold('aio_alice', 't4', 1, T0 + 4)).toEqual({ ok: false, reason: 'insufficient', available: 0 });
+        expect(await store.hold('aio_alice', 't4', 1, T0 + 4)).toEqual({
+          ok: false,
+          reason: 'insufficient',
+          available: 0,
+        });
         expect(await store.getKey('aio_alice')).toMatchObject({ credits: 100, held: 100 });
         // Failed holds leave no trace in the ledger.
         const kinds = (await store.ledger('aio_alice')).map((e) => [e.kind, e.amount, e.task_id]);
@@ -183,7 +218,13 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         await store.hold('aio_alice', 't2', 20, T0);
         expect(await store.settle('t1', 'release', T0 + 10)).toBe(true);
         expect(await store.getKey('aio_alice')).toMatchObject({ credits: 100, held: 20 });
-        expect((await store.ledger('aio_alice')).at(-1)).toMatchObject({ kind: 'release', amount: 30, task_id: 't1', balance: 100, held: 20 });
+        expect((await store.ledger('aio_alice')).at(-1)).toMatchObject({
+          kind: 'release',
+          amount: 30,
+          task_id: 't1',
+          balance: 100,
+          held: 20,
+        });
         // Released credits can be held again.
         expect((await store.hold('aio_alice', 't3', 80, T0 + 11)).ok).toBe(true);
         await expectLedgerMatches('aio_alice');
@@ -202,7 +243,9 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
 
       it('200 concurrent holds against a balance that covers 50 of them: exactly 50 succeed', async () => {
         await store.createKey('aio_race', 50 * 7, SECRET, LIMIT, T0);
-        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.hold('aio_race', `race-${i}`, 7, T0 + i)));
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => store.hold('aio_race', `race-${i}`, 7, T0 + i)),
+        );
         const ok = results.filter((r) => r.ok);
         expect(ok).toHaveLength(50);
         for (const r of results) if (!r.ok) expect(r.reason).toBe('insufficient');
@@ -210,8 +253,12 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect((await store.ledger('aio_race')).filter((e) => e.kind === 'hold')).toHaveLength(50);
         await expectLedgerMatches('aio_race');
         // Concurrent settlement of all of them, each twice: each hold settles exactly once.
-        const ids = results.map((r, i) => (r.ok ? `race-${i}` : undefined)).filter((id): id is string => id !== undefined);
-        const settled = await Promise.all([...ids, ...ids].map((id, i) => store.settle(id, i % 2 === 0 ? 'capture' : 'release', T0 + 1000)));
+        const ids = results
+          .map((r, i) => (r.ok ? `race-${i}` : undefined))
+          .filter((id): id is string => id !== undefined);
+        const settled = await Promise.all(
+          [...ids, ...ids].map((id, i) => store.settle(id, i % 2 === 0 ? 'capture' : 'release', T0 + 1000)),
+        );
         expect(settled.filter(Boolean)).toHaveLength(50);
         const rec = await store.getKey('aio_race');
         expect(rec!.held).toBe(0);
@@ -242,7 +289,8 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(alice.every((e) => e.key === 'aio_alice')).toBe(true);
         expect(bob.every((e) => e.key === 'aio_bob')).toBe(true);
         expect(alice.length + bob.length).toBe(all.length);
-        for (const list of [alice, bob]) for (let i = 1; i < list.length; i++) expect(list[i]!.seq).toBeGreaterThan(list[i - 1]!.seq);
+        for (const list of [alice, bob])
+          for (let i = 1; i < list.length; i++) expect(list[i]!.seq).toBeGreaterThan(list[i - 1]!.seq);
         expect(alice.map((e) => e.kind)).toEqual(['grant', 'hold', 'hold', 'capture']);
         expect(bob.map((e) => e.kind)).toEqual(['grant', 'hold', 'topup', 'release', 'hold']);
 
@@ -280,7 +328,11 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
 
       it('task records are copies, nested error and attempts included', async () => {
         const attempt = { node: 'node47', provider: 'Google', at: T0, outcome: 'accepted' as const, detail: null };
-        const task = makeTask({ status: 'FAILED', error: { code: 'provider_error', message: 'failed' }, attempts: [attempt] });
+        const task = makeTask({
+          status: 'FAILED',
+          error: { code: 'provider_error', message: 'failed' },
+          attempts: [attempt],
+        });
         const stored = structuredClone(task);
         await store.putTask(task);
         task.status = 'COMPLETED';
@@ -308,7 +360,8 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
           makeTask({ id: 't5', key: 'aio_alice', model: 'imagen-4', status: 'IN_PROGRESS' }),
         ];
         for (const t of tasks) await store.putTask(t);
-        const ids = async (filter: Parameters<Store['listTasks']>[0]) => (await store.listTasks(filter)).map((t) => t.id).sort();
+        const ids = async (filter: Parameters<Store['listTasks']>[0]) =>
+          (await store.listTasks(filter)).map((t) => t.id).sort();
         expect(await ids({})).toEqual(['t1', 't2', 't3', 't4', 't5']);
         expect(await ids({ status: 'COMPLETED' })).toEqual(['t2', 't3']);
         expect(await ids({ status: 'FAILED' })).toEqual(['t4']);
@@ -322,11 +375,14 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         await store.putTask({ ...tasks[0]!, status: 'COMPLETED' });
         expect(await ids({ status: 'COMPLETED' })).toEqual(['t1', 't2', 't3']);
         expect(await ids({ status: 'IN_QUEUE' })).toEqual([]);
-        expect((await store.listTasks({ status: 'COMPLETED', key: 'aio_alice', model: 'cogview-4' }))[0]).toEqual(tasks[1]);
+        expect((await store.listTasks({ status: 'COMPLETED', key: 'aio_alice', model: 'cogview-4' }))[0]).toEqual(
+          tasks[1],
+        );
       });
 
       it('pageTasks walks the newest first, page by page, with the filter and its total; a bad cursor is undefined', async () => {
-        for (let i = 1; i <= 7; i++) await store.putTask(makeTask({ id: `t${i}`, createdAt: T0 + i, key: i % 2 ? 'aio_alice' : 'aio_bob' }));
+        for (let i = 1; i <= 7; i++)
+          await store.putTask(makeTask({ id: `t${i}`, createdAt: T0 + i, key: i % 2 ? 'aio_alice' : 'aio_bob' }));
         // Replacing a task does not move it.
         await store.putTask(makeTask({ id: 't2', createdAt: T0 + 2, key: 'aio_bob', status: 'COMPLETED' }));
         const walk = async (filter: Parameters<Store['pageTasks']>[0], limit: number) => {
@@ -345,7 +401,9 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await walk({ key: 'aio_bob' }, 2)).toEqual({ pages: [['t6', 't4'], ['t2']], total: 3 });
         expect(await walk({ status: 'COMPLETED' }, 5)).toEqual({ pages: [['t2']], total: 1 });
         expect(await walk({ model: 'nope' }, 5)).toEqual({ pages: [[]], total: 0 });
-        expect((await store.pageTasks({}, 1))!.tasks[0]).toEqual(makeTask({ id: 't7', createdAt: T0 + 7, key: 'aio_alice' }));
+        expect((await store.pageTasks({}, 1))!.tasks[0]).toEqual(
+          makeTask({ id: 't7', createdAt: T0 + 7, key: 'aio_alice' }),
+        );
         expect(await store.pageTasks({}, 3, 'not-a-cursor')).toBeUndefined();
         expect(await store.pageTasks({}, 3, '99999')).toBeUndefined();
       });
@@ -356,19 +414,35 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
 
       it('claim gives undefined to the first caller, then the record; bind sets its task id', async () => {
         expect(await store.claimIdempotency('aio_alice\nk1', 'fp1', T0, TTL)).toBeUndefined();
-        expect(await store.claimIdempotency('aio_alice\nk1', 'fp2', T0 + 1, TTL)).toEqual({ fingerprint: 'fp1', taskId: null, createdAt: T0 });
+        expect(await store.claimIdempotency('aio_alice\nk1', 'fp2', T0 + 1, TTL)).toEqual({
+          fingerprint: 'fp1',
+          taskId: null,
+          createdAt: T0,
+        });
         // Another scope is independent.
         expect(await store.claimIdempotency('aio_bob\nk1', 'fp1', T0, TTL)).toBeUndefined();
         await store.bindIdempotency('aio_alice\nk1', 'task-1');
-        expect(await store.claimIdempotency('aio_alice\nk1', 'fp1', T0 + 2, TTL)).toEqual({ fingerprint: 'fp1', taskId: 'task-1', createdAt: T0 });
-        expect(await store.claimIdempotency('aio_bob\nk1', 'fp1', T0 + 2, TTL)).toEqual({ fingerprint: 'fp1', taskId: null, createdAt: T0 });
+        expect(await store.claimIdempotency('aio_alice\nk1', 'fp1', T0 + 2, TTL)).toEqual({
+          fingerprint: 'fp1',
+          taskId: 'task-1',
+          createdAt: T0,
+        });
+        expect(await store.claimIdempotency('aio_bob\nk1', 'fp1', T0 + 2, TTL)).toEqual({
+          fingerprint: 'fp1',
+          taskId: null,
+          createdAt: T0,
+        });
       });
 
       it('drop frees a claim, so the next claim wins', async () => {
         await store.claimIdempotency('s', 'fp1', T0, TTL);
         await store.dropIdempotency('s');
         expect(await store.claimIdempotency('s', 'fp2', T0 + 1, TTL)).toBeUndefined();
-        expect(await store.claimIdempotency('s', 'fp3', T0 + 2, TTL)).toEqual({ fingerprint: 'fp2', taskId: null, createdAt: T0 + 1 });
+        expect(await store.claimIdempotency('s', 'fp3', T0 + 2, TTL)).toEqual({
+          fingerprint: 'fp2',
+          taskId: null,
+          createdAt: T0 + 1,
+        });
         // Dropping or binding an unclaimed scope is harmless.
         await store.dropIdempotency('never-claimed');
         await store.bindIdempotency('never-claimed', 'task-x');
@@ -378,13 +452,23 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
       it('a claim older than the ttl expires and can be claimed again', async () => {
         await store.claimIdempotency('s', 'fp1', T0, 1000);
         await store.bindIdempotency('s', 'task-1');
-        expect(await store.claimIdempotency('s', 'fp2', T0 + 999, 1000)).toEqual({ fingerprint: 'fp1', taskId: 'task-1', createdAt: T0 });
+        expect(await store.claimIdempotency('s', 'fp2', T0 + 999, 1000)).toEqual({
+          fingerprint: 'fp1',
+          taskId: 'task-1',
+          createdAt: T0,
+        });
         expect(await store.claimIdempotency('s', 'fp2', T0 + 1001, 1000)).toBeUndefined();
-        expect(await store.claimIdempotency('s', 'fp3', T0 + 1002, 1000)).toEqual({ fingerprint: 'fp2', taskId: null, createdAt: T0 + 1001 });
+        expect(await store.claimIdempotency('s', 'fp3', T0 + 1002, 1000)).toEqual({
+          fingerprint: 'fp2',
+          taskId: null,
+          createdAt: T0 + 1001,
+        });
       });
 
       it('concurrent claims of one scope: exactly one wins', async () => {
-        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.claimIdempotency('race', `fp${i}`, T0, TTL)));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.claimIdempotency('race', `fp${i}`, T0, TTL)),
+        );
         expect(results.filter((r) => r === undefined)).toHaveLength(1);
         const winner = `fp${results.indexOf(undefined)}`;
         for (const r of results) if (r) expect(r.fingerprint).toBe(winner);
@@ -407,7 +491,9 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
 
       it('concurrent hits are all counted', async () => {
         const policy = { requests: 1000, window_s: 60 };
-        const windows = await Promise.all(Array.from({ length: 100 }, () => store.hitRateLimit('aio_alice', policy, T0)));
+        const windows = await Promise.all(
+          Array.from({ length: 100 }, () => store.hitRateLimit('aio_alice', policy, T0)),
+        );
         expect(windows.map((w) => w.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       });
     });
@@ -425,13 +511,25 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         created_at: T0,
         ...over,
       });
-      const attempt = (n: number): DeliveryAttempt => ({ n, at: T0 + n, status: 500, latency_ms: 12, response_excerpt: 'oops', error: null, duplicate: false });
+      const attempt = (n: number): DeliveryAttempt => ({
+        n,
+        at: T0 + n,
+        status: 500,
+        latency_ms: 12,
+        response_excerpt: 'oops',
+        error: null,
+        duplicate: false,
+      });
 
       it('putDelivery then getDelivery round-trips; putDelivery replaces; unknown ids are undefined', async () => {
         const d = delivery();
         await store.putDelivery(d);
         expect(await store.getDelivery('msg_1')).toEqual(d);
-        const done = delivery({ state: 'delivered', attempts: [attempt(1), { ...attempt(2), status: 204, response_excerpt: null }], next_attempt_at: null });
+        const done = delivery({
+          state: 'delivered',
+          attempts: [attempt(1), { ...attempt(2), status: 204, response_excerpt: null }],
+          next_attempt_at: null,
+        });
         await store.putDelivery(done);
         expect(await store.getDelivery('msg_1')).toEqual(done);
         expect(await store.getDelivery('msg_nope')).toBeUndefined();
@@ -470,11 +568,22 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
     });
 
     describe('scheduled jobs', () => {
-      const job = (id: string, due: number, over: Partial<ScheduledJob> = {}): ScheduledJob => ({ id, due, kind: 'poll', payload: JSON.stringify({ task: id, n: 1 }), ...over });
+      const job = (id: string, due: number, over: Partial<ScheduledJob> = {}): ScheduledJob => ({
+        id,
+        due,
+        kind: 'poll',
+        payload: JSON.stringify({ task: id, n: 1 }),
+        ...over,
+      });
       const ids = (jobs: ScheduledJob[]) => jobs.map((j) => j.id);
 
       it('claims only jobs due by now, in (due, id) order, up to the limit, each with its exact fields', async () => {
-        const jobs = [job('j3', T0 + 10), job('j1', T0 + 20), job('j2', T0 + 10, { kind: 'webhook', payload: '{"url":"https://x/é","a":[1,2.5]}' }), job('j4', T0 + 100)];
+        const jobs = [
+          job('j3', T0 + 10),
+          job('j1', T0 + 20),
+          job('j2', T0 + 10, { kind: 'webhook', payload: '{"url":"https://x/é","a":[1,2.5]}' }),
+          job('j4', T0 + 100),
+        ];
         for (const j of jobs) await store.scheduleJob(j);
         expect(await store.pendingJobs()).toBe(4);
         expect(await store.claimDueJobs(T0 + 9, 10, 1000)).toEqual([]);
@@ -552,7 +661,17 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
 
     describe('reset of deliveries and jobs', () => {
       it('forgets deliveries and scheduled jobs, leased or not', async () => {
-        await store.putDelivery({ id: 'msg_1', task_id: 't1', key: 'aio_alice', url: 'https://x', body: '{}', state: 'pending', attempts: [], next_attempt_at: null, created_at: T0 });
+        await store.putDelivery({
+          id: 'msg_1',
+          task_id: 't1',
+          key: 'aio_alice',
+          url: 'https://x',
+          body: '{}',
+          state: 'pending',
+          attempts: [],
+          next_attempt_at: null,
+          created_at: T0,
+        });
         await store.scheduleJob({ id: 'j1', due: T0, kind: 'poll', payload: '{}' });
         await store.scheduleJob({ id: 'j2', due: T0, kind: 'poll', payload: '{}' });
         await store.claimDueJobs(T0, 1, 1000);
@@ -580,7 +699,10 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.listTasks({})).toEqual([]);
         expect(await store.settle('t1', 'capture', T0)).toBe(false);
         expect(await store.claimIdempotency('s', 'fp2', T0 + 1, 1000)).toBeUndefined();
-        expect(await store.hitRateLimit('aio_alice', { requests: 1, window_s: 60 }, T0 + 1)).toEqual({ count: 1, resetAt: T0 + 60_001 });
+        expect(await store.hitRateLimit('aio_alice', { requests: 1, window_s: 60 }, T0 + 1)).toEqual({
+          count: 1,
+          resetAt: T0 + 60_001,
+        });
         // Usable again afterwards, the ledger starting over.
         await store.createKey('aio_alice', 5, SECRET, LIMIT, T0 + 2);
         expect(await store.ledger()).toHaveLength(1);

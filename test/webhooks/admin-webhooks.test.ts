@@ -42,8 +42,24 @@ describe('GET /_sim/webhooks', () => {
       body: rx.received[0]!.body,
       state: 'delivered',
       attempts: [
-        { n: 1, at: d.created_at, status: 500, latency_ms: expect.any(Number), response_excerpt: 'x'.repeat(200), error: 'HTTP 500', duplicate: false },
-        { n: 2, at: d.created_at + 1000, status: 200, latency_ms: expect.any(Number), response_excerpt: 'ok', error: null, duplicate: false },
+        {
+          n: 1,
+          at: d.created_at,
+          status: 500,
+          latency_ms: expect.any(Number),
+          response_excerpt: 'x'.repeat(200),
+          error: 'HTTP 500',
+          duplicate: false,
+        },
+        {
+          n: 2,
+          at: d.created_at + 1000,
+          status: 200,
+          latency_ms: expect.any(Number),
+          response_excerpt: 'ok',
+          error: null,
+          duplicate: false,
+        },
       ],
       next_attempt_at: null,
       created_at: expect.any(Number),
@@ -131,7 +147,13 @@ describe('POST /_sim/webhooks/{id}/redeliver', () => {
     expect(reply.body.id).toBe(before.id);
     expect(reply.body.state).toBe('delivered');
     expect(reply.body.attempts).toHaveLength(2);
-    expect(reply.body.attempts[1]).toMatchObject({ n: 2, at: sim.clock.now(), status: 200, error: null, duplicate: false });
+    expect(reply.body.attempts[1]).toMatchObject({
+      n: 2,
+      at: sim.clock.now(),
+      status: 200,
+      error: null,
+      duplicate: false,
+    });
     expect(await deliveryOf(sim, task.task_id)).toEqual(reply.body);
     // Only once: no retries follow.
     await sim.clock.advance(3600_000);

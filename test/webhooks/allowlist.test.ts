@@ -51,7 +51,13 @@ describe('refuseCallback', () => {
     expect(refuseCallback('https://HOOKS.Example.test/in', allow)).toBeUndefined();
     expect(refuseCallback('http://a.corp.test/in', allow)).toBeUndefined();
     expect(refuseCallback('http://deep.a.corp.test:8443/in', allow)).toBeUndefined();
-    for (const url of ['http://corp.test/in', 'http://evilcorp.test/in', 'http://a.corp.test.evil.com/in', 'http://example.test/in', 'http://x.hooks.example.test/in']) {
+    for (const url of [
+      'http://corp.test/in',
+      'http://evilcorp.test/in',
+      'http://a.corp.test.evil.com/in',
+      'http://example.test/in',
+      'http://x.hooks.example.test/in',
+    ]) {
       expect(refuseCallback(url, allow), url).toContain('is not allowed');
     }
   });
@@ -89,7 +95,11 @@ describe('callback_url at submit', () => {
 
   it('a disallowed host: 400 with the reason', async () => {
     sim = await sims.get();
-    await expectRefusal(sim, { ...SEED_IMAGEN, callback_url: 'http://example.com/hook' }, "host 'example.com' is not allowed");
+    await expectRefusal(
+      sim,
+      { ...SEED_IMAGEN, callback_url: 'http://example.com/hook' },
+      "host 'example.com' is not allowed",
+    );
   });
 
   it('not http(s): 400', async () => {
@@ -121,7 +131,7 @@ describe('callback_url at submit', () => {
     await sim.admin_('POST', '/reset');
   });
 
-  it("config webhooks.allow_hosts makes those hosts accepted at submit (no traffic is ever sent there)", async () => {
+  it('config webhooks.allow_hosts makes those hosts accepted at submit (no traffic is ever sent there)', async () => {
     // An empty schedule and a clock that never moves: no delivery is attempted, let alone retried.
     sim = await sims.get({ allow_hosts: ['hooks.example.test', '*.corp.test'], retry_schedule_ms: [] });
     for (const url of ['https://hooks.example.test/in', 'http://a.corp.test/in', 'http://deep.b.corp.test:8443/in']) {
@@ -129,7 +139,11 @@ describe('callback_url at submit', () => {
       expect(reply.status, `${url} → ${JSON.stringify(reply.body)}`).toBe(200);
       expect((reply.body.data as TaskView).status).toBe('IN_PROGRESS');
     }
-    await expectRefusal(sim, { ...SEED_IMAGEN, callback_url: 'http://corp.test/in' }, "host 'corp.test' is not allowed");
+    await expectRefusal(
+      sim,
+      { ...SEED_IMAGEN, callback_url: 'http://corp.test/in' },
+      "host 'corp.test' is not allowed",
+    );
     await expectRefusal(sim, { ...SEED_IMAGEN, callback_url: 'http://example.com/hook' }, 'is not allowed');
     expect(await deliveries(sim)).toEqual([]);
     // Back to the start: the tasks (and any delivery they would have made) are gone.

@@ -59,7 +59,11 @@ describe('duplicate', () => {
   it('fault value 1: every delivery arrives twice with the same webhook-id, the log marks duplicate: true', async () => {
     rx = await startReceiver();
     sim = await sims.get(WEBHOOKS);
-    expect(await addFault(sim, { target: 'webhooks', kind: 'duplicate', value: 1 })).toMatchObject({ target: 'webhooks', kind: 'duplicate', value: 1 });
+    expect(await addFault(sim, { target: 'webhooks', kind: 'duplicate', value: 1 })).toMatchObject({
+      target: 'webhooks',
+      kind: 'duplicate',
+      value: 1,
+    });
     await expectDuplicated(sim, rx);
   });
 
@@ -73,7 +77,9 @@ describe('duplicate', () => {
   it('config webhooks.chaos.duplicate 1 does the same from the start (and again after a reset)', async () => {
     rx = await startReceiver();
     sim = await sims.get({ chaos: { duplicate: 1 } });
-    expect((await sim.admin_<Fault[]>('GET', '/faults')).body).toMatchObject([{ target: 'webhooks', kind: 'duplicate', value: 1 }]);
+    expect((await sim.admin_<Fault[]>('GET', '/faults')).body).toMatchObject([
+      { target: 'webhooks', kind: 'duplicate', value: 1 },
+    ]);
     await expectDuplicated(sim, rx);
     await sim.admin_('POST', '/reset');
     rx.received.length = 0;
@@ -98,7 +104,12 @@ describe('duplicate', () => {
     const third = await submitWithCallback(sim, rx.url, { ...SEED_IMAGEN, prompt: 'Ramen a third time, with nori' });
     await finish(sim, third.task_id);
     await sim.clock.advance(60_000);
-    expect(rx.received.map((r) => taskIdOf(r.body))).toEqual([first.task_id, second.task_id, second.task_id, third.task_id]);
+    expect(rx.received.map((r) => taskIdOf(r.body))).toEqual([
+      first.task_id,
+      second.task_id,
+      second.task_id,
+      third.task_id,
+    ]);
   });
 
   it('only acknowledged attempts are duplicated, and duplicates do not use up the retry schedule', async () => {
@@ -135,7 +146,9 @@ describe('delay', () => {
     expect(r.received).toHaveLength(1);
     const d = await deliveryOf(s, task.task_id);
     expect(d.state).toBe('delivered');
-    expect(d.attempts).toEqual([expect.objectContaining({ n: 1, at: pending.created_at + ms, status: 200, duplicate: false })]);
+    expect(d.attempts).toEqual([
+      expect.objectContaining({ n: 1, at: pending.created_at + ms, status: 200, duplicate: false }),
+    ]);
     expect(verify(r.received[0]!)).toMatchObject({ data: { task_id: task.task_id, status: 'COMPLETED' } });
   }
 
@@ -164,7 +177,11 @@ describe('reorder', () => {
   /** Submit ten tasks, let them finish, let every delivery go; completion order and arrival order (task ids). */
   async function run(s: TestSim, r: Receiver): Promise<{ completed: string[]; arrived: string[] }> {
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await submitWithCallback(s, r.url, { ...SEED_IMAGEN, prompt: `Bowl of ramen number ${i}, steam rising` })).task_id);
+    for (let i = 0; i < 10; i++)
+      ids.push(
+        (await submitWithCallback(s, r.url, { ...SEED_IMAGEN, prompt: `Bowl of ramen number ${i}, steam rising` }))
+          .task_id,
+      );
     await drain(s, 1000);
     await s.clock.advance(20_000);
     const log = await deliveries(s);
@@ -203,7 +220,11 @@ describe('reorder', () => {
     for (const via of ['config', 'config', 'fault'] as const) {
       // A fresh simulator each time: the order must not depend on anything but the seed and the requests.
       const r = await startReceiver();
-      const s = await startWebhookSim({ ...NO_RETRIES, ...(via === 'config' ? { chaos: { reorder_ms: 10_000 } } : {}) }, TOGETHER, { seed: 7 });
+      const s = await startWebhookSim(
+        { ...NO_RETRIES, ...(via === 'config' ? { chaos: { reorder_ms: 10_000 } } : {}) },
+        TOGETHER,
+        { seed: 7 },
+      );
       try {
         if (via === 'fault') await addFault(s, { target: 'webhooks', kind: 'reorder', value: 10_000 });
         const { completed, arrived } = await run(s, r);
@@ -236,7 +257,14 @@ describe('reset', () => {
     expect((await sim.admin_<Fault[]>('GET', '/faults')).body).toHaveLength(3);
     expect((await sim.admin_('POST', '/reset')).status).toBe(200);
     expect((await sim.admin_<Fault[]>('GET', '/faults')).body).toEqual([
-      { id: expect.any(String), target: 'webhooks', kind: 'delay', value: 5000, starts_at: sim.clock.now(), ends_at: null },
+      {
+        id: expect.any(String),
+        target: 'webhooks',
+        kind: 'delay',
+        value: 5000,
+        starts_at: sim.clock.now(),
+        ends_at: null,
+      },
     ]);
     // So a delivery is delayed by 5 s (not 10 or 11) and not duplicated.
     const task = await submitWithCallback(sim, rx.url);
@@ -273,7 +301,11 @@ describe('bad chaos is refused, naming the field', () => {
 
   it('bad config chaos stops the simulator from starting, naming the setting', async () => {
     await expect(startWebhookSim({ chaos: { duplicate: 2 } })).rejects.toThrow(/duplicate/);
-    await expect(startTestSim({ config: { faults: [{ target: 'webhooks', kind: 'outage' }] } })).rejects.toThrow(/faults\[0\]\.kind/);
-    await expect(startTestSim({ config: { faults: [{ target: 'webhooks', kind: 'delay' }] } })).rejects.toThrow(/faults\[0\]\.value/);
+    await expect(startTestSim({ config: { faults: [{ target: 'webhooks', kind: 'outage' }] } })).rejects.toThrow(
+      /faults\[0\]\.kind/,
+    );
+    await expect(startTestSim({ config: { faults: [{ target: 'webhooks', kind: 'delay' }] } })).rejects.toThrow(
+      /faults\[0\]\.value/,
+    );
   });
 });

@@ -69,7 +69,9 @@ const taskFinished = spec.webhooks!.taskFinished!.post!;
 const validateBody = validators.inline(
   (taskFinished.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']!.schema,
 );
-const headerSchemas = (taskFinished.parameters as { name: string; in: string; schema: unknown }[]).filter((p) => p.in === 'header');
+const headerSchemas = (taskFinished.parameters as { name: string; in: string; schema: unknown }[]).filter(
+  (p) => p.in === 'header',
+);
 
 /** The request matches the spec's webhooks.taskFinished: body (TaskEnvelope) and every header. */
 function expectSpecWebhook(r: Receiver['received'][number]): void {
@@ -116,22 +118,35 @@ describe('the delivery: signed per Standard Webhooks, the task in the envelope',
     expect(headers['webhook-id']).toBe((await deliveryOf(sim, submitted.task_id)).id);
     expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
     // A different secret does not verify.
-    expect(() => new Webhook(`whsec_${Buffer.from('another-secret-of-32-bytes-long!').toString('base64')}`).verify(got.body, headers)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from('another-secret-of-32-bytes-long!').toString('base64')}`).verify(
+        got.body,
+        headers,
+      ),
+    ).toThrow();
   });
 
   it('a FAILED task is delivered too (failure_rate 1), with its error, valid against TaskEnvelope', async () => {
     rx = await startReceiver();
-    sim = await startTestSim({ config: { models: { 'imagen-4': { failure_rate: 1 } }, webhooks: { retry_schedule_ms: [] } } });
+    sim = await startTestSim({
+      config: { models: { 'imagen-4': { failure_rate: 1 } }, webhooks: { retry_schedule_ms: [] } },
+    });
     const submitted = await submitWithCallback(sim, rx.url);
     const done = await finish(sim, submitted.task_id);
     expect(done.status).toBe('FAILED');
     expect(rx.received).toHaveLength(1);
     expectSpecWebhook(rx.received[0]!);
-    const payload = verifyWebhook<Envelope<TaskView>>(rx.received[0]!.body, webhookHeaders(rx.received[0]!), DEV_WEBHOOK_SECRET);
+    const payload = verifyWebhook<Envelope<TaskView>>(
+      rx.received[0]!.body,
+      webhookHeaders(rx.received[0]!),
+      DEV_WEBHOOK_SECRET,
+    );
     expect(payload).toEqual({ code: 200, message: 'success', data: done });
     expect(payload.data.status).toBe('FAILED');
     expect(payload.data.error).not.toBeNull();
-    expect(new Webhook(DEV_WEBHOOK_SECRET).verify(rx.received[0]!.body, webhookHeaders(rx.received[0]!))).toEqual(payload);
+    expect(new Webhook(DEV_WEBHOOK_SECRET).verify(rx.received[0]!.body, webhookHeaders(rx.received[0]!))).toEqual(
+      payload,
+    );
   });
 
   it("signs with the task's own key's secret, not the dev key's", async () => {
@@ -145,7 +160,9 @@ describe('the delivery: signed per Standard Webhooks, the task in the envelope',
     const submitted = await submitWithCallback(sim, rx.url, SEED_IMAGEN, 'aio_webhook_owner');
     await finish(sim, submitted.task_id, 250, 400, 'aio_webhook_owner');
     const got = rx.received[0]!;
-    expect(new Webhook(other.webhook_secret).verify(got.body, webhookHeaders(got))).toMatchObject({ data: { task_id: submitted.task_id } });
+    expect(new Webhook(other.webhook_secret).verify(got.body, webhookHeaders(got))).toMatchObject({
+      data: { task_id: submitted.task_id },
+    });
     expect(() => verifyWebhook(got.body, webhookHeaders(got), DEV_WEBHOOK_SECRET)).toThrow();
   });
 
@@ -350,7 +367,10 @@ describe('timeouts, and a task never waits on its webhook', () => {
     await sim.clock.advance(1_000);
     expect(await deliveryOf(sim, submitted.task_id)).toMatchObject({ state: 'pending', attempts: [] });
     rx.release();
-    await eventually(async () => (await deliveryOf(sim, submitted.task_id)).state === 'delivered', 'the late answer is logged');
+    await eventually(
+      async () => (await deliveryOf(sim, submitted.task_id)).state === 'delivered',
+      'the late answer is logged',
+    );
     const d = await deliveryOf(sim, submitted.task_id);
     expect(d.attempts).toHaveLength(1);
     expect(d.attempts[0]).toMatchObject({ status: 200, response_excerpt: 'released', error: null });
@@ -359,12 +379,19 @@ describe('timeouts, and a task never waits on its webhook', () => {
   it('under the real clock too, the task is COMPLETED while its receiver hangs', async () => {
     rx = await startReceiver();
     rx.script('hold');
-    sim = await startTestSim({ clock: 'real', timeScale: 0.001, config: { models: { 'imagen-4': { failure_rate: 0 } }, webhooks: { retry_schedule_ms: [] } } });
+    sim = await startTestSim({
+      clock: 'real',
+      timeScale: 0.001,
+      config: { models: { 'imagen-4': { failure_rate: 0 } }, webhooks: { retry_schedule_ms: [] } },
+    });
     const submitted = await submitWithCallback(sim, rx.url);
     await rx.waitFor(1, 5_000);
     expect(await getTask(sim, submitted.task_id)).toMatchObject({ status: 'COMPLETED' });
     expect(await deliveryOf(sim, submitted.task_id)).toMatchObject({ state: 'pending', attempts: [] });
     rx.release();
-    await eventually(async () => (await deliveryOf(sim, submitted.task_id)).state === 'delivered', 'the answer is logged');
+    await eventually(
+      async () => (await deliveryOf(sim, submitted.task_id)).state === 'delivered',
+      'the answer is logged',
+    );
   });
 });

@@ -16,12 +16,19 @@ function submitAs(sim: TestSim, body: unknown, host?: string): Promise<{ status:
   return new Promise((resolve, reject) => {
     const req = request(`${sim.url}/api/v1/images/generations`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${DEV}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(host ? { host } : {}) },
+      headers: {
+        authorization: `Bearer ${DEV}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...(host ? { host } : {}),
+      },
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ErrorBody }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ErrorBody }),
+      );
     });
     req.on('error', reject);
     req.end(text);
@@ -45,7 +52,8 @@ describe('a callback_url aimed at the simulator itself', () => {
     const port = new URL(sim.url).port;
     expect(Number(port)).toBeGreaterThan(0);
     for (const host of LOOPBACK_SPELLINGS) {
-      for (const path of ['/_sim/reset', '/api/v1/images/generations', '/']) await expectSelfRefused(sim, `http://${host}:${port}${path}`);
+      for (const path of ['/_sim/reset', '/api/v1/images/generations', '/'])
+        await expectSelfRefused(sim, `http://${host}:${port}${path}`);
     }
     await expectSelfRefused(sim, `https://127.0.0.1:${port}/_sim/reset`);
     await expectSelfRefused(sim, `http://0.0.0.0:${port}/_sim/reset`);
@@ -92,8 +100,17 @@ describe('bound to every address (0.0.0.0)', () => {
   });
 
   it("refuses this machine's own interface addresses at its port, even when allowed", async () => {
-    const ips = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
-    sim = await startSimulator({ host: '0.0.0.0', port: 0, clock: 'manual', adminToken: 'tok', config: { webhooks: { allow_hosts: ips } } });
+    const ips = Object.values(networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .filter((a) => a.family === 'IPv4' && !a.internal)
+      .map((a) => a.address);
+    sim = await startSimulator({
+      host: '0.0.0.0',
+      port: 0,
+      clock: 'manual',
+      adminToken: 'tok',
+      config: { webhooks: { allow_hosts: ips } },
+    });
     const port = new URL(sim.url).port;
     const targets = [...ips, '127.0.0.1', '0.0.0.0', 'localhost'].map((h) => `http://${h}:${port}/_sim/reset`);
     for (const url of targets) {

@@ -7,7 +7,11 @@ import { secretBytes, sign, verifyWebhook, WebhookVerificationError } from '../.
 const SECRET = DEV_WEBHOOK_SECRET;
 const OTHER_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const ID = 'msg_2d7f9a1c03b84e5f';
-const BODY = JSON.stringify({ code: 200, message: 'success', data: { task_id: 't_1', status: 'COMPLETED', note: 'ünïcode ✓' } });
+const BODY = JSON.stringify({
+  code: 200,
+  message: 'success',
+  data: { task_id: 't_1', status: 'COMPLETED', note: 'ünïcode ✓' },
+});
 
 /** Headers signed by standardwebhooks itself, at `seconds`. */
 function signedByLibrary(secret: string, id: string, seconds: number, body: string): Record<string, string> {
@@ -72,7 +76,10 @@ describe('verifyWebhook', () => {
   it('refuses a tampered body (one byte changed, reformatted, or a trailing newline)', () => {
     const headers = signedByLibrary(SECRET, ID, nowSeconds(), BODY);
     expectRefused(() => verifyWebhook(BODY.replace('COMPLETED', 'COMPLETEE'), headers, SECRET), /no signature matches/);
-    expectRefused(() => verifyWebhook(JSON.stringify(JSON.parse(BODY), null, 2), headers, SECRET), /no signature matches/);
+    expectRefused(
+      () => verifyWebhook(JSON.stringify(JSON.parse(BODY), null, 2), headers, SECRET),
+      /no signature matches/,
+    );
     expectRefused(() => verifyWebhook(`${BODY}\n`, headers, SECRET), /no signature matches/);
   });
 
@@ -80,7 +87,10 @@ describe('verifyWebhook', () => {
     const now = nowSeconds();
     const headers = signedByLibrary(SECRET, ID, now, BODY);
     expectRefused(() => verifyWebhook(BODY, { ...headers, 'webhook-id': 'msg_other' }, SECRET), /no signature matches/);
-    expectRefused(() => verifyWebhook(BODY, { ...headers, 'webhook-timestamp': String(now - 1) }, SECRET), /no signature matches/);
+    expectRefused(
+      () => verifyWebhook(BODY, { ...headers, 'webhook-timestamp': String(now - 1) }, SECRET),
+      /no signature matches/,
+    );
   });
 
   it('refuses the wrong secret', () => {
@@ -105,8 +115,13 @@ describe('verifyWebhook', () => {
     const headers = signedByLibrary(SECRET, ID, seconds, BODY);
     expect(verifyWebhook(BODY, headers, SECRET, { now: seconds * 1000 + 299_000 })).toEqual(JSON.parse(BODY));
     expectRefused(() => verifyWebhook(BODY, headers, SECRET, { now: seconds * 1000 + 301_000 }), /too old/);
-    expect(verifyWebhook(BODY, headers, SECRET, { now: seconds * 1000 + 3_000_000, toleranceSeconds: 3_600 })).toEqual(JSON.parse(BODY));
-    expectRefused(() => verifyWebhook(BODY, headers, SECRET, { now: seconds * 1000 - 11_000, toleranceSeconds: 10 }), /future/);
+    expect(verifyWebhook(BODY, headers, SECRET, { now: seconds * 1000 + 3_000_000, toleranceSeconds: 3_600 })).toEqual(
+      JSON.parse(BODY),
+    );
+    expectRefused(
+      () => verifyWebhook(BODY, headers, SECRET, { now: seconds * 1000 - 11_000, toleranceSeconds: 10 }),
+      /future/,
+    );
   });
 
   it('refuses when any of the three headers is missing or empty', () => {
@@ -121,7 +136,10 @@ describe('verifyWebhook', () => {
 
   it('refuses a timestamp that is not whole seconds', () => {
     const headers = signedByLibrary(SECRET, ID, nowSeconds(), BODY);
-    expectRefused(() => verifyWebhook(BODY, { ...headers, 'webhook-timestamp': `${headers['webhook-timestamp']}.5` }, SECRET), /not a number/);
+    expectRefused(
+      () => verifyWebhook(BODY, { ...headers, 'webhook-timestamp': `${headers['webhook-timestamp']}.5` }, SECRET),
+      /not a number/,
+    );
     expectRefused(() => verifyWebhook(BODY, { ...headers, 'webhook-timestamp': 'soon' }, SECRET), /not a number/);
   });
 
@@ -141,9 +159,19 @@ describe('verifyWebhook', () => {
     const now = nowSeconds();
     const good = sign(SECRET, ID, now, BODY);
     const base = { 'webhook-id': ID, 'webhook-timestamp': String(now) };
-    expectRefused(() => verifyWebhook(BODY, { ...base, 'webhook-signature': `${sign(OTHER_SECRET, ID, now, BODY)} v1,AAAA` }, SECRET), /no signature matches/);
-    expectRefused(() => verifyWebhook(BODY, { ...base, 'webhook-signature': `v2,${good.slice(3)}` }, SECRET), /no signature matches/);
-    expectRefused(() => verifyWebhook(BODY, { ...base, 'webhook-signature': good.slice(3) }, SECRET), /no signature matches/);
+    expectRefused(
+      () =>
+        verifyWebhook(BODY, { ...base, 'webhook-signature': `${sign(OTHER_SECRET, ID, now, BODY)} v1,AAAA` }, SECRET),
+      /no signature matches/,
+    );
+    expectRefused(
+      () => verifyWebhook(BODY, { ...base, 'webhook-signature': `v2,${good.slice(3)}` }, SECRET),
+      /no signature matches/,
+    );
+    expectRefused(
+      () => verifyWebhook(BODY, { ...base, 'webhook-signature': good.slice(3) }, SECRET),
+      /no signature matches/,
+    );
   });
 
   it('refuses a correctly signed body that is not JSON', () => {

@@ -9,13 +9,25 @@ import { DEV, SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../
 export const NO_FAILURES: ConfigFile['models'] = { 'imagen-4': { failure_rate: 0 } };
 
 /** A manual-clock test simulator whose imagen-4 never fails, with the given webhook settings. */
-export function startWebhookSim(webhooks: ConfigFile['webhooks'] = {}, extra: Partial<ConfigFile> = {}, options: SimulatorOptions = {}): Promise<TestSim> {
+export function startWebhookSim(
+  webhooks: ConfigFile['webhooks'] = {},
+  extra: Partial<ConfigFile> = {},
+  options: SimulatorOptions = {},
+): Promise<TestSim> {
   return startTestSim({ ...options, config: { models: NO_FAILURES, ...extra, webhooks } });
 }
 
 /** Submit an imagen4 request with `callback_url`; the 200 answer's task. */
-export async function submitWithCallback(sim: TestSim, callbackUrl: string, body: Record<string, unknown> = SEED_IMAGEN, key: string = DEV): Promise<TaskView> {
-  const reply = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', { body: { ...body, callback_url: callbackUrl }, key });
+export async function submitWithCallback(
+  sim: TestSim,
+  callbackUrl: string,
+  body: Record<string, unknown> = SEED_IMAGEN,
+  key: string = DEV,
+): Promise<TaskView> {
+  const reply = await sim.call<Envelope<TaskView>>('POST', '/api/v1/images/generations', {
+    body: { ...body, callback_url: callbackUrl },
+    key,
+  });
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   return reply.body.data;
 }
@@ -28,7 +40,10 @@ export async function getTask(sim: TestSim, id: string, key: string = DEV): Prom
 
 /** The delivery log over HTTP (every delivery, or one task's). */
 export async function deliveries(sim: TestSim, taskId?: string): Promise<DeliveryRecord[]> {
-  const reply = await sim.admin_<DeliveryRecord[]>('GET', taskId === undefined ? '/webhooks' : `/webhooks?task_id=${encodeURIComponent(taskId)}`);
+  const reply = await sim.admin_<DeliveryRecord[]>(
+    'GET',
+    taskId === undefined ? '/webhooks' : `/webhooks?task_id=${encodeURIComponent(taskId)}`,
+  );
   expect(reply.status).toBe(200);
   return reply.body;
 }
@@ -46,7 +61,13 @@ export async function deliveryOf(sim: TestSim, taskId: string): Promise<Delivery
  * it does not move the task on itself), so the task finishes inside an advance, which also fires
  * its first delivery attempt. Small steps keep the clock close to the moment the task finished.
  */
-export async function finish(sim: TestSim, taskId: string, stepMs = 250, maxSteps = 400, key: string = DEV): Promise<TaskView> {
+export async function finish(
+  sim: TestSim,
+  taskId: string,
+  stepMs = 250,
+  maxSteps = 400,
+  key: string = DEV,
+): Promise<TaskView> {
   for (let i = 0; i < maxSteps; i++) {
     const task = (await sim.admin.tasks({})).find((t) => t.id === taskId);
     expect(task, `task ${taskId}`).toBeDefined();
@@ -69,7 +90,11 @@ export const taskIdOf = (body: string): string => (JSON.parse(body) as Envelope<
 export function simPool() {
   const pool = new Map<string, TestSim>();
   return {
-    async get(webhooks: ConfigFile['webhooks'] = {}, extra: Partial<ConfigFile> = {}, options: SimulatorOptions = {}): Promise<TestSim> {
+    async get(
+      webhooks: ConfigFile['webhooks'] = {},
+      extra: Partial<ConfigFile> = {},
+      options: SimulatorOptions = {},
+    ): Promise<TestSim> {
       const key = JSON.stringify([webhooks, extra, options]);
       let sim = pool.get(key);
       if (!sim) {
