@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { WebhookDeliverer } from '../webhooks/deliverer.js';
 import type { Fault, FaultSet } from '../nodes/faults.js';
 import { parseFaultSpec } from '../nodes/fault-spec.js';
-import type { Lifecycle } from '../gateway/lifecycle.js';
+import type { TaskOrchestrator } from '../tasks/orchestrator.js';
 import type { TaskRecord } from '../gateway/task.js';
 import { createTaskFixture } from './task-fixtures.js';
 
@@ -44,7 +44,7 @@ export interface AdminDeps {
   webhooks: WebhookDeliverer;
   statuses: readonly TaskStatus[];
   /** Task fixtures go through it (POST /_sim/tasks). */
-  lifecycle: Lifecycle;
+  lifecycle: TaskOrchestrator;
   /** Hosts besides loopback a callback_url may name. */
   allowHosts: readonly string[];
   /** The spec's task error codes. */

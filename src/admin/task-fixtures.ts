@@ -2,7 +2,7 @@ import type { Catalog } from '../catalog/load-catalog.js';
 import { applyDefaults } from '../catalog/defaults.js';
 import { outputDimensions } from '../catalog/dimensions.js';
 import { errors } from '../gateway/errors.js';
-import type { Lifecycle } from '../gateway/lifecycle.js';
+import type { TaskOrchestrator } from '../tasks/orchestrator.js';
 import type { TaskRecord, TaskStatus } from '../gateway/task.js';
 import { priceOf } from '../ledger/pricing.js';
 import type { Store } from '../store/store.js';
@@ -11,7 +11,7 @@ import { refuseCallback } from '../webhooks/allowlist.js';
 export interface TaskFixtureDeps {
   catalog: Catalog;
   store: Store;
-  lifecycle: Lifecycle;
+  lifecycle: TaskOrchestrator;
   statuses: readonly TaskStatus[];
   /** The spec's TaskErrorCode values: a FAILED fixture's error.code must be one. */
   errorCodes: ReadonlySet<string>;

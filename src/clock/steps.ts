@@ -2,34 +2,63 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
-/** A deferred step of the simulation (a dispatch attempt, a poll, a webhook attempt). */
-export type StepHandler = (payload: unknown) => Promise<void>;
+/**
+ * The step kinds a scheduler runs, each with its payload type: `{ 'dispatch.poll': PollState, … }`.
+ * Each layer declares its own kinds (routing, webhooks); the wiring joins them with `&`.
+ */
+// `object`, not Record<string, unknown>: each layer declares its kinds as an interface, which has no index signature.
+export type StepKinds = object;
+
+/** One step as a discriminated union of its kinds: `{ kind: 'dispatch.poll', payload: PollState } | …`. */
+export type Step<K extends StepKinds> = { [Kind in keyof K & string]: { kind: Kind; payload: K[Kind] } }[keyof K &
+  string];
+
+/** Runs a step of kind `Kind`, with that kind's own payload. */
+export type StepHandler<P> = (payload: P) => Promise<void>;
 
 /**
  * Where deferred steps wait. On one instance they are clock timers (the manual clock drives them);
  * on a shared store they are jobs any instance can claim, so a task goes on if its instance dies.
  */
-export interface StepScheduler {
-  on(kind: string, handler: StepHandler): void;
+export interface StepScheduler<K extends StepKinds> {
+  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void;
   /** Run `kind` with `payload` at epoch ms `due`; resolves once the step is safely recorded. */
-  at(due: number, kind: string, payload: unknown): Promise<void>;
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void>;
   /** Forget steps scheduled before now (a simulator reset). */
   reset(): void;
   close(): Promise<void>;
 }
 
+/** Handlers by kind; each is stored with its own payload type and found again with it. */
+class Handlers<K extends StepKinds> {
+  private readonly byKind = new Map<string, StepHandler<never>>();
+
+  set<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
+    this.byKind.set(kind, handler);
+  }
+
+  get<Kind extends keyof K & string>(kind: Kind): StepHandler<K[Kind]> | undefined {
+    // Set only by set() above under the same kind, so the payload type matches.
+    return this.byKind.get(kind) as StepHandler<K[Kind]> | undefined;
+  }
+
+  has(kind: string): kind is keyof K & string {
+    return this.byKind.has(kind);
+  }
+}
+
 /** Steps as timers on the simulator clock; payloads are passed by reference, never serialized. */
-export class ClockSteps implements StepScheduler {
-  private handlers = new Map<string, StepHandler>();
+export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
+  private readonly handlers = new Handlers<K>();
   private generation = 0;
 
   constructor(private readonly clock: Clock) {}
 
-  on(kind: string, handler: StepHandler): void {
+  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
     this.handlers.set(kind, handler);
   }
 
-  async at(due: number, kind: string, payload: unknown): Promise<void> {
+  async at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`no step handler for ${kind}`);
     const gen = this.generation;
@@ -43,6 +72,9 @@ export class ClockSteps implements StepScheduler {
   async close(): Promise<void> {}
 }
 
+/** A stored step that no handler can run (unknown kind, or a payload that is not a JSON object). */
+export class BadStoredStep extends Error {}
+
 export interface StoreStepsOptions {
   /** How often each instance looks for due steps (real ms). */
   pollMs: number;
@@ -55,9 +87,10 @@ export interface StoreStepsOptions {
  * Steps as jobs in the shared store: every instance claims due ones (each exactly once per lease)
  * and runs them; a step whose instance died is claimed again when its lease runs out. Handlers
  * must tolerate running twice (they do: the node is idempotent on job_id, polls are reads).
+ * Payloads are JSON in the store; `parseStep` is the one place they come back typed.
  */
-export class StoreSteps implements StepScheduler {
-  private handlers = new Map<string, StepHandler>();
+export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
+  private readonly handlers = new Handlers<K>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -71,12 +104,31 @@ export class StoreSteps implements StepScheduler {
     this.timer.unref();
   }
 
-  on(kind: string, handler: StepHandler): void {
+  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
     this.handlers.set(kind, handler);
   }
 
-  at(due: number, kind: string, payload: unknown): Promise<void> {
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
     return this.store.scheduleJob({ id: randomUUID(), due, kind, payload: JSON.stringify(payload) });
+  }
+
+  /** A stored job back as a step of a known kind, or an error naming what is wrong with it. */
+  private parseStep(kind: string, json: string): Step<K> {
+    if (!this.handlers.has(kind)) throw new BadStoredStep(`stored step of unknown kind ${JSON.stringify(kind)}`);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(json);
+    } catch {
+      throw new BadStoredStep(`stored ${kind} step: payload is not JSON`);
+    }
+    if (payload === null || typeof payload !== 'object')
+      throw new BadStoredStep(`stored ${kind} step: payload not an object`);
+    // Written by at() for this kind with JSON.stringify, so it has the kind's payload shape.
+    return { kind, payload } as Step<K>;
+  }
+
+  private run(step: Step<K>): Promise<void> {
+    return this.handlers.get(step.kind)?.(step.payload) ?? Promise.resolve();
   }
 
   /** Claim and run what is due; one pass at a time per instance. */
@@ -89,10 +141,12 @@ export class StoreSteps implements StepScheduler {
         await Promise.all(
           jobs.map(async (job) => {
             try {
-              await this.handlers.get(job.kind)?.(JSON.parse(job.payload));
+              await this.run(this.parseStep(job.kind, job.payload));
               await this.store.completeJob(job.id);
             } catch (err) {
-              this.onError(err); // the lease runs out and the step is tried again
+              this.onError(err);
+              // A step that cannot be read never will be: drop it. Otherwise the lease runs out and it is tried again.
+              if (err instanceof BadStoredStep) await this.store.completeJob(job.id);
             }
           }),
         );

@@ -8,21 +8,19 @@ import type { Clock } from '../clock/clock.js';
 import { priceOf } from '../ledger/pricing.js';
 import type { KeyRecord, Store } from '../store/store.js';
 import { errors } from './errors.js';
-import type { Lifecycle } from './lifecycle.js';
+import type { TaskOrchestrator } from '../tasks/orchestrator.js';
 import type { RequestValidator } from './request-validation.js';
-import type { Dispatcher } from '../routing/dispatcher.js';
 import { refuseCallback, refuseInputUrls } from '../webhooks/allowlist.js';
 import type { FaultSet } from '../nodes/faults.js';
 import type { SelfTargets } from '../net/self-targets.js';
-import { isTerminal, type TaskRecord } from './task.js';
+import type { TaskRecord } from './task.js';
 
 export interface GatewayDeps {
   catalog: Catalog;
   store: Store;
   clock: Clock;
-  lifecycle: Lifecycle;
+  tasks: TaskOrchestrator;
   requests: RequestValidator;
-  routing: Dispatcher;
   /** Hosts besides loopback a callback_url or input_urls may name. */
   allowHosts: readonly string[];
   /** The faults in force: a model outage refuses its submits. */
@@ -90,7 +88,7 @@ export class GatewayService {
     idempotencyKey: string | undefined,
     requestHost?: string,
   ): Promise<Submitted> {
-    const { store, clock, lifecycle, requests } = this.deps;
+    const { store, clock, tasks, requests } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
     }
@@ -116,20 +114,20 @@ export class GatewayService {
         if (prior.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey);
         const task = prior.taskId === null ? undefined : await store.getTask(prior.taskId);
         if (!task) throw errors.idempotencyInProgress(idempotencyKey);
-        return { task: ref.model.runtime === 'sync' ? await lifecycle.settled(task.id) : task, replayed: true };
+        return { task: ref.model.runtime === 'sync' ? await tasks.settled(task.id) : task, replayed: true };
       }
     }
 
     let task: TaskRecord;
     try {
       this.refuseUnavailable(ref.model);
-      const plan = lifecycle.plan(ref);
+      const plan = tasks.plan(ref);
       const hold = await store.hold(key.key, plan.id, price, clock.now());
       if (!hold.ok)
         throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
       const { model: _model, prompt, callback_url, ...rest } = params;
       const callbackUrl = typeof callback_url === 'string' ? callback_url : null;
-      task = await lifecycle.start(plan, {
+      task = await tasks.start(plan, {
         key: key.key,
         ref,
         prompt: String(prompt),
@@ -145,7 +143,7 @@ export class GatewayService {
       if (scope) await store.dropIdempotency(scope);
       throw err;
     }
-    return { task: ref.model.runtime === 'sync' ? await lifecycle.settled(task.id) : task, replayed: false };
+    return { task: ref.model.runtime === 'sync' ? await tasks.settled(task.id) : task, replayed: false };
   }
 
   /** 503 before anything is held when the model cannot be served: an outage on it, or every route's circuit open. */
@@ -157,8 +155,8 @@ export class GatewayService {
         outage.ends_at === null ? OPEN_OUTAGE_RETRY_S : Math.max(1, Math.ceil((outage.ends_at - now) / 1000));
       throw errors.unavailable(`${model.id} is not taking requests right now (an outage); retry in ${wait} s`, wait);
     }
-    if (!this.deps.routing.available(model.routes)) {
-      const wait = Math.max(1, Math.ceil(this.deps.routing.msUntilAvailable(model.routes) / 1000));
+    if (!this.deps.tasks.routable(model.routes)) {
+      const wait = Math.max(1, Math.ceil(this.deps.tasks.msUntilRoutable(model.routes) / 1000));
       throw errors.unavailable(`No provider route is available for ${model.id}: every node's circuit is open`, wait);
     }
   }
@@ -167,7 +165,7 @@ export class GatewayService {
   async getTask(key: KeyRecord, id: string): Promise<TaskRecord> {
     const task = await this.deps.store.getTask(id);
     if (!task || task.key !== key.key) throw errors.taskNotFound(id);
-    return isTerminal(task.status) ? task : this.deps.routing.refresh(task);
+    return this.deps.tasks.refresh(task);
   }
 
   listModels(): ModelInfo[] {

@@ -8,7 +8,11 @@ export type TaskErrorCode = components['schemas']['TaskErrorCode'];
 export type TaskAttempt = components['schemas']['TaskAttempt'];
 
 /** The statuses a task never leaves. */
-export const isTerminal = (status: TaskStatus): boolean => status === 'COMPLETED' || status === 'FAILED';
+export type TerminalStatus = Extract<TaskStatus, 'COMPLETED' | 'FAILED'>;
+
+/** Whether a task has reached a status it never leaves. */
+export const isTerminal = (status: TaskStatus): status is TerminalStatus =>
+  status === 'COMPLETED' || status === 'FAILED';
 
 /** A task as the store keeps it. Times are the simulator clock's epoch milliseconds. */
 export interface TaskRecord {

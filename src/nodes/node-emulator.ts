@@ -2,7 +2,7 @@ import type { Catalog } from '../catalog/load-catalog.js';
 import type { NodeEntry } from '../catalog/catalog-schema.js';
 import type { Clock } from '../clock/clock.js';
 import type { components } from '../generated/node.js';
-import { createRng, mix32, sampleQuantiles, pickWeighted, type Rng } from '../rng/rng.js';
+import { createRng, hashString, mix32, sampleQuantiles, pickWeighted, type Rng } from '../rng/rng.js';
 import type { FaultSet } from './faults.js';
 
 export type Job = components['schemas']['Job'];
@@ -43,12 +43,6 @@ export interface NodeEmulatorDeps {
   /** Told when a job starts or finishes (metrics). */
   onChange?: ((job: Job) => void) | undefined;
 }
-
-export const hashString = (s: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-};
 
 /**
  * One provider backend node: at most `capacity` jobs run at once, the rest wait in FIFO order.

@@ -5,6 +5,13 @@ export interface Rng {
   next(): number;
 }
 
+/** FNV-1a of a string: turns an id into a seed part for mix32. */
+export const hashString = (s: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+};
+
 /** Mix 32-bit words into one (murmur3's finaliser over a running hash). */
 export function mix32(...parts: number[]): number {
   let h = 0x9e3779b9;

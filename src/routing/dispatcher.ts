@@ -1,11 +1,13 @@
 import type { RouteEntry } from '../catalog/catalog-schema.js';
 import type { Clock } from '../clock/clock.js';
 import type { TaskAttempt, TaskErrorCode, TaskErrorView, TaskRecord } from '../gateway/task.js';
+import { isTerminal } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { StepScheduler } from '../clock/steps.js';
+import type { TaskEvents, TaskRouting } from '../tasks/task-events.js';
 
 export interface RoutingOptions {
   /** Submit attempts per task, across its routes. */
@@ -18,11 +20,10 @@ export interface RoutingOptions {
   lostAfterMs: number;
 }
 
-/** What the dispatcher reports back; the lifecycle owns the task's state. */
-export interface TaskUpdates {
-  accepted(taskId: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void>;
-  observe(taskId: string, job: Job): Promise<TaskRecord | undefined>;
-  fail(taskId: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void>;
+/** Routing's step kinds and their payloads: plain data, so a shared store can hand them to any instance. */
+export interface RoutingSteps {
+  'dispatch.attempt': DispatchState;
+  'dispatch.poll': PollState;
 }
 
 export interface DispatcherDeps {
@@ -31,19 +32,21 @@ export interface DispatcherDeps {
   breaker: CircuitBreaker;
   metrics: Metrics;
   options: RoutingOptions;
-  updates: TaskUpdates;
-  steps: StepScheduler;
+  /** Where every outcome goes: the orchestrator, which owns the task. */
+  events: TaskEvents;
+  steps: StepScheduler<RoutingSteps>;
 }
 
-/** A poll step's state: plain data, so a shared store can hand it to any instance. */
-interface PollStep {
-  d: Dispatch;
+/** A poll step: the job's node, how many polls came before, and when the node last answered. */
+export interface PollState {
+  dispatch: DispatchState;
   node: string;
-  n: number;
-  lastHeard: number;
+  pollsDone: number;
+  lastHeardAt: number;
 }
 
-interface Dispatch {
+/** A task being routed; the task's own record stays in the store, owned by the orchestrator. */
+export interface DispatchState {
   /** The task's id (its record lives in the store: a step keeps no copy of it). */
   taskId: string;
   job: JobRequest;
@@ -61,13 +64,10 @@ interface Dispatch {
  * returns the step's own I/O, so the manual clock's advance() waits for all of it; on a shared
  * store any instance may run it.
  */
-export class Dispatcher {
+export class Dispatcher implements TaskRouting {
   constructor(private readonly deps: DispatcherDeps) {
-    deps.steps.on('dispatch.attempt', (d) => this.step((h) => this.attempt(d as Dispatch, h)));
-    deps.steps.on('dispatch.poll', (p) => {
-      const { d, node, n, lastHeard } = p as PollStep;
-      return this.step((h) => this.poll(d, this.deps.clients.get(node)!, n, lastHeard, h));
-    });
+    deps.steps.on('dispatch.attempt', (dispatch) => this.step((hooks) => this.attempt(dispatch, hooks)));
+    deps.steps.on('dispatch.poll', (poll) => this.step((hooks) => this.poll(poll, hooks)));
   }
 
   /**
@@ -76,12 +76,12 @@ export class Dispatcher {
    * example). A node that hangs lets the submit answer at once; the rest goes on as steps. Should
    * the attempt itself break (the store, say), it is left to a step, as every later one is.
    */
-  async begin(task: TaskRecord, job: JobRequest, routes: RouteEntry[]): Promise<void> {
-    const d: Dispatch = { taskId: task.id, job, model: task.model, routes, attempts: [], cursor: 0 };
+  async begin(taskId: string, model: string, job: JobRequest, routes: RouteEntry[]): Promise<void> {
+    const dispatch: DispatchState = { taskId, job, model, routes, attempts: [], cursor: 0 };
     try {
-      await this.deps.clock.exclusive(() => this.step((h) => this.attempt(d, h)));
+      await this.deps.clock.exclusive(() => this.step((hooks) => this.attempt(dispatch, hooks)));
     } catch {
-      await this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', { ...d, attempts: [], cursor: 0 });
+      await this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', { ...dispatch, attempts: [], cursor: 0 });
     }
   }
 
@@ -94,22 +94,21 @@ export class Dispatcher {
     return this.deps.breaker.msUntilAvailable(routes.map((r) => r.node));
   }
 
-  /** Ask a task's node for the job now (read-through on GET); no-op for finished tasks. */
-  async refresh(task: TaskRecord): Promise<TaskRecord> {
+  /** Ask a task's node for the job now (read-through on GET); undefined if there is none to ask. */
+  async readJob(task: TaskRecord): Promise<Job | undefined> {
     const client =
       !task.fixture && task.attempts.some((a) => a.outcome === 'accepted')
         ? this.deps.clients.get(task.node)
         : undefined;
-    if (!client) return task;
+    if (!client) return undefined;
     try {
       // A hung node is no reason to hold the reader: the stored task is the answer then.
       const job = await new Promise<Job | undefined | typeof HUNG>((resolve, reject) => {
         client.getJob(task.id, { onHung: () => resolve(HUNG) }).then(resolve, reject);
       });
-      if (job === HUNG) return task;
-      return (job && (await this.deps.updates.observe(task.id, job))) ?? task;
+      return job === HUNG ? undefined : job;
     } catch {
-      return task; // the background poll deals with an unreachable node
+      return undefined; // the background poll deals with an unreachable node
     }
   }
 
@@ -132,91 +131,97 @@ export class Dispatcher {
     });
   }
 
-  private nextRoute(d: Dispatch): RouteEntry | undefined {
-    for (let i = 0; i < d.routes.length; i++) {
-      const route = d.routes[(d.cursor + i) % d.routes.length]!;
-      if (this.deps.breaker.tryPass(route.node)) {
-        d.cursor = (d.cursor + i + 1) % d.routes.length;
+  private nextRoute(dispatch: DispatchState): RouteEntry | undefined {
+    const { routes } = dispatch;
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[(dispatch.cursor + i) % routes.length];
+      if (route && this.deps.breaker.tryPass(route.node)) {
+        dispatch.cursor = (dispatch.cursor + i + 1) % routes.length;
         return route;
       }
     }
     return undefined;
   }
 
-  private async attempt(d: Dispatch, hooks: CallHooks): Promise<void> {
-    const { clock, clients, breaker, metrics, options, updates } = this.deps;
-    const route = this.nextRoute(d);
+  private client(node: string): NodeClient {
+    const client = this.deps.clients.get(node);
+    if (!client) throw new Error(`no node client for ${node}`);
+    return client;
+  }
+
+  private async attempt(dispatch: DispatchState, hooks: CallHooks): Promise<void> {
+    const { clock, breaker, metrics, options, events } = this.deps;
+    const { taskId, attempts } = dispatch;
+    const route = this.nextRoute(dispatch);
     if (!route)
-      return updates.fail(
-        d.taskId,
-        failure(d, 'no_route_available', 'every route of this model has an open circuit'),
-        d.attempts,
+      return events.failed(
+        taskId,
+        failure(dispatch, 'no_route_available', 'every route of this model has an open circuit'),
+        attempts,
       );
-    const previous = d.attempts.at(-1);
+    const previous = attempts.at(-1);
     // A retry on the same node (a model with one route) moves nothing: no failover.
     if (previous && previous.node !== route.node)
-      metrics.failovers.inc({ model: d.model, from: previous.node, to: route.node });
-    const client = clients.get(route.node)!;
+      metrics.failovers.inc({ model: dispatch.model, from: previous.node, to: route.node });
+    const client = this.client(route.node);
     const at = clock.now();
     try {
-      const job = await client.submit(d.job, hooks);
+      const job = await client.submit(dispatch.job, hooks);
       breaker.success(route.node);
-      this.record(d, route, at, 'accepted', null, 'submit');
-      await updates.accepted(d.taskId, route, d.attempts, job);
-      if (job.state !== 'succeeded' && job.state !== 'failed') await this.schedulePoll(d, client, 0, at);
+      this.record(dispatch, route, at, 'accepted', null, 'submit');
+      await events.accepted(taskId, route, attempts, job);
+      if (job.state !== 'succeeded' && job.state !== 'failed') await this.schedulePoll(dispatch, client.node, 0, at);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(route.node);
-      this.record(d, route, at, err.kind, err.message, 'submit');
-      if (err.kind === 'rejected' || d.attempts.length >= options.maxAttempts) {
-        return updates.fail(d.taskId, failure(d, 'provider_unavailable', `no node accepted the task`), d.attempts);
+      this.record(dispatch, route, at, err.kind, err.message, 'submit');
+      if (err.kind === 'rejected' || attempts.length >= options.maxAttempts) {
+        return events.failed(taskId, failure(dispatch, 'provider_unavailable', `no node accepted the task`), attempts);
       }
-      const wait = options.backoffMs * 2 ** (d.attempts.length - 1);
-      await this.deps.steps.at(clock.now() + Math.max(1, wait), 'dispatch.attempt', d);
+      const wait = options.backoffMs * 2 ** (attempts.length - 1);
+      await this.deps.steps.at(clock.now() + Math.max(1, wait), 'dispatch.attempt', dispatch);
     }
   }
 
-  private schedulePoll(d: Dispatch, client: NodeClient, n: number, lastHeard: number): Promise<void> {
+  private schedulePoll(dispatch: DispatchState, node: string, pollsDone: number, lastHeardAt: number): Promise<void> {
     const { clock, options } = this.deps;
-    const delay = options.pollMs[Math.min(n, options.pollMs.length - 1)]!;
-    const step: PollStep = { d, node: client.node, n: n + 1, lastHeard };
-    return this.deps.steps.at(clock.now() + Math.max(1, delay), 'dispatch.poll', step);
+    const delay = options.pollMs[Math.min(pollsDone, options.pollMs.length - 1)] ?? 1;
+    const poll: PollState = { dispatch, node, pollsDone: pollsDone + 1, lastHeardAt };
+    return this.deps.steps.at(clock.now() + Math.max(1, delay), 'dispatch.poll', poll);
   }
 
-  private async poll(d: Dispatch, client: NodeClient, n: number, lastHeard: number, hooks: CallHooks): Promise<void> {
-    const { clock, breaker, metrics, options, updates } = this.deps;
+  private async poll({ dispatch, node, pollsDone, lastHeardAt }: PollState, hooks: CallHooks): Promise<void> {
+    const { clock, breaker, metrics, options, events } = this.deps;
+    const { taskId } = dispatch;
     const start = clock.now();
     try {
-      const job = await client.getJob(d.taskId, hooks);
-      breaker.success(client.node);
-      metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
-      if (!job)
-        return updates.fail(d.taskId, { code: 'node_lost', message: `${client.node} no longer knows this job` });
-      const task = await updates.observe(d.taskId, job);
-      if (task && task.status !== 'COMPLETED' && task.status !== 'FAILED') await this.schedulePoll(d, client, n, start);
+      const job = await this.client(node).getJob(taskId, hooks);
+      breaker.success(node);
+      metrics.nodeCalls.inc({ node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
+      if (!job) return events.failed(taskId, { code: 'node_lost', message: `${node} no longer knows this job` });
+      const task = await events.jobSeen(taskId, job);
+      if (task && !isTerminal(task.status)) await this.schedulePoll(dispatch, node, pollsDone, start);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
-      breaker.failure(client.node);
-      metrics.nodeCalls.inc({ node: client.node, call: 'poll', outcome: err.kind });
-      if (start - lastHeard >= options.lostAfterMs) {
-        return updates.fail(d.taskId, {
-          code: 'node_lost',
-          message: `${client.node} has not answered for ${start - lastHeard} ms`,
-        });
+      breaker.failure(node);
+      metrics.nodeCalls.inc({ node, call: 'poll', outcome: err.kind });
+      const silentMs = start - lastHeardAt;
+      if (silentMs >= options.lostAfterMs) {
+        return events.failed(taskId, { code: 'node_lost', message: `${node} has not answered for ${silentMs} ms` });
       }
-      await this.schedulePoll(d, client, n, lastHeard);
+      await this.schedulePoll(dispatch, node, pollsDone, lastHeardAt);
     }
   }
 
   private record(
-    d: Dispatch,
+    dispatch: DispatchState,
     route: RouteEntry,
     at: number,
     outcome: TaskAttempt['outcome'],
     detail: string | null,
     call: string,
   ): void {
-    d.attempts.push({ node: route.node, provider: route.provider, at, outcome, detail });
+    dispatch.attempts.push({ node: route.node, provider: route.provider, at, outcome, detail });
     this.deps.metrics.nodeCalls.inc({ node: route.node, call, outcome });
     this.deps.metrics.nodeCallSeconds.observe({ node: route.node, call }, (this.deps.clock.now() - at) / 1000);
   }
@@ -224,7 +229,7 @@ export class Dispatcher {
 
 const HUNG = Symbol('hung');
 
-function failure(d: Dispatch, code: TaskErrorCode, summary: string): TaskErrorView {
-  const tried = d.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');
+function failure(dispatch: DispatchState, code: TaskErrorCode, summary: string): TaskErrorView {
+  const tried = dispatch.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');
   return { code, message: tried ? `${summary}: ${tried}` : summary };
 }

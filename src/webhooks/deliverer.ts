@@ -1,9 +1,8 @@
 import type { Clock } from '../clock/clock.js';
 import type { TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { hashString } from '../nodes/node-emulator.js';
 import { WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
-import { createRng, mix32, randomString } from '../rng/rng.js';
+import { createRng, hashString, mix32, randomString } from '../rng/rng.js';
 import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
 import { sign } from './signature.js';
 import { parseRetryAfter } from '../client/retry-after.js';
@@ -51,7 +50,12 @@ export interface DelivererDeps {
   /** The `webhook-timestamp` clock: wall time, so receivers' replay checks work under any simulator clock. */
   wallClock?: () => number;
   /** Where attempts wait: clock timers, or jobs in a shared store. */
-  steps: StepScheduler;
+  steps: StepScheduler<WebhookSteps>;
+}
+
+/** The deliverer's step kinds and their payloads. */
+export interface WebhookSteps {
+  'webhook.attempt': { deliveryId: string };
 }
 
 const EXCERPT = 200;
@@ -123,8 +127,7 @@ export class WebhookDeliverer {
   constructor(private readonly deps: DelivererDeps) {
     this.send = deps.send ?? httpSend;
     this.wallClock = deps.wallClock ?? Date.now;
-    deps.steps.on('webhook.attempt', (payload) => {
-      const { id } = payload as { id: string };
+    deps.steps.on('webhook.attempt', ({ deliveryId: id }) => {
       const run: Promise<void> = this.attempt(id, true)
         .then(() => undefined)
         .finally(() => {
@@ -163,7 +166,7 @@ export class WebhookDeliverer {
   }
 
   private schedule(id: string, at: number): Promise<void> {
-    return this.deps.steps.at(at, 'webhook.attempt', { id });
+    return this.deps.steps.at(at, 'webhook.attempt', { deliveryId: id });
   }
 
   /** One attempt; with `retry`, a failure schedules the next per the retry schedule. */

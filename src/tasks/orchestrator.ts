@@ -1,0 +1,251 @@
+import type { RouteEntry } from '../catalog/catalog-schema.js';
+import type { ModelRef } from '../catalog/load-catalog.js';
+import type { Clock } from '../clock/clock.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Job } from '../nodes/node-emulator.js';
+import type { Store } from '../store/store.js';
+import {
+  isTerminal,
+  type TaskAttempt,
+  type TaskErrorView,
+  type TaskRecord,
+  type TaskStatus,
+  type TerminalStatus,
+} from '../gateway/task.js';
+import { jobRequest, TaskPlanner, type NewTask, type PlannerDeps, type TaskPlan } from './task-plan.js';
+import { SyncWaiters } from './sync-waiters.js';
+import type { TaskEvents, TaskRouting } from './task-events.js';
+import { statusOf, taskErrorOf } from './job-status.js';
+import { finishClaim } from './finish-claim.js';
+
+/** One move of a task's status, as the orchestrator made it (for a debug log line, say). */
+export interface TaskTransition {
+  taskId: string;
+  model: string;
+  from: TaskStatus | null;
+  to: TaskStatus;
+  /** Simulator clock, epoch ms. */
+  at: number;
+}
+
+export interface OrchestratorDeps extends PlannerDeps {
+  store: Store;
+  clock: Clock;
+  metrics: Metrics;
+  /** Builds the routing that reports to this orchestrator (so neither needs the other first). */
+  routing: (events: TaskEvents) => TaskRouting;
+  /** Handed every finished task exactly once (the webhook deliverer). */
+  onFinished?: (task: TaskRecord) => Promise<void>;
+  /** Told of every status transition; unused by default. */
+  onTransition?: (transition: TaskTransition) => void;
+  /** The task error codes of the spec (`TaskErrorCode`). */
+  errorCodes: ReadonlySet<string>;
+  /** Other instances share the store: a task may finish elsewhere. */
+  sharedStore?: boolean;
+}
+
+/**
+ * The one owner of a task's life, IN_QUEUE → IN_PROGRESS → COMPLETED | FAILED. It creates the
+ * record with its credits held, hands it to routing, and takes routing's events (accepted, job
+ * seen, failed); it alone decides each transition, and finishes a task once: the caller that wins
+ * the atomic settle moves the credits, records the end, counts it, wakes sync waiters and hands
+ * the task to the webhook deliverer.
+ */
+export class TaskOrchestrator implements TaskEvents {
+  private readonly planner: TaskPlanner;
+  private readonly waiters: SyncWaiters;
+  private readonly routing: TaskRouting;
+  /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
+  private locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.planner = new TaskPlanner(deps);
+    this.waiters = new SyncWaiters(deps.store, deps.sharedStore ?? false);
+    this.routing = deps.routing(this);
+  }
+
+  plan(ref: ModelRef): TaskPlan {
+    return this.planner.plan(ref);
+  }
+
+  /** Whether any of these routes could take the task now (else the submit is refused with 503). */
+  routable(routes: readonly RouteEntry[]): boolean {
+    return this.routing.available(routes);
+  }
+
+  msUntilRoutable(routes: readonly RouteEntry[]): number {
+    return this.routing.msUntilAvailable(routes);
+  }
+
+  /** Store the task (its credits already held), hand it to routing, and give back the task as its first attempt left it. */
+  async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
+    const task = this.planner.record(plan, t, this.deps.clock.now());
+    await this.deps.store.putTask(task);
+    this.transition(task, null);
+    await this.routing.begin(task.id, task.model, jobRequest(task, t), plan.routes);
+    // The first dispatch attempt has run: answer with what it made of the task.
+    return (await this.deps.store.getTask(task.id)) ?? task;
+  }
+
+  /**
+   * A task made to order (`POST /_sim/tasks`, for provider states): stored in `status` and never
+   * routed, so it stays there whatever the clock does. It holds no credits (`t.price` is ignored).
+   */
+  async fixture(plan: TaskPlan, t: NewTask, status: TaskStatus, error: TaskRecord['error']): Promise<TaskRecord> {
+    const base = this.planner.record(plan, t, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const accepted: TaskAttempt = {
+      node: base.node,
+      provider: base.provider,
+      at: now,
+      outcome: 'accepted',
+      detail: null,
+    };
+    const task: TaskRecord = {
+      ...base,
+      status,
+      held: 0,
+      fixture: true,
+      // IN_QUEUE is a job waiting at its node: accepted there, next in line.
+      attempts: [accepted],
+      queuePosition: status === 'IN_QUEUE' ? 1 : null,
+      startedAt: status === 'IN_QUEUE' ? null : now,
+      completedAt: isTerminal(status) ? now : null,
+      error:
+        status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,
+    };
+    await this.deps.store.putTask(task);
+    // A finished fixture with a callback_url is delivered like any finished task (the webhook pact's state).
+    if (isTerminal(status) && task.callbackUrl) await this.deps.onFinished?.(task);
+    return task;
+  }
+
+  /** The task brought up to its node's view now (read-through on GET); a finished task as it is. */
+  async refresh(task: TaskRecord): Promise<TaskRecord> {
+    if (isTerminal(task.status)) return task;
+    const job = await this.routing.readJob(task);
+    return (job && (await this.jobSeen(task.id, job))) ?? task;
+  }
+
+  accepted(id: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void> {
+    return this.serial(id, async () => {
+      const task = await this.deps.store.getTask(id);
+      if (!task || isTerminal(task.status)) return;
+      await this.apply({ ...task, node: route.node, provider: route.provider, attempts: [...attempts] }, task, job);
+    });
+  }
+
+  jobSeen(id: string, job: Job): Promise<TaskRecord | undefined> {
+    return this.serial(id, async () => {
+      const task = await this.deps.store.getTask(id);
+      if (!task || isTerminal(task.status)) return task;
+      return this.apply(task, task, job);
+    });
+  }
+
+  failed(id: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void> {
+    return this.serial(id, async () => {
+      const task = await this.deps.store.getTask(id);
+      if (!task || isTerminal(task.status)) return;
+      const next = { ...task, ...(attempts ? { attempts: [...attempts] } : {}) };
+      await this.finish(next, task.status, 'FAILED', error, this.deps.clock.now());
+    });
+  }
+
+  /** Resolve when the task is COMPLETED or FAILED (for sync models, which answer only then). */
+  settled(id: string): Promise<TaskRecord> {
+    return this.waiters.settled(id);
+  }
+
+  /** Answer every request waiting for a sync task 503 (the simulator is resetting or stopping). */
+  abandonWaiters(): void {
+    this.waiters.abandon();
+  }
+
+  reset(): void {
+    this.planner.reset();
+    this.waiters.abandon();
+    this.locks.clear();
+  }
+
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prior = this.locks.get(id) ?? Promise.resolve();
+    const next = prior.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return next;
+  }
+
+  /** Bring a task up to its node's view of the job; `stored` is the record as the store had it. */
+  private async apply(task: TaskRecord, stored: TaskRecord, job: Job): Promise<TaskRecord> {
+    const status = statusOf(job.state);
+    if (isTerminal(status)) {
+      const error = status === 'FAILED' ? taskErrorOf(job, this.deps.errorCodes) : null;
+      const at = job.finished_at ?? this.deps.clock.now();
+      return this.finish({ ...task, startedAt: job.started_at ?? task.startedAt }, stored.status, status, error, at);
+    }
+    const next: TaskRecord = { ...task, status, queuePosition: job.queue_position, startedAt: job.started_at };
+    if (
+      next.status !== stored.status ||
+      next.queuePosition !== stored.queuePosition ||
+      next.startedAt !== stored.startedAt ||
+      next.attempts !== stored.attempts
+    ) {
+      await this.deps.store.putTask(next);
+      if (next.status !== stored.status) this.transition(next, stored.status);
+    }
+    return next;
+  }
+
+  /**
+   * The one terminal transition. Settle is atomic in the store: the instance that moves the
+   * credits finishes the task. If they had moved but the task is unfinished, the instance that
+   * moved them died before recording it: a finish claim in the store (see finish-claim.ts)
+   * lets exactly one survivor finish it, so a task never gets two webhooks.
+   */
+  private async finish(
+    task: TaskRecord,
+    from: TaskStatus,
+    status: TerminalStatus,
+    error: TaskRecord['error'],
+    at: number,
+  ): Promise<TaskRecord> {
+    const { store, metrics, clock } = this.deps;
+    const ok = status === 'COMPLETED';
+    const settled = await store.settle(task.id, ok ? 'capture' : 'release', clock.now());
+    if (!settled && task.held > 0) {
+      const stored = await store.getTask(task.id);
+      if (!stored || isTerminal(stored.status)) return stored ?? task;
+    }
+    // One instance alone needs no claim: its finishes are serial per task (see serial()).
+    if ((this.deps.sharedStore || !settled) && !(await finishClaim(store, task.id, clock.now()))) {
+      return (await store.getTask(task.id)) ?? task;
+    }
+    const done: TaskRecord = {
+      ...task,
+      status,
+      queuePosition: null,
+      startedAt: task.startedAt ?? (ok ? at : null),
+      completedAt: at,
+      error: ok ? null : error,
+      held: 0,
+      charged: ok ? task.held : 0,
+    };
+    await store.putTask(done);
+    this.transition(done, from);
+    metrics.tasks.inc({ model: done.model, status });
+    metrics.taskSeconds.observe({ model: done.model }, (at - done.createdAt) / 1000);
+    if (ok) metrics.creditsCharged.inc(done.charged);
+    else metrics.taskFailures.inc({ model: done.model, code: error?.code ?? 'unknown' });
+    this.waiters.wake(done);
+    await this.deps.onFinished?.(done);
+    return done;
+  }
+
+  private transition(task: TaskRecord, from: TaskStatus | null): void {
+    this.deps.onTransition?.({ taskId: task.id, model: task.model, from, to: task.status, at: this.deps.clock.now() });
+  }
+}

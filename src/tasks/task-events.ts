@@ -1,0 +1,31 @@
+import type { RouteEntry } from '../catalog/catalog-schema.js';
+import type { TaskAttempt, TaskErrorView, TaskRecord } from '../gateway/task.js';
+import type { Job, JobRequest } from '../nodes/node-emulator.js';
+
+/**
+ * What routing reports about a task's job, and the only way it changes a task: the orchestrator
+ * (`orchestrator.ts`) implements this and alone decides what each event does to the task.
+ * Declared here, below both, so routing never imports the orchestrator.
+ */
+export interface TaskEvents {
+  /** A node took the job (after `attempts`, the last of them the accepting one). */
+  accepted(taskId: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void>;
+  /**
+   * The node's view of the job, however it came: a poll, a read-through on GET, or (issue 16) a
+   * node pushing its state change. Answers the task as the event left it.
+   */
+  jobSeen(taskId: string, job: Job): Promise<TaskRecord | undefined>;
+  /** The task cannot go on: no route took it, or its node lost it. */
+  failed(taskId: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void>;
+}
+
+/** What the orchestrator asks of routing (implemented by `routing/dispatcher.ts`). */
+export interface TaskRouting {
+  /** Start routing a stored task: its first attempt runs before this resolves. */
+  begin(taskId: string, model: string, job: JobRequest, routes: RouteEntry[]): Promise<void>;
+  /** Whether any of these routes could take a call now. */
+  available(routes: readonly RouteEntry[]): boolean;
+  msUntilAvailable(routes: readonly RouteEntry[]): number;
+  /** The task's job as its node sees it now, or undefined (no node, a hung or unreachable one). */
+  readJob(task: TaskRecord): Promise<Job | undefined>;
+}

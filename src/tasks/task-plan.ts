@@ -1,0 +1,106 @@
+import type { RouteEntry } from '../catalog/catalog-schema.js';
+import type { Catalog, ModelRef } from '../catalog/load-catalog.js';
+import type { TaskRecord } from '../gateway/task.js';
+import type { JobRequest } from '../nodes/node-emulator.js';
+import { createRng, mix32, randomString } from '../rng/rng.js';
+import { routeOrder } from '../routing/route-order.js';
+
+/** What chance decides at submit, from the task's own RNG: its id and the order of its routes. */
+export interface TaskPlan {
+  id: string;
+  routes: RouteEntry[];
+  imageSeed: number;
+}
+
+/** A validated, priced submit: what a task record is made from. */
+export interface NewTask {
+  key: string;
+  ref: ModelRef;
+  prompt: string;
+  params: Record<string, unknown>;
+  price: number;
+  numImages: number;
+  width: number;
+  height: number;
+  callbackUrl: string | null;
+}
+
+export interface PlannerDeps {
+  catalog: Catalog;
+  seed: number;
+  /** Mixed into every task's RNG so instances sharing a store and a seed never mint the same ids. */
+  instanceSalt?: number | undefined;
+  /** The secret part of a task's image URLs. */
+  imageToken: (taskId: string) => string;
+}
+
+/**
+ * Plans and builds task records. Task n draws from RNG(seed, n), so ids and route choices repeat
+ * under the same seed.
+ */
+export class TaskPlanner {
+  private counter = 0;
+
+  constructor(private readonly deps: PlannerDeps) {}
+
+  plan(ref: ModelRef): TaskPlan {
+    const taskNumber = ++this.counter;
+    const { seed, instanceSalt } = this.deps;
+    const rng = createRng(instanceSalt === undefined ? mix32(seed, taskNumber) : mix32(seed, instanceSalt, taskNumber));
+    const routes = routeOrder(rng, ref.model.routes);
+    const firstRoute = routes[0];
+    const node = firstRoute && this.deps.catalog.nodes.get(firstRoute.node);
+    if (!node) throw new Error(`model ${ref.model.id} has no route to a known node`);
+    return {
+      id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`,
+      routes,
+      imageSeed: mix32(seed, taskNumber, 0x1a6e),
+    };
+  }
+
+  /** A new task, IN_QUEUE on its first route, holding its price. */
+  record(plan: TaskPlan, t: NewTask, now: number): TaskRecord {
+    const first = plan.routes[0];
+    if (!first) throw new Error(`task ${plan.id} has no route`);
+    return {
+      id: plan.id,
+      key: t.key,
+      model: t.ref.model.id,
+      subModel: t.ref.subModel.id,
+      node: first.node,
+      provider: first.provider,
+      status: 'IN_QUEUE',
+      queuePosition: null,
+      attempts: [],
+      createdAt: now,
+      startedAt: null,
+      completedAt: null,
+      width: t.width,
+      height: t.height,
+      numImages: t.numImages,
+      imageSeed: plan.imageSeed,
+      imageToken: this.deps.imageToken(plan.id),
+      error: null,
+      held: t.price,
+      charged: 0,
+      callbackUrl: t.callbackUrl,
+    };
+  }
+
+  reset(): void {
+    this.counter = 0;
+  }
+}
+
+/** The job a node is asked to run for a task. */
+export function jobRequest(task: TaskRecord, t: NewTask): JobRequest {
+  return {
+    job_id: task.id,
+    model: task.subModel,
+    prompt: t.prompt,
+    params: t.params,
+    num_images: t.numImages,
+    width: t.width,
+    height: t.height,
+  };
+}

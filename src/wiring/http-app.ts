@@ -1,0 +1,74 @@
+import type { RequestListener } from 'node:http';
+import { Router } from 'express';
+import { adminRouter } from '../admin/admin-routes.js';
+import type { AdminService } from '../admin/admin-service.js';
+import { dashboardRouter } from '../admin/dashboard-routes.js';
+import type { LiveEvents } from '../events/live-events.js';
+import { createApp } from '../gateway/app.js';
+import type { ResponseCheck } from '../gateway/http.js';
+import type { GatewayService } from '../gateway/service.js';
+import type { ImageCache } from '../images/image-cache.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { NodeEmulator } from '../nodes/node-emulator.js';
+import type { OpenApiDoc } from '../spec/load-spec.js';
+import type { SpecValidators } from '../spec/validators.js';
+import type { Store } from '../store/store.js';
+
+export interface HttpAppDeps {
+  spec: OpenApiDoc;
+  validators: SpecValidators;
+  service: GatewayService;
+  admin: AdminService;
+  store: Store;
+  images: ImageCache;
+  metrics: Metrics;
+  live: LiveEvents;
+  emulators: ReadonlyMap<string, NodeEmulator>;
+  /** `false`: no `/_sim` at all. */
+  adminApi: boolean;
+  validateResponses: boolean;
+  renameResponseField?: { from: string; to: string } | undefined;
+}
+
+/** Response checks against the spec, one per operation. */
+function specChecks(validators: SpecValidators) {
+  return (path: string, method: string): ResponseCheck =>
+    (status, body) => {
+      const validate = validators.response(path, method, status);
+      if (!validate) return `status ${status} is not declared for ${method.toUpperCase()} ${path}`;
+      return validate(body) ? undefined : `${method.toUpperCase()} ${path} ${status}: ${validators.describe(validate)}`;
+    };
+}
+
+/** Rename a key at any depth of a JSON value. */
+function renamer({ from, to }: { from: string; to: string }) {
+  const walk = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(walk)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k === from ? to : k, walk(x)]))
+        : v;
+  return walk;
+}
+
+/** The request listener: public API, images, metrics, and (unless turned off) the admin API and dashboard. */
+export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): RequestListener {
+  const { admin, store, live } = deps;
+  return createApp({
+    spec: deps.spec,
+    service: deps.service,
+    store,
+    images: deps.images,
+    metrics: deps.metrics,
+    ...(deps.adminApi
+      ? {
+          admin: Router().use(
+            dashboardRouter({ admin, store, live, emulators: deps.emulators, token: adminToken }),
+            adminRouter(admin, adminToken),
+          ),
+        }
+      : {}),
+    ...(deps.validateResponses ? { checkFor: specChecks(deps.validators) } : {}),
+    ...(deps.renameResponseField ? { bodyFilter: renamer(deps.renameResponseField) } : {}),
+  });
+}

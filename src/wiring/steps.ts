@@ -1,0 +1,36 @@
+import type { Clock } from '../clock/clock.js';
+import { ClockSteps, StoreSteps, type StepScheduler } from '../clock/steps.js';
+import type { ConfigFile } from '../config/config-schema.js';
+import type { RoutingSteps } from '../routing/dispatcher.js';
+import type { Store } from '../store/store.js';
+import { isStoreUnavailable } from '../store/store-errors.js';
+import type { WebhookSteps } from '../webhooks/deliverer.js';
+
+/** Every step kind the simulator runs, with its payload: routing's and the webhook deliverer's. */
+export type SimulatorSteps = RoutingSteps & WebhookSteps;
+
+const OUTAGE_QUIET_MS = 10_000;
+
+/** Clock timers on one instance; jobs in the shared store when instances share it. */
+export function openSteps(
+  store: Store,
+  clock: Clock,
+  config: ConfigFile,
+  sharedStore: boolean,
+): StepScheduler<SimulatorSteps> {
+  if (!sharedStore) return new ClockSteps<SimulatorSteps>(clock);
+  // While the store is away every step fails alike: say so once per outage, not once per step.
+  let quietUntil = 0;
+  const stepFailed = (err: unknown) => {
+    if (!isStoreUnavailable(err)) return console.error('gwsim: step failed:', err);
+    if (Date.now() < quietUntil) return;
+    quietUntil = Date.now() + OUTAGE_QUIET_MS;
+    console.error(`gwsim: ${err instanceof Error ? err.message : String(err)}; steps wait until the store is back`);
+  };
+  return new StoreSteps<SimulatorSteps>(
+    store,
+    clock,
+    { pollMs: config.steps?.poll_ms ?? 10, leaseMs: config.steps?.lease_ms ?? 30_000, batch: 100 },
+    stepFailed,
+  );
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock/clock.js';
+import type { StepScheduler } from '../clock/steps.js';
+import { taskView } from '../gateway/task.js';
+import { imageToken, urlSecret } from '../images/image-token.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { FaultSet } from '../nodes/faults.js';
+import type { NodeClient } from '../nodes/node-client.js';
+import { CircuitBreaker } from '../routing/circuit-breaker.js';
+import { Dispatcher } from '../routing/dispatcher.js';
+import type { Store } from '../store/store.js';
+import { TaskOrchestrator, type TaskTransition } from '../tasks/orchestrator.js';
+import { STANDARD_SCHEDULE_MS, WebhookDeliverer } from '../webhooks/deliverer.js';
+import type { Settings } from './settings.js';
+import type { SimulatorSteps } from './steps.js';
+
+const CIRCUIT_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
+
+export interface TaskPartsDeps {
+  settings: Settings;
+  clock: Clock;
+  store: Store;
+  steps: StepScheduler<SimulatorSteps>;
+  faults: FaultSet;
+  metrics: Metrics;
+  clients: ReadonlyMap<string, NodeClient>;
+  /** Where image URLs in webhook payloads point (the listening address, once known). */
+  publicUrl: () => string;
+  onTransition?: ((transition: TaskTransition) => void) | undefined;
+}
+
+export interface TaskParts {
+  tasks: TaskOrchestrator;
+  deliverer: WebhookDeliverer;
+  breaker: CircuitBreaker;
+  /** Every node's circuit gauge back to closed (a reset). */
+  resetCircuitGauges: () => void;
+}
+
+/** A task's life: the orchestrator, the routing it drives, and the webhook deliverer it hands finished tasks to. */
+export function wireTasks(deps: TaskPartsDeps): TaskParts {
+  const { settings, clock, store, steps, faults, metrics } = deps;
+  const { config, seed, timeScale, catalog } = settings;
+  const webhooks = config.webhooks ?? {};
+  const breaker = new CircuitBreaker(clock, settings.routing.circuit, (node, state) =>
+    metrics.circuitState.set({ node }, CIRCUIT_GAUGE[state]),
+  );
+  const deliverer = new WebhookDeliverer({
+    steps,
+    clock,
+    store,
+    seed,
+    faults,
+    metrics,
+    options: {
+      retryScheduleMs: (webhooks.retry_schedule_ms ?? STANDARD_SCHEDULE_MS).map((ms) => Math.max(1, ms * timeScale)),
+      timeoutMs: webhooks.timeout_ms ?? 10_000,
+      allowHosts: webhooks.allow_hosts ?? [],
+    },
+    secretOf: async (key) => (await store.getKey(key))?.webhookSecret,
+    render: (task) => taskView(task, deps.publicUrl()),
+  });
+  const secret = urlSecret(config.images?.url_secret);
+  const tasks = new TaskOrchestrator({
+    imageToken: (id) => imageToken(secret, id),
+    catalog,
+    errorCodes: settings.errorCodes,
+    store,
+    clock,
+    seed,
+    metrics,
+    routing: (events) =>
+      new Dispatcher({
+        clock,
+        clients: deps.clients,
+        breaker,
+        metrics,
+        options: settings.routing.dispatch,
+        events,
+        steps,
+      }),
+    onFinished: (task) => deliverer.enqueue(task),
+    ...(deps.onTransition ? { onTransition: deps.onTransition } : {}),
+    sharedStore: settings.sharedStore,
+    ...(settings.sharedStore ? { instanceSalt: randomBytes(4).readUInt32BE(0) } : {}),
+  });
+  const resetCircuitGauges = () => catalog.nodes.forEach((_node, id) => metrics.circuitState.set({ node: id }, 0));
+  return { tasks, deliverer, breaker, resetCircuitGauges };
+}
