@@ -153,3 +153,35 @@ describe('Idempotency-Key', () => {
     expect(good.headers.get('idempotent-replayed')).toBeNull();
   });
 });
+
+describe('a duplicate while the first request is still in progress', () => {
+  it('is refused 409 with Retry-After, names the key, and creates and holds nothing', async () => {
+    const { createSimulator } = await import('../../src/simulator.js');
+    const { GatewayError } = await import('../../src/gateway/errors.js');
+    const s = await createSimulator({ clock: 'manual', config: { models: { 'imagen-4': { failure_rate: 0 } } } });
+    try {
+      const key = await s.store.getKey(DEV);
+      if (!key) throw new Error('no dev key');
+      const body = { model: 'imagen4', prompt: 'a bowl of ramen' };
+      // Both start at once: the second claims the key while the first is still starting its task.
+      const [first, second] = await Promise.allSettled([
+        s.service.submit(key, body, 'idem-busy'),
+        s.service.submit(key, body, 'idem-busy'),
+      ]);
+      expect(first.status).toBe('fulfilled');
+      expect(second.status).toBe('rejected');
+      const refusal = second.status === 'rejected' ? (second.reason as unknown) : undefined;
+      expect(refusal).toBeInstanceOf(GatewayError);
+      expect(refusal).toMatchObject({ status: 409, type: 'idempotency_error', headers: { 'Retry-After': '1' } });
+      expect((refusal as Error).message).toContain('idem-busy');
+      expect(await s.store.listTasks({})).toHaveLength(1);
+      expect((await s.store.ledger(DEV)).filter((e) => e.kind === 'hold')).toHaveLength(1);
+      // Once the first has its task, the same key replays it.
+      const replay = await s.service.submit(key, body, 'idem-busy');
+      expect(replay.replayed).toBe(true);
+      expect(replay.task.id).toBe(first.status === 'fulfilled' ? first.value.task.id : undefined);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -48,8 +48,8 @@ describe('the seed requests, end to end over HTTP', () => {
     expect(current.credits_charged).toBe(8);
     expect(current.credits_held).toBe(0);
     const took = Date.parse(current.completed_at!) - Date.parse(current.created_at);
-    expect(took).toBeGreaterThan(500);
-    expect(took).toBeLessThan(20_000);
+    // Seed 1 draws this imagen4 generation at 3276 ms on node47; the manual clock adds nothing to it.
+    expect(took).toBe(3276);
 
     const [image] = current.output!.images;
     const png = await decode(image!.url);
