@@ -14,8 +14,13 @@ export type TerminalStatus = Extract<TaskStatus, 'COMPLETED' | 'FAILED'>;
 export const isTerminal = (status: TaskStatus): status is TerminalStatus =>
   status === 'COMPLETED' || status === 'FAILED';
 
-/** A task as the store keeps it. Times are the simulator clock's epoch milliseconds. */
-export interface TaskRecord {
+/**
+ * A task as the store keeps it: an immutable value (a change is a new record, `{ ...task, status }`),
+ * so stores and readers share it without copying. Times are the simulator clock's epoch milliseconds.
+ */
+export type TaskRecord = Readonly<TaskFields>;
+/** The fields of a task record; use `TaskRecord`, which makes them all read-only. */
+export interface TaskFields {
   id: string;
   /** The API key that created it; nobody else can see it. */
   key: string;
@@ -27,7 +32,7 @@ export interface TaskRecord {
   /** 1 for the next job to start on its node; null unless waiting there. */
   queuePosition: number | null;
   /** Every submit to a node, in order; the last accepted one is the node serving the task. */
-  attempts: TaskAttempt[];
+  attempts: readonly Readonly<TaskAttempt>[];
   createdAt: number;
   startedAt: number | null;
   completedAt: number | null;
@@ -38,7 +43,7 @@ export interface TaskRecord {
   imageSeed: number;
   /** The secret part of its image URLs (see images/image-token.ts). */
   imageToken: string;
-  error: TaskErrorView | null;
+  error: Readonly<TaskErrorView> | null;
   held: number;
   charged: number;
   callbackUrl: string | null;
@@ -61,7 +66,7 @@ export function taskView(task: TaskRecord, baseUrl: string): TaskView {
     node: task.node,
     provider: task.provider,
     queue_position: task.queuePosition,
-    attempts: task.attempts,
+    attempts: task.attempts.slice(),
     created_at: new Date(task.createdAt).toISOString(),
     started_at: iso(task.startedAt),
     completed_at: iso(task.completedAt),

@@ -14,13 +14,23 @@ import type {
   TaskPage,
 } from './store.js';
 
-// Copies go deep enough to share nothing with the caller (rateLimit, a task's error and attempts).
+// Key and delivery records change in place here, so they are copied in and out (rateLimit, attempts too).
 const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimit } });
-const copyTask = (t: TaskRecord): TaskRecord => ({
-  ...t,
-  error: t.error && { ...t.error },
-  attempts: t.attempts.map((a) => ({ ...a })),
-});
+/**
+ * Task records are values: every writer builds a new one (`{ ...task, status }`) and none changes
+ * one it holds, so the store keeps and hands out the caller's object, copying nothing. Freezing it
+ * (and what it points to) makes a writer that breaks the rule throw, in tests and in use alike;
+ * it costs well under a microsecond per write.
+ */
+function freezeTask(t: TaskRecord): TaskRecord {
+  if (Object.isFrozen(t)) return t;
+  if (t.error) Object.freeze(t.error);
+  if (!Object.isFrozen(t.attempts)) {
+    for (const a of t.attempts) Object.freeze(a);
+    Object.freeze(t.attempts);
+  }
+  return Object.freeze(t);
+}
 const matches = (t: TaskRecord, f: TaskFilter): boolean =>
   (f.status === undefined || t.status === f.status) &&
   (f.model === undefined || t.model === f.model) &&
@@ -29,7 +39,8 @@ const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d
 
 /**
  * The embedded store. Each method runs to completion without awaiting, so every operation is
- * atomic on Node's single thread. Records are copied in and out, as a remote store would.
+ * atomic on Node's single thread. Records that change in place are copied in and out, as a remote
+ * store would; task records are immutable values and are shared as they are.
  */
 export class MemoryStore implements Store {
   private keys = new Map<string, KeyRecord>();
@@ -114,17 +125,16 @@ export class MemoryStore implements Store {
 
   async putTask(task: TaskRecord): Promise<void> {
     if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
-    this.tasks.set(task.id, copyTask(task));
+    this.tasks.set(task.id, freezeTask(task));
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
-    const task = this.tasks.get(id);
-    return task && copyTask(task);
+    return this.tasks.get(id);
   }
 
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
     const out: TaskRecord[] = [];
-    for (const t of this.tasks.values()) if (matches(t, filter)) out.push(copyTask(t));
+    for (const t of this.tasks.values()) if (matches(t, filter)) out.push(t);
     return out;
   }
 
@@ -138,7 +148,7 @@ export class MemoryStore implements Store {
     let i = from - 1;
     for (; i >= 0 && tasks.length < limit; i--) {
       const t = this.tasks.get(order[i]!)!;
-      if (matches(t, filter)) tasks.push(copyTask(t));
+      if (matches(t, filter)) tasks.push(t);
     }
     let more = false;
     for (let j = i; j >= 0 && !more; j--) more = matches(this.tasks.get(order[j]!)!, filter);

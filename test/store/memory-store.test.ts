@@ -1,4 +1,28 @@
+import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { runStoreContract } from './store-contract.js';
+import { makeTask, runStoreContract } from './store-contract.js';
 
 runStoreContract('MemoryStore', async () => new MemoryStore());
+
+describe('MemoryStore task records', () => {
+  it('shares the record it was given, frozen with its error and attempts, so a writer that edits one throws', async () => {
+    const store = new MemoryStore();
+    const task = makeTask({
+      status: 'FAILED',
+      error: { code: 'provider_error', message: 'failed' },
+      attempts: [{ node: 'node47', provider: 'Google', at: 1, outcome: 'accepted', detail: null }],
+    });
+    await store.putTask(task);
+    const got = await store.getTask(task.id);
+    expect(got).toBe(task); // no copy on the hot path
+    expect(Object.isFrozen(got)).toBe(true);
+    expect(Object.isFrozen(got?.error)).toBe(true);
+    expect(Object.isFrozen(got?.attempts)).toBe(true);
+    expect(Object.isFrozen(got?.attempts[0])).toBe(true);
+    expect(() => Object.assign(task, { status: 'COMPLETED' })).toThrow(TypeError);
+    // A new record built from it (how every writer changes a task) is free to differ.
+    await store.putTask({ ...task, status: 'COMPLETED', error: null });
+    expect((await store.getTask(task.id))?.status).toBe('COMPLETED');
+    expect(task.status).toBe('FAILED');
+  });
+});

@@ -6,6 +6,8 @@ import type { DeliveryAttempt, DeliveryRecord, RateLimitPolicy, ScheduledJob, St
 const LIMIT: RateLimitPolicy = { requests: 100, window_s: 60 };
 const SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=';
 const T0 = 1_767_225_600_000;
+/** A record's type with `readonly` taken off, to write to it on purpose. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A task record with every field set; `over` replaces some. */
 export function makeTask(over: Partial<TaskRecord> = {}): TaskRecord {
@@ -326,7 +328,10 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.getTask('n47missing_imagen4')).toBeUndefined();
       });
 
-      it('task records are copies, nested error and attempts included', async () => {
+      it('a stored task record never changes: a write to one put or got throws or misses the store', async () => {
+        // Task records are immutable values (the gateway replaces them, never edits them). A store may
+        // hand back the very object it was given (memory, frozen) or a copy (Redis); either way a
+        // write to a record, or to its error or attempts, must not reach what the store holds.
         const attempt = { node: 'node47', provider: 'Google', at: T0, outcome: 'accepted' as const, detail: null };
         const task = makeTask({
           status: 'FAILED',
@@ -335,20 +340,32 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         });
         const stored = structuredClone(task);
         await store.putTask(task);
-        task.status = 'COMPLETED';
-        task.error!.code = 'node_lost';
-        task.attempts[0]!.node = 'changed-after-put';
-        task.attempts.push({ ...attempt });
-        const got = await store.getTask(task.id);
-        expect(got).toEqual(stored);
-        got!.status = 'IN_QUEUE';
-        got!.error!.message = 'changed-after-get';
-        got!.attempts[0]!.detail = 'changed-after-get';
-        got!.attempts.length = 0;
-        const [listed] = await store.listTasks({});
-        listed!.error!.code = 'provider_timeout';
-        listed!.attempts[0]!.at = 0;
-        expect(await store.getTask(task.id)).toEqual(stored);
+        const writes = (t: TaskRecord | undefined): Array<() => void> => {
+          const m = t as Mutable<TaskRecord>;
+          const error = m.error as Mutable<NonNullable<TaskRecord['error']>>;
+          const attempts = m.attempts as Array<Mutable<TaskRecord['attempts'][number]>>;
+          return [
+            () => (m.status = 'COMPLETED'),
+            () => (error.code = 'node_lost'),
+            () => (attempts[0]!.node = 'changed'),
+            () => attempts.push({ ...attempt }),
+            () => (attempts.length = 0),
+          ];
+        };
+        const attemptAll = (t: TaskRecord | undefined) => {
+          for (const write of writes(t)) {
+            try {
+              write();
+            } catch (e) {
+              expect(e).toBeInstanceOf(TypeError); // a frozen record refuses the write
+            }
+          }
+        };
+        attemptAll(task);
+        attemptAll(await store.getTask(stored.id));
+        attemptAll((await store.listTasks({}))[0]);
+        attemptAll((await store.pageTasks({}, 10))?.tasks[0]);
+        expect(await store.getTask(stored.id)).toEqual(stored);
       });
 
       it('listTasks filters by status, model and key, alone and together', async () => {
