@@ -1,0 +1,192 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { paths } from '../paths.js';
+import { measureAllocation } from './alloc.js';
+import { timerLateness } from './lateness.js';
+import { benchConfig, pollLoad, submitLoad } from './load-shapes.js';
+import { loadGeneratorRates } from './load-generator.js';
+import {
+  BARE,
+  FULL,
+  LATENESS_TARGET_TASKS,
+  LISTENING,
+  QUICK,
+  RSS_TARGET_IN_FLIGHT,
+  measure,
+  readyMs,
+  serveGwsim,
+  submitMany,
+  type Run,
+} from './plan.js';
+import { rssBytes, startChild, startPrism } from './processes.js';
+import { redisVsMemory } from './redis-step.js';
+import { printReport, writeJson, type Check } from './report.js';
+import { sustainedRun } from './sustained.js';
+import type { WrkResult } from './wrk.js';
+
+type Autocannon = typeof import('autocannon');
+
+export interface BenchOptions {
+  quick: boolean;
+  json?: string | undefined;
+  /** Write CPU profiles of the gwsim processes under benchmark here. */
+  profile?: string | undefined;
+  autocannon: Autocannon;
+}
+
+const MB = 2 ** 20;
+
+/** Every step, one after another, then the table and the measures against their targets. */
+export async function runBench(options: BenchOptions): Promise<void> {
+  const plan = options.quick ? QUICK : FULL;
+  const profileDir = options.profile && resolve(options.profile);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const run: Run = { rows: [], plan, profileDir };
+  const config = benchConfig('in-process');
+  process.stderr.write(
+    `gwsim bench${options.quick ? ' --quick' : ''}: wrk, 1 thread, 32 connections, ${plan.seconds} s per run\n`,
+  );
+
+  const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
+  const bareSubmit = await measure(run, 'bare node:http', 'submit', bare.url, submitLoad);
+  const barePoll = await measure(run, 'bare node:http', 'poll', bare.url, pollLoad(['n47bare_imagen4']));
+  await bare.stop();
+  const load = await loadGeneratorRates(plan.seconds, options.autocannon);
+
+  const prism = await startPrism(['mock', paths.gatewaySpec], 'gwsim bench');
+  const prismSubmit = await measure(run, 'prism mock', 'submit', prism.url, submitLoad);
+  await prism.stop();
+
+  // Time scale 1: tasks stay in flight, so this is the cost of a submit and a poll alone.
+  const gw = await serveGwsim(run, config, [], 'submit-poll');
+  const gwSubmit = await measure(run, 'gwsim', 'submit', gw.url, submitLoad);
+  const gwPoll = await measure(run, 'gwsim', 'poll', gw.url, pollLoad(await submitMany(gw.url, plan.pollTasks)));
+  await gw.stop();
+
+  // What users run: time scale 0.001, every task finishing while submits go on.
+  const sustained = await sustainedRun(run, config);
+
+  // The same with every gateway → node call over HTTP to nodes on loopback ports.
+  const gwHttp = await serveGwsim(run, benchConfig('http'));
+  const httpSubmit = await measure(run, 'gwsim http nodes', 'submit', gwHttp.url, submitLoad);
+  const httpPoll = await measure(
+    run,
+    'gwsim http nodes',
+    'poll',
+    gwHttp.url,
+    pollLoad(await submitMany(gwHttp.url, plan.pollTasks)),
+  );
+  await gwHttp.stop();
+
+  // The same again on the Redis store (a redis-server started here), against the memory store above.
+  const redisRatios = await redisVsMemory(run, gwSubmit, gwPoll);
+
+  process.stderr.write(`  ready: gwsim and bare node:http, median of ${plan.starts} starts each …`);
+  const gwReady = await readyMs(plan.starts, () => serveGwsim(run, config));
+  const bareReady = await readyMs(plan.starts, () => startChild(process.execPath, [BARE, '0'], LISTENING));
+  process.stderr.write(` ${gwReady.toFixed(0)} / ${bareReady.toFixed(0)} ms\n`);
+
+  // The manual clock keeps every task in flight: 100k timers, holds and task records at once.
+  process.stderr.write(`  RSS with ${plan.inFlight} tasks in flight …`);
+  const held = await serveGwsim(run, config, ['--clock', 'manual']);
+  const pid = held.proc.pid ?? NaN;
+  const rssBefore = rssBytes(pid);
+  await submitMany(held.url, plan.inFlight);
+  const rss = rssBytes(pid);
+  await held.stop();
+  process.stderr.write(` ${(rss / MB).toFixed(0)} MB\n`);
+
+  process.stderr.write(`  timer lateness with ${plan.latenessTasks} tasks in flight, real clock …`);
+  const lateness = await timerLateness(plan.latenessTasks, plan.latenessSeconds);
+  process.stderr.write(` p99 ${lateness.p99Ms.toFixed(2)} ms\n`);
+
+  process.stderr.write(`  allocation per submit (${plan.allocSubmits} submits, time scale 0.001) …`);
+  const alloc = await measureAllocation(plan.allocSubmits);
+  process.stderr.write(
+    ` ${(alloc.gwsimBytes / 1024).toFixed(1)} KB (bare ${(alloc.bareBytes / 1024).toFixed(1)} KB)\n`,
+  );
+
+  const ratio = (a: WrkResult, b: WrkResult) => a.rps / b.rps;
+  const ac = load.autocannon;
+  const checks: Check[] = [
+    { name: 'submit gwsim/bare', value: ratio(gwSubmit, bareSubmit), target: 0.3, better: 'higher' },
+    { name: 'submit gwsim/prism', value: ratio(gwSubmit, prismSubmit), target: 4, better: 'higher' },
+    { name: 'poll gwsim/bare', value: ratio(gwPoll, barePoll), target: 0.35, better: 'higher' },
+    {
+      name: 'sustained ×0.001 submit/bare',
+      value: sustained.rps / bareSubmit.rps,
+      target: 0.3,
+      better: 'higher',
+      note: `(${Math.round(sustained.rps)} req/s; ${sustained.finished} of ${sustained.accepted} tasks finished)`,
+    },
+    {
+      name: `sustained last/first ${plan.windowSeconds} s rate`,
+      value: sustained.lastOverFirst,
+      target: 0.9,
+      better: 'higher',
+      note: `(${sustained.windows.map(Math.round).join(', ')} req/s)`,
+    },
+    { name: 'load generator/autocannon req/s', value: load.gwsimLoad / ac, target: 1, better: 'higher' },
+    { name: 'undici request/autocannon', value: load.clients.undiciRequest / ac, target: 0, better: 'report' },
+    { name: 'undici dispatch/autocannon', value: load.clients.undiciDispatch / ac, target: 0, better: 'report' },
+    { name: 'node:http Agent/autocannon', value: load.clients.nodeHttp / ac, target: 0, better: 'report' },
+    { name: 'submit http-nodes/in-process', value: ratio(httpSubmit, gwSubmit), target: 0, better: 'report' },
+    { name: 'poll http-nodes/in-process', value: ratio(httpPoll, gwPoll), target: 0, better: 'report' },
+    ...(redisRatios
+      ? ([
+          { name: 'submit redis/memory store', value: redisRatios.submit, target: 0.5, better: 'higher' },
+          { name: 'poll redis/memory store', value: redisRatios.poll, target: 0, better: 'report' },
+        ] satisfies Check[])
+      : []),
+    { name: `ready ms (median of ${plan.starts})`, value: gwReady, target: 500, better: 'lower' },
+    {
+      name: 'ready gwsim/bare node:http start',
+      value: gwReady / bareReady,
+      target: 3,
+      better: 'at-most',
+      note: `(bare ${bareReady.toFixed(0)} ms)`,
+    },
+    {
+      name: `RSS MB, ${plan.inFlight / 1000}k tasks in flight`,
+      value: rss / MB,
+      target: 300,
+      better: plan.inFlight === RSS_TARGET_IN_FLIGHT ? 'lower' : 'report',
+      note: `(${(rssBefore / MB).toFixed(0)} MB before)`,
+    },
+    {
+      name: `timer lateness p99 ms, ${plan.latenessTasks / 1000}k in flight`,
+      value: lateness.p99Ms,
+      target: 5,
+      better: plan.latenessTasks === LATENESS_TARGET_TASKS ? 'lower' : 'report',
+      note: `(max ${lateness.maxMs.toFixed(1)} ms, ${lateness.samples} samples)`,
+    },
+    {
+      name: 'KB allocated per submit',
+      value: alloc.gwsimBytes / 1024,
+      target: 0,
+      better: 'report',
+      note: `(bare node:http ${(alloc.bareBytes / 1024).toFixed(1)} KB per request, same client)`,
+    },
+  ];
+
+  printReport(process.stdout, run.rows, checks);
+  process.stdout.write('\ngwsim code that allocates the most, KB per submit:\n');
+  for (const t of alloc.top) process.stdout.write(`  ${(t.bytes / 1024).toFixed(2).padStart(6)}  ${t.frame}\n`);
+  if (profileDir) process.stdout.write(`\nCPU profiles of the gwsim processes: ${profileDir}/gwsim-*.cpuprofile\n`);
+  if (options.json)
+    writeJson(
+      options.json,
+      {
+        seconds: plan.seconds,
+        quick: options.quick,
+        in_flight: plan.inFlight,
+        rss_before_mb: rssBefore / MB,
+        sustained,
+        lateness,
+        allocation: alloc,
+        load,
+      },
+      run.rows,
+      checks,
+    );
+}
