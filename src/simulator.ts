@@ -46,7 +46,10 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     emulators: fleet.emulators,
     circuit: (node) => taskParts.breaker.state(node),
   }));
-  const store: ObservedStore = new ObservedStore(await openStore(settings.storeUrl), live);
+  const store: ObservedStore = new ObservedStore(
+    await openStore(settings.storeUrl, {}, { freezeTasks: options.validateResponses === true }),
+    live,
+  );
   const steps = openSteps(store, clock, config, sharedStore);
   const images = new ImageCache(IMAGE_CACHE_BYTES);
   const faults = new FaultSet(clock);

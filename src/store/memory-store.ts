@@ -19,8 +19,8 @@ const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimi
 /**
  * Task records are values: every writer builds a new one (`{ ...task, status }`) and none changes
  * one it holds, so the store keeps and hands out the caller's object, copying nothing. Freezing it
- * (and what it points to) makes a writer that breaks the rule throw, in tests and in use alike;
- * it costs well under a microsecond per write.
+ * (and what it points to) makes a writer that breaks the rule throw. It costs about what the copy
+ * did (1–2 µs a record here), so only tests ask for it (`freezeTasks`).
  */
 function freezeTask(t: TaskRecord): TaskRecord {
   if (Object.isFrozen(t)) return t;
@@ -42,6 +42,11 @@ const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d
  * atomic on Node's single thread. Records that change in place are copied in and out, as a remote
  * store would; task records are immutable values and are shared as they are.
  */
+export interface MemoryStoreOptions {
+  /** Freeze every task record stored, so code that edits one throws (tests turn it on). */
+  freezeTasks?: boolean;
+}
+
 export class MemoryStore implements Store {
   private keys = new Map<string, KeyRecord>();
   private entries: LedgerEntry[] = [];
@@ -53,6 +58,11 @@ export class MemoryStore implements Store {
   private windows = new Map<string, RateWindow>();
   private deliveries = new Map<string, DeliveryRecord>();
   private jobs = new Map<string, { job: ScheduledJob; leasedUntil: number | null }>();
+  private readonly keep: (t: TaskRecord) => TaskRecord;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.keep = options.freezeTasks ? freezeTask : (t) => t;
+  }
 
   private record(rec: KeyRecord, kind: LedgerKind, amount: number, taskId: string | null, at: number): void {
     this.entries.push({
@@ -125,7 +135,7 @@ export class MemoryStore implements Store {
 
   async putTask(task: TaskRecord): Promise<void> {
     if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
-    this.tasks.set(task.id, freezeTask(task));
+    this.tasks.set(task.id, this.keep(task));
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {

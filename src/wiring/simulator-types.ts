@@ -25,7 +25,7 @@ export interface SimulatorOptions {
   adminToken?: string;
   /** `false`: no `/_sim` at all (it answers 404, as a real deployment does); `gwsim serve --no-admin`. */
   admin?: boolean;
-  /** Check every response against openapi/gateway.yaml; a mismatch becomes a loud 500. For tests. */
+  /** Check every response against openapi/gateway.yaml (a mismatch is a loud 500); freeze stored tasks. For tests. */
   validateResponses?: boolean;
   /**
    * Test-only fault: rename a field wherever it appears in success bodies of the public API, to

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { makeTask, runStoreContract } from './store-contract.js';
 
-runStoreContract('MemoryStore', async () => new MemoryStore());
+// Frozen, as gwsim's tests run it: a writer that edits a stored task throws.
+runStoreContract('MemoryStore', async () => new MemoryStore({ freezeTasks: true }));
 
 describe('MemoryStore task records', () => {
   it('shares the record it was given, frozen with its error and attempts, so a writer that edits one throws', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore({ freezeTasks: true });
     const task = makeTask({
       status: 'FAILED',
       error: { code: 'provider_error', message: 'failed' },
@@ -24,5 +25,14 @@ describe('MemoryStore task records', () => {
     await store.putTask({ ...task, status: 'COMPLETED', error: null });
     expect((await store.getTask(task.id))?.status).toBe('COMPLETED');
     expect(task.status).toBe('FAILED');
+  });
+
+  it('without freezeTasks (as gwsim serve runs) it shares the record as it is, copying nothing', async () => {
+    const store = new MemoryStore();
+    const task = makeTask();
+    await store.putTask(task);
+    expect(await store.getTask(task.id)).toBe(task);
+    expect((await store.listTasks({}))[0]).toBe(task);
+    expect(Object.isFrozen(task)).toBe(false);
   });
 });
