@@ -37,16 +37,16 @@ const matches = (t: TaskRecord, f: TaskFilter): boolean =>
   (f.key === undefined || t.key === f.key);
 const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) });
 
-/**
- * The embedded store. Each method runs to completion without awaiting, so every operation is
- * atomic on Node's single thread. Records that change in place are copied in and out, as a remote
- * store would; task records are immutable values and are shared as they are.
- */
 export interface MemoryStoreOptions {
   /** Freeze every task record stored, so code that edits one throws (tests turn it on). */
   freezeTasks?: boolean;
 }
 
+/**
+ * The embedded store. Each method runs to completion without awaiting, so every operation is
+ * atomic on Node's single thread. Records that change in place are copied in and out, as a remote
+ * store would; task records are immutable values and are shared as they are.
+ */
 export class MemoryStore implements Store {
   private keys = new Map<string, KeyRecord>();
   private entries: LedgerEntry[] = [];
