@@ -155,9 +155,11 @@ export class MemoryStore implements Store {
     fingerprint: string,
     at: number,
     ttlMs: number,
+    pendingTtlMs: number = ttlMs,
   ): Promise<IdempotencyRecord | undefined> {
     const existing = this.idempotency.get(scope);
-    if (existing && at - existing.createdAt < ttlMs) return { ...existing };
+    const age = existing ? at - existing.createdAt : 0;
+    if (existing && age < ttlMs && (existing.taskId !== null || age < pendingTtlMs)) return { ...existing };
     this.idempotency.set(scope, { fingerprint, taskId: null, createdAt: at });
     return undefined;
   }

@@ -144,15 +144,19 @@ return 1
   ),
 
   /**
-   * Claim an idempotency scope. KEYS: the scope's hash. ARGV: fingerprint, at, ttl ms, GC expiry ms.
-   * Expiry follows the simulator clock (`at`); the Redis expiry only collects garbage, later.
+   * Claim an idempotency scope. KEYS: the scope's hash. ARGV: fingerprint, at, ttl ms, GC expiry ms,
+   * pending ttl ms (a claim bound to no task expires after it). Expiry follows the simulator clock
+   * (`at`); the Redis expiry only collects garbage, later.
    * Returns nil when this call claimed it, else {fingerprint, taskId or nil, createdAt}.
    */
   gwsimClaimIdempotency: script(
     1,
     `
 local r = redis.call('HMGET', KEYS[1], 'fingerprint', 'taskId', 'createdAt')
-if r[1] and tonumber(ARGV[2]) - tonumber(r[3]) < tonumber(ARGV[3]) then return r end
+if r[1] then
+  local age = tonumber(ARGV[2]) - tonumber(r[3])
+  if age < tonumber(ARGV[3]) and (r[2] or age < tonumber(ARGV[5])) then return r end
+end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'createdAt', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])

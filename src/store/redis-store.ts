@@ -382,13 +382,14 @@ export class RedisStore implements Store {
     fingerprint: string,
     at: number,
     ttlMs: number,
+    pendingTtlMs: number = ttlMs,
   ): Promise<IdempotencyRecord | undefined> {
     return this.op('claimIdempotency', async () => {
       const gc = Math.max(1, Math.ceil(ttlMs * 2 + GC_GRACE_MS));
       const reply = await this.script(
         'gwsimClaimIdempotency',
         [this.k('idem', scope)],
-        [fingerprint, n(at, 'at'), n(ttlMs, 'ttlMs'), String(gc)],
+        [fingerprint, n(at, 'at'), n(ttlMs, 'ttlMs'), String(gc), n(pendingTtlMs, 'pendingTtlMs')],
       );
       if (reply === null) return undefined;
       const [fp, taskId, createdAt] = asArray(reply);

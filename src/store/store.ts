@@ -135,13 +135,15 @@ export interface Store {
 
   /**
    * Claim `scope` for a request with `fingerprint`. Returns undefined when this call claimed it
-   * (records older than `ttlMs` are expired first), or the record that already holds it.
+   * (records older than `ttlMs` are expired first, and so are claims still bound to no task after
+   * `pendingTtlMs`: their request died or could not release them), or the record that holds it.
    */
   claimIdempotency(
     scope: string,
     fingerprint: string,
     at: number,
     ttlMs: number,
+    pendingTtlMs?: number,
   ): Promise<IdempotencyRecord | undefined>;
   /** Bind a claimed scope to the task its request created. */
   bindIdempotency(scope: string, taskId: string): Promise<void>;

@@ -186,8 +186,10 @@ describeRedis('several gwsim instances on one Redis', () => {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let stdout = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
         const m = /gwsim listening on (\S+)/.exec(d.toString());
         if (m) resolve(m[1]!);
       });
@@ -200,6 +202,8 @@ describeRedis('several gwsim instances on one Redis', () => {
     child.removeAllListeners('exit');
     const code = await new Promise<number | null>((r) => (child.once('exit', r), child.kill('SIGTERM')));
     expect(code).toBe(0);
+    // One ready line for the whole group, whatever the workers print.
+    expect(stdout.match(/listening on/g)).toHaveLength(1);
   }, 60_000);
 
   it('--workers on the memory store is refused with a clear message', async () => {

@@ -434,6 +434,24 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         });
       });
 
+      it('a claim bound to no task expires after the pending ttl; a bound one does not', async () => {
+        const PENDING = 30_000;
+        await store.claimIdempotency('lost', 'fp1', T0, TTL, PENDING);
+        await store.claimIdempotency('kept', 'fp1', T0, TTL, PENDING);
+        await store.bindIdempotency('kept', 'task-k');
+        expect(await store.claimIdempotency('lost', 'fp2', T0 + PENDING - 1, TTL, PENDING)).toEqual({
+          fingerprint: 'fp1',
+          taskId: null,
+          createdAt: T0,
+        });
+        expect(await store.claimIdempotency('lost', 'fp2', T0 + PENDING, TTL, PENDING)).toBeUndefined();
+        expect(await store.claimIdempotency('kept', 'fp2', T0 + PENDING, TTL, PENDING)).toEqual({
+          fingerprint: 'fp1',
+          taskId: 'task-k',
+          createdAt: T0,
+        });
+      });
+
       it('drop frees a claim, so the next claim wins', async () => {
         await store.claimIdempotency('s', 'fp1', T0, TTL);
         await store.dropIdempotency('s');
