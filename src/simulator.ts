@@ -21,11 +21,14 @@ import type { Simulator, SimulatorCore, SimulatorOptions } from './wiring/simula
 import { DEFAULTS, resolveSettings } from './wiring/settings.js';
 import { openSteps } from './wiring/steps.js';
 import { wireTasks } from './wiring/tasks.js';
+import { GenerationWatch } from './store/generation-watch.js';
 
 export { DEFAULTS };
 export type { Simulator, SimulatorCore, SimulatorOptions };
 
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+/** How often an instance on a shared store reads its generation marker (a restarted, empty Redis). */
+const GENERATION_CHECK_MS = 1_000;
 
 function startKeys(config: ConfigFile): KeyConfig[] {
   const keys = config.keys ?? [];
@@ -91,6 +94,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     allowHosts: webhooks.allow_hosts ?? [],
     faults,
     self,
+    onUnknownKey: () => generations?.nudge(),
   });
   const admin = new AdminService({
     catalog,
@@ -119,10 +123,17 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       for (const f of settings.startFaults) faults.add(f);
     },
   });
-  // A shared store holds other instances' state: join it rather than wipe it.
+  // A shared store holds other instances' state: join it rather than wipe it. Should it start
+  // empty later (a Redis restarted without persistence), the watch seeds this instance's keys again.
+  let generations: GenerationWatch | undefined;
   if (sharedStore) {
     for (const f of settings.startFaults) faults.add(f);
     await admin.ensureKeys();
+    generations = new GenerationWatch(store, {
+      everyMs: GENERATION_CHECK_MS,
+      reseed: () => admin.ensureKeys(),
+    });
+    await generations.start();
   } else await admin.reset();
   const appDeps = {
     spec,
@@ -156,6 +167,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     closeLiveStreams: () => live.close(),
     abandonWaiters: () => tasks.abandonWaiters(),
     close: async () => {
+      generations?.close();
       live.close();
       tasks.reset();
       await steps.close();

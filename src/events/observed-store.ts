@@ -67,8 +67,11 @@ export class ObservedStore implements Store {
   pageTasks(filter: TaskFilter, limit: number, cursor?: string) {
     return this.inner.pageTasks(filter, limit, cursor);
   }
-  claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number) {
-    return this.inner.claimIdempotency(scope, fingerprint, at, ttlMs);
+  claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number, pendingTtlMs?: number) {
+    return this.inner.claimIdempotency(scope, fingerprint, at, ttlMs, pendingTtlMs);
+  }
+  generation() {
+    return this.inner.generation();
   }
   bindIdempotency(scope: string, taskId: string) {
     return this.inner.bindIdempotency(scope, taskId);

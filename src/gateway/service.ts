@@ -27,6 +27,8 @@ export interface GatewayDeps {
   faults: FaultSet;
   /** Where the simulator itself answers: never a callback_url. */
   self: SelfTargets;
+  /** Told when a Bearer key is unknown (a shared store that started empty loses every key). */
+  onUnknownKey?: () => void;
 }
 
 /** Retry-After for an outage with no end: as long as a circuit's default cooldown. */
@@ -66,7 +68,10 @@ export class GatewayService {
   async authenticate(authorization: string | undefined): Promise<KeyRecord> {
     const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     const rec = m ? await this.deps.store.getKey(m[1]!) : undefined;
-    if (!rec) throw errors.unauthorized();
+    if (!rec) {
+      if (m) this.deps.onUnknownKey?.();
+      throw errors.unauthorized();
+    }
     return rec;
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TaskRecord } from '../gateway/task.js';
 import type {
   DeliveryRecord,
@@ -217,7 +218,15 @@ export class MemoryStore implements Store {
     return { ...w };
   }
 
+  /** A new value after each reset, as a wiped shared store would give. */
+  private marker: string | undefined;
+
+  async generation(): Promise<string> {
+    return (this.marker ??= randomUUID());
+  }
+
   async reset(): Promise<void> {
+    this.marker = undefined;
     this.keys.clear();
     this.entries = [];
     this.holds.clear();

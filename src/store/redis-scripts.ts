@@ -254,6 +254,17 @@ return out
 `,
   ),
 
+  /** The generation marker, set to ARGV[1] if missing. KEYS: the marker. Returns its value. */
+  gwsimGeneration: script(
+    1,
+    `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`,
+  ),
+
   /** Forget a job. KEYS: due zset, lease zset, job hash. ARGV: id. */
   gwsimCompleteJob: script(
     3,

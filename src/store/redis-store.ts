@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { TaskRecord } from '../gateway/task.js';
 import { StartupError } from '../startup-error.js';
@@ -490,6 +491,12 @@ export class RedisStore implements Store {
       );
       return { count: Number(count), resetAt: Number(resetAt) };
     });
+  }
+
+  generation(): Promise<string> {
+    return this.op('generation', async () =>
+      String(await this.script('gwsimGeneration', [this.k('generation')], [randomUUID()])),
+    );
   }
 
   /** Deletes every key under this store's prefix (SCAN + UNLINK), nothing else. */

@@ -171,6 +171,13 @@ export interface Store {
   /** Count one request against a key's fixed window and return the window. */
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow>;
 
+  /**
+   * The store's generation: a marker created (with a fresh random value) when missing, so a
+   * store that started empty (a Redis restarted without persistence, a reset) reads a new one.
+   * Instances compare it with the last one they saw to know when to seed their config again.
+   */
+  generation(): Promise<string>;
+
   /** Forget everything. */
   reset(): Promise<void>;
   close(): Promise<void>;

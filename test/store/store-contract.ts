@@ -702,6 +702,18 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
       });
     });
 
+    describe('generation', () => {
+      it('reads the same marker until the store is wiped, then a new one', async () => {
+        const first = await store.generation();
+        expect(first).toMatch(/\S/);
+        expect(await store.generation()).toBe(first);
+        await store.reset();
+        const second = await store.generation();
+        expect(second).not.toBe(first);
+        expect(await store.generation()).toBe(second);
+      });
+    });
+
     describe('reset', () => {
       it('forgets keys, ledger, holds, tasks, idempotency claims and rate windows', async () => {
         await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
