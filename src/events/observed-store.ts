@@ -70,6 +70,12 @@ export class ObservedStore implements Store {
   claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number, pendingTtlMs?: number) {
     return this.inner.claimIdempotency(scope, fingerprint, at, ttlMs, pendingTtlMs);
   }
+  putShared(kind: string, id: string, json: string | null) {
+    return this.inner.putShared(kind, id, json);
+  }
+  readShared(kind: string, since: number) {
+    return this.inner.readShared(kind, since);
+  }
   generation() {
     return this.inner.generation();
   }

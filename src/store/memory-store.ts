@@ -3,6 +3,7 @@ import type { TaskRecord } from '../gateway/task.js';
 import type {
   DeliveryRecord,
   ScheduledJob,
+  SharedSnapshot,
   HoldResult,
   IdempotencyRecord,
   KeyRecord,
@@ -218,6 +219,23 @@ export class MemoryStore implements Store {
     return { ...w };
   }
 
+  private shared = new Map<string, { version: number; entries: Map<string, string> }>();
+
+  async putShared(kind: string, id: string, json: string | null): Promise<void> {
+    let c = this.shared.get(kind);
+    if (!c) this.shared.set(kind, (c = { version: 0, entries: new Map() }));
+    if (json === null) c.entries.delete(id);
+    else c.entries.set(id, json);
+    c.version++;
+  }
+
+  async readShared(kind: string, since: number): Promise<SharedSnapshot | undefined> {
+    const c = this.shared.get(kind);
+    const version = c?.version ?? 0;
+    if (version === since) return undefined;
+    return { version, entries: Object.fromEntries(c?.entries ?? []) };
+  }
+
   /** A new value after each reset, as a wiped shared store would give. */
   private marker: string | undefined;
 
@@ -227,6 +245,7 @@ export class MemoryStore implements Store {
 
   async reset(): Promise<void> {
     this.marker = undefined;
+    this.shared.clear();
     this.keys.clear();
     this.entries = [];
     this.holds.clear();

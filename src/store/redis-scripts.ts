@@ -254,6 +254,33 @@ return out
 `,
   ),
 
+  /**
+   * Set or delete an entry of a shared collection and bump its version.
+   * KEYS: the collection hash, its version counter. ARGV: id, JSON ('' deletes).
+   */
+  gwsimPutShared: script(
+    2,
+    `
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return redis.call('INCR', KEYS[2])
+`,
+  ),
+
+  /**
+   * A shared collection if its version moved. KEYS: the hash, the version counter. ARGV: since.
+   * Returns nil when unchanged, else {version, HGETALL...}.
+   */
+  gwsimReadShared: script(
+    2,
+    `
+local v = redis.call('GET', KEYS[2]) or '0'
+if v == ARGV[1] then return false end
+local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, v)
+return out
+`,
+  ),
+
   /** The generation marker, set to ARGV[1] if missing. KEYS: the marker. Returns its value. */
   gwsimGeneration: script(
     1,

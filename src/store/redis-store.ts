@@ -13,6 +13,7 @@ import type {
   RateLimitPolicy,
   RateWindow,
   ScheduledJob,
+  SharedSnapshot,
   Store,
   TaskFilter,
   TaskPage,
@@ -490,6 +491,25 @@ export class RedisStore implements Store {
         ),
       );
       return { count: Number(count), resetAt: Number(resetAt) };
+    });
+  }
+
+  putShared(kind: string, id: string, json: string | null): Promise<void> {
+    return this.op('putShared', async () => {
+      await this.script('gwsimPutShared', [this.k('shared', kind), this.k('shared', kind, 'v')], [id, json ?? '']);
+    });
+  }
+
+  readShared(kind: string, since: number): Promise<SharedSnapshot | undefined> {
+    return this.op('readShared', async () => {
+      const reply = await this.script(
+        'gwsimReadShared',
+        [this.k('shared', kind), this.k('shared', kind, 'v')],
+        [String(since)],
+      );
+      if (reply === null) return undefined;
+      const flat = asArray(reply);
+      return { version: Number(flat[0]), entries: pairs(flat, 1) };
     });
   }
 

@@ -100,6 +100,14 @@ export interface RateWindow {
   resetAt: number;
 }
 
+/** A shared collection (faults, open circuits) as one read gives it. */
+export interface SharedSnapshot {
+  /** Bumped by every write to the collection. */
+  version: number;
+  /** id → JSON. */
+  entries: Record<string, string>;
+}
+
 /**
  * All of the simulator's state. Every method is async and every multi-step change (a hold that
  * checks the balance, a claim of an idempotency key) is atomic inside the store, so a Redis
@@ -170,6 +178,11 @@ export interface Store {
 
   /** Count one request against a key's fixed window and return the window. */
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow>;
+
+  /** Set (or, with null, delete) entry `id` of the shared collection `kind`, bumping its version. */
+  putShared(kind: string, id: string, json: string | null): Promise<void>;
+  /** The collection `kind`, or undefined when its version is still `since` (one cheap read). */
+  readShared(kind: string, since: number): Promise<SharedSnapshot | undefined>;
 
   /**
    * The store's generation: a marker created (with a fresh random value) when missing, so a

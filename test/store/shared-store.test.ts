@@ -21,13 +21,14 @@ const IMAGEN = JSON.stringify({ model: 'imagen4', prompt: 'A bowl of ramen, shar
 
 let redis: RedisServer;
 let nodes: NodeFleet;
+let nodeFaults: FaultSet;
 let config: ConfigFile;
 const sims: Simulator[] = [];
 let db = 0;
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const start = async (store: string) => {
-  const sim = await startSimulator({ port: 0, store, timeScale: SCALE, config });
+const start = async (store: string, over: Partial<ConfigFile> = {}) => {
+  const sim = await startSimulator({ port: 0, store, timeScale: SCALE, config: { ...config, ...over } });
   sims.push(sim);
   return sim;
 };
@@ -59,10 +60,11 @@ describeRedis('several gwsim instances on one Redis', () => {
     const models = { 'imagen-4': { failure_rate: 0 } };
     const catalog = applyOverrides(loadCatalog(), { models });
     const clock = createClock('real', () => undefined);
+    nodeFaults = new FaultSet(clock);
     nodes = await NodeFleet.start({
       catalog,
       clock,
-      faults: new FaultSet(clock),
+      faults: nodeFaults,
       seed: 5,
       timeScale: SCALE,
       config: { nodes: { node47: { capacity: 64 } } },
@@ -95,6 +97,55 @@ describeRedis('several gwsim instances on one Redis', () => {
     };
     expect(credits.data).toMatchObject({ balance: 10_000 - 8, held: 0 });
   });
+
+  /** Submit on `sim` until the answer is `want` (bounded, 5 s): how long other instances take to see a change. */
+  async function until(sim: Simulator, want: number): Promise<number> {
+    const t0 = Date.now();
+    let got = 0;
+    while (Date.now() - t0 < 5000) {
+      got = (await submit(sim)).status;
+      if (got === want) return Date.now() - t0;
+      await pause(20);
+    }
+    throw new Error(`${sim.url} still answers ${got}, not ${want}, after 5 s`);
+  }
+
+  it('a fault posted on A applies on B, and one removed on B is gone on A', async () => {
+    const store = redis.url(++db);
+    const [a, b] = [await start(store), await start(store)];
+    const posted = await fetch(`${a.url}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ target: 'model:imagen-4', kind: 'outage' }),
+    });
+    expect(posted.status).toBe(201);
+    const { id } = (await posted.json()) as { id: string };
+    expect(await until(b, 503)).toBeLessThan(2000);
+    const listed = (await (await fetch(`${b.url}/_sim/faults`)).json()) as
+      { faults?: Array<{ id: string }> } | Array<{ id: string }>;
+    expect(JSON.stringify(listed)).toContain(id);
+    expect((await fetch(`${b.url}/_sim/faults/${id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await until(a, 200)).toBeLessThan(2000);
+  }, 30_000);
+
+  it("A's open circuit is seen by B: B refuses with 503 without calling the node", async () => {
+    const store = redis.url(++db);
+    // A long cooldown (30 s × the time scale would be 300 ms) so the circuit stays open while B looks.
+    const over = { routing: { circuit: { threshold: 2, cooldown_ms: 500_000 } } };
+    const [a, b] = [await start(store, over), await start(store, over)];
+    const fault = nodeFaults.add({ target: 'node47', kind: 'outage' });
+    try {
+      expect(await until(a, 503)).toBeLessThan(5000);
+      // B has never called node47: its own breaker is closed. A few sync periods (100 ms) later it
+      // has taken A's open circuit, and its first submit is refused (unshared, it would be a 200).
+      await pause(400);
+      const refused = await submit(b);
+      expect(refused.status).toBe(503);
+      expect(JSON.stringify(refused.body)).toContain('circuit is open');
+    } finally {
+      nodeFaults.remove(fault.id);
+    }
+  }, 30_000);
 
   it('1,000 concurrent submits spread over both never overspend', async () => {
     const store = redis.url(++db);

@@ -702,6 +702,23 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
       });
     });
 
+    describe('shared collections', () => {
+      it('reads a collection only when its version moved; null deletes an entry', async () => {
+        expect(await store.readShared('faults', 0)).toBeUndefined();
+        await store.putShared('faults', 'f1', '{"a":1}');
+        await store.putShared('faults', 'f2', '{"b":2}');
+        const first = await store.readShared('faults', 0);
+        expect(first).toEqual({ version: 2, entries: { f1: '{"a":1}', f2: '{"b":2}' } });
+        expect(await store.readShared('faults', 2)).toBeUndefined();
+        await store.putShared('faults', 'f1', null);
+        expect(await store.readShared('faults', 2)).toEqual({ version: 3, entries: { f2: '{"b":2}' } });
+        // Collections are independent.
+        expect(await store.readShared('circuits', 0)).toBeUndefined();
+        await store.reset();
+        expect(await store.readShared('faults', 3)).toEqual({ version: 0, entries: {} });
+      });
+    });
+
     describe('generation', () => {
       it('reads the same marker until the store is wiped, then a new one', async () => {
         const first = await store.generation();
