@@ -76,6 +76,11 @@ export class ObservedStore implements Store {
   readShared(kind: string, since: number) {
     return this.inner.readShared(kind, since);
   }
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number) {
+    const p = this.inner.finishTask(done, outcome, at);
+    if (this.live.listening) p.then((won) => won && this.live.taskWritten(done), ignore);
+    return p;
+  }
   generation() {
     return this.inner.generation();
   }

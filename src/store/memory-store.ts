@@ -119,6 +119,14 @@ export class MemoryStore implements Store {
     this.tasks.set(task.id, copyTask(task));
   }
 
+  async finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+    const stored = this.tasks.get(done.id);
+    if (stored && (stored.status === 'COMPLETED' || stored.status === 'FAILED')) return false;
+    // Both bodies run before the first await gives way: nothing interleaves with the check above.
+    await Promise.all([this.settle(done.id, outcome, at), this.putTask(done)]);
+    return true;
+  }
+
   async getTask(id: string): Promise<TaskRecord | undefined> {
     const task = this.tasks.get(id);
     return task && copyTask(task);

@@ -27,6 +27,38 @@ local function append(ledger, seqKey, keyLedger, at, key, kind, amount, tid, bal
   redis.call('RPUSH', keyLedger, e)
   return seq
 end
+local function putTask(prefix, id, json, meta, status, model, key)
+  local metaKey = prefix .. 'tasks:meta'
+  local old = redis.call('HGET', metaKey, id)
+  if old then
+    local o = cjson.decode(old)
+    redis.call('SREM', prefix .. 'tasks:status:' .. o[1], id)
+    redis.call('SREM', prefix .. 'tasks:model:' .. o[2], id)
+    redis.call('SREM', prefix .. 'tasks:key:' .. o[3], id)
+  end
+  redis.call('SET', prefix .. 'task:' .. id, json)
+  redis.call('HSET', metaKey, id, meta)
+  redis.call('SADD', prefix .. 'tasks:status:' .. status, id)
+  redis.call('SADD', prefix .. 'tasks:model:' .. model, id)
+  redis.call('SADD', prefix .. 'tasks:key:' .. key, id)
+end
+local function settle(prefix, tid, outcome, at)
+  local holds = prefix .. 'holds'
+  local h = redis.call('HGET', holds, tid)
+  if not h then return 0 end
+  local sep = string.find(h, ':', 1, true)
+  local amount = tonumber(string.sub(h, 1, sep - 1))
+  local key = string.sub(h, sep + 1)
+  local keyHash = prefix .. 'key:' .. key
+  if redis.call('EXISTS', keyHash) == 0 then return 0 end
+  redis.call('HDEL', holds, tid)
+  local credits = tonumber(redis.call('HGET', keyHash, 'credits'))
+  local held = tonumber(redis.call('HGET', keyHash, 'held')) - amount
+  if outcome == 'capture' then credits = credits - amount end
+  redis.call('HSET', keyHash, 'credits', num(credits), 'held', num(held))
+  append(prefix .. 'ledger', prefix .. 'ledger:seq', prefix .. 'ledger:key:' .. key, at, key, outcome, amount, tid, credits, held)
+  return 1
+end
 `;
 
 export interface ScriptDef {
@@ -102,19 +134,26 @@ return out
   gwsimSettle: script(
     3,
     `
-local h = redis.call('HGET', KEYS[1], ARGV[2])
-if not h then return 0 end
-local sep = string.find(h, ':', 1, true)
-local amount = tonumber(string.sub(h, 1, sep - 1))
-local key = string.sub(h, sep + 1)
-local keyHash = ARGV[1] .. 'key:' .. key
-if redis.call('EXISTS', keyHash) == 0 then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[2])
-local credits = tonumber(redis.call('HGET', keyHash, 'credits'))
-local held = tonumber(redis.call('HGET', keyHash, 'held')) - amount
-if ARGV[3] == 'capture' then credits = credits - amount end
-redis.call('HSET', keyHash, 'credits', num(credits), 'held', num(held))
-append(KEYS[2], KEYS[3], ARGV[1] .. 'ledger:key:' .. key, ARGV[4], key, ARGV[3], amount, ARGV[2], credits, held)
+return settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+`,
+  ),
+
+  /**
+   * A task's one terminal transition: unless its stored record is already COMPLETED or FAILED,
+   * settle its hold (if any) and store the terminal record, as one unit.
+   * KEYS: task key, task meta hash. ARGV: prefix, id, 'capture' | 'release', at, task JSON, meta
+   * JSON, status, model, key. Returns 1 when this call finished the task, 0 when another had.
+   */
+  gwsimFinishTask: script(
+    2,
+    `
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old then
+  local s = cjson.decode(old)[1]
+  if s == 'COMPLETED' or s == 'FAILED' then return 0 end
+end
+settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+putTask(ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 return 1
 `,
   ),
@@ -127,18 +166,7 @@ return 1
   gwsimPutTask: script(
     2,
     `
-local old = redis.call('HGET', KEYS[2], ARGV[2])
-if old then
-  local o = cjson.decode(old)
-  redis.call('SREM', ARGV[1] .. 'tasks:status:' .. o[1], ARGV[2])
-  redis.call('SREM', ARGV[1] .. 'tasks:model:' .. o[2], ARGV[2])
-  redis.call('SREM', ARGV[1] .. 'tasks:key:' .. o[3], ARGV[2])
-end
-redis.call('SET', KEYS[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-redis.call('SADD', ARGV[1] .. 'tasks:status:' .. ARGV[5], ARGV[2])
-redis.call('SADD', ARGV[1] .. 'tasks:model:' .. ARGV[6], ARGV[2])
-redis.call('SADD', ARGV[1] .. 'tasks:key:' .. ARGV[7], ARGV[2])
+putTask(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 return 1
 `,
   ),

@@ -346,6 +346,27 @@ export class RedisStore implements Store {
     });
   }
 
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+    return this.op('finishTask', async () => {
+      const reply = await this.script(
+        'gwsimFinishTask',
+        [this.k('task', done.id), this.k('tasks', 'meta')],
+        [
+          this.prefix,
+          done.id,
+          outcome,
+          n(at, 'at'),
+          JSON.stringify(done),
+          JSON.stringify([done.status, done.model, done.key]),
+          done.status,
+          done.model,
+          done.key,
+        ],
+      );
+      return Number(reply) === 1;
+    });
+  }
+
   getTask(id: string): Promise<TaskRecord | undefined> {
     return this.op('getTask', async () => {
       const json = await this.client.get(this.k('task', id));

@@ -133,6 +133,13 @@ export interface Store {
   ledger(key?: string): Promise<LedgerEntry[]>;
 
   putTask(task: TaskRecord): Promise<void>;
+  /**
+   * A task's one terminal transition, atomic: unless the stored task is already COMPLETED or
+   * FAILED, settle its hold (`outcome`; nothing if it holds none) and store `done`, its terminal
+   * record. True for the one caller that finished it; false for every later one, which must not
+   * finish it again (no second webhook).
+   */
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   /**

@@ -13,6 +13,7 @@ import { paths } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
 import { loadSpec } from '../../src/spec/load-spec.js';
 import { SpecValidators } from '../../src/spec/validators.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { describeRedis, RedisServer } from '../helpers/redis-server.js';
 
 const SCALE = 0.01; // imagen-4 takes 30–80 ms
@@ -146,6 +147,41 @@ describeRedis('several gwsim instances on one Redis', () => {
       nodeFaults.remove(fault.id);
     }
   }, 30_000);
+
+  it('two instances racing to finish the same tasks send one webhook per task', async () => {
+    const store = redis.url(++db);
+    const [a, b] = [await start(store), await start(store)];
+    const receiver = await startReceiver();
+    try {
+      const body = JSON.stringify({ ...(JSON.parse(IMAGEN) as object), callback_url: receiver.url });
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const r = await fetch(`${a.url}/api/v1/images/generations`, { method: 'POST', headers: KEY, body });
+          return ((await r.json()) as { data: { task_id: string } }).data.task_id;
+        }),
+      );
+      // Both instances read every task through to its node as fast as they can, each finishing
+      // whatever it sees done: the race the terminal transition must settle.
+      const finals = await Promise.all([settled(a, ids), settled(b, ids)]);
+      expect(finals[0].every((s) => s === 'COMPLETED')).toBe(true);
+      await receiver.waitFor(20, 10_000);
+      await pause(300); // a second delivery, were there one, would be on its way by now
+      const webhookIds = receiver.received.map((r) => String(r.headers['webhook-id']));
+      expect(webhookIds).toHaveLength(20);
+      expect(new Set(webhookIds).size).toBe(20);
+      for (const id of ids) {
+        const list = (await (await fetch(`${b.url}/_sim/webhooks?task_id=${id}`)).json()) as
+          unknown[] | { deliveries: unknown[] };
+        expect(Array.isArray(list) ? list : list.deliveries).toHaveLength(1);
+      }
+      const ledger = (await (await fetch(`${a.url}/_sim/ledger?key=aio_dev_key`)).json()) as {
+        entries: Array<{ kind: string }>;
+      };
+      expect(ledger.entries.filter((e) => e.kind === 'capture')).toHaveLength(20);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
 
   it('1,000 concurrent submits spread over both never overspend', async () => {
     const store = redis.url(++db);

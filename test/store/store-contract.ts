@@ -267,6 +267,36 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
       });
     });
 
+    describe('finishTask', () => {
+      it('finishes a task once: settles and stores it for the first caller, refuses every later one', async () => {
+        await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+        await store.hold('aio_alice', 't1', 10, T0);
+        await store.putTask(makeTask({ id: 't1', key: 'aio_alice', status: 'IN_PROGRESS', held: 10 }));
+        const done = makeTask({ id: 't1', key: 'aio_alice', status: 'COMPLETED', held: 0, charged: 10 });
+        const racing = await Promise.all([
+          store.finishTask(done, 'capture', T0 + 1),
+          store.finishTask({ ...done, status: 'FAILED', charged: 0 }, 'release', T0 + 1),
+        ]);
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        const stored = await store.getTask('t1');
+        expect(stored?.status).toBe(racing[0] ? 'COMPLETED' : 'FAILED');
+        expect(await store.listTasks({ status: stored!.status })).toHaveLength(1);
+        expect(await store.listTasks({ status: 'IN_PROGRESS' })).toEqual([]);
+        const settled = (await store.ledger('aio_alice')).filter((e) => e.kind === 'capture' || e.kind === 'release');
+        expect(settled).toHaveLength(1);
+        expect(await store.getKey('aio_alice')).toMatchObject({ held: 0, credits: racing[0] ? 90 : 100 });
+        expect(await store.finishTask(done, 'capture', T0 + 2)).toBe(false);
+        await expectLedgerMatches('aio_alice');
+      });
+
+      it('finishes a task that holds nothing (a fixture, or a hold already settled) without a ledger entry', async () => {
+        await store.putTask(makeTask({ id: 't2', status: 'IN_QUEUE' }));
+        expect(await store.finishTask(makeTask({ id: 't2', status: 'FAILED' }), 'release', T0)).toBe(true);
+        expect((await store.getTask('t2'))?.status).toBe('FAILED');
+        expect(await store.ledger()).toEqual([]);
+      });
+    });
+
     describe('ledger', () => {
       it('filters by key, numbers entries in increasing seq, and its totals equal each key record', async () => {
         await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
