@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AdminService, DEFAULT_RATE_LIMIT, DEV_CREDITS, DEV_KEY } from './admin/admin-service.js';
 import { createClock } from './clock/clock.js';
 import type { ConfigFile, KeyConfig } from './config/config-schema.js';
@@ -21,11 +22,18 @@ import type { Simulator, SimulatorCore, SimulatorOptions } from './wiring/simula
 import { DEFAULTS, resolveSettings } from './wiring/settings.js';
 import { openSteps } from './wiring/steps.js';
 import { wireTasks } from './wiring/tasks.js';
+import { isStoreUnavailable } from './store/store-errors.js';
+import { GenerationWatch } from './store/generation-watch.js';
+import { shareState } from './routing/shared-state.js';
 
 export { DEFAULTS };
 export type { Simulator, SimulatorCore, SimulatorOptions };
 
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+/** How often an instance on a shared store reads its generation marker (a restarted, empty Redis). */
+const GENERATION_CHECK_MS = 1_000;
+/** How often an instance on a shared store reads the shared faults and circuits (one small read each). */
+const SHARED_STATE_MS = 100;
 
 function startKeys(config: ConfigFile): KeyConfig[] {
   const keys = config.keys ?? [];
@@ -52,7 +60,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   );
   const steps = openSteps(store, clock, config, sharedStore);
   const images = new ImageCache(IMAGE_CACHE_BYTES);
-  const faults = new FaultSet(clock);
+  // Faults are shared on a shared store: their ids carry the instance, so two never clash.
+  const faults = new FaultSet(clock, sharedStore ? `flt_${randomBytes(3).toString('hex')}_` : undefined);
   const fleet = await NodeFleet.start({
     catalog,
     clock,
@@ -94,6 +103,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     allowHosts: webhooks.allow_hosts ?? [],
     faults,
     self,
+    onUnknownKey: () => generations?.nudge(),
   });
   const admin = new AdminService({
     catalog,
@@ -119,13 +129,32 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       images.clear();
       metrics.reset();
       taskParts.resetCircuitGauges();
-      for (const f of settings.startFaults) faults.add(f);
+      for (const f of settings.startFaults) faults.add(f, { share: false });
     },
   });
-  // A shared store holds other instances' state: join it rather than wipe it.
+  // A shared store holds other instances' state: join it rather than wipe it. Should it start
+  // empty later (a Redis restarted without persistence), the watch seeds this instance's keys again.
+  let generations: GenerationWatch | undefined;
+  let stopSharing: (() => void) | undefined;
   if (sharedStore) {
-    for (const f of settings.startFaults) faults.add(f);
+    for (const f of settings.startFaults) faults.add(f, { share: false });
     await admin.ensureKeys();
+    generations = new GenerationWatch(store, {
+      everyMs: GENERATION_CHECK_MS,
+      reseed: () => admin.ensureKeys(),
+    });
+    await generations.start();
+    stopSharing = shareState({
+      store,
+      faults,
+      breaker: taskParts.breaker,
+      nodes: [...catalog.nodes.keys()],
+      everyMs: SHARED_STATE_MS,
+      // A store that is away is reported by the steps already; anything else is a bug to show.
+      onError: (err) => {
+        if (!isStoreUnavailable(err)) console.error('gwsim: sharing faults and circuits failed:', err);
+      },
+    });
   } else await admin.reset();
   const appDeps = {
     spec,
@@ -159,6 +188,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     closeLiveStreams: () => live.close(),
     abandonWaiters: () => tasks.abandonWaiters(),
     close: async () => {
+      generations?.close();
+      stopSharing?.();
       live.close();
       tasks.reset();
       await steps.close();

@@ -67,8 +67,22 @@ export class ObservedStore implements Store {
   pageTasks(filter: TaskFilter, limit: number, cursor?: string) {
     return this.inner.pageTasks(filter, limit, cursor);
   }
-  claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number) {
-    return this.inner.claimIdempotency(scope, fingerprint, at, ttlMs);
+  claimIdempotency(scope: string, fingerprint: string, at: number, ttlMs: number, pendingTtlMs?: number) {
+    return this.inner.claimIdempotency(scope, fingerprint, at, ttlMs, pendingTtlMs);
+  }
+  putShared(kind: string, id: string, json: string | null) {
+    return this.inner.putShared(kind, id, json);
+  }
+  readShared(kind: string, since: number) {
+    return this.inner.readShared(kind, since);
+  }
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number) {
+    const p = this.inner.finishTask(done, outcome, at);
+    if (this.live.listening) p.then((won) => won && this.live.taskWritten(done), ignore);
+    return p;
+  }
+  generation() {
+    return this.inner.generation();
   }
   bindIdempotency(scope: string, taskId: string) {
     return this.inner.bindIdempotency(scope, taskId);

@@ -27,12 +27,19 @@ export interface GatewayDeps {
   faults: FaultSet;
   /** Where the simulator itself answers: never a callback_url. */
   self: SelfTargets;
+  /** Told when a Bearer key is unknown (a shared store that started empty loses every key). */
+  onUnknownKey?: () => void;
 }
 
 /** Retry-After for an outage with no end: as long as a circuit's default cooldown. */
 const OPEN_OUTAGE_RETRY_S = 30;
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A claim its request never bound to a task (the request died, or the store was away when it
+ * tried to release the claim) is free again after this long, rather than answering 409 for 24 h.
+ */
+export const IDEMPOTENCY_PENDING_MS = 60 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Key-order-independent JSON, so `{a,b}` and `{b,a}` are the same request. */
@@ -61,7 +68,10 @@ export class GatewayService {
   async authenticate(authorization: string | undefined): Promise<KeyRecord> {
     const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     const rec = m ? await this.deps.store.getKey(m[1]!) : undefined;
-    if (!rec) throw errors.unauthorized();
+    if (!rec) {
+      if (m) this.deps.onUnknownKey?.();
+      throw errors.unauthorized();
+    }
     return rec;
   }
 
@@ -109,7 +119,13 @@ export class GatewayService {
     if (idempotencyKey !== undefined) {
       scope = `${key.key}\n${idempotencyKey}`;
       const fingerprint = createHash('sha256').update(canonical(valid)).digest('base64url');
-      const prior = await store.claimIdempotency(scope, fingerprint, clock.now(), IDEMPOTENCY_TTL_MS);
+      const prior = await store.claimIdempotency(
+        scope,
+        fingerprint,
+        clock.now(),
+        IDEMPOTENCY_TTL_MS,
+        IDEMPOTENCY_PENDING_MS,
+      );
       if (prior) {
         if (prior.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey);
         const task = prior.taskId === null ? undefined : await store.getTask(prior.taskId);
@@ -120,6 +136,8 @@ export class GatewayService {
 
     let task: TaskRecord;
     try {
+      // A replay above still answers during an outage; a new request is refused here, and the
+      // catch releases its claim.
       this.refuseUnavailable(ref.model);
       const plan = tasks.plan(ref);
       const hold = await store.hold(key.key, plan.id, price, clock.now());
@@ -140,7 +158,9 @@ export class GatewayService {
       });
       if (scope) await store.bindIdempotency(scope, task.id);
     } catch (err) {
-      if (scope) await store.dropIdempotency(scope);
+      // A store that is away cannot release the claim: the pending expiry frees it later. The
+      // answer is the original error either way.
+      if (scope) await store.dropIdempotency(scope).catch(() => undefined);
       throw err;
     }
     return { task: ref.model.runtime === 'sync' ? await tasks.settled(task.id) : task, replayed: false };

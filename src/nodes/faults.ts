@@ -33,49 +33,92 @@ export interface FaultSpec {
   duration_ms?: number | undefined;
 }
 
+/** Told of a fault added or removed here (not of one adopted from elsewhere): the share hook. */
+export type FaultChange = (change: { added: Fault } | { removed: string }) => void;
+
 /**
  * The faults in force, on the simulator clock: a fault added with a start or a duration is
  * switched on and off by timers, so the manual clock drives scenarios like any other timer.
+ * On a shared store the admin's faults are shared (`onChange` writes them, `adopt` takes what
+ * other instances wrote); a config's scenarios stay with the instance that read the config.
  */
 export class FaultSet {
   private faults = new Map<string, Fault>();
   private timers = new Map<string, Timer>();
   private counter = 0;
   private listeners: Array<() => void> = [];
+  /** Faults that are this instance's alone (config scenarios): never shared, never replaced by adopt. */
+  private local = new Set<string>();
+  private changed: FaultChange | undefined;
 
-  constructor(private readonly clock: Clock) {}
+  /** `idPrefix`: keeps ids unique across instances that share faults. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly idPrefix = 'flt_',
+  ) {}
 
-  /** Told whenever a fault is removed or ends (a node whose capacity comes back starts its queue). */
-  onRemoved(listener: () => void): void {
-    this.listeners.push(listener);
+  /** Report local adds and removes (of shared faults) to `listener`. */
+  onChange(listener: FaultChange): void {
+    this.changed = listener;
   }
 
-  add(spec: FaultSpec): Fault {
-    const now = this.clock.now();
-    const starts = now + (spec.start_ms ?? 0);
-    const fault: Fault = {
-      id: `flt_${++this.counter}`,
-      target: spec.target,
-      kind: spec.kind,
-      value: spec.value ?? null,
-      starts_at: starts,
-      ends_at: spec.duration_ms === undefined ? null : starts + spec.duration_ms,
-    };
+  /**
+   * Make the shared faults exactly `shared` (what the store holds), keeping local ones; ends are
+   * timed here too. Reports nothing back (it is what the others wrote).
+   */
+  adopt(shared: readonly Fault[]): void {
+    const keep = new Set(shared.map((f) => f.id));
+    for (const id of [...this.faults.keys()]) if (!this.local.has(id) && !keep.has(id)) this.drop(id);
+    for (const f of shared) {
+      if (this.faults.has(f.id) || this.local.has(f.id)) continue;
+      this.insert({ ...f });
+    }
+  }
+
+  private insert(fault: Fault): void {
     this.faults.set(fault.id, fault);
     if (fault.ends_at !== null)
       this.timers.set(
         fault.id,
         this.clock.schedule(fault.ends_at, () => void this.remove(fault.id)),
       );
-    return fault;
   }
 
-  remove(id: string): boolean {
+  private drop(id: string): boolean {
     const timer = this.timers.get(id);
     if (timer) this.clock.cancel(timer);
     this.timers.delete(id);
     const removed = this.faults.delete(id);
     if (removed) for (const listener of this.listeners) listener();
+    return removed;
+  }
+
+  /** Told whenever a fault is removed or ends (a node whose capacity comes back starts its queue). */
+  onRemoved(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** `share: false` keeps the fault on this instance (a config scenario). */
+  add(spec: FaultSpec, options: { share?: boolean } = {}): Fault {
+    const now = this.clock.now();
+    const starts = now + (spec.start_ms ?? 0);
+    const fault: Fault = {
+      id: `${this.idPrefix}${++this.counter}`,
+      target: spec.target,
+      kind: spec.kind,
+      value: spec.value ?? null,
+      starts_at: starts,
+      ends_at: spec.duration_ms === undefined ? null : starts + spec.duration_ms,
+    };
+    this.insert(fault);
+    if (options.share === false) this.local.add(fault.id);
+    else this.changed?.({ added: { ...fault } });
+    return fault;
+  }
+
+  remove(id: string): boolean {
+    const removed = this.drop(id);
+    if (removed && !this.local.delete(id)) this.changed?.({ removed: id });
     return removed;
   }
 

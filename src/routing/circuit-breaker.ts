@@ -22,12 +22,35 @@ interface Circuit {
  */
 export class CircuitBreaker {
   private circuits = new Map<string, Circuit>();
+  private shared: ((node: string, openedAt: number | null) => void) | undefined;
 
   constructor(
     private readonly clock: Clock,
     private readonly options: CircuitOptions,
     private readonly onChange?: (node: string, state: CircuitState) => void,
   ) {}
+
+  /** Report circuits this instance opens or closes (not adopted ones): the share hook. */
+  onShare(listener: (node: string, openedAt: number | null) => void): void {
+    this.shared = listener;
+  }
+
+  /** Take another instance's view of a node: open since `openedAt`, or closed (null). */
+  adopt(node: string, openedAt: number | null): void {
+    const c = this.circuit(node);
+    if (c.openedAt === openedAt) return;
+    const was = this.state(node);
+    if (openedAt === null) {
+      c.failures = 0;
+      c.openedAt = null;
+      c.probing = false;
+    } else {
+      c.openedAt = openedAt;
+      c.probing = false;
+    }
+    const now = this.state(node);
+    if (now !== was) this.onChange?.(node, now);
+  }
 
   private circuit(node: string): Circuit {
     let c = this.circuits.get(node);
@@ -80,7 +103,10 @@ export class CircuitBreaker {
     c.failures = 0;
     c.openedAt = null;
     c.probing = false;
-    if (was !== 'closed') this.onChange?.(node, 'closed');
+    if (was !== 'closed') {
+      this.onChange?.(node, 'closed');
+      this.shared?.(node, null);
+    }
   }
 
   failure(node: string): void {
@@ -91,6 +117,7 @@ export class CircuitBreaker {
       c.openedAt = this.clock.now();
       c.probing = false;
       this.onChange?.(node, 'open');
+      this.shared?.(node, c.openedAt);
     }
   }
 

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { TaskRecord } from '../gateway/task.js';
 import type {
   DeliveryRecord,
   ScheduledJob,
+  SharedSnapshot,
   HoldResult,
   IdempotencyRecord,
   KeyRecord,
@@ -138,6 +140,14 @@ export class MemoryStore implements Store {
     this.tasks.set(task.id, this.keep(task));
   }
 
+  async finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+    const stored = this.tasks.get(done.id);
+    if (stored && (stored.status === 'COMPLETED' || stored.status === 'FAILED')) return false;
+    // Both bodies run before the first await gives way: nothing interleaves with the check above.
+    await Promise.all([this.settle(done.id, outcome, at), this.putTask(done)]);
+    return true;
+  }
+
   async getTask(id: string): Promise<TaskRecord | undefined> {
     return this.tasks.get(id);
   }
@@ -175,9 +185,11 @@ export class MemoryStore implements Store {
     fingerprint: string,
     at: number,
     ttlMs: number,
+    pendingTtlMs: number = ttlMs,
   ): Promise<IdempotencyRecord | undefined> {
     const existing = this.idempotency.get(scope);
-    if (existing && at - existing.createdAt < ttlMs) return { ...existing };
+    const age = existing ? at - existing.createdAt : 0;
+    if (existing && age < ttlMs && (existing.taskId !== null || age < pendingTtlMs)) return { ...existing };
     this.idempotency.set(scope, { fingerprint, taskId: null, createdAt: at });
     return undefined;
   }
@@ -235,7 +247,33 @@ export class MemoryStore implements Store {
     return { ...w };
   }
 
+  private shared = new Map<string, { version: number; entries: Map<string, string> }>();
+
+  async putShared(kind: string, id: string, json: string | null): Promise<void> {
+    let c = this.shared.get(kind);
+    if (!c) this.shared.set(kind, (c = { version: 0, entries: new Map() }));
+    if (json === null) c.entries.delete(id);
+    else c.entries.set(id, json);
+    c.version++;
+  }
+
+  async readShared(kind: string, since: number): Promise<SharedSnapshot | undefined> {
+    const c = this.shared.get(kind);
+    const version = c?.version ?? 0;
+    if (version === since) return undefined;
+    return { version, entries: Object.fromEntries(c?.entries ?? []) };
+  }
+
+  /** A new value after each reset, as a wiped shared store would give. */
+  private marker: string | undefined;
+
+  async generation(): Promise<string> {
+    return (this.marker ??= randomUUID());
+  }
+
   async reset(): Promise<void> {
+    this.marker = undefined;
+    this.shared.clear();
     this.keys.clear();
     this.entries = [];
     this.holds.clear();

@@ -1,40 +1,11 @@
 /**
- * The Lua scripts behind RedisStore's atomic operations. Each runs as one unit inside Redis, so
- * a check and the change it guards (a balance check and the hold) cannot interleave with another
- * client's. Registered with ioredis `defineCommand` (EVALSHA, falling back to EVAL after a
- * restarted Redis forgot its script cache).
- *
- * Numbers: Lua works in doubles, like JS. Numbers going back into Redis or JSON are written with
- * `%.17g` (exact round trip; Lua's own tostring and cjson keep only 14 digits), and numbers
- * returned to the client are returned as strings (Redis would truncate a Lua number to an integer).
- *
- * Settle and claimDueJobs touch keys named inside the script (from the prefix in ARGV), which is
- * fine on a standalone Redis (not on Redis Cluster unless every key shares one hash tag).
+ * The Lua scripts behind RedisStore's atomic operations on keys, the ledger and tasks (the rest
+ * are in redis-record-scripts.ts; the shared helpers and the notes on numbers in redis-lua.ts).
  */
+import { script, type ScriptDef } from './redis-lua.js';
+import { RECORD_SCRIPTS } from './redis-record-scripts.js';
 
-/** Helpers prepended to every script. */
-const LIB = `
-local function num(x) return string.format('%.17g', x) end
-local function entry(seq, at, key, kind, amount, tid, bal, held)
-  return '{"seq":' .. seq .. ',"at":' .. at .. ',"key":' .. cjson.encode(key) .. ',"kind":"' .. kind ..
-    '","amount":' .. num(amount) .. ',"task_id":' .. (tid and cjson.encode(tid) or 'null') ..
-    ',"balance":' .. num(bal) .. ',"held":' .. num(held) .. '}'
-end
-local function append(ledger, seqKey, keyLedger, at, key, kind, amount, tid, bal, held)
-  local seq = redis.call('INCR', seqKey)
-  local e = entry(seq, at, key, kind, amount, tid, bal, held)
-  redis.call('RPUSH', ledger, e)
-  redis.call('RPUSH', keyLedger, e)
-  return seq
-end
-`;
-
-export interface ScriptDef {
-  numberOfKeys: number;
-  lua: string;
-}
-
-const script = (numberOfKeys: number, body: string): ScriptDef => ({ numberOfKeys, lua: LIB + body });
+export type { ScriptDef } from './redis-lua.js';
 
 export const SCRIPTS = {
   /**
@@ -102,19 +73,26 @@ return out
   gwsimSettle: script(
     3,
     `
-local h = redis.call('HGET', KEYS[1], ARGV[2])
-if not h then return 0 end
-local sep = string.find(h, ':', 1, true)
-local amount = tonumber(string.sub(h, 1, sep - 1))
-local key = string.sub(h, sep + 1)
-local keyHash = ARGV[1] .. 'key:' .. key
-if redis.call('EXISTS', keyHash) == 0 then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[2])
-local credits = tonumber(redis.call('HGET', keyHash, 'credits'))
-local held = tonumber(redis.call('HGET', keyHash, 'held')) - amount
-if ARGV[3] == 'capture' then credits = credits - amount end
-redis.call('HSET', keyHash, 'credits', num(credits), 'held', num(held))
-append(KEYS[2], KEYS[3], ARGV[1] .. 'ledger:key:' .. key, ARGV[4], key, ARGV[3], amount, ARGV[2], credits, held)
+return settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+`,
+  ),
+
+  /**
+   * A task's one terminal transition: unless its stored record is already COMPLETED or FAILED,
+   * settle its hold (if any) and store the terminal record, as one unit.
+   * KEYS: task key, task meta hash. ARGV: prefix, id, 'capture' | 'release', at, task JSON, meta
+   * JSON, status, model, key. Returns 1 when this call finished the task, 0 when another had.
+   */
+  gwsimFinishTask: script(
+    2,
+    `
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old then
+  local s = cjson.decode(old)[1]
+  if s == 'COMPLETED' or s == 'FAILED' then return 0 end
+end
+settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+putTask(ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 return 1
 `,
   ),
@@ -127,139 +105,11 @@ return 1
   gwsimPutTask: script(
     2,
     `
-local old = redis.call('HGET', KEYS[2], ARGV[2])
-if old then
-  local o = cjson.decode(old)
-  redis.call('SREM', ARGV[1] .. 'tasks:status:' .. o[1], ARGV[2])
-  redis.call('SREM', ARGV[1] .. 'tasks:model:' .. o[2], ARGV[2])
-  redis.call('SREM', ARGV[1] .. 'tasks:key:' .. o[3], ARGV[2])
-end
-redis.call('SET', KEYS[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-redis.call('SADD', ARGV[1] .. 'tasks:status:' .. ARGV[5], ARGV[2])
-redis.call('SADD', ARGV[1] .. 'tasks:model:' .. ARGV[6], ARGV[2])
-redis.call('SADD', ARGV[1] .. 'tasks:key:' .. ARGV[7], ARGV[2])
+putTask(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 return 1
 `,
   ),
-
-  /**
-   * Claim an idempotency scope. KEYS: the scope's hash. ARGV: fingerprint, at, ttl ms, GC expiry ms.
-   * Expiry follows the simulator clock (`at`); the Redis expiry only collects garbage, later.
-   * Returns nil when this call claimed it, else {fingerprint, taskId or nil, createdAt}.
-   */
-  gwsimClaimIdempotency: script(
-    1,
-    `
-local r = redis.call('HMGET', KEYS[1], 'fingerprint', 'taskId', 'createdAt')
-if r[1] and tonumber(ARGV[2]) - tonumber(r[3]) < tonumber(ARGV[3]) then return r end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'createdAt', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return false
-`,
-  ),
-
-  /** Bind a claimed scope to its task; nothing if unclaimed. KEYS: scope hash. ARGV: task id. */
-  gwsimBindIdempotency: script(
-    1,
-    `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'taskId', ARGV[1]) end
-return 1
-`,
-  ),
-
-  /**
-   * Count a hit in a fixed window that follows the simulator clock. KEYS: the window hash.
-   * ARGV: now, window ms, GC expiry ms. Returns {count, resetAt} as strings.
-   */
-  gwsimHitRateLimit: script(
-    1,
-    `
-local now = tonumber(ARGV[1])
-local r = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
-if (not r[1]) or now >= tonumber(r[2]) then
-  local resetAt = num(now + tonumber(ARGV[2]))
-  redis.call('HSET', KEYS[1], 'count', '1', 'resetAt', resetAt)
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'1', resetAt}
-end
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-return {tostring(count), r[2]}
-`,
-  ),
-
-  /**
-   * Store a delivery; a new one goes to the end of the global list and of its task's list.
-   * KEYS: delivery key, global id list, task's id list. ARGV: id, JSON.
-   */
-  gwsimPutDelivery: script(
-    3,
-    `
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
-  redis.call('RPUSH', KEYS[3], ARGV[1])
-end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1
-`,
-  ),
-
-  /**
-   * Add or move a job (clearing any lease). KEYS: due zset, lease zset, job hash.
-   * ARGV: id, due, JSON.
-   */
-  gwsimScheduleJob: script(
-    3,
-    `
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return 1
-`,
-  ),
-
-  /**
-   * Claim due jobs. Expired leases go back to the due set first (their instance died), then up
-   * to `limit` jobs due at or before now are taken in (due, id) order and leased.
-   * KEYS: due zset, lease zset, job hash. ARGV: now, limit (-1: no limit), lease until.
-   * Returns the claimed jobs' JSON.
-   */
-  gwsimClaimDueJobs: script(
-    3,
-    `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  redis.call('ZREM', KEYS[2], id)
-  local data = redis.call('HGET', KEYS[3], id)
-  if data then redis.call('ZADD', KEYS[1], num(cjson.decode(data).due), id) end
-end
-local limit = tonumber(ARGV[2])
-if limit == 0 then return {} end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local data = redis.call('HGET', KEYS[3], id)
-  if data then
-    redis.call('ZADD', KEYS[2], ARGV[3], id)
-    out[#out + 1] = data
-  end
-end
-return out
-`,
-  ),
-
-  /** Forget a job. KEYS: due zset, lease zset, job hash. ARGV: id. */
-  gwsimCompleteJob: script(
-    3,
-    `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-return 1
-`,
-  ),
+  ...RECORD_SCRIPTS,
 } satisfies Record<string, ScriptDef>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -100,6 +100,14 @@ export interface RateWindow {
   resetAt: number;
 }
 
+/** A shared collection (faults, open circuits) as one read gives it. */
+export interface SharedSnapshot {
+  /** Bumped by every write to the collection. */
+  version: number;
+  /** id → JSON. */
+  entries: Record<string, string>;
+}
+
 /**
  * All of the simulator's state. Every method is async and every multi-step change (a hold that
  * checks the balance, a claim of an idempotency key) is atomic inside the store, so a Redis
@@ -125,6 +133,13 @@ export interface Store {
   ledger(key?: string): Promise<LedgerEntry[]>;
 
   putTask(task: TaskRecord): Promise<void>;
+  /**
+   * A task's one terminal transition, atomic: unless the stored task is already COMPLETED or
+   * FAILED, settle its hold (`outcome`; nothing if it holds none) and store `done`, its terminal
+   * record. True for the one caller that finished it; false for every later one, which must not
+   * finish it again (no second webhook).
+   */
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   /**
@@ -135,13 +150,15 @@ export interface Store {
 
   /**
    * Claim `scope` for a request with `fingerprint`. Returns undefined when this call claimed it
-   * (records older than `ttlMs` are expired first), or the record that already holds it.
+   * (records older than `ttlMs` are expired first, and so are claims still bound to no task after
+   * `pendingTtlMs`: their request died or could not release them), or the record that holds it.
    */
   claimIdempotency(
     scope: string,
     fingerprint: string,
     at: number,
     ttlMs: number,
+    pendingTtlMs?: number,
   ): Promise<IdempotencyRecord | undefined>;
   /** Bind a claimed scope to the task its request created. */
   bindIdempotency(scope: string, taskId: string): Promise<void>;
@@ -168,6 +185,18 @@ export interface Store {
 
   /** Count one request against a key's fixed window and return the window. */
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow>;
+
+  /** Set (or, with null, delete) entry `id` of the shared collection `kind`, bumping its version. */
+  putShared(kind: string, id: string, json: string | null): Promise<void>;
+  /** The collection `kind`, or undefined when its version is still `since` (one cheap read). */
+  readShared(kind: string, since: number): Promise<SharedSnapshot | undefined>;
+
+  /**
+   * The store's generation: a marker created (with a fresh random value) when missing, so a
+   * store that started empty (a Redis restarted without persistence, a reset) reads a new one.
+   * Instances compare it with the last one they saw to know when to seed their config again.
+   */
+  generation(): Promise<string>;
 
   /** Forget everything. */
   reset(): Promise<void>;

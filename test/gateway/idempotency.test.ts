@@ -152,6 +152,18 @@ describe('Idempotency-Key', () => {
     expect(good.status).toBe(200);
     expect(good.headers.get('idempotent-replayed')).toBeNull();
   });
+  it('a request refused 503 (the model is out) does not claim the key: once it is back the same key succeeds', async () => {
+    sim = await start();
+    sim.admin.addFault({ target: 'model:imagen-4', kind: 'outage', duration_ms: 1000 });
+    const before = await snapshot(sim);
+    const refused = await submit(SEED_IMAGEN, 'idem-503');
+    expect(refused.status).toBe(503);
+    expect(await snapshot(sim)).toEqual(before);
+    await sim.clock.advance(1000);
+    const retried = await submit(SEED_IMAGEN, 'idem-503');
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+  });
 });
 
 describe('a duplicate while the first request is still in progress', () => {

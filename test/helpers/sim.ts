@@ -94,10 +94,14 @@ export const SEED_IMAGEN = {
   aspect_ratio: '1:1',
 };
 
-/** The state a request may change: task count, ledger entry count, and one key's credits (over HTTP). */
+/**
+ * The state a request may change: task count, ledger entry count, webhook deliveries, and one
+ * key's credits (over HTTP). Idempotency claims are checked by retrying with the same key.
+ */
 export interface StateSnapshot {
   tasks: number;
   ledger: number;
+  deliveries: number;
   credits: { balance: number; held: number; available: number };
 }
 
@@ -107,6 +111,7 @@ export async function snapshot(sim: TestSim, key: string = DEV): Promise<StateSn
   return {
     tasks: (await sim.admin.tasks({})).length,
     ledger: (await sim.admin.ledger(undefined)).entries.length,
+    deliveries: (await sim.admin.webhooks(undefined)).length,
     credits: credits.body.data,
   };
 }

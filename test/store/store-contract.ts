@@ -269,6 +269,36 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
       });
     });
 
+    describe('finishTask', () => {
+      it('finishes a task once: settles and stores it for the first caller, refuses every later one', async () => {
+        await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
+        await store.hold('aio_alice', 't1', 10, T0);
+        await store.putTask(makeTask({ id: 't1', key: 'aio_alice', status: 'IN_PROGRESS', held: 10 }));
+        const done = makeTask({ id: 't1', key: 'aio_alice', status: 'COMPLETED', held: 0, charged: 10 });
+        const racing = await Promise.all([
+          store.finishTask(done, 'capture', T0 + 1),
+          store.finishTask({ ...done, status: 'FAILED', charged: 0 }, 'release', T0 + 1),
+        ]);
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        const stored = await store.getTask('t1');
+        expect(stored?.status).toBe(racing[0] ? 'COMPLETED' : 'FAILED');
+        expect(await store.listTasks({ status: stored!.status })).toHaveLength(1);
+        expect(await store.listTasks({ status: 'IN_PROGRESS' })).toEqual([]);
+        const settled = (await store.ledger('aio_alice')).filter((e) => e.kind === 'capture' || e.kind === 'release');
+        expect(settled).toHaveLength(1);
+        expect(await store.getKey('aio_alice')).toMatchObject({ held: 0, credits: racing[0] ? 90 : 100 });
+        expect(await store.finishTask(done, 'capture', T0 + 2)).toBe(false);
+        await expectLedgerMatches('aio_alice');
+      });
+
+      it('finishes a task that holds nothing (a fixture, or a hold already settled) without a ledger entry', async () => {
+        await store.putTask(makeTask({ id: 't2', status: 'IN_QUEUE' }));
+        expect(await store.finishTask(makeTask({ id: 't2', status: 'FAILED' }), 'release', T0)).toBe(true);
+        expect((await store.getTask('t2'))?.status).toBe('FAILED');
+        expect(await store.ledger()).toEqual([]);
+      });
+    });
+
     describe('ledger', () => {
       it('filters by key, numbers entries in increasing seq, and its totals equal each key record', async () => {
         await store.createKey('aio_alice', 100, SECRET, LIMIT, T0);
@@ -447,6 +477,24 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.claimIdempotency('aio_bob\nk1', 'fp1', T0 + 2, TTL)).toEqual({
           fingerprint: 'fp1',
           taskId: null,
+          createdAt: T0,
+        });
+      });
+
+      it('a claim bound to no task expires after the pending ttl; a bound one does not', async () => {
+        const PENDING = 30_000;
+        await store.claimIdempotency('lost', 'fp1', T0, TTL, PENDING);
+        await store.claimIdempotency('kept', 'fp1', T0, TTL, PENDING);
+        await store.bindIdempotency('kept', 'task-k');
+        expect(await store.claimIdempotency('lost', 'fp2', T0 + PENDING - 1, TTL, PENDING)).toEqual({
+          fingerprint: 'fp1',
+          taskId: null,
+          createdAt: T0,
+        });
+        expect(await store.claimIdempotency('lost', 'fp2', T0 + PENDING, TTL, PENDING)).toBeUndefined();
+        expect(await store.claimIdempotency('kept', 'fp2', T0 + PENDING, TTL, PENDING)).toEqual({
+          fingerprint: 'fp1',
+          taskId: 'task-k',
           createdAt: T0,
         });
       });
@@ -698,6 +746,35 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.listDeliveries('t1')).toEqual([]);
         expect(await store.pendingJobs()).toBe(0);
         expect(await store.claimDueJobs(T0 + 10_000, 10, 1000)).toEqual([]);
+      });
+    });
+
+    describe('shared collections', () => {
+      it('reads a collection only when its version moved; null deletes an entry', async () => {
+        expect(await store.readShared('faults', 0)).toBeUndefined();
+        await store.putShared('faults', 'f1', '{"a":1}');
+        await store.putShared('faults', 'f2', '{"b":2}');
+        const first = await store.readShared('faults', 0);
+        expect(first).toEqual({ version: 2, entries: { f1: '{"a":1}', f2: '{"b":2}' } });
+        expect(await store.readShared('faults', 2)).toBeUndefined();
+        await store.putShared('faults', 'f1', null);
+        expect(await store.readShared('faults', 2)).toEqual({ version: 3, entries: { f2: '{"b":2}' } });
+        // Collections are independent.
+        expect(await store.readShared('circuits', 0)).toBeUndefined();
+        await store.reset();
+        expect(await store.readShared('faults', 3)).toEqual({ version: 0, entries: {} });
+      });
+    });
+
+    describe('generation', () => {
+      it('reads the same marker until the store is wiped, then a new one', async () => {
+        const first = await store.generation();
+        expect(first).toMatch(/\S/);
+        expect(await store.generation()).toBe(first);
+        await store.reset();
+        const second = await store.generation();
+        expect(second).not.toBe(first);
+        expect(await store.generation()).toBe(second);
       });
     });
 

@@ -1,0 +1,71 @@
+/**
+ * The Lua scripts behind RedisStore's atomic operations. Each runs as one unit inside Redis, so
+ * a check and the change it guards (a balance check and the hold) cannot interleave with another
+ * client's. Registered with ioredis `defineCommand` (EVALSHA, falling back to EVAL after a
+ * restarted Redis forgot its script cache).
+ *
+ * Numbers: Lua works in doubles, like JS. Numbers going back into Redis or JSON are written with
+ * `%.17g` (exact round trip; Lua's own tostring and cjson keep only 14 digits), and numbers
+ * returned to the client are returned as strings (Redis would truncate a Lua number to an integer).
+ *
+ * Settle and claimDueJobs touch keys named inside the script (from the prefix in ARGV), which is
+ * fine on a standalone Redis (not on Redis Cluster unless every key shares one hash tag).
+ */
+
+/** Helpers prepended to every script. */
+
+/** Helpers prepended to every script. */
+export const LIB = `
+local function num(x) return string.format('%.17g', x) end
+local function entry(seq, at, key, kind, amount, tid, bal, held)
+  return '{"seq":' .. seq .. ',"at":' .. at .. ',"key":' .. cjson.encode(key) .. ',"kind":"' .. kind ..
+    '","amount":' .. num(amount) .. ',"task_id":' .. (tid and cjson.encode(tid) or 'null') ..
+    ',"balance":' .. num(bal) .. ',"held":' .. num(held) .. '}'
+end
+local function append(ledger, seqKey, keyLedger, at, key, kind, amount, tid, bal, held)
+  local seq = redis.call('INCR', seqKey)
+  local e = entry(seq, at, key, kind, amount, tid, bal, held)
+  redis.call('RPUSH', ledger, e)
+  redis.call('RPUSH', keyLedger, e)
+  return seq
+end
+local function putTask(prefix, id, json, meta, status, model, key)
+  local metaKey = prefix .. 'tasks:meta'
+  local old = redis.call('HGET', metaKey, id)
+  if old then
+    local o = cjson.decode(old)
+    redis.call('SREM', prefix .. 'tasks:status:' .. o[1], id)
+    redis.call('SREM', prefix .. 'tasks:model:' .. o[2], id)
+    redis.call('SREM', prefix .. 'tasks:key:' .. o[3], id)
+  end
+  redis.call('SET', prefix .. 'task:' .. id, json)
+  redis.call('HSET', metaKey, id, meta)
+  redis.call('SADD', prefix .. 'tasks:status:' .. status, id)
+  redis.call('SADD', prefix .. 'tasks:model:' .. model, id)
+  redis.call('SADD', prefix .. 'tasks:key:' .. key, id)
+end
+local function settle(prefix, tid, outcome, at)
+  local holds = prefix .. 'holds'
+  local h = redis.call('HGET', holds, tid)
+  if not h then return 0 end
+  local sep = string.find(h, ':', 1, true)
+  local amount = tonumber(string.sub(h, 1, sep - 1))
+  local key = string.sub(h, sep + 1)
+  local keyHash = prefix .. 'key:' .. key
+  if redis.call('EXISTS', keyHash) == 0 then return 0 end
+  redis.call('HDEL', holds, tid)
+  local credits = tonumber(redis.call('HGET', keyHash, 'credits'))
+  local held = tonumber(redis.call('HGET', keyHash, 'held')) - amount
+  if outcome == 'capture' then credits = credits - amount end
+  redis.call('HSET', keyHash, 'credits', num(credits), 'held', num(held))
+  append(prefix .. 'ledger', prefix .. 'ledger:seq', prefix .. 'ledger:key:' .. key, at, key, outcome, amount, tid, credits, held)
+  return 1
+end
+`;
+
+export interface ScriptDef {
+  numberOfKeys: number;
+  lua: string;
+}
+
+export const script = (numberOfKeys: number, body: string): ScriptDef => ({ numberOfKeys, lua: LIB + body });

@@ -1,0 +1,164 @@
+import { script, type ScriptDef } from './redis-lua.js';
+
+/** The scripts of records besides keys, ledger and tasks: claims, windows, deliveries, jobs, shared state. */
+export const RECORD_SCRIPTS = {
+  /**
+   * Claim an idempotency scope. KEYS: the scope's hash. ARGV: fingerprint, at, ttl ms, GC expiry ms,
+   * pending ttl ms (a claim bound to no task expires after it). Expiry follows the simulator clock
+   * (`at`); the Redis expiry only collects garbage, later.
+   * Returns nil when this call claimed it, else {fingerprint, taskId or nil, createdAt}.
+   */
+  gwsimClaimIdempotency: script(
+    1,
+    `
+local r = redis.call('HMGET', KEYS[1], 'fingerprint', 'taskId', 'createdAt')
+if r[1] then
+  local age = tonumber(ARGV[2]) - tonumber(r[3])
+  if age < tonumber(ARGV[3]) and (r[2] or age < tonumber(ARGV[5])) then return r end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'createdAt', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return false
+`,
+  ),
+
+  /** Bind a claimed scope to its task; nothing if unclaimed. KEYS: scope hash. ARGV: task id. */
+  gwsimBindIdempotency: script(
+    1,
+    `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'taskId', ARGV[1]) end
+return 1
+`,
+  ),
+
+  /**
+   * Count a hit in a fixed window that follows the simulator clock. KEYS: the window hash.
+   * ARGV: now, window ms, GC expiry ms. Returns {count, resetAt} as strings.
+   */
+  gwsimHitRateLimit: script(
+    1,
+    `
+local now = tonumber(ARGV[1])
+local r = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
+if (not r[1]) or now >= tonumber(r[2]) then
+  local resetAt = num(now + tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'count', '1', 'resetAt', resetAt)
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return {'1', resetAt}
+end
+local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
+return {tostring(count), r[2]}
+`,
+  ),
+
+  /**
+   * Store a delivery; a new one goes to the end of the global list and of its task's list.
+   * KEYS: delivery key, global id list, task's id list. ARGV: id, JSON.
+   */
+  gwsimPutDelivery: script(
+    3,
+    `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  redis.call('RPUSH', KEYS[3], ARGV[1])
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`,
+  ),
+
+  /**
+   * Add or move a job (clearing any lease). KEYS: due zset, lease zset, job hash.
+   * ARGV: id, due, JSON.
+   */
+  gwsimScheduleJob: script(
+    3,
+    `
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
+`,
+  ),
+
+  /**
+   * Claim due jobs. Expired leases go back to the due set first (their instance died), then up
+   * to `limit` jobs due at or before now are taken in (due, id) order and leased.
+   * KEYS: due zset, lease zset, job hash. ARGV: now, limit (-1: no limit), lease until.
+   * Returns the claimed jobs' JSON.
+   */
+  gwsimClaimDueJobs: script(
+    3,
+    `
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[2], id)
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then redis.call('ZADD', KEYS[1], num(cjson.decode(data).due), id) end
+end
+local limit = tonumber(ARGV[2])
+if limit == 0 then return {} end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then
+    redis.call('ZADD', KEYS[2], ARGV[3], id)
+    out[#out + 1] = data
+  end
+end
+return out
+`,
+  ),
+
+  /**
+   * Set or delete an entry of a shared collection and bump its version.
+   * KEYS: the collection hash, its version counter. ARGV: id, JSON ('' deletes).
+   */
+  gwsimPutShared: script(
+    2,
+    `
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return redis.call('INCR', KEYS[2])
+`,
+  ),
+
+  /**
+   * A shared collection if its version moved. KEYS: the hash, the version counter. ARGV: since.
+   * Returns nil when unchanged, else {version, HGETALL...}.
+   */
+  gwsimReadShared: script(
+    2,
+    `
+local v = redis.call('GET', KEYS[2]) or '0'
+if v == ARGV[1] then return false end
+local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, v)
+return out
+`,
+  ),
+
+  /** The generation marker, set to ARGV[1] if missing. KEYS: the marker. Returns its value. */
+  gwsimGeneration: script(
+    1,
+    `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`,
+  ),
+
+  /** Forget a job. KEYS: due zset, lease zset, job hash. ARGV: id. */
+  gwsimCompleteJob: script(
+    3,
+    `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 1
+`,
+  ),
+} satisfies Record<string, ScriptDef>;
