@@ -7,11 +7,16 @@ export { ledgerTotals } from './ledger/ledger.js';
 export type { TaskView, TaskStatus } from './gateway/task.js';
 export type { components as GatewayComponents, paths as GatewayPaths } from './generated/gateway.js';
 export type { components as NodeComponents, paths as NodePaths } from './generated/node.js';
+export type { components as AdminComponents, paths as AdminPaths } from './generated/admin.js';
+export type { components as NodeAdminComponents, paths as NodeAdminPaths } from './generated/node-admin.js';
 export { verifyWebhook, WebhookVerificationError, type VerifyOptions } from './webhooks/signature.js';
 export {
   GatewayClient,
   createGatewayClient,
   GatewayApiError,
+  AdminClient,
+  createAdminClient,
+  type AdminClientOptions,
   type ClientOptions,
   type WaitOptions,
   type Task,

@@ -6,6 +6,8 @@ const fromRoot = (rel: string): string => fileURLToPath(new URL(`../${rel}`, imp
 export const paths = {
   gatewaySpec: fromRoot('openapi/gateway.yaml'),
   nodeSpec: fromRoot('openapi/node.yaml'),
+  adminSpec: fromRoot('openapi/admin.yaml'),
+  nodeAdminSpec: fromRoot('openapi/node-admin.yaml'),
   catalog: fromRoot('src/catalog/models.yaml'),
   dashboardDir: fromRoot('src/dashboard'),
   generatedDir: fromRoot('src/generated'),

@@ -6,7 +6,6 @@ import { LiveEvents, type LiveDeps } from './events/live-events.js';
 import { ObservedStore } from './events/observed-store.js';
 import { RequestValidator } from './gateway/request-validation.js';
 import { GatewayService } from './gateway/service.js';
-import type { TaskStatus } from './gateway/task.js';
 import { ImageCache } from './images/image-cache.js';
 import { Metrics } from './metrics/metrics.js';
 import { SelfTargets } from './net/self-targets.js';
@@ -113,10 +112,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     faults,
     metrics,
     webhooks: deliverer,
-    statuses: (spec.components.schemas.TaskStatus as { enum: TaskStatus[] }).enum,
     lifecycle: tasks,
     allowHosts: webhooks.allow_hosts ?? [],
-    errorCodes: settings.errorCodes,
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     timeScale,

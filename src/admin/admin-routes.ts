@@ -1,96 +1,63 @@
 import { Router, type Request, type Response } from 'express';
-import { readJson, sendError, sendJson } from '../gateway/http.js';
+import type { paths } from '../generated/admin.js';
+import { readJson, sendError, sendJson, type ResponseCheck } from '../gateway/http.js';
 import { taskView } from '../gateway/task.js';
 import type { AdminService } from './admin-service.js';
 import { adminGate, answerWrongMethods } from './admin-guard.js';
 
 type Handler = (req: Request) => unknown;
+type Method = 'get' | 'post' | 'delete';
+/** Every `/_sim` path of openapi/admin.yaml, so a route the spec does not hold does not compile. */
+export type AdminPath = keyof paths;
+/** The response checks `validateResponses` turns on: `(spec path, method)` → a check of status and body. */
+export type AdminChecks = (path: string, method: string) => ResponseCheck;
+
+/** `/_sim/keys/{key}` as Express writes it, under the router's `/_sim` mount. */
+export const expressPath = (path: AdminPath): string => path.slice('/_sim'.length).replace(/\{(\w+)\}/g, ':$1');
 
 /**
  * `/_sim/*`: JSON in and out; errors in the gateway's envelope. With `token` set, every request
  * (any method, any path) must carry `Authorization: Bearer <token>`; a known path with another
- * method is 405.
+ * method is 405. With `checkFor`, every JSON answer is checked against openapi/admin.yaml.
  */
-export function adminRouter(admin: AdminService, token: string | undefined): Router {
+export function adminRouter(admin: AdminService, token: string | undefined, checkFor?: AdminChecks): Router {
   const router = Router({ caseSensitive: true });
   router.use(adminGate(token));
-  const route = (status: number, fn: Handler) => async (req: Request, res: Response) => {
-    try {
-      sendJson(req, res, status, await fn(req));
-    } catch (err) {
-      sendError(req, res, err);
-    }
+  const add = (method: Method, path: AdminPath, status: number, fn: Handler) => {
+    const check = checkFor?.(path, method);
+    router[method](expressPath(path), async (req: Request, res: Response) => {
+      try {
+        sendJson(req, res, status, await fn(req), {}, check);
+      } catch (err) {
+        sendError(req, res, err, {}, check);
+      }
+    });
   };
   const base = (req: Request) => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-  const key = (req: Request) => String(req.params.key);
+  const param = (req: Request, name: string) => String(req.params[name]);
 
-  router.post(
-    '/reset',
-    route(200, async () => (await admin.reset(), { reset: true })),
+  add('post', '/_sim/reset', 200, async () => (await admin.reset(), { reset: true }));
+  add('get', '/_sim/clock', 200, () => admin.clock());
+  add('post', '/_sim/clock/advance', 200, async (req) => admin.advance(await readJson(req)));
+  add('post', '/_sim/keys', 201, async (req) => admin.createKey(await readJson(req)));
+  add('get', '/_sim/keys/{key}', 200, (req) => admin.getKey(param(req, 'key')));
+  add('post', '/_sim/keys/{key}/credits', 200, async (req) => admin.topUp(param(req, 'key'), await readJson(req)));
+  add('get', '/_sim/tasks', 200, async (req) =>
+    (await admin.tasks(req.query)).map((t) => ({ ...taskView(t, base(req)), key: t.key })),
   );
-  router.get(
-    '/clock',
-    route(200, () => admin.clock()),
+  add('post', '/_sim/tasks', 201, async (req) =>
+    ((t) => ({ ...taskView(t, base(req)), key: t.key }))(await admin.createTask(await readJson(req))),
   );
-  router.post(
-    '/clock/advance',
-    route(200, async (req) => admin.advance(await readJson(req))),
-  );
-  router.post(
-    '/keys',
-    route(201, async (req) => admin.createKey(await readJson(req))),
-  );
-  router.get(
-    '/keys/:key',
-    route(200, (req) => admin.getKey(key(req))),
-  );
-  router.post(
-    '/keys/:key/credits',
-    route(200, async (req) => admin.topUp(key(req), await readJson(req))),
-  );
-  router.get(
-    '/tasks',
-    route(200, async (req) => (await admin.tasks(req.query)).map((t) => ({ ...taskView(t, base(req)), key: t.key }))),
-  );
-  router.post(
-    '/tasks',
-    route(201, async (req) =>
-      ((t) => ({ ...taskView(t, base(req)), key: t.key }))(await admin.createTask(await readJson(req))),
-    ),
-  );
-  router.get(
-    '/ledger',
-    route(200, (req) => admin.ledger(req.query.key)),
-  );
-  router.get(
-    '/webhooks',
-    route(200, (req) => admin.webhooks(req.query.task_id)),
-  );
-  router.post(
-    '/webhooks/:id/redeliver',
-    route(200, (req) => admin.redeliver(String(req.params.id))),
-  );
-  router.post(
-    '/faults',
-    route(201, async (req) => admin.addFault(await readJson(req))),
-  );
-  router.get(
-    '/faults',
-    route(200, () => admin.listFaults()),
-  );
-  router.delete(
-    '/faults/:id',
-    route(200, (req) => admin.removeFault(String(req.params.id))),
-  );
-  router.delete(
-    '/faults',
-    route(200, () => admin.clearFaults()),
-  );
-  router.get(
-    '/catalog',
-    route(200, () => admin.catalog()),
-  );
-  router.get('/metrics', async (req: Request, res: Response) => {
+  add('get', '/_sim/ledger', 200, (req) => admin.ledger(req.query.key));
+  add('get', '/_sim/webhooks', 200, (req) => admin.webhooks(req.query.task_id));
+  add('post', '/_sim/webhooks/{id}/redeliver', 200, (req) => admin.redeliver(param(req, 'id')));
+  add('post', '/_sim/faults', 201, async (req) => admin.addFault(await readJson(req)));
+  add('get', '/_sim/faults', 200, () => admin.listFaults());
+  add('delete', '/_sim/faults/{id}', 200, (req) => admin.removeFault(param(req, 'id')));
+  add('delete', '/_sim/faults', 200, () => admin.clearFaults());
+  add('get', '/_sim/catalog', 200, () => admin.catalog());
+  const metricsCheck = checkFor?.('/_sim/metrics', 'get');
+  router.get(expressPath('/_sim/metrics'), async (req: Request, res: Response) => {
     try {
       const text = await admin.metrics();
       res.writeHead(200, {
@@ -99,7 +66,7 @@ export function adminRouter(admin: AdminService, token: string | undefined): Rou
       });
       res.end(text);
     } catch (err) {
-      sendError(req, res, err);
+      sendError(req, res, err, {}, metricsCheck);
     }
   });
   answerWrongMethods(router);

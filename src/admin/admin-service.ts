@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { Catalog } from '../catalog/load-catalog.js';
-import { modelFigures, type ModelFigures } from '../catalog/figures.js';
-import type { Clock, ClockMode } from '../clock/clock.js';
+import { modelFigures } from '../catalog/figures.js';
+import type { Clock } from '../clock/clock.js';
 import type { KeyConfig } from '../config/config-schema.js';
 import { errors } from '../gateway/errors.js';
 import type { TaskStatus } from '../gateway/task.js';
 import { ledgerTotals } from '../ledger/ledger.js';
-import type { DeliveryRecord, KeyRecord, LedgerEntry, RateLimitPolicy, Store, TaskFilter } from '../store/store.js';
+import type { DeliveryRecord, KeyRecord, RateLimitPolicy, Store, TaskFilter } from '../store/store.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { WebhookDeliverer } from '../webhooks/deliverer.js';
@@ -15,24 +15,20 @@ import { parseFaultSpec } from '../nodes/fault-spec.js';
 import type { TaskOrchestrator } from '../tasks/orchestrator.js';
 import type { TaskRecord } from '../gateway/task.js';
 import { createTaskFixture } from './task-fixtures.js';
+import type { components } from '../generated/admin.js';
+import { adminValidators, bodyProblem, readQuery, type QueryValues } from '../spec/admin-validators.js';
+
+type Schemas = components['schemas'];
+/** A key as `/_sim/keys` answers it (admin.yaml `Key`). */
+export type KeyView = Schemas['Key'];
+export type KeyRequest = Schemas['KeyRequest'];
+export type ClockView = Schemas['Clock'];
 
 export const DEV_KEY = 'aio_dev_key';
 export const DEV_CREDITS = 10_000;
 /** The dev key's webhook secret is fixed so receivers in users' tests can hard-code it. */
 export const DEV_WEBHOOK_SECRET = `whsec_${Buffer.from('gwsim-dev-webhook-secret-32bytes').toString('base64')}`;
 export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { requests: 6000, window_s: 60 };
-
-const KEY_PATTERN = /^aio_[A-Za-z0-9_-]{1,120}$/;
-const MAX_CREDITS = 1e12;
-
-export interface KeyView {
-  key: string;
-  credits: number;
-  held: number;
-  available: number;
-  webhook_secret: string;
-  rate_limit: RateLimitPolicy;
-}
 
 export interface AdminDeps {
   catalog: Catalog;
@@ -42,13 +38,10 @@ export interface AdminDeps {
   faults: FaultSet;
   metrics: Metrics;
   webhooks: WebhookDeliverer;
-  statuses: readonly TaskStatus[];
   /** Task fixtures go through it (POST /_sim/tasks). */
   lifecycle: TaskOrchestrator;
   /** Hosts besides loopback a callback_url may name. */
   allowHosts: readonly string[];
-  /** The spec's task error codes. */
-  errorCodes: ReadonlySet<string>;
   /** Keys the simulator starts with (and gets back on reset). */
   keys: KeyConfig[];
   rateLimit: RateLimitPolicy;
@@ -67,9 +60,19 @@ const keyView = (r: KeyRecord): KeyView => ({
   rate_limit: r.rateLimit,
 });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown, max = MAX_CREDITS): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+/** The body checked against the operation's schema in openapi/admin.yaml (400 naming the field), typed as it says. */
+function checked<T>(path: string, method: string, body: unknown): T {
+  const problem = bodyProblem(adminValidators(), path, method, body);
+  if (problem) throw errors.invalidRequest(problem);
+  return body as T;
+}
+
+/** The operation's query parameters as admin.yaml declares them (400 naming the parameter). */
+export function adminQuery(path: string, method: string, query: Record<string, unknown>): QueryValues {
+  const [values, problem] = readQuery(adminValidators(), path, method, query);
+  if (!values) throw errors.invalidRequest(problem);
+  return values;
+}
 
 /** The simulator's control surface; `/_sim/*` and the programmatic `admin` handle both call it. */
 export class AdminService {
@@ -118,49 +121,24 @@ export class AdminService {
     }
   }
 
-  clock(): { now_ms: number; mode: ClockMode } {
+  clock(): ClockView {
     return { now_ms: this.deps.clock.now(), mode: this.deps.clock.mode };
   }
 
-  async advance(body: unknown): Promise<{ now_ms: number; mode: ClockMode }> {
-    const ms = isObject(body) ? body.ms : undefined;
-    if (!isCount(ms, 365 * 24 * 3600 * 1000))
-      throw errors.invalidRequest("'ms' must be a whole number of milliseconds from 0 to one year");
+  async advance(body: unknown): Promise<ClockView> {
+    const { ms } = checked<Schemas['ClockAdvance']>('/_sim/clock/advance', 'post', body);
     if (this.deps.clock.mode !== 'manual')
       throw errors.invalidRequest("'ms': the clock is real; start gwsim with --clock manual to advance it");
     await this.deps.clock.advance(ms);
     return this.clock();
   }
 
-  async createKey(body: unknown): Promise<KeyView> {
-    if (!isObject(body)) throw errors.invalidRequest('the body must be a JSON object');
-    const unknown = Object.keys(body).filter((k) => k !== 'key' && k !== 'credits' && k !== 'rate_limit');
-    if (unknown.length > 0)
-      throw errors.invalidRequest(`'${unknown[0]}' is not a field of a key (key, credits, rate_limit)`);
-    const limit = body.rate_limit as Record<string, unknown> | undefined;
-    if (
-      limit !== undefined &&
-      (!isObject(limit) ||
-        !isCount(limit.requests, 1e12) ||
-        limit.requests === 0 ||
-        !isCount(limit.window_s, 86_400) ||
-        limit.window_s === 0 ||
-        Object.keys(limit).length !== 2)
-    ) {
-      throw errors.invalidRequest(
-        "'rate_limit' must be {requests, window_s}: whole numbers, requests ≥ 1, window_s 1 to 86400",
-      );
-    }
-    if (!isCount(body.credits)) throw errors.invalidRequest("'credits' must be a whole number from 0 to 10^12");
-    if (body.key !== undefined && (typeof body.key !== 'string' || !KEY_PATTERN.test(body.key))) {
-      throw errors.invalidRequest("'key' must look like aio_… (letters, digits, _ and -, at most 124 characters)");
-    }
+  async createKey(input: unknown): Promise<KeyView> {
+    const body = checked<KeyRequest>('/_sim/keys', 'post', input);
     const key = body.key ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
     if (await this.deps.store.getKey(key))
       throw errors.invalidRequest(`'key': ${key} exists already; top it up with POST /_sim/keys/${key}/credits`);
-    const rateLimit = limit
-      ? { requests: limit.requests as number, window_s: limit.window_s as number }
-      : this.deps.rateLimit;
+    const rateLimit = body.rate_limit ?? this.deps.rateLimit;
     return keyView(
       await this.deps.store.createKey(key, body.credits, this.secretFor(key), rateLimit, this.deps.clock.now()),
     );
@@ -173,36 +151,27 @@ export class AdminService {
   }
 
   async topUp(key: string, body: unknown): Promise<KeyView> {
-    const add = isObject(body) ? body.add : undefined;
-    if (!isCount(add) || add === 0) throw errors.invalidRequest("'add' must be a whole number from 1 to 10^12");
+    const { add } = checked<Schemas['TopUp']>('/_sim/keys/{key}/credits', 'post', body);
     const rec = await this.deps.store.topUp(key, add, this.deps.clock.now());
     if (!rec) throw errors.notFound(`Key not found: ${key}`);
     return keyView(rec);
   }
 
   async tasks(query: Record<string, unknown>) {
-    return this.deps.store.listTasks(this.taskFilter(query));
+    return this.deps.store.listTasks(this.taskFilter(adminQuery('/_sim/tasks', 'get', query)));
   }
 
-  /** `status`, `model` and `key` of a query checked; a model alias names its model. */
-  taskFilter(query: Record<string, unknown>): TaskFilter {
+  /** The `status`, `model` and `key` of a query the spec has checked; a model alias names its model. */
+  taskFilter(values: QueryValues): TaskFilter {
+    const { status, model, key } = values;
     const filter: TaskFilter = {};
-    const { status, model, key } = query;
-    if (status !== undefined) {
-      if (typeof status !== 'string' || !this.deps.statuses.includes(status as TaskStatus)) {
-        throw errors.invalidRequest(`'status' must be one of ${this.deps.statuses.join(', ')}`);
-      }
-      filter.status = status as TaskStatus;
-    }
+    if (status !== undefined) filter.status = status as TaskStatus;
     if (model !== undefined) {
-      const ref = typeof model === 'string' ? this.deps.catalog.resolve(model) : undefined;
-      if (!ref) throw errors.invalidRequest(`'model' names no model of the catalog: ${String(model)}`);
+      const ref = this.deps.catalog.resolve(String(model));
+      if (!ref) throw errors.invalidRequest(`'model' names no model of the catalog: ${String(model).slice(0, 100)}`);
       filter.model = ref.model.id;
     }
-    if (key !== undefined) {
-      if (typeof key !== 'string') throw errors.invalidRequest("'key' must be given once");
-      filter.key = key;
-    }
+    if (key !== undefined) filter.key = String(key);
     return filter;
   }
 
@@ -233,8 +202,8 @@ export class AdminService {
   }
 
   async webhooks(taskId: unknown): Promise<DeliveryRecord[]> {
-    if (taskId !== undefined && typeof taskId !== 'string') throw errors.invalidRequest("'task_id' must be given once");
-    return this.deps.store.listDeliveries(taskId);
+    const { task_id } = adminQuery('/_sim/webhooks', 'get', { task_id: taskId });
+    return this.deps.store.listDeliveries(task_id === undefined ? undefined : String(task_id));
   }
 
   async redeliver(id: string): Promise<DeliveryRecord> {
@@ -244,7 +213,7 @@ export class AdminService {
   }
 
   /** Each model's latency, failure rate and credits as this simulator runs them (config applied). */
-  catalog(): { time_scale: number; models: ModelFigures[] } {
+  catalog(): Schemas['CatalogFigures'] {
     return { time_scale: this.deps.timeScale ?? 1, models: modelFigures(this.deps.catalog) };
   }
 
@@ -252,9 +221,9 @@ export class AdminService {
     return this.deps.metrics.text();
   }
 
-  async ledger(key: unknown): Promise<{ entries: LedgerEntry[]; totals: { balance: number; held: number } }> {
-    if (key !== undefined && typeof key !== 'string') throw errors.invalidRequest("'key' must be given once");
-    const entries = await this.deps.store.ledger(key);
+  async ledger(key: unknown): Promise<Schemas['Ledger']> {
+    const values = adminQuery('/_sim/ledger', 'get', { key });
+    const entries = await this.deps.store.ledger(values.key === undefined ? undefined : String(values.key));
     return { entries, totals: ledgerTotals(entries) };
   }
 }

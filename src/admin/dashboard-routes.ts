@@ -7,8 +7,10 @@ import { sendError, sendJson } from '../gateway/http.js';
 import { taskView, type TaskRecord } from '../gateway/task.js';
 import type { NodeEmulator } from '../nodes/node-emulator.js';
 import type { Store } from '../store/store.js';
-import type { AdminService } from './admin-service.js';
-import { bearerMatches } from './admin-guard.js';
+import { adminValidators } from '../spec/admin-validators.js';
+import { adminQuery, type AdminService } from './admin-service.js';
+import { adminGate, answerWrongMethods, bearerMatches } from './admin-guard.js';
+import { expressPath, type AdminChecks } from './admin-routes.js';
 import { openEventStream } from './event-stream.js';
 
 export interface DashboardDeps {
@@ -17,17 +19,8 @@ export interface DashboardDeps {
   live: LiveEvents;
   emulators: ReadonlyMap<string, NodeEmulator>;
   token: string | undefined;
-}
-
-const PAGE_PARAMS = new Set(['status', 'model', 'key', 'limit', 'cursor']);
-const MAX_LIMIT = 500;
-
-/** A query parameter given at most once, as text. */
-function single(query: Request['query'], name: string): string | undefined {
-  const v = query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw errors.invalidRequest(`'${name}' must be given once`);
-  return v;
+  /** Check JSON answers against openapi/admin.yaml (`validateResponses`). */
+  checkFor?: AdminChecks;
 }
 
 /**
@@ -36,8 +29,15 @@ function single(query: Request['query'], name: string): string | undefined {
  * with its webhook deliveries). The page itself holds no state, so it is served without the
  * admin token, and asks for the token when the data routes answer 401.
  */
-export function dashboardRouter({ admin, store, live, emulators, token }: DashboardDeps): Router {
+export function dashboardRouter({ admin, store, live, emulators, token, checkFor }: DashboardDeps): Router {
   const router = Router();
+  // The page's parameters are the spec's; any other is refused rather than ignored.
+  const pageParams = adminValidators()
+    .queryParameters('/_sim/ui/tasks', 'get')
+    .map((p) => p.name);
+  const eventsCheck = checkFor?.('/_sim/events', 'get');
+  const pageCheck = checkFor?.('/_sim/ui/tasks', 'get');
+  const detailCheck = checkFor?.('/_sim/ui/tasks/{id}', 'get');
   let page: DashboardPage | undefined;
   const guard = (req: Request) => {
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) throw errors.adminForbidden();
@@ -47,7 +47,7 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
   const livePosition = (t: TaskRecord) =>
     t.status === 'IN_QUEUE' ? (emulators.get(t.node)?.get(t.id)?.queue_position ?? t.queuePosition) : t.queuePosition;
 
-  router.get('/ui', (_req: Request, res: Response) => {
+  router.get(expressPath('/_sim/ui'), (_req: Request, res: Response) => {
     page ??= buildDashboardPage();
     res.writeHead(200, {
       'Content-Type': 'text/html; charset=utf-8',
@@ -60,11 +60,11 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
     res.end(page.html);
   });
 
-  router.get('/events', async (req: Request, res: Response) => {
+  router.get(expressPath('/_sim/events'), async (req: Request, res: Response) => {
     try {
       guard(req);
     } catch (err) {
-      return sendError(req, res, err);
+      return sendError(req, res, err, {}, eventsCheck);
     }
     const stream = openEventStream(req, res);
     let id = 0;
@@ -82,45 +82,51 @@ export function dashboardRouter({ admin, store, live, emulators, token }: Dashbo
     }
   });
 
-  router.get('/ui/tasks', async (req: Request, res: Response) => {
+  router.get(expressPath('/_sim/ui/tasks'), async (req: Request, res: Response) => {
     try {
       guard(req);
-      const unknown = Object.keys(req.query).find((k) => !PAGE_PARAMS.has(k));
+      const unknown = Object.keys(req.query).find((k) => !pageParams.includes(k));
       if (unknown !== undefined)
-        throw errors.invalidRequest(
-          `'${unknown.slice(0, 60)}' is not a parameter here (${[...PAGE_PARAMS].join(', ')})`,
-        );
-      const filter = admin.taskFilter(req.query);
-      const limitText = single(req.query, 'limit');
-      const limit = limitText === undefined ? 50 : /^\d{1,4}$/.test(limitText) ? Number(limitText) : NaN;
-      if (!(limit >= 1 && limit <= MAX_LIMIT))
-        throw errors.invalidRequest(`'limit' must be a whole number from 1 to ${MAX_LIMIT}`);
-      const cursor = single(req.query, 'cursor');
-      const result = await store.pageTasks(filter, limit, cursor);
+        throw errors.invalidRequest(`'${unknown.slice(0, 60)}' is not a parameter here (${pageParams.join(', ')})`);
+      const values = adminQuery('/_sim/ui/tasks', 'get', req.query);
+      const filter = admin.taskFilter(values);
+      const cursor = values.cursor === undefined ? undefined : String(values.cursor);
+      const result = await store.pageTasks(filter, Number(values.limit), cursor);
       if (!result) throw errors.invalidRequest("'cursor' is not one this route gave out (use next_cursor of a page)");
-      sendJson(req, res, 200, {
-        tasks: result.tasks.map((t) => ({ ...taskRow(t), queue_position: livePosition(t) })),
-        total: result.total,
-        next_cursor: result.next,
-      });
+      sendJson(
+        req,
+        res,
+        200,
+        {
+          tasks: result.tasks.map((t) => ({ ...taskRow(t), queue_position: livePosition(t) })),
+          total: result.total,
+          next_cursor: result.next,
+        },
+        {},
+        pageCheck,
+      );
     } catch (err) {
-      sendError(req, res, err);
+      sendError(req, res, err, {}, pageCheck);
     }
   });
 
-  router.get('/ui/tasks/:id', async (req: Request, res: Response) => {
+  router.get(expressPath('/_sim/ui/tasks/{id}'), async (req: Request, res: Response) => {
     try {
       guard(req);
       const id = String(req.params.id);
       const task = id.length <= 128 ? await store.getTask(id) : undefined;
       if (!task) throw errors.notFound(`Task not found: ${id.slice(0, 128)}`);
-      sendJson(req, res, 200, {
+      const detail = {
         task: { ...taskView(task, base(req)), queue_position: livePosition(task), key: task.key },
         deliveries: await store.listDeliveries(task.id),
-      });
+      };
+      sendJson(req, res, 200, detail, {}, detailCheck);
     } catch (err) {
-      sendError(req, res, err);
+      sendError(req, res, err, {}, detailCheck);
     }
   });
+  // Another method on these paths: the token first (as on every admin path), then 405 with Allow.
+  router.use(adminGate(token));
+  answerWrongMethods(router);
   return router;
 }

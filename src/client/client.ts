@@ -1,7 +1,6 @@
 import createFetchClient from 'openapi-fetch';
 import type { components, paths } from '../generated/gateway.js';
-import { GatewayApiError } from './errors.js';
-import { parseRetryAfter } from './retry-after.js';
+import { GatewayApiError, httpError } from './errors.js';
 
 export type GenerationRequest = components['schemas']['GenerationRequest'];
 export type Task = components['schemas']['Task'];
@@ -54,16 +53,7 @@ async function unwrap<T>(
   }
   const { data, error, response } = result;
   if (data !== undefined && response.ok) return data.data;
-  const body = (error as { error?: { code?: unknown; message?: unknown; type?: unknown } } | undefined)?.error ?? {};
-  throw new GatewayApiError(
-    'http',
-    response.status,
-    typeof body.code === 'number' ? body.code : response.status,
-    typeof body.message === 'string' ? body.message : `HTTP ${response.status}`,
-    parseRetryAfter(response.headers.get('retry-after')) ?? null,
-    response.headers.get('x-request-id'),
-    typeof body.type === 'string' ? body.type : null,
-  );
+  throw httpError(response, error);
 }
 
 /** A typed client of the API in One image gateway (the real one, or gwsim). */

@@ -1,3 +1,5 @@
+import { parseRetryAfter } from './retry-after.js';
+
 /** Why a client call failed: the gateway said no (`http`), or no answer came in time, was aborted, or never arrived. */
 export type ApiErrorKind = 'http' | 'timeout' | 'aborted' | 'network';
 
@@ -20,4 +22,18 @@ export class GatewayApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A GatewayApiError from an answer that was not a success, reading the error body when it has one. */
+export function httpError(response: Response, error: unknown): GatewayApiError {
+  const body = (error as { error?: { code?: unknown; message?: unknown; type?: unknown } } | undefined)?.error ?? {};
+  return new GatewayApiError(
+    'http',
+    response.status,
+    typeof body.code === 'number' ? body.code : response.status,
+    typeof body.message === 'string' ? body.message : `HTTP ${response.status}`,
+    parseRetryAfter(response.headers.get('retry-after')) ?? null,
+    response.headers.get('x-request-id'),
+    typeof body.type === 'string' ? body.type : null,
+  );
 }

@@ -1,4 +1,6 @@
 import type { Catalog } from '../catalog/load-catalog.js';
+import type { components } from '../generated/admin.js';
+import { adminValidators, schemaProblem } from '../spec/admin-validators.js';
 import {
   MODEL_FAULT_KINDS,
   NODE_FAULT_KINDS,
@@ -8,42 +10,34 @@ import {
   type FaultSpec,
 } from './faults.js';
 
-const MAX_MS = 365 * 24 * 3600 * 1000;
-const FIELDS = new Set(['target', 'kind', 'value', 'duration_ms', 'start_ms']);
-const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_MS;
-
-/** The rule `value` must follow for a kind, as [ok, what it needs]. */
-const VALUE_RULES: Partial<Record<FaultKind, [(v: unknown) => boolean, string]>> = {
-  error_rate: [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'error_rate needs a probability from 0 to 1'],
-  latency_multiplier: [
-    (v) => typeof v === 'number' && v > 0 && v <= 1000,
-    'latency_multiplier needs a factor above 0, at most 1000',
-  ],
-  capacity: [
-    (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000,
-    'capacity needs the jobs the node may run at once, a whole number from 0',
-  ],
-  duplicate: [
-    (v) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 1),
-    'duplicate takes a probability from 0 to 1 (default 1)',
-  ],
-  delay: [isMs, 'delay needs a whole number of milliseconds'],
-  reorder: [isMs, 'reorder needs a window in whole milliseconds'],
-};
+type Schemas = components['schemas'];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The kinds are openapi/admin.yaml's: these fail to compile if faults.ts and the spec part ways.
+const KINDS_MATCH: [
+  Same<FaultKind, Schemas['FaultKind']>,
+  Same<(typeof MODEL_FAULT_KINDS)[number], Schemas['ModelFaultKind']>,
+  Same<(typeof NODE_FAULT_KINDS)[number], Schemas['NodeFaultKind']>,
+  Same<(typeof WEBHOOK_FAULT_KINDS)[number], Schemas['WebhookFaultKind']>,
+] = [true, true, true, true];
+void KINDS_MATCH;
 
 /**
- * A fault request checked field by field: `[spec]`, or `[undefined, field, reason]` naming the
- * field at fault. Shared by `POST /_sim/faults` and the config's timed scenarios.
+ * A fault request checked: its shape against admin.yaml's `FaultRequest` (fields, kinds, each
+ * kind's value, durations), then what only the catalog knows (does the target exist, does it take
+ * that kind). `[spec]`, or `[undefined, field, reason]` naming the field at fault. Shared by
+ * `POST /_sim/faults` (gwsim's and a node's) and the config's timed scenarios.
  */
 export function parseFaultSpec(body: unknown, catalog: Catalog): [FaultSpec] | [undefined, string, string] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return [undefined, '(body)', 'must be a JSON object'];
-  const b = body as Record<string, unknown>;
-  const extra = Object.keys(b).find((k) => !FIELDS.has(k));
-  if (extra !== undefined) return [undefined, extra, `is not a field of a fault (${[...FIELDS].join(', ')})`];
-  const { target, kind, value, duration_ms, start_ms } = b;
-  if (typeof target !== 'string')
-    return [undefined, 'target', `is required: a node id (node47), model:<id> (model:imagen-4) or ${WEBHOOKS_TARGET}`];
+  const problem = schemaProblem(adminValidators(), 'FaultRequest', body);
+  if (problem) {
+    const named = `'${problem.field}' `;
+    return [
+      undefined,
+      problem.field,
+      problem.message.startsWith(named) ? problem.message.slice(named.length) : problem.message,
+    ];
+  }
+  const { target, kind, value, duration_ms, start_ms } = body as Schemas['FaultRequest'];
   const webhooks = target === WEBHOOKS_TARGET;
   const named = target.startsWith('model:') ? target.slice(6) : undefined;
   // Any name a request accepts (id, alias, sub-model) targets that model, kept under its id.
@@ -57,25 +51,6 @@ export function parseFaultSpec(body: unknown, catalog: Catalog): [FaultSpec] | [
     ];
   }
   const kinds: readonly string[] = webhooks ? WEBHOOK_FAULT_KINDS : ref ? MODEL_FAULT_KINDS : NODE_FAULT_KINDS;
-  if (typeof kind !== 'string' || !kinds.includes(kind))
-    return [undefined, 'kind', `must be one of ${kinds.join(', ')} for this target`];
-  const rule = VALUE_RULES[kind as FaultKind];
-  if (rule && !rule[0](value)) return [undefined, 'value', rule[1]];
-  if (value !== undefined && typeof value !== 'number') return [undefined, 'value', 'must be a number'];
-  for (const [name, v] of [
-    ['duration_ms', duration_ms],
-    ['start_ms', start_ms],
-  ] as const) {
-    if (v !== undefined && !isMs(v))
-      return [undefined, name, 'must be a whole number of milliseconds from 0 to one year'];
-  }
-  return [
-    {
-      target: ref ? `model:${ref.model.id}` : target,
-      kind: kind as FaultKind,
-      value: value,
-      duration_ms: duration_ms as number | undefined,
-      start_ms: start_ms as number | undefined,
-    },
-  ];
+  if (!kinds.includes(kind)) return [undefined, 'kind', `must be one of ${kinds.join(', ')} for this target`];
+  return [{ target: ref ? `model:${ref.model.id}` : target, kind, value, duration_ms, start_ms }];
 }

@@ -5,7 +5,8 @@ import { errorBody, errors, GatewayError } from '../gateway/errors.js';
 import { readJson } from '../gateway/http.js';
 import { parseFaultSpec } from './fault-spec.js';
 import type { FaultSet } from './faults.js';
-import type { JobState } from './node-emulator.js';
+import type { components } from '../generated/node-admin.js';
+import { bodyProblem, nodeAdminValidators } from '../spec/admin-validators.js';
 import type { NodeReply, NodeService } from './node-service.js';
 
 /** A standalone node's own admin (`gwsim node`): faults, job fixtures, reset and clock, so a verifier can arrange provider states. */
@@ -18,44 +19,29 @@ export interface NodeFaultAdmin {
   clock?: Clock;
 }
 
-const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed'];
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Schemas = components['schemas'];
 const ok = (status: number, body: unknown): NodeReply => ({ status, body });
 // The admin API answers in the docs' error shape, as gwsim's own /_sim does (the job routes keep the node spec's).
 const fail = (e: GatewayError): NodeReply => ({ status: e.status, body: errorBody(e.status, e.message, e.type) });
+/** Why a body does not fit its operation in openapi/node-admin.yaml, naming the field. */
+const problemOf = (path: string, body: unknown) => bodyProblem(nodeAdminValidators(), path, 'post', body);
 
 /** `POST /_sim/jobs` `{...JobRequest, state, error?}`: a job held in `state`; nothing is stored unless all of it is valid. */
 function jobFixture(body: unknown, service: NodeService): NodeReply {
-  if (!isObject(body)) return fail(errors.invalidRequest('the body must be a JSON object'));
-  const { state, error, ...req } = body;
-  if (typeof state !== 'string' || !STATES.includes(state as JobState))
-    return fail(errors.invalidRequest(`'state' must be one of ${STATES.join(', ')}`));
-  if (
-    error !== undefined &&
-    (state !== 'failed' ||
-      !isObject(error) ||
-      typeof error.type !== 'string' ||
-      typeof error.detail !== 'string' ||
-      Object.keys(error).length !== 2)
-  ) {
-    return fail(errors.invalidRequest("'error' must be {type, detail} (strings), and only on a failed job"));
-  }
-  const job = service.fixtureJob(
-    req,
-    state as JobState,
-    (error as { type: string; detail: string } | undefined) ?? null,
-  );
+  const problem = problemOf('/_sim/jobs', body);
+  if (problem) return fail(errors.invalidRequest(problem));
+  const { state, error, ...req } = body as Schemas['JobFixture'];
+  const job = service.fixtureJob(req, state, error ?? null);
   return typeof job === 'string' ? fail(errors.invalidRequest(job)) : ok(201, job);
 }
 
 async function advance(req: IncomingMessage, clock: Clock): Promise<NodeReply> {
   const body = await readJson(req);
-  const ms = isObject(body) ? body.ms : undefined;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 365 * 24 * 3600 * 1000)
-    return fail(errors.invalidRequest("'ms' must be a whole number of milliseconds from 0 to one year"));
+  const problem = problemOf('/_sim/clock/advance', body);
+  if (problem) return fail(errors.invalidRequest(problem));
   if (clock.mode !== 'manual')
     return fail(errors.invalidRequest("'ms': the clock is real; start the node with --clock manual to advance it"));
-  await clock.advance(ms);
+  await clock.advance((body as Schemas['ClockAdvance']).ms);
   return ok(200, { now_ms: clock.now(), mode: clock.mode });
 }
 

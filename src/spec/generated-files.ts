@@ -14,7 +14,10 @@ export async function generatedFiles(write: (file: string, text: string) => void
   const gateway = renderGatewaySpec(loadCatalog());
   write(paths.gatewaySpec, gateway);
   write(snapshotPath(paths.gatewaySpec), renderSnapshot(gateway));
-  write(snapshotPath(paths.nodeSpec), renderSnapshot(readFileSync(paths.nodeSpec, 'utf8')));
+  for (const spec of [paths.nodeSpec, paths.adminSpec, paths.nodeAdminSpec])
+    write(snapshotPath(spec), renderSnapshot(readFileSync(spec, 'utf8')));
   write(join(paths.generatedDir, 'gateway.ts'), await renderTypes(paths.gatewaySpec));
   write(join(paths.generatedDir, 'node.ts'), await renderTypes(paths.nodeSpec));
+  write(join(paths.generatedDir, 'admin.ts'), await renderTypes(paths.adminSpec));
+  write(join(paths.generatedDir, 'node-admin.ts'), await renderTypes(paths.nodeAdminSpec));
 }

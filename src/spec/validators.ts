@@ -21,7 +21,7 @@ export class SpecValidators {
   constructor(
     readonly doc: OpenApiDoc,
     id = 'spec',
-    options: { useDefaults?: boolean } = {},
+    options: { useDefaults?: boolean; refs?: Record<string, OpenApiDoc> } = {},
   ) {
     this.id = id;
     // OpenAPI 3.1 schemas may list several types (`type: [string, integer]`); strict mode
@@ -37,6 +37,10 @@ export class SpecValidators {
     });
     addFormats(this.ajv);
     this.ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } }, id);
+    // Documents this one refers to (`gateway.yaml#/components/schemas/ErrorBody`), by the name it uses.
+    for (const [name, other] of Object.entries(options.refs ?? {}))
+      if (name !== id)
+        this.ajv.addSchema({ $id: name, $defs: {}, components: { schemas: other.components.schemas } }, name);
   }
 
   /** A validator for `#/components/schemas/{name}`. */
@@ -71,6 +75,28 @@ export class SpecValidators {
     return e ? `${e.instancePath || '(body)'} ${e.message ?? 'is invalid'} ${JSON.stringify(e.params)}` : 'invalid';
   }
 
+  /** The validator of an operation's JSON request body, or undefined if it takes none. */
+  requestBody(path: string, method: string): ValidateFunction | undefined {
+    const schema = this.doc.paths[path]?.[method.toLowerCase()]?.requestBody?.content['application/json']?.schema;
+    return schema === undefined ? undefined : this.inline(schema);
+  }
+
+  /** An operation's query parameters (its path's and its own), each with its schema's validator. */
+  queryParameters(path: string, method: string): QueryParameter[] {
+    // A path item's own `parameters` sit beside its operations.
+    const shared = (this.doc.paths[path] as { parameters?: unknown[] } | undefined)?.parameters ?? [];
+    const declared = [...shared, ...(this.doc.paths[path]?.[method.toLowerCase()]?.parameters ?? [])];
+    return declared
+      .map((p) => resolveRef<ParameterObject>(this.doc, p as ParameterObject))
+      .filter((p) => p.in === 'query')
+      .map((p) => ({
+        name: p.name,
+        integer: (p.schema as { type?: unknown } | undefined)?.type === 'integer',
+        default: (p.schema as { default?: unknown } | undefined)?.default,
+        validate: this.inline(p.schema ?? {}),
+      }));
+  }
+
   /** The validator of a response body for `method path status`, or undefined if undeclared. */
   response(path: string, method: string, status: number): ValidateFunction | undefined {
     const op = this.doc.paths[path]?.[method.toLowerCase()];
@@ -79,6 +105,22 @@ export class SpecValidators {
     const schema = resolveRef<ResponseObject>(this.doc, declared).content?.['application/json']?.schema;
     return schema === undefined ? undefined : this.inline(schema);
   }
+}
+
+/** A query parameter as `queryParameters` gives it. */
+export interface QueryParameter {
+  name: string;
+  /** Its schema is an integer: the text is read as a number first. */
+  integer: boolean;
+  /** The schema's `default`, used when the parameter is not given. */
+  default: unknown;
+  validate: ValidateFunction;
+}
+
+interface ParameterObject {
+  name: string;
+  in: string;
+  schema?: unknown;
 }
 
 /** Point the local refs of an inline schema at the document added under `id`. */
@@ -108,19 +150,22 @@ export function errorField(error: ErrorObject): string {
 }
 
 /** A one-line reason naming the field, e.g. `'size' must be one of 1024*1024, 768*1344`. */
-export function describeError(error: ErrorObject): string {
+export function describeError(error: ErrorObject, unknownField = 'is not a parameter of this model'): string {
   const field = errorField(error);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
       return `'${field}' is required`;
     case 'additionalProperties':
-      return `'${field}' is not a parameter of this model`;
+      return `'${field}' ${unknownField}`;
     case 'enum':
       return `'${field}' must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
     case 'const':
       return `'${field}' must be ${JSON.stringify(params.allowedValue)}`;
+    case 'false schema':
+      return `'${field}' is not allowed here`;
     case 'type':
+      if (field === '(body)' && params.type === 'object') return `'(body)' must be a JSON object`;
       return `'${field}' must be of type ${String(params.type)}`;
     default:
       return `'${field}' ${error.message ?? 'is invalid'}`;

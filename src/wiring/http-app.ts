@@ -5,13 +5,14 @@ import type { AdminService } from '../admin/admin-service.js';
 import { dashboardRouter } from '../admin/dashboard-routes.js';
 import type { LiveEvents } from '../events/live-events.js';
 import { createApp } from '../gateway/app.js';
-import type { ResponseCheck } from '../gateway/http.js';
 import type { GatewayService } from '../gateway/service.js';
 import type { ImageCache } from '../images/image-cache.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NodeEmulator } from '../nodes/node-emulator.js';
 import type { OpenApiDoc } from '../spec/load-spec.js';
 import type { SpecValidators } from '../spec/validators.js';
+import { adminValidators } from '../spec/admin-validators.js';
+import { specChecks } from '../spec/response-checks.js';
 import type { Store } from '../store/store.js';
 
 export interface HttpAppDeps {
@@ -30,16 +31,6 @@ export interface HttpAppDeps {
   renameResponseField?: { from: string; to: string } | undefined;
 }
 
-/** Response checks against the spec, one per operation. */
-function specChecks(validators: SpecValidators) {
-  return (path: string, method: string): ResponseCheck =>
-    (status, body) => {
-      const validate = validators.response(path, method, status);
-      if (!validate) return `status ${status} is not declared for ${method.toUpperCase()} ${path}`;
-      return validate(body) ? undefined : `${method.toUpperCase()} ${path} ${status}: ${validators.describe(validate)}`;
-    };
-}
-
 /** Rename a key at any depth of a JSON value. */
 function renamer({ from, to }: { from: string; to: string }) {
   const walk = (v: unknown): unknown =>
@@ -54,6 +45,8 @@ function renamer({ from, to }: { from: string; to: string }) {
 /** The request listener: public API, images, metrics, and (unless turned off) the admin API and dashboard. */
 export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): RequestListener {
   const { admin, store, live } = deps;
+  // With validateResponses, `/_sim` answers are checked against openapi/admin.yaml as the public ones against gateway.yaml.
+  const adminChecks = deps.validateResponses ? { checkFor: specChecks(adminValidators()) } : {};
   return createApp({
     spec: deps.spec,
     service: deps.service,
@@ -63,8 +56,8 @@ export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): Requ
     ...(deps.adminApi
       ? {
           admin: Router().use(
-            dashboardRouter({ admin, store, live, emulators: deps.emulators, token: adminToken }),
-            adminRouter(admin, adminToken),
+            dashboardRouter({ admin, store, live, emulators: deps.emulators, token: adminToken, ...adminChecks }),
+            adminRouter(admin, adminToken, adminChecks.checkFor),
           ),
         }
       : {}),

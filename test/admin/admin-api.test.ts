@@ -96,7 +96,8 @@ describe('admin API: clock', () => {
   });
 
   it('rejects a body that is not a JSON object or not JSON at all', async () => {
-    expectError(await sim!.admin_('POST', '/clock/advance', [1500]), 400, 'ms');
+    expectError(await sim!.admin_('POST', '/clock/advance', [1500]), 400, '(body)');
+    expectError(await sim!.admin_('POST', '/clock/advance', { ms: 1500, by: 'hand' }), 400, 'by');
     const raw = await sim!.call('POST', '/_sim/clock/advance', {
       key: null,
       raw: '{"ms": 15',

@@ -35,8 +35,12 @@ describe('generated files', () => {
       paths.gatewaySpec,
       join(paths.generatedDir, 'gateway.spec.json'),
       join(paths.generatedDir, 'node.spec.json'),
+      join(paths.generatedDir, 'admin.spec.json'),
+      join(paths.generatedDir, 'node-admin.spec.json'),
       join(paths.generatedDir, 'gateway.ts'),
       join(paths.generatedDir, 'node.ts'),
+      join(paths.generatedDir, 'admin.ts'),
+      join(paths.generatedDir, 'node-admin.ts'),
     ]);
     expect(
       stale,

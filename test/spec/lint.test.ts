@@ -57,8 +57,8 @@ const describeResult = (r: SpectralResult): string =>
   `${r.source ?? '?'} ${r.path.join('.')}: [${r.code}] ${r.message}`;
 
 describe('spectral lint', () => {
-  it('finds no errors in the gateway and node specs', async () => {
-    const found = results(await spectral([paths.gatewaySpec, paths.nodeSpec]));
+  it('finds no errors in the gateway, node and admin specs', async () => {
+    const found = results(await spectral([paths.gatewaySpec, paths.nodeSpec, paths.adminSpec, paths.nodeAdminSpec]));
     const errors = found.filter((r) => r.severity === 0);
     expect(errors.map(describeResult)).toEqual([]);
   }, 60_000);
