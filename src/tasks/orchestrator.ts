@@ -16,7 +16,6 @@ import { jobRequest, TaskPlanner, type NewTask, type PlannerDeps, type TaskPlan 
 import { SyncWaiters } from './sync-waiters.js';
 import type { TaskEvents, TaskRouting } from './task-events.js';
 import { statusOf, taskErrorOf } from './job-status.js';
-import { finishClaim } from './finish-claim.js';
 
 /** One move of a task's status, as the orchestrator made it (for a debug log line, say). */
 export interface TaskTransition {
@@ -201,10 +200,10 @@ export class TaskOrchestrator implements TaskEvents {
   }
 
   /**
-   * The one terminal transition. Settle is atomic in the store: the instance that moves the
-   * credits finishes the task. If they had moved but the task is unfinished, the instance that
-   * moved them died before recording it: a finish claim in the store (see finish-claim.ts)
-   * lets exactly one survivor finish it, so a task never gets two webhooks.
+   * The one terminal transition. `store.finishTask` settles the credits and stores the terminal
+   * record in one atomic step, so exactly one caller (on any instance) wins it and goes on to
+   * count it, wake sync waiters and send the webhook; a task never gets two. There is no gap
+   * between moving the credits and recording the end for a dying instance to leave behind.
    */
   private async finish(
     task: TaskRecord,
@@ -215,15 +214,6 @@ export class TaskOrchestrator implements TaskEvents {
   ): Promise<TaskRecord> {
     const { store, metrics, clock } = this.deps;
     const ok = status === 'COMPLETED';
-    const settled = await store.settle(task.id, ok ? 'capture' : 'release', clock.now());
-    if (!settled && task.held > 0) {
-      const stored = await store.getTask(task.id);
-      if (!stored || isTerminal(stored.status)) return stored ?? task;
-    }
-    // One instance alone needs no claim: its finishes are serial per task (see serial()).
-    if ((this.deps.sharedStore || !settled) && !(await finishClaim(store, task.id, clock.now()))) {
-      return (await store.getTask(task.id)) ?? task;
-    }
     const done: TaskRecord = {
       ...task,
       status,
@@ -234,7 +224,9 @@ export class TaskOrchestrator implements TaskEvents {
       held: 0,
       charged: ok ? task.held : 0,
     };
-    await store.putTask(done);
+    if (!(await store.finishTask(done, ok ? 'capture' : 'release', clock.now()))) {
+      return (await store.getTask(task.id)) ?? task;
+    }
     this.transition(done, from);
     metrics.tasks.inc({ model: done.model, status });
     metrics.taskSeconds.observe({ model: done.model }, (at - done.createdAt) / 1000);

@@ -148,10 +148,7 @@ describeRedis('several gwsim instances on one Redis', () => {
     }
   }, 30_000);
 
-  // Skipped after the rebase onto the orchestrator: it passed every run with Store.finishTask wired
-  // into the finish, and fails now and then with the orchestrator's finish claim (1 of 2 runs under
-  // load). Wire finishTask into TaskOrchestrator.finish and unskip.
-  it.skip('two instances racing to finish the same tasks send one webhook per task', async () => {
+  it('two instances racing to finish the same tasks send one webhook per task', async () => {
     const store = redis.url(++db);
     const [a, b] = [await start(store), await start(store)];
     const receiver = await startReceiver();
