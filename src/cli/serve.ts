@@ -10,7 +10,13 @@ export async function serve(argv: string[]): Promise<void> {
     strict: true,
     options: { ...SIM_FLAGS, store: { type: 'string' }, workers: { type: 'string' }, 'no-admin': { type: 'boolean' } },
   });
-  const options = { ...simFlags(values), store: values.store, ...(values['no-admin'] ? { admin: false } : {}) };
+  const options = {
+    ...simFlags(values),
+    store: values.store,
+    // The library reads no environment: the CLI is where GWSIM_ADMIN_TOKEN comes in.
+    adminToken: process.env.GWSIM_ADMIN_TOKEN,
+    ...(values['no-admin'] ? { admin: false } : {}),
+  };
   const workers = intFlag('workers', values.workers, 1, 64);
   if (workers !== undefined) {
     const config = values.config ? loadConfig(values.config) : parseConfig({});

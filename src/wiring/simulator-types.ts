@@ -21,8 +21,11 @@ export interface SimulatorOptions {
   config?: string | ConfigFile;
   /** `memory` (default). */
   store?: string;
-  /** Required for the admin API when bound to a non-loopback host. */
-  adminToken?: string;
+  /**
+   * Required for the admin API when bound to a non-loopback host. The library reads no environment
+   * variables: `gwsim serve` passes GWSIM_ADMIN_TOKEN here.
+   */
+  adminToken?: string | undefined;
   /** `false`: no `/_sim` at all (it answers 404, as a real deployment does); `gwsim serve --no-admin`. */
   admin?: boolean;
   /** Check every response against openapi/gateway.yaml (a mismatch is a loud 500); freeze stored tasks. For tests. */
