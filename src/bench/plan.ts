@@ -76,7 +76,8 @@ export async function serveGwsim(run: Run, config: string, extra: string[] = [],
       : [];
   return startChild(
     process.execPath,
-    [...profile, CLI, 'serve', '--port', String(await freePort()), '--config', config, ...extra],
+    // Request lines off: the bench measures the simulator, and this process would keep every line it read.
+    [...profile, CLI, 'serve', '--port', String(await freePort()), '--config', config, '--log-level', 'warn', ...extra],
     LISTENING,
   );
 }
