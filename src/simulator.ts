@@ -108,6 +108,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     metrics,
     clients: fleet.clients,
     publicUrl: () => publicUrl,
+    logger,
     onTransition: transitionsTo(taskTransitionLog(logger), options.onTaskTransition),
   });
   const { tasks, deliverer } = taskParts;

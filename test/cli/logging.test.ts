@@ -36,9 +36,23 @@ describe('gwsim serve logs', () => {
     expect(credits.status).toBe(200);
     const models = await fetch(`${url}/api/v1/models`, { headers: { authorization: `Bearer ${DEV}` } });
     expect(models.status).toBe(200);
+    const submitted = await fetch(`${url}/api/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'imagen4', prompt: 'a red bicycle', aspect_ratio: '1:1' }),
+    });
+    expect(submitted.status).toBe(200);
+    const taskId = ((await submitted.json()) as { data: { task_id: string } }).data.task_id;
     const lines = await stop(child, stderr);
 
     expect(stdout()).toBe(`${firstLine}\n`);
+    // At debug, the task's first transition (created) is a line of its own.
+    expect(lines.filter((l) => l.msg === 'task')[0]).toMatchObject({
+      level: 20,
+      task_id: taskId,
+      model: 'imagen-4',
+      from: null,
+    });
     const requests = lines.filter((l) => l.msg === 'request');
     // The token check answers before any route matches: that line has the path instead.
     expect(requests.map((l) => [l.api, l.method, l.operation ?? l.route ?? l.path, l.status])).toEqual([
@@ -46,6 +60,7 @@ describe('gwsim serve logs', () => {
       ['admin', 'POST', '/_sim/keys', 201],
       ['public', 'GET', 'getCredits', 200],
       ['public', 'GET', 'listModels', 200],
+      ['public', 'POST', 'createImageGeneration', 200],
     ]);
     for (const l of requests) {
       expect(l).toMatchObject({ level: 30, req_id: expect.stringMatching(/^req_[0-9a-f]{8}[0-9a-z]+$/) });
