@@ -19,7 +19,7 @@ ${LOG_FLAGS}
 
 On ready it prints one line on stdout: gwsim listening on http://HOST:PORT; stdout gets nothing
 else. Logs go to stderr, a line per request at info (req_id, api, method, operation or route,
-status, latency_ms, the key masked). GWSIM_ADMIN_TOKEN sets the admin token. SIGINT/SIGTERM stop
+status, latency_ms, the key masked), a line per task transition at debug. GWSIM_ADMIN_TOKEN sets the admin token. SIGINT/SIGTERM stop
 it gracefully.`;
 
 export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
