@@ -168,7 +168,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       everyMs: SHARED_STATE_MS,
       // A store that is away is reported by the steps already; anything else is a bug to show.
       onError: (err) => {
-        if (!isStoreUnavailable(err)) console.error('gwsim: sharing faults and circuits failed:', err);
+        if (!isStoreUnavailable(err)) logger.error({ err }, 'sharing faults and circuits failed');
       },
     });
   } else await admin.reset();

@@ -23,7 +23,7 @@ export interface Plan {
   allocSubmits: number;
 }
 export const FULL: Plan = {
-  seconds: Number(process.env.GWSIM_BENCH_SECONDS ?? 5),
+  seconds: 5,
   inFlight: 100_000,
   starts: 5,
   pollTasks: 1000,
