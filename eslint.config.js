@@ -22,6 +22,18 @@ export default tseslint.config(
     },
   },
   {
+    // The library takes its settings as options; only the CLI reads the environment (issue 14).
+    // This also catches `const { env } = process`.
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read environment variables in src/cli/ and pass them as options.' },
+      ],
+    },
+  },
+  {
     // Tests read JSON answers they then assert on: `any` from res.json() is the point there.
     files: ['test/**/*.ts', 'contracts/**/*.ts'],
     rules: {

@@ -1,5 +1,7 @@
 // The public API of the gwsim package.
 export { startSimulator, createSimulator, type Simulator, type SimulatorOptions } from './simulator.js';
+export { consoleLogger, silentLogger, LOG_LEVELS, type Logger, type LogFn, type LogLevel } from './log/logger.js';
+export type { RequestIdSource } from './net/request-ids.js';
 export { loadCatalog, parseCatalog, CatalogError, type Catalog, type ModelRef } from './catalog/load-catalog.js';
 export { endpointPanel, type EndpointPanel } from './catalog/panel.js';
 export { DEV_KEY, DEV_WEBHOOK_SECRET, type AdminService, type KeyView } from './admin/admin-service.js';

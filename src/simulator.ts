@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { AdminService, DEFAULT_RATE_LIMIT, DEV_CREDITS, DEV_KEY } from './admin/admin-service.js';
 import { createClock } from './clock/clock.js';
 import type { ConfigFile, KeyConfig } from './config/config-schema.js';
@@ -24,6 +23,11 @@ import { wireTasks } from './wiring/tasks.js';
 import { isStoreUnavailable } from './store/store-errors.js';
 import { GenerationWatch } from './store/generation-watch.js';
 import { shareState } from './routing/shared-state.js';
+import { consoleLogger } from './log/logger.js';
+import { taskTransitionLog, type TaskTransitionLog } from './log/task-log.js';
+import type { TaskTransition } from './tasks/orchestrator.js';
+import { seededRequestIds } from './net/request-ids.js';
+import { randomBytes } from 'node:crypto';
 
 export { DEFAULTS };
 export type { Simulator, SimulatorCore, SimulatorOptions };
@@ -34,6 +38,17 @@ const GENERATION_CHECK_MS = 1_000;
 /** How often an instance on a shared store reads the shared faults and circuits (one small read each). */
 const SHARED_STATE_MS = 100;
 
+/** The log's transition line (a no-op below debug), then the caller's own hook. */
+function transitionsTo(
+  log: TaskTransitionLog,
+  own: ((t: TaskTransition) => void) | undefined,
+): ((t: TaskTransition) => void) | undefined {
+  return (t) => {
+    log(t);
+    own?.(t);
+  };
+}
+
 function startKeys(config: ConfigFile): KeyConfig[] {
   const keys = config.keys ?? [];
   return keys.some((k) => k.key === DEV_KEY) ? keys : [{ key: DEV_KEY, credits: DEV_CREDITS }, ...keys];
@@ -43,7 +58,8 @@ function startKeys(config: ConfigFile): KeyConfig[] {
 export async function createSimulator(options: SimulatorOptions = {}): Promise<SimulatorCore> {
   const settings = resolveSettings(options);
   const { config, seed, timeScale, catalog, spec, sharedStore } = settings;
-  const clock = createClock(settings.clockMode, (err) => console.error('gwsim: timer failed:', err));
+  const logger = options.logger ?? consoleLogger();
+  const clock = createClock(settings.clockMode, (err) => logger.error({ err }, 'timer failed'));
   // Open dashboards see changes through the store; it reads the parts named here once a page opens.
   const live: LiveEvents = new LiveEvents((): LiveDeps => ({
     catalog,
@@ -52,12 +68,13 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     faults,
     emulators: fleet.emulators,
     circuit: (node) => taskParts.breaker.state(node),
+    logger,
   }));
   const store: ObservedStore = new ObservedStore(
     await openStore(settings.storeUrl, {}, { freezeTasks: options.validateResponses === true }),
     live,
   );
-  const steps = openSteps(store, clock, config, sharedStore);
+  const steps = openSteps(store, clock, config, sharedStore, logger);
   const images = new ImageCache(IMAGE_CACHE_BYTES);
   // Faults are shared on a shared store: their ids carry the instance, so two never clash.
   const faults = new FaultSet(clock, sharedStore ? `flt_${randomBytes(3).toString('hex')}_` : undefined);
@@ -71,6 +88,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     validators: new SpecValidators(loadSpec(paths.nodeSpec), 'node'),
     transport: options.nodeTransport ?? config.node_transport ?? 'in-process',
     timeoutMs: settings.routing.nodeTimeoutMs,
+    logger,
   });
   const metrics = new Metrics({
     queueDepth: () => fleet.queueDepth(),
@@ -90,7 +108,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     metrics,
     clients: fleet.clients,
     publicUrl: () => publicUrl,
-    onTransition: options.onTaskTransition,
+    logger,
+    onTransition: transitionsTo(taskTransitionLog(logger), options.onTaskTransition),
   });
   const { tasks, deliverer } = taskParts;
   const service = new GatewayService({
@@ -149,7 +168,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       everyMs: SHARED_STATE_MS,
       // A store that is away is reported by the steps already; anything else is a bug to show.
       onError: (err) => {
-        if (!isStoreUnavailable(err)) console.error('gwsim: sharing faults and circuits failed:', err);
+        if (!isStoreUnavailable(err)) logger.error({ err }, 'sharing faults and circuits failed');
       },
     });
   } else await admin.reset();
@@ -166,6 +185,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     adminApi: options.admin !== false,
     validateResponses: options.validateResponses === true,
     renameResponseField: options.renameResponseField,
+    requestIds: options.requestIds ?? seededRequestIds(seed, sharedStore ? randomBytes(4).readUInt32BE(0) : 0),
+    logger,
   };
   return {
     config,

@@ -17,10 +17,11 @@ export function startChild(
   args: string[],
   ready: RegExp,
   timeoutMs = 30_000,
-  env: NodeJS.ProcessEnv = process.env,
+  /** The child's environment (default: this process's, inherited). */
+  env?: NodeJS.ProcessEnv,
 ): Promise<Child> {
   const t0 = performance.now();
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let out = '';
   let err = '';
   return new Promise((resolve, reject) => {

@@ -32,13 +32,15 @@ export interface BenchOptions {
   /** Write CPU profiles of the gwsim processes under benchmark here. */
   profile?: string | undefined;
   autocannon: Autocannon;
+  /** Seconds per measure of the full bench (the CLI reads GWSIM_BENCH_SECONDS; default 5). */
+  seconds?: number | undefined;
 }
 
 const MB = 2 ** 20;
 
 /** Every step, one after another, then the table and the measures against their targets. */
 export async function runBench(options: BenchOptions): Promise<void> {
-  const plan = options.quick ? QUICK : FULL;
+  const plan = options.quick ? QUICK : { ...FULL, seconds: options.seconds ?? FULL.seconds };
   const profileDir = options.profile && resolve(options.profile);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const run: Run = { rows: [], plan, profileDir };

@@ -15,5 +15,12 @@ export async function bench(argv: string[]): Promise<void> {
   if (!(await haveWrk())) throw new StartupError('gwsim bench needs wrk: apt-get install -y wrk');
   prismBin('gwsim bench');
   const { default: autocannon } = await import('autocannon');
-  await runBench({ quick: values.quick === true, json: values.json, profile: values.profile, autocannon });
+  const seconds = process.env.GWSIM_BENCH_SECONDS;
+  await runBench({
+    quick: values.quick === true,
+    json: values.json,
+    profile: values.profile,
+    autocannon,
+    ...(seconds ? { seconds: Number(seconds) } : {}),
+  });
 }

@@ -41,6 +41,7 @@ export async function conformance(argv: string[]): Promise<void> {
       target,
       spec: values.spec ?? paths.gatewaySpec,
       key: values.key ?? DEV_KEY,
+      adminToken: process.env.GWSIM_ADMIN_TOKEN,
     });
     process.stdout.write(`\ngwsim conformance: ${target} against ${values.spec ?? 'openapi/gateway.yaml'}\n`);
     for (const r of results) {

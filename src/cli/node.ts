@@ -16,6 +16,8 @@ import { DEFAULTS } from '../simulator.js';
 import { isLoopbackHost } from '../net/hosts.js';
 import { answerClientErrors } from '../net/client-errors.js';
 import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
+import { cliLogger, LOG_FLAGS } from './log-flags.js';
+import { counterRequestIds } from '../net/request-ids.js';
 
 /**
  * One provider node alone (openapi/node.yaml), for a real gateway to use instead of a paid
@@ -26,8 +28,9 @@ export async function node(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { id: { type: 'string' }, ...SIM_FLAGS },
+    options: { id: { type: 'string' }, ...SIM_FLAGS, ...LOG_FLAGS },
   });
+  const cli = cliLogger(values);
   const flags = simFlags(values);
   const config = values.config ? loadConfig(values.config) : parseConfig({});
   const catalog = applyOverrides(loadCatalog(), config, values.config);
@@ -36,9 +39,8 @@ export async function node(argv: string[]): Promise<void> {
     throw new UsageError(
       `--id must name a node of the catalog (${[...catalog.nodes.keys()].join(', ')}), got '${values.id ?? ''}'`,
     );
-  const clock = createClock(flags.clock ?? config.clock ?? 'real', (err) =>
-    console.error('gwsim node: timer failed:', err),
-  );
+  const logger = cli.child({ node: entry.id });
+  const clock = createClock(flags.clock ?? config.clock ?? 'real', (err) => logger.error({ err }, 'timer failed'));
   const faults = new FaultSet(clock);
   for (const [i, f] of (config.faults ?? []).entries()) {
     const [spec, field, reason] = parseFaultSpec(f, catalog);
@@ -63,6 +65,7 @@ export async function node(argv: string[]): Promise<void> {
       process.env.GWSIM_NODE_TOKEN || undefined,
       undefined,
       isLoopbackHost(host) ? { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) } : undefined,
+      { logger, requestLevel: 'info', requestIds: counterRequestIds(`req_${entry.id}_`) },
     ),
   );
   answerClientErrors(server, { body: (_status, detail) => ({ error: { type: 'invalid_request', detail } }) });

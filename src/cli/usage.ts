@@ -1,28 +1,36 @@
 // Every command's help, apart from the commands, so `gwsim --help` and `gwsim X --help` load none of them.
 // A USAGE is the synopsis (continuation lines indented to sit under `  gwsim …`); FLAGS explain it.
 export const SERVE_USAGE = `gwsim serve [--host 127.0.0.1] [--port 4100] [--config FILE] [--seed N]
-            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N] [--no-admin]`;
+            [--time-scale X] [--clock real|manual] [--store memory|redis://HOST:PORT/DB] [--workers N] [--no-admin]
+            [--log-level info] [--log-format json|pretty]`;
 const SIM_FLAGS = `  --config FILE         a YAML config (the README's "Config file"); flags win over it
   --seed N              seeds task ids, latencies, outcomes and image pixels (default 1)
   --time-scale X        multiplies every emulated duration (default 1; 0 = instant)
   --clock real|manual   manual: time moves only on POST /_sim/clock/advance (default real)`;
+const LOG_FLAGS = `  --log-level L         fatal, error, warn, info (default), debug, trace or silent
+  --log-format F        json (default: one pino JSON object a line) or pretty (for people)`;
 export const SERVE_FLAGS = `  --host H              address to bind (default 127.0.0.1); any other needs GWSIM_ADMIN_TOKEN
   --port N              port (default 4100; 0 = any free port)
 ${SIM_FLAGS}
   --store URL           memory (default, one process) or redis://HOST:PORT/DB (shared state)
   --workers N           N processes on one port (node:cluster); needs a Redis store
   --no-admin            no /_sim admin API (404), as on a real deployment
+${LOG_FLAGS}
 
-On ready it prints one line: gwsim listening on http://HOST:PORT. SIGINT/SIGTERM stop it gracefully.`;
+On ready it prints one line on stdout: gwsim listening on http://HOST:PORT; stdout gets nothing
+else. Logs go to stderr, a line per request at info (req_id, api, method, operation or route,
+status, latency_ms, the key masked), a line per task transition at debug. GWSIM_ADMIN_TOKEN sets the admin token. SIGINT/SIGTERM stop
+it gracefully.`;
 
 export const NODE_USAGE = `gwsim node --id NODE [--host 127.0.0.1] [--port 0] [--config FILE] [--seed N]
-            [--time-scale X] [--clock real|manual]`;
+            [--time-scale X] [--clock real|manual] [--log-level info] [--log-format json|pretty]`;
 export const NODE_FLAGS = `  --id NODE             the catalog's node to emulate (node40 … node49)
   --host H, --port N    where to listen (default 127.0.0.1, any free port)
 ${SIM_FLAGS}
+${LOG_FLAGS}
 
-GWSIM_NODE_TOKEN, when set, is required on the job routes. On ready it prints
-gwsim node NODE listening on http://HOST:PORT.`;
+GWSIM_NODE_TOKEN, when set, is required on the job routes. On ready it prints one line on stdout,
+gwsim node NODE listening on http://HOST:PORT; logs (a line per request at info) go to stderr.`;
 
 export const VERIFY_USAGE = `gwsim verify [--pacts DIR] --provider-base-url URL [--provider NAME] [--header 'K: V']… [--key KEY] [--live]
              [--max-credits 50] [--dry-run] [--state-key 'STATE=aio_…']… [--junit FILE] [--debug]`;

@@ -10,6 +10,7 @@ import { startSimulator, type SimulatorOptions } from '../simulator.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { SpecValidators } from '../spec/validators.js';
 import { UsageError } from './flags.js';
+import { consoleLogger } from '../log/logger.js';
 
 const NODE_URLS = 'GWSIM_WORKER_NODE_URLS';
 
@@ -41,7 +42,8 @@ export async function serveWorkers(n: number, options: SimulatorOptions & { conf
     );
   }
   const config = options.config;
-  const clock = createClock('real', (err) => console.error('gwsim: node timer failed:', err));
+  const logger = options.logger ?? consoleLogger('info');
+  const clock = createClock('real', (err) => logger.error({ err }, 'node timer failed'));
   const catalog = applyOverrides(loadCatalog(), config);
   const fleet = await NodeFleet.start({
     catalog,
@@ -60,7 +62,7 @@ export async function serveWorkers(n: number, options: SimulatorOptions & { conf
     const w = cluster.fork(env);
     w.on('exit', (code, signal) => {
       if (stopping) return;
-      process.stderr.write(`gwsim: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`);
+      logger.warn({ worker: w.process.pid, exit: signal ?? code }, `worker ${w.process.pid} exited; starting another`);
       fork();
     });
     return w;
@@ -74,7 +76,7 @@ export async function serveWorkers(n: number, options: SimulatorOptions & { conf
   process.stdout.write(`gwsim listening on ${urls[0]}\n`);
   const stop = (signal: string) => {
     stopping = true;
-    process.stderr.write(`gwsim: ${signal}, stopping ${n} workers\n`);
+    logger.info({ signal }, `${signal}, stopping ${n} workers`);
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
     void Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM'))))).then(async () => {
       await fleet.close();

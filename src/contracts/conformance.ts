@@ -20,6 +20,8 @@ export interface ConformanceOptions {
   target: string;
   spec: string;
   key: string;
+  /** Sent as `Authorization: Bearer …` to the target's `/_sim` (the CLI passes GWSIM_ADMIN_TOKEN). */
+  adminToken?: string | undefined;
 }
 
 /** Prism's complaints about one exchange: the `sl-violations` header, or its own error body. */
@@ -63,7 +65,7 @@ export async function runConformance(o: ConformanceOptions): Promise<StepResult[
   const prism = await startPrism(['proxy', '--errors', o.spec, o.target], 'gwsim conformance');
   const target: Target = {
     baseUrl: o.target.replace(/\/$/, ''),
-    adminHeaders: process.env.GWSIM_ADMIN_TOKEN ? { authorization: `Bearer ${process.env.GWSIM_ADMIN_TOKEN}` } : {},
+    adminHeaders: o.adminToken ? { authorization: `Bearer ${o.adminToken}` } : {},
   };
   const hasAdmin =
     (await call(`${target.baseUrl}/_sim/clock`, 'GET', undefined, target.adminHeaders).catch(() => ({ status: 0 })))

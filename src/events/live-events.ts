@@ -13,6 +13,7 @@ import type { CircuitState } from '../routing/circuit-breaker.js';
 import type { KeyRecord, RateWindow, Store } from '../store/store.js';
 import { BUCKET_MS, LiveSeries, type NodeRecent } from './live-series.js';
 import { taskRow, type TaskRow } from './task-row.js';
+import { consoleLogger, type Logger } from '../log/logger.js';
 
 /** Where events go: one open `/_sim/events` stream. */
 export interface EventSink {
@@ -56,6 +57,8 @@ export interface LiveDeps {
   flushMs?: number;
   /** Task changes per flush beyond which the page is told to reload its page of tasks instead. */
   maxTasksPerFlush?: number;
+  /** Where a failed flush is told (default: stderr). */
+  logger?: Logger;
 }
 
 /**
@@ -257,7 +260,7 @@ export class LiveEvents {
         if (keys.length > 0) this.broadcast('keys', { keys });
       }
     } catch (err) {
-      console.error('gwsim: dashboard events failed:', err);
+      (this.deps.logger ?? consoleLogger()).error({ err }, 'dashboard events failed');
     } finally {
       this.flushing = false;
     }

@@ -4,12 +4,15 @@ import type { ImageCache } from '../images/image-cache.js';
 import type { OpenApiDoc } from '../spec/load-spec.js';
 import type { Store } from '../store/store.js';
 import { errors } from './errors.js';
-import { sendError, type ResponseCheck } from './http.js';
+import { factsOf, sendError, tagRequest, type ResponseCheck } from './http.js';
 import { imageRoute } from './image-route.js';
 import { HTTP_METHODS, publicRouter } from './public-router.js';
 import type { GatewayService } from './service.js';
 import type { BodyFilter } from './public-routes.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Logger } from '../log/logger.js';
+import { requestLog, type RequestPlace } from '../log/request-log.js';
+import { clientRequestId, type RequestIdSource } from '../net/request-ids.js';
 
 export interface AppDeps {
   spec: OpenApiDoc;
@@ -23,6 +26,10 @@ export interface AppDeps {
   bodyFilter?: BodyFilter;
   /** A response check per spec operation (tests validate every response against the spec). */
   checkFor?: (path: string, method: string) => ResponseCheck;
+  /** This simulator's request ids (a client's sane `X-Request-Id` is kept instead). */
+  requestIds: RequestIdSource;
+  /** Internal errors, and a line per request at info. */
+  logger: Logger;
 }
 
 /** `/api/v1/tasks/{task_id}` → `/api/v1/tasks/:task_id`. */
@@ -55,11 +62,27 @@ function expressApp({ spec, store, images, admin }: AppDeps): Express {
   return app;
 }
 
+/** Where a request went: the public router's tag, else the Express route that answered it (`/_sim/keys/:key`). */
+function placeOf(req: IncomingMessage): RequestPlace {
+  const facts = factsOf(req);
+  if (facts?.route) return facts;
+  const express = req as Partial<Request>;
+  const route: unknown = express.route;
+  const path = (route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? { route: `${express.baseUrl ?? ''}${path}` } : {};
+}
+
+const apiOf = (req: IncomingMessage) => (req.url?.startsWith('/_sim') ? 'admin' : 'public');
+
 /** The whole gateway as one request listener that never listens itself (tests and the CLI decide where). */
 export function createApp(deps: AppDeps): RequestListener {
   const dispatch = publicRouter(deps.spec, deps.service, deps.metrics, deps.checkFor, deps.bodyFilter);
   const app = expressApp(deps);
+  const log = requestLog(deps.logger, 'info', apiOf, placeOf);
   return (req: IncomingMessage, res: ServerResponse) => {
+    const id = clientRequestId(req) ?? deps.requestIds();
+    tagRequest(req, { id, logger: deps.logger });
+    log?.(req, res, id);
     if (!dispatch(req, res)) app(req, res);
   };
 }

@@ -1,19 +1,38 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, errors, GatewayError } from './errors.js';
 import { isStoreUnavailable } from '../store/store-errors.js';
+import { consoleLogger, type Logger } from '../log/logger.js';
+import type { RequestPlace } from '../log/request-log.js';
+import { clientRequestId } from '../net/request-ids.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
-// Request ids: a per-process random prefix and a counter; unique and cheap on the hot path.
-const ID_PREFIX = `req_${randomBytes(4).toString('hex')}`;
-let idCounter = 0;
-const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * What the edge knows of a request while it is answered: its id (the `X-Request-Id` it is
+ * answered with), where it went (for its log line), and the logger its errors are told to.
+ * The app's listener tags each request first (`tagRequest`), from the simulator's own id source.
+ */
+export interface RequestFacts extends RequestPlace {
+  id: string;
+  logger: Logger;
+}
 
-/** The client's `X-Request-Id` when it is sane, else a fresh one. */
+const FACTS = Symbol('gwsim.request');
+type Tagged = IncomingMessage & { [FACTS]?: RequestFacts };
+
+export function tagRequest(req: IncomingMessage, facts: RequestFacts): RequestFacts {
+  (req as Tagged)[FACTS] = facts;
+  return facts;
+}
+
+export const factsOf = (req: IncomingMessage): RequestFacts | undefined => (req as Tagged)[FACTS];
+
+/** For a request that never passed the app's listener (none should), errors still reach stderr. */
+const UNTAGGED_LOGGER = consoleLogger();
+
+/** The id the request is answered with: its tag's, else the client's own, else a marker. */
 export function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && CLIENT_ID.test(given) ? given : `${ID_PREFIX}${(++idCounter).toString(36)}`;
+  return factsOf(req)?.id ?? clientRequestId(req) ?? 'req_untagged';
 }
 
 export type Headers = Record<string, string>;
@@ -58,7 +77,8 @@ export function sendError(
       : isStoreUnavailable(err)
         ? errors.unavailable('The gateway cannot reach its store right now; retry shortly')
         : errors.internal();
-  if (!(err instanceof GatewayError) && !isStoreUnavailable(err)) console.error('gwsim: internal error:', err);
+  if (!(err instanceof GatewayError) && !isStoreUnavailable(err))
+    (factsOf(req)?.logger ?? UNTAGGED_LOGGER).error({ err, req_id: requestId(req) }, 'internal error');
   if (res.headersSent) {
     res.destroy();
     return;

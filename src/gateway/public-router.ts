@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenApiDoc } from '../spec/load-spec.js';
 import { errors } from './errors.js';
-import { sendError, type ResponseCheck } from './http.js';
+import { factsOf, sendError, type ResponseCheck } from './http.js';
 import { publicOperations, secured, type BodyFilter } from './public-routes.js';
 import type { GatewayService } from './service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -13,6 +13,9 @@ export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 
 
 interface Route {
   method: string;
+  /** The spec's path and operationId, for the request's log line. */
+  path: string;
+  operation: string;
   pattern: RegExp;
   names: string[];
   run: (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void>;
@@ -56,6 +59,8 @@ export function publicRouter(
       const operation = op.operationId!;
       routes.push({
         method: method.toUpperCase(),
+        path,
+        operation,
         ...compile(path),
         run: async (req, res, params) => {
           const t0 = performance.now();
@@ -78,6 +83,11 @@ export function publicRouter(
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
+      const facts = factsOf(req);
+      if (facts) {
+        facts.operation = route.operation;
+        facts.route = route.path;
+      }
       const params: Record<string, string> = {};
       try {
         route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));

@@ -4,10 +4,40 @@ import { readJson } from '../gateway/http.js';
 import type { NodeReply, NodeService } from './node-service.js';
 import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
 import { nodeAdminRoute, type NodeFaultAdmin } from './node-admin.js';
+import { consoleLogger, type Logger } from '../log/logger.js';
+import { requestLog, type RequestPlace } from '../log/request-log.js';
+import { clientRequestId, type RequestIdSource } from '../net/request-ids.js';
 
 export type { NodeFaultAdmin } from './node-admin.js';
 
 const JOB = /^\/v1\/jobs\/([^/?]+)\/?$/;
+const FAULT = /^\/_sim\/faults\/[^/]+$/;
+const FIXED_ROUTES = new Set([
+  '/v1/health',
+  '/v1/jobs',
+  '/_sim/reset',
+  '/_sim/jobs',
+  '/_sim/clock',
+  '/_sim/clock/advance',
+  '/_sim/faults',
+]);
+
+/** A node request's route template, for its log line (none for a path no route has). */
+function nodePlace(req: IncomingMessage): RequestPlace {
+  const path = (req.url ?? '/').split('?')[0]!.replace(/(.)\/$/, '$1');
+  if (FIXED_ROUTES.has(path)) return { route: path };
+  if (JOB.test(path)) return { route: '/v1/jobs/{job_id}' };
+  if (FAULT.test(path)) return { route: '/_sim/faults/{fault_id}' };
+  return {};
+}
+
+/** How a node logs: its errors, and a line per request at `requestLevel` with ids from `requestIds`. */
+export interface NodeLogging {
+  logger: Logger;
+  /** `info` for `gwsim node`; `debug` for a simulator's own nodes, whose calls are its internals. */
+  requestLevel: 'info' | 'debug';
+  requestIds: RequestIdSource;
+}
 
 function sendReply(res: ServerResponse, reply: NodeReply): void {
   if ('drop' in reply) {
@@ -33,14 +63,19 @@ const fail = (status: number, type: string, detail: string): NodeReply => ({
  * openapi/node.yaml over HTTP. With `token`, job routes need `Authorization: Bearer <token>`.
  * `onHang` is told of each request the node holds without answering (a timeout fault).
  * With `admin`, `/_sim/*` arranges faults and job fixtures on this node (loopback only, like gwsim's own).
+ * Without `logging`, errors go to stderr and requests are not logged.
  */
 export function nodeApp(
   service: NodeService,
   token?: string,
   onHang?: (req: IncomingMessage) => void,
   admin?: NodeFaultAdmin,
+  logging?: NodeLogging,
 ): RequestListener {
+  const logger = logging?.logger ?? consoleLogger();
+  const log = logging && requestLog(logging.logger, logging.requestLevel, () => 'node', nodePlace);
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (log && logging) log(req, res, clientRequestId(req) ?? logging.requestIds());
     const send = (out: ServerResponse, reply: NodeReply): void => {
       if ('hang' in reply) onHang?.(req);
       sendReply(out, reply);
@@ -80,7 +115,7 @@ export function nodeApp(
       }
       return send(res, fail(404, 'not_found', `no route ${req.method} ${path.slice(0, 200)}`));
     })().catch((err: unknown) => {
-      console.error('gwsim node: internal error:', err);
+      logger.error({ err }, 'node internal error');
       if (!res.headersSent) send(res, fail(500, 'internal', 'internal error'));
     });
   };

@@ -9,6 +9,8 @@ import { nodeApp } from './node-app.js';
 import { CALL_HEADER, HttpNodeClient, InProcessNodeClient, type NodeClient } from './node-client.js';
 import { NodeEmulator } from './node-emulator.js';
 import { NodeService } from './node-service.js';
+import type { Logger } from '../log/logger.js';
+import { counterRequestIds } from '../net/request-ids.js';
 
 export type NodeTransport = 'in-process' | 'http';
 
@@ -22,6 +24,8 @@ export interface FleetDeps {
   validators: SpecValidators;
   transport: NodeTransport;
   timeoutMs: number;
+  /** Node errors, and each node's requests at debug (the `http` transport). */
+  logger?: Logger;
 }
 
 /**
@@ -62,7 +66,14 @@ export class NodeFleet {
       }
       // The node tells its client which calls it holds, so the dispatcher never waits on a hung call inside a clock timer.
       let client: HttpNodeClient | undefined;
-      const server = createServer(nodeApp(service, undefined, (req) => client?.hung(String(req.headers[CALL_HEADER]))));
+      const logging = deps.logger && {
+        logger: deps.logger.child({ node: node.id }),
+        requestLevel: 'debug' as const,
+        requestIds: counterRequestIds(`req_${node.id}_`),
+      };
+      const server = createServer(
+        nodeApp(service, undefined, (req) => client?.hung(String(req.headers[CALL_HEADER])), undefined, logging),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       fleet.servers.push(server);
       client = new HttpNodeClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { consoleLogger, type Logger } from '../log/logger.js';
 import type { TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
@@ -51,6 +52,8 @@ export interface DelivererDeps {
   wallClock?: () => number;
   /** Where attempts wait: clock timers, or jobs in a shared store. */
   steps: StepScheduler<WebhookSteps>;
+  /** Where an attempt that failed after its grace is told (default: stderr). */
+  logger?: Logger;
 }
 
 /** The deliverer's step kinds and their payloads. */
@@ -69,7 +72,7 @@ const EXCERPT = 200;
 export const ANSWER_GRACE_MS = 500;
 
 /** `work`, waited for up to `ms` of real time (its failure still reported). */
-function withGrace(work: Promise<unknown>, ms: number): Promise<void> {
+function withGrace(work: Promise<unknown>, ms: number, logger: Logger): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let waiting = true;
     const timer = setTimeout(() => {
@@ -85,7 +88,7 @@ function withGrace(work: Promise<unknown>, ms: number): Promise<void> {
       (err: unknown) => {
         clearTimeout(timer);
         if (waiting) reject(err);
-        else console.error('gwsim: webhook attempt failed:', err);
+        else logger.error({ err }, 'webhook attempt failed');
       },
     );
   });
@@ -134,7 +137,7 @@ export class WebhookDeliverer {
           if (this.running.get(id) === run) this.running.delete(id);
         });
       this.running.set(id, run);
-      return withGrace(run, ANSWER_GRACE_MS);
+      return withGrace(run, ANSWER_GRACE_MS, this.deps.logger ?? consoleLogger());
     });
   }
 

@@ -14,6 +14,8 @@ import type { SpecValidators } from '../spec/validators.js';
 import { adminValidators } from '../spec/admin-validators.js';
 import { specChecks } from '../spec/response-checks.js';
 import type { Store } from '../store/store.js';
+import type { Logger } from '../log/logger.js';
+import type { RequestIdSource } from '../net/request-ids.js';
 
 export interface HttpAppDeps {
   spec: OpenApiDoc;
@@ -29,6 +31,8 @@ export interface HttpAppDeps {
   adminApi: boolean;
   validateResponses: boolean;
   renameResponseField?: { from: string; to: string } | undefined;
+  requestIds: RequestIdSource;
+  logger: Logger;
 }
 
 /** Rename a key at any depth of a JSON value. */
@@ -53,6 +57,8 @@ export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): Requ
     store,
     images: deps.images,
     metrics: deps.metrics,
+    requestIds: deps.requestIds,
+    logger: deps.logger,
     ...(deps.adminApi
       ? {
           admin: Router().use(

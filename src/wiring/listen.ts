@@ -17,10 +17,10 @@ export async function listen(
   create: (options: SimulatorOptions) => Promise<SimulatorCore>,
 ): Promise<Simulator> {
   const host = options.host ?? DEFAULTS.host;
-  const adminToken = options.adminToken ?? process.env.GWSIM_ADMIN_TOKEN;
+  const adminToken = options.adminToken;
   if (!isLoopbackHost(host) && !adminToken && options.admin !== false) {
     throw new StartupError(
-      `refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (the admin API is open only on loopback)`,
+      `refusing to bind ${host} without an admin token: set GWSIM_ADMIN_TOKEN (option adminToken); the admin API is open only on loopback`,
     );
   }
   const sim = await create(options);

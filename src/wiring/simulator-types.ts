@@ -1,4 +1,6 @@
 import type { RequestListener, Server } from 'node:http';
+import type { Logger } from '../log/logger.js';
+import type { RequestIdSource } from '../net/request-ids.js';
 import type { AdminService } from '../admin/admin-service.js';
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { Clock, ClockMode } from '../clock/clock.js';
@@ -21,8 +23,11 @@ export interface SimulatorOptions {
   config?: string | ConfigFile;
   /** `memory` (default). */
   store?: string;
-  /** Required for the admin API when bound to a non-loopback host. */
-  adminToken?: string;
+  /**
+   * Required for the admin API when bound to a non-loopback host. The library reads no environment
+   * variables: `gwsim serve` passes GWSIM_ADMIN_TOKEN here.
+   */
+  adminToken?: string | undefined;
   /** `false`: no `/_sim` at all (it answers 404, as a real deployment does); `gwsim serve --no-admin`. */
   admin?: boolean;
   /** Check every response against openapi/gateway.yaml (a mismatch is a loud 500); freeze stored tasks. For tests. */
@@ -36,8 +41,15 @@ export interface SimulatorOptions {
   shutdownGraceMs?: number;
   /** How the gateway reaches its emulated nodes (default in-process; `http` runs each on a loopback port). */
   nodeTransport?: NodeTransport;
-  /** Told of every task status transition (one debug log line each, say); nothing by default. */
+  /** Told of every task status transition, besides the logger's debug line; nothing by default. */
   onTaskTransition?: (transition: TaskTransition) => void;
+  /**
+   * Where gwsim logs (a pino logger fits): internal errors, a line per request at info, a line per
+   * task transition at debug. Default `consoleLogger()`: warnings and errors to stderr, as before.
+   */
+  logger?: Logger;
+  /** The request ids responses carry (default: `req_` + hex from the seed + a count, per simulator). */
+  requestIds?: RequestIdSource;
 }
 
 /**

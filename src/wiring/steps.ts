@@ -5,6 +5,7 @@ import type { RoutingSteps } from '../routing/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { isStoreUnavailable } from '../store/store-errors.js';
 import type { WebhookSteps } from '../webhooks/deliverer.js';
+import type { Logger } from '../log/logger.js';
 
 /** Every step kind the simulator runs, with its payload: routing's and the webhook deliverer's. */
 export type SimulatorSteps = RoutingSteps & WebhookSteps;
@@ -17,15 +18,16 @@ export function openSteps(
   clock: Clock,
   config: ConfigFile,
   sharedStore: boolean,
+  logger: Logger,
 ): StepScheduler<SimulatorSteps> {
   if (!sharedStore) return new ClockSteps<SimulatorSteps>(clock);
   // While the store is away every step fails alike: say so once per outage, not once per step.
   let quietUntil = 0;
   const stepFailed = (err: unknown) => {
-    if (!isStoreUnavailable(err)) return console.error('gwsim: step failed:', err);
+    if (!isStoreUnavailable(err)) return logger.error({ err }, 'step failed');
     if (Date.now() < quietUntil) return;
     quietUntil = Date.now() + OUTAGE_QUIET_MS;
-    console.error(`gwsim: ${err instanceof Error ? err.message : String(err)}; steps wait until the store is back`);
+    logger.error(`${err instanceof Error ? err.message : String(err)}; steps wait until the store is back`);
   };
   return new StoreSteps<SimulatorSteps>(
     store,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../clock/clock.js';
 import type { StepScheduler } from '../clock/steps.js';
 import { taskView } from '../gateway/task.js';
@@ -27,6 +28,7 @@ export interface TaskPartsDeps {
   /** Where image URLs in webhook payloads point (the listening address, once known). */
   publicUrl: () => string;
   onTransition?: ((transition: TaskTransition) => void) | undefined;
+  logger: Logger;
 }
 
 export interface TaskParts {
@@ -58,6 +60,7 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
       allowHosts: webhooks.allow_hosts ?? [],
     },
     secretOf: async (key) => (await store.getKey(key))?.webhookSecret,
+    logger: deps.logger,
     render: (task) => taskView(task, deps.publicUrl()),
   });
   const secret = urlSecret(config.images?.url_secret);

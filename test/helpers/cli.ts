@@ -18,11 +18,12 @@ afterEach(() => {
   }
 });
 
-/** Spawn `gwsim …` without the caller's admin or node tokens. */
-export function gwsim(args: string[]): ChildProcess {
+/** Spawn `gwsim …` without the caller's admin or node tokens (`extraEnv` may give some). */
+export function gwsim(args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
   const env = { ...process.env };
   delete env.GWSIM_NODE_TOKEN;
   delete env.GWSIM_ADMIN_TOKEN;
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return child;
@@ -66,10 +67,12 @@ export async function run(
 /** Start a long-running gwsim command and wait for its first stdout line (its ready line). */
 export async function startGwsim(
   args: string[],
-): Promise<{ child: ChildProcess; firstLine: string; stderr: () => string }> {
-  const child = gwsim(args);
+  extraEnv: Record<string, string> = {},
+): Promise<{ child: ChildProcess; firstLine: string; stderr: () => string; stdout: () => string }> {
+  const child = gwsim(args, extraEnv);
+  const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout! }); // reads alongside collect(): both see every chunk
   const firstLine = await within(
     new Promise<string>((resolve, reject) => {
       lines.once('line', resolve);
@@ -79,5 +82,5 @@ export async function startGwsim(
     }),
     'the ready line',
   );
-  return { child, firstLine, stderr };
+  return { child, firstLine, stderr, stdout };
 }
