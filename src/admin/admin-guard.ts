@@ -3,10 +3,11 @@ import { errors } from '../gateway/errors.js';
 import { sendError } from '../gateway/http.js';
 import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
 import { secretsEqual } from '../secrets.js';
+import { bearerCredential } from '../net/bearer.js';
 
 /** `Authorization: Bearer <token>` with the right token. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  return secretsEqual(/^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '', token);
+  return secretsEqual(bearerCredential(header) ?? '', token);
 }
 
 /**

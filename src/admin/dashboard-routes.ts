@@ -3,7 +3,7 @@ import { buildDashboardPage, type DashboardPage } from '../dashboard/page.js';
 import { taskRow } from '../events/task-row.js';
 import type { LiveEvents } from '../events/live-events.js';
 import { errors } from '../gateway/errors.js';
-import { sendError, sendJson } from '../gateway/http.js';
+import { factsOf, sendError, sendJson } from '../gateway/http.js';
 import { taskView, type TaskRecord } from '../gateway/task.js';
 import type { NodeEmulator } from '../nodes/node-emulator.js';
 import type { Store } from '../store/store.js';
@@ -77,7 +77,7 @@ export function dashboardRouter({ admin, store, live, emulators, token, checkFor
       );
     } catch (err) {
       // The store is away (say): end the stream, and the page tries again after its retry delay.
-      console.error('gwsim: a dashboard stream could not start:', (err as Error).message);
+      factsOf(req)?.logger.warn({ err }, 'a dashboard stream could not start');
       stream.close();
     }
   });

@@ -1,6 +1,7 @@
 import createFetchClient from 'openapi-fetch';
 import type { components, paths } from '../generated/gateway.js';
 import { GatewayApiError, httpError } from './errors.js';
+import { isTerminal } from '../gateway/task.js';
 
 export type GenerationRequest = components['schemas']['GenerationRequest'];
 export type Task = components['schemas']['Task'];
@@ -28,8 +29,6 @@ export interface WaitOptions extends CallOptions {
   /** How to wait between polls (tests can pass a fake). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
-
-const TERMINAL = new Set(['COMPLETED', 'FAILED']);
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -103,7 +102,7 @@ export class GatewayClient {
       let wait = interval;
       try {
         const task = await this.getTask(taskId, signal ? { signal } : {});
-        if (TERMINAL.has(task.status)) return task;
+        if (isTerminal(task.status)) return task;
       } catch (err) {
         if (!(err instanceof GatewayApiError) || !(err.status === 429 || err.status === 503)) throw err;
         wait = Math.max(wait, err.retryAfterMs ?? 0);

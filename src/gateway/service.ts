@@ -14,6 +14,7 @@ import { refuseCallback, refuseInputUrls } from '../webhooks/allowlist.js';
 import type { FaultSet } from '../nodes/faults.js';
 import type { SelfTargets } from '../net/self-targets.js';
 import type { TaskRecord } from './task.js';
+import { bearerCredential } from '../net/bearer.js';
 
 export interface GatewayDeps {
   catalog: Catalog;
@@ -66,10 +67,10 @@ export class GatewayService {
 
   /** The key named by `Authorization: Bearer …`, or 401. */
   async authenticate(authorization: string | undefined): Promise<KeyRecord> {
-    const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-    const rec = m ? await this.deps.store.getKey(m[1]!) : undefined;
+    const key = bearerCredential(authorization);
+    const rec = key === undefined ? undefined : await this.deps.store.getKey(key);
     if (!rec) {
-      if (m) this.deps.onUnknownKey?.();
+      if (key !== undefined) this.deps.onUnknownKey?.();
       throw errors.unauthorized();
     }
     return rec;

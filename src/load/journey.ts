@@ -1,5 +1,6 @@
 import type { JourneyKind } from './scenario.js';
 import type { Phase } from './thresholds.js';
+import { isTerminal } from '../gateway/task.js';
 
 /** The parts of a task (spec: components.schemas.Task) a journey reads. */
 export interface TaskSnapshot {
@@ -63,7 +64,6 @@ export interface Step {
 /** Polls one journey may make whatever its timeout: a bound on the loop, not a setting. */
 export const MAX_POLLS = 10_000;
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED']);
 /** Answers worth polling again after (honouring Retry-After): overload and transient failures. */
 const retryable = (r: Reply): boolean => r.status === 0 || r.status === 429 || r.status >= 500;
 const replyCode = (r: Reply): string => (r.status === 0 ? `network_${r.error ?? 'error'}` : `http_${r.status}`);
@@ -106,7 +106,7 @@ export class Journey {
         return this.submitted(event.reply, at);
       case 'polled':
         if (event.reply.status === 200 && event.reply.task) {
-          return TERMINAL.has(event.reply.task.status)
+          return isTerminal(event.reply.task.status)
             ? this.finished(event.reply.task, at, [])
             : this.nextPoll(at, undefined, []);
         }
@@ -135,7 +135,7 @@ export class Journey {
     if (!reply.task) return this.end({ kind: 'error', code: 'bad_response' }, measures);
     this.taskId = reply.task.task_id;
     // Sync models answer with the finished task.
-    if (TERMINAL.has(reply.task.status)) return this.finished(reply.task, at, measures);
+    if (isTerminal(reply.task.status)) return this.finished(reply.task, at, measures);
     if (this.kind === 'submit') return this.end({ kind: 'accepted', task: reply.task }, measures);
     if (this.kind === 'webhook') {
       const timeoutMs = Math.max(0, Math.min(this.settings.webhookTimeoutMs, this.settings.journeyTimeoutMs - at));

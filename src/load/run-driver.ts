@@ -8,6 +8,7 @@ import { Journey, type JourneyEvent, type JourneySettings, type Reply, type Task
 import { bucketWidth, RunStats } from './run-stats.js';
 import type { Scenario } from './scenario.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
+import { isTerminal } from '../gateway/task.js';
 
 export interface DriveOptions {
   /** Stops the run early (SIGINT): no more arrivals, in-flight journeys are interrupted. */
@@ -32,7 +33,6 @@ export interface Progress {
 const MAX_STEPS = 20_010;
 /** After the drain, how long aborted journeys get to unwind. */
 const ABORT_GRACE_MS = 5_000;
-const TERMINAL = new Set(['COMPLETED', 'FAILED']);
 
 /** One signal for every request in flight: thousands of listeners on it are expected. */
 function abortController(): AbortController {
@@ -209,7 +209,7 @@ export class RunDriver {
               : undefined;
         if (event.type === 'submitted') this.stats.request('submit', event.reply.status, now);
         else if (event.type === 'polled') this.stats.request('poll', event.reply.status, now);
-        if (task && TERMINAL.has(task.status))
+        if (task && isTerminal(task.status))
           this.stats.terminal(model, task.status, task.credits_charged ?? 0, plan.price);
         step = journey.on(event, now - plan.atMs);
       }

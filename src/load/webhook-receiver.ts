@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../webhooks/signature.js';
 import type { TaskSnapshot } from './journey.js';
+import { isTerminal } from '../gateway/task.js';
 
 export interface ReceiverOptions {
   secret: string;
@@ -24,7 +25,6 @@ export interface ReceiverCounts {
 const MAX_BODY = 1024 * 1024;
 /** Bounds on remembered ids: a long run must not grow these without end. */
 const MAX_REMEMBERED = 100_000;
-const TERMINAL = new Set(['COMPLETED', 'FAILED']);
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.size >= MAX_REMEMBERED) map.delete(map.keys().next().value as K);
@@ -105,7 +105,7 @@ export class WebhookReceiver {
       return 200;
     }
     remember(this.seen, id, true);
-    if (!TERMINAL.has(task.status)) return 200;
+    if (!isTerminal(task.status)) return 200;
     const waiter = this.waiting.get(task.task_id);
     if (waiter) {
       this.waiting.delete(task.task_id);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { GatewayError } from '../gateway/errors.js';
 import { readJson } from '../gateway/http.js';
-import type { NodeReply, NodeService } from './node-service.js';
+import { nodeError, type NodeReply, type NodeService } from './node-service.js';
 import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
 import { nodeAdminRoute, type NodeFaultAdmin } from './node-admin.js';
 import { consoleLogger, type Logger } from '../log/logger.js';
@@ -54,11 +54,6 @@ function sendReply(res: ServerResponse, reply: NodeReply): void {
   res.end(text);
 }
 
-const fail = (status: number, type: string, detail: string): NodeReply => ({
-  status,
-  body: { error: { type, detail } },
-});
-
 /**
  * openapi/node.yaml over HTTP. With `token`, job routes need `Authorization: Bearer <token>`.
  * `onHang` is told of each request the node holds without answering (a timeout fault).
@@ -85,21 +80,21 @@ export function nodeApp(
       if (admin && path.startsWith('/_sim/')) {
         // As on gwsim's own admin API: a webhook delivery never switches faults.
         if (isWebhookDelivery(req.headers))
-          return send(res, fail(403, 'forbidden', 'the admin API does not take webhook deliveries'));
+          return send(res, nodeError(403, 'forbidden', 'the admin API does not take webhook deliveries'));
         return send(res, await nodeAdminRoute(req, path, admin, service));
       }
       if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, service.health());
       if (token !== undefined && req.headers.authorization !== `Bearer ${token}` && path.startsWith('/v1/jobs')) {
-        return send(res, fail(401, 'unauthorized', 'missing or wrong node token'));
+        return send(res, nodeError(401, 'unauthorized', 'missing or wrong node token'));
       }
       if (path === '/v1/jobs' || path === '/v1/jobs/') {
-        if (req.method !== 'POST') return send(res, fail(405, 'method_not_allowed', 'use POST'));
+        if (req.method !== 'POST') return send(res, nodeError(405, 'method_not_allowed', 'use POST'));
         let body: unknown;
         try {
           body = await readJson(req);
         } catch (err) {
           const e = err instanceof GatewayError ? err : undefined;
-          return send(res, fail(e?.status ?? 400, 'invalid_request', e?.message ?? 'unreadable body'));
+          return send(res, nodeError(e?.status ?? 400, 'invalid_request', e?.message ?? 'unreadable body'));
         }
         return send(res, service.submitJob(body));
       }
@@ -109,14 +104,14 @@ export function nodeApp(
         try {
           id = decodeURIComponent(m[1]!);
         } catch {
-          return send(res, fail(400, 'invalid_request', 'bad percent-encoding in the job id'));
+          return send(res, nodeError(400, 'invalid_request', 'bad percent-encoding in the job id'));
         }
         return send(res, service.getJob(id));
       }
-      return send(res, fail(404, 'not_found', `no route ${req.method} ${path.slice(0, 200)}`));
+      return send(res, nodeError(404, 'not_found', `no route ${req.method} ${path.slice(0, 200)}`));
     })().catch((err: unknown) => {
       logger.error({ err }, 'node internal error');
-      if (!res.headersSent) send(res, fail(500, 'internal', 'internal error'));
+      if (!res.headersSent) send(res, nodeError(500, 'internal', 'internal error'));
     });
   };
 }

@@ -10,7 +10,13 @@ export type NodeReply =
   /** Never answer (a timeout fault); the caller's timeout decides. */
   | { hang: true };
 
-const error = (status: number, type: string, detail: string, headers?: Record<string, string>): NodeReply => ({
+/** A node API error answer (node.yaml's `{error:{type,detail}}`). */
+export const nodeError = (
+  status: number,
+  type: string,
+  detail: string,
+  headers?: Record<string, string>,
+): NodeReply => ({
   status,
   body: { error: { type, detail } },
   ...(headers ? { headers } : {}),
@@ -19,7 +25,9 @@ const error = (status: number, type: string, detail: string, headers?: Record<st
 const FAULT_REPLIES = {
   refuse: { drop: true },
   hang: { hang: true },
-  error: error(503, 'node_unavailable', 'the node is failing requests (injected error_rate)', { 'Retry-After': '1' }),
+  error: nodeError(503, 'node_unavailable', 'the node is failing requests (injected error_rate)', {
+    'Retry-After': '1',
+  }),
 } as const satisfies Record<string, NodeReply>;
 
 /**
@@ -35,13 +43,13 @@ export class NodeService {
 
   submitJob(body: unknown): NodeReply {
     const check = this.validators.schema('JobRequest');
-    if (!check(body)) return error(400, 'invalid_request', this.validators.describe(check));
+    if (!check(body)) return nodeError(400, 'invalid_request', this.validators.describe(check));
     const req = body as JobRequest;
     const ref = this.catalog.resolve(req.model);
     const effect = this.emulator.effect(ref?.model.id);
     if (effect !== 'none') return FAULT_REPLIES[effect];
     if (!ref || !this.emulator.serves(ref.model.id))
-      return error(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
+      return nodeError(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
     return { status: 202, body: this.emulator.submit(req, ref.model.id) };
   }
 
@@ -59,7 +67,7 @@ export class NodeService {
     const effect = this.emulator.effect();
     if (effect !== 'none') return FAULT_REPLIES[effect];
     const job = this.emulator.get(id);
-    return job ? { status: 200, body: job } : error(404, 'not_found', `no job ${id.slice(0, 128)}`);
+    return job ? { status: 200, body: job } : nodeError(404, 'not_found', `no job ${id.slice(0, 128)}`);
   }
 
   health(): NodeReply {
