@@ -95,30 +95,25 @@ export class AdminService {
     this.deps.onReset();
     await store.reset();
     this.keyCounter = 0;
-    for (const k of this.deps.keys) {
-      await store.createKey(
-        k.key,
-        k.credits,
-        k.webhook_secret ?? this.secretFor(k.key),
-        k.rate_limit ?? this.deps.rateLimit,
-        clock.now(),
-      );
-    }
+    for (const k of this.deps.keys) await this.createStartKey(k);
   }
 
   /** Create the start keys that are missing, touching nothing else (an instance joining a shared store). */
   async ensureKeys(): Promise<void> {
-    const { store, clock } = this.deps;
+    const { store } = this.deps;
     for (const k of this.deps.keys) {
-      if (!(await store.getKey(k.key)))
-        await store.createKey(
-          k.key,
-          k.credits,
-          k.webhook_secret ?? this.secretFor(k.key),
-          k.rate_limit ?? this.deps.rateLimit,
-          clock.now(),
-        );
+      if (!(await store.getKey(k.key))) await this.createStartKey(k);
     }
+  }
+
+  private createStartKey(k: KeyConfig): Promise<unknown> {
+    return this.deps.store.createKey(
+      k.key,
+      k.credits,
+      k.webhook_secret ?? this.secretFor(k.key),
+      k.rate_limit ?? this.deps.rateLimit,
+      this.deps.clock.now(),
+    );
   }
 
   clock(): ClockView {

@@ -7,6 +7,7 @@ import {
   type ModelCounts,
   type RequestKind,
   type RunCounts,
+  emptyBucket,
   type TimelineBucket,
 } from './run-stats.js';
 import type { JourneyKind } from './scenario.js';
@@ -204,16 +205,7 @@ function mergeTimelines(reports: readonly LoadReport[]): RunCounts['timeline'] {
   for (const r of reports) {
     for (const b of r.timeline.buckets) {
       const i = Math.floor(b.t_ms / width);
-      while (buckets.length <= i)
-        buckets.push({
-          t_ms: buckets.length * width,
-          started: 0,
-          completed: 0,
-          failed: 0,
-          errors: 0,
-          requests: 0,
-          request_errors: 0,
-        });
+      while (buckets.length <= i) buckets.push(emptyBucket(buckets.length * width));
       const t = buckets[i]!;
       for (const k of ['started', 'completed', 'failed', 'errors', 'requests', 'request_errors'] as const) t[k] += b[k];
     }

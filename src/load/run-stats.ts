@@ -21,6 +21,17 @@ export interface ModelCounts {
   credits_charged: number;
 }
 
+/** A timeline bucket starting at `t_ms` with nothing counted yet. */
+export const emptyBucket = (t_ms: number): TimelineBucket => ({
+  t_ms,
+  started: 0,
+  completed: 0,
+  failed: 0,
+  errors: 0,
+  requests: 0,
+  request_errors: 0,
+});
+
 export interface TimelineBucket {
   /** Start of the bucket, ms after the run's start. */
   t_ms: number;
@@ -85,16 +96,7 @@ export class RunStats {
     const { bucket_ms, buckets } = this.counts.timeline;
     const i = Math.max(0, Math.floor(at / bucket_ms));
     // Fill gaps so the index is the position; a run's buckets are bounded by its duration + drain.
-    while (buckets.length <= i)
-      buckets.push({
-        t_ms: buckets.length * bucket_ms,
-        started: 0,
-        completed: 0,
-        failed: 0,
-        errors: 0,
-        requests: 0,
-        request_errors: 0,
-      });
+    while (buckets.length <= i) buckets.push(emptyBucket(buckets.length * bucket_ms));
     return buckets[i]!;
   }
 
