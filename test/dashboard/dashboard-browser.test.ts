@@ -22,8 +22,8 @@ const REPORTS = join(import.meta.dirname, '../../reports');
 const NO_FAILURES = {
   models: { 'imagen-4': { failure_rate: 0 }, seedream: { failure_rate: 0 }, 'flux-2': { failure_rate: 0 } },
 };
-// Waits end as soon as the page shows what they wait for; the bound is for a busy CI machine, where
-// the first detail fetch compiles the admin spec's response checks (one CI run missed 5 s).
+// Waits end as soon as the page shows what they wait for; the bound is for a busy CI machine (one
+// full CI run missed the task detail by 5 s, though the test passes alone).
 const WAIT = { timeout: 15_000 };
 
 let dir: string;
