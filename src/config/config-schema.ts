@@ -62,6 +62,8 @@ export const WebhookConfig = z.strictObject({
   /** Waits between attempts after each failure (default Standard Webhooks': 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
   retry_schedule_ms: z.array(z.number().int().nonnegative()).max(50).optional(),
   timeout_ms: z.number().int().positive().optional(),
+  /** Real ms a manual-clock advance waits for a receiver's answer before moving on (default 2000). */
+  answer_grace_ms: z.number().int().positive().max(60_000).optional(),
   /** Receiver chaos from the start: the same as faults on target `webhooks`. */
   chaos: z
     .strictObject({

@@ -16,6 +16,15 @@ export interface WebhookOptions {
   /** One attempt's limit on the simulator clock. */
   timeoutMs: number;
   allowHosts: string[];
+  /**
+   * Real milliseconds a clock timer waits for a receiver's answer before letting the clock move on.
+   * Under the manual clock, advance() awaits each timer in turn: awaiting a receiver that never
+   * answers would stop the clock before the attempt's timeout timer, for good. Past this grace the
+   * exchange goes on in the background and ends with its answer or when the clock reaches the
+   * timeout. A real receiver answers well within the default; a test with a receiver that holds on
+   * sets it short.
+   */
+  answerGraceMs: number;
 }
 
 /** Standard Webhooks' retry schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
@@ -63,13 +72,8 @@ export interface WebhookSteps {
 
 const EXCERPT = 200;
 
-/**
- * Real milliseconds a timer waits for a receiver's answer before letting the clock move on.
- * Under the manual clock, advance() awaits each timer in turn: awaiting a receiver that never
- * answers would stop the clock before the attempt's timeout timer, for good. Past this grace the
- * exchange goes on in the background and ends with its answer or when the clock reaches the timeout.
- */
-export const ANSWER_GRACE_MS = 500;
+/** `webhooks.answer_grace_ms` unless the config says otherwise (see WebhookOptions.answerGraceMs). */
+export const ANSWER_GRACE_MS = 2000;
 
 /** `work`, waited for up to `ms` of real time (its failure still reported). */
 function withGrace(work: Promise<unknown>, ms: number, logger: Logger): Promise<void> {
@@ -115,7 +119,7 @@ export const httpSend: Sender = async (url, body, headers, signal) => {
 /**
  * Delivers a task's terminal state to its callback_url, signed per Standard Webhooks, retrying
  * on the simulator clock. Each attempt is a timer whose callback returns the HTTP exchange, so
- * the manual clock's advance() waits for deliveries too (for ANSWER_GRACE_MS of real time at most:
+ * the manual clock's advance() waits for deliveries too (for answerGraceMs of real time at most:
  * a receiver that holds on is then timed out when the clock passes timeout_ms). The task never
  * waits on its webhook.
  */
@@ -137,7 +141,7 @@ export class WebhookDeliverer {
           if (this.running.get(id) === run) this.running.delete(id);
         });
       this.running.set(id, run);
-      return withGrace(run, ANSWER_GRACE_MS, this.deps.logger ?? consoleLogger());
+      return withGrace(run, this.deps.options.answerGraceMs, this.deps.logger ?? consoleLogger());
     });
   }
 

@@ -11,7 +11,7 @@ import { CircuitBreaker } from '../routing/circuit-breaker.js';
 import { Dispatcher } from '../routing/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { TaskOrchestrator, type TaskTransition } from '../tasks/orchestrator.js';
-import { STANDARD_SCHEDULE_MS, WebhookDeliverer } from '../webhooks/deliverer.js';
+import { ANSWER_GRACE_MS, STANDARD_SCHEDULE_MS, WebhookDeliverer } from '../webhooks/deliverer.js';
 import type { Settings } from './settings.js';
 import type { SimulatorSteps } from './steps.js';
 
@@ -58,6 +58,7 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
       retryScheduleMs: (webhooks.retry_schedule_ms ?? STANDARD_SCHEDULE_MS).map((ms) => Math.max(1, ms * timeScale)),
       timeoutMs: webhooks.timeout_ms ?? 10_000,
       allowHosts: webhooks.allow_hosts ?? [],
+      answerGraceMs: webhooks.answer_grace_ms ?? ANSWER_GRACE_MS,
     },
     secretOf: async (key) => (await store.getKey(key))?.webhookSecret,
     logger: deps.logger,

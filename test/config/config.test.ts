@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('parseConfig', () => {
   it('accepts a valid config and gives it back', () => {
     expect(parseConfig(VALID)).toEqual(VALID);
+  });
+
+  it("accepts the README's example config, field for field", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /```yaml\n(# gwsim\.config\.yaml[^]*?)```/.exec(readme)?.[1];
+    expect(block, 'the README has its config example').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'gwsim-readme-'));
+    try {
+      writeFileSync(join(dir, 'gwsim.config.yaml'), block!);
+      expect(loadConfig(join(dir, 'gwsim.config.yaml')).webhooks?.answer_grace_ms).toBe(2000);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('accepts an empty config, undefined and null (YAML of an empty file)', () => {
@@ -122,6 +135,8 @@ describe('parseConfig', () => {
     ['clock fast', { clock: 'fast' }, 'clock', []],
     ['a negative time_scale', { time_scale: -1 }, 'time_scale', []],
     ['a fractional seed', { seed: 1.5 }, 'seed', []],
+    ['a zero answer grace', { webhooks: { answer_grace_ms: 0 } }, 'webhooks.answer_grace_ms', []],
+    ['an answer grace over a minute', { webhooks: { answer_grace_ms: 60_001 } }, 'webhooks.answer_grace_ms', []],
     ['a list instead of an object', [1, 2], '(root)', []],
   ])('rejects %s, naming the field', (_what, raw, field, words) => {
     expectProblem(

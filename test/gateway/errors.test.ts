@@ -445,9 +445,9 @@ describe("every status of README's error table, in the docs' shape", () => {
 
   it('public API: 409 while a duplicate is still being accepted', async () => {
     // Hold the manual clock in an advance (webhook receivers that never answer keep each delivery
-    // attempt 500 ms): a submit then waits to dispatch with its Idempotency-Key claimed, unbound.
+    // attempt answer_grace_ms, 500 here): a submit then waits to dispatch with its Idempotency-Key claimed, unbound.
     const receiver = await startReceiver('hold');
-    const s = await startTestSim();
+    const s = await startTestSim({ config: { webhooks: { answer_grace_ms: 500 } } });
     try {
       for (let i = 0; i < 4; i++) {
         expect(

@@ -8,6 +8,8 @@ import { deliveries, deliveryOf, finish, simPool, submitWithCallback, taskIdOf }
 
 /** One retry, a second after the first attempt. */
 const WEBHOOKS = { retry_schedule_ms: [1000] };
+/** For a receiver that holds on: the advance lets go of its attempt after 100 real ms, not the default 2 s. */
+const HOLDING = { ...WEBHOOKS, answer_grace_ms: 100 };
 const sims = simPool();
 let sim: TestSim;
 let rx: Receiver | undefined;
@@ -112,7 +114,7 @@ describe('GET /_sim/webhooks', () => {
   it('an attempt still waiting on its receiver at a reset leaves no trace once the receiver answers', async () => {
     rx = await startReceiver({ status: 500 });
     rx.script('hold');
-    sim = await sims.get(WEBHOOKS);
+    sim = await sims.get(HOLDING);
     const task = await submitWithCallback(sim, rx.url);
     await finish(sim, task.task_id);
     expect(rx.received).toHaveLength(1);

@@ -12,6 +12,8 @@ import { deliveryOf, finish, getTask, startWebhookSim, submitWithCallback } from
 
 /** The schedule and timeout most tests share (one simulator, reset before each test). */
 const SHARED = { retry_schedule_ms: [1000, 4000], timeout_ms: 5000 };
+/** For a receiver that holds on: the advance lets go of its attempt after 100 real ms, not the default 2 s. */
+const HOLDING = { ...SHARED, answer_grace_ms: 100 };
 let shared: TestSim;
 /** The simulator under test: `shared`, or one a test starts with its own config (closed after it). */
 let sim!: TestSim;
@@ -323,6 +325,7 @@ describe('timeouts, and a task never waits on its webhook', () => {
     rx = await startReceiver();
     rx.script('hold');
     expect(SHARED).toEqual({ retry_schedule_ms: [1000, 4000], timeout_ms: 5000 });
+    sim = await startWebhookSim(HOLDING);
     const submitted = await submitWithCallback(sim, rx.url);
     await finish(sim, submitted.task_id);
     expect(rx.received).toHaveLength(1);
@@ -355,6 +358,7 @@ describe('timeouts, and a task never waits on its webhook', () => {
   it('a receiver that hangs: the task is already COMPLETED, and its late answer is still logged', async () => {
     rx = await startReceiver();
     rx.script('hold');
+    sim = await startWebhookSim(HOLDING);
     const submitted = await submitWithCallback(sim, rx.url);
     const done = await finish(sim, submitted.task_id);
     expect(done.status).toBe('COMPLETED');
