@@ -89,6 +89,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     transport: options.nodeTransport ?? config.node_transport ?? 'in-process',
     timeoutMs: settings.routing.nodeTimeoutMs,
     logger,
+    // On a shared store every instance reads and writes the same job books: any instance answers for any job.
+    book: store.inner.jobBook?.bind(store.inner),
   });
   const metrics = new Metrics({
     queueDepth: () => fleet.queueDepth(),
@@ -136,12 +138,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     keys: startKeys(config),
     rateLimit: config.rate_limit ?? DEFAULT_RATE_LIMIT,
     timeScale,
-    onReset: () => {
+    onReset: async () => {
       steps.reset();
       deliverer.reset();
       tasks.reset();
       taskParts.breaker.reset();
-      fleet.reset();
+      await fleet.reset();
       images.clear();
       metrics.reset();
       taskParts.resetCircuitGauges();

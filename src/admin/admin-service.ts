@@ -48,7 +48,7 @@ export interface AdminDeps {
   /** Multiplies every emulated duration (reported with the catalog). */
   timeScale?: number;
   /** Resets the parts the admin service does not own (lifecycle, caches). */
-  onReset: () => void;
+  onReset: () => void | Promise<void>;
 }
 
 const keyView = (r: KeyRecord): KeyView => ({
@@ -92,7 +92,7 @@ export class AdminService {
     clock.reset();
     // Faults go too: onReset adds the config's scenarios and webhook chaos afresh, and kept ones would double them.
     this.deps.faults.clear();
-    this.deps.onReset();
+    await this.deps.onReset();
     await store.reset();
     this.keyCounter = 0;
     for (const k of this.deps.keys) await this.createStartKey(k);

@@ -44,8 +44,10 @@ export function dashboardRouter({ admin, store, live, emulators, token, checkFor
   };
   const base = (req: Request) => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
   /** A waiting task's place in its node's queue right now (the store has it as of the last poll). */
-  const livePosition = (t: TaskRecord) =>
-    t.status === 'IN_QUEUE' ? (emulators.get(t.node)?.get(t.id)?.queue_position ?? t.queuePosition) : t.queuePosition;
+  const livePosition = async (t: TaskRecord) =>
+    t.status === 'IN_QUEUE'
+      ? ((await emulators.get(t.node)?.get(t.id))?.queue_position ?? t.queuePosition)
+      : t.queuePosition;
 
   router.get(expressPath('/_sim/ui'), (_req: Request, res: Response) => {
     page ??= buildDashboardPage();
@@ -98,7 +100,9 @@ export function dashboardRouter({ admin, store, live, emulators, token, checkFor
         res,
         200,
         {
-          tasks: result.tasks.map((t) => ({ ...taskRow(t), queue_position: livePosition(t) })),
+          tasks: await Promise.all(
+            result.tasks.map(async (t) => ({ ...taskRow(t), queue_position: await livePosition(t) })),
+          ),
           total: result.total,
           next_cursor: result.next,
         },
@@ -117,7 +121,7 @@ export function dashboardRouter({ admin, store, live, emulators, token, checkFor
       const task = id.length <= 128 ? await store.getTask(id) : undefined;
       if (!task) throw errors.notFound(`Task not found: ${id.slice(0, 128)}`);
       const detail = {
-        task: { ...taskView(task, base(req)), queue_position: livePosition(task), key: task.key },
+        task: { ...taskView(task, base(req)), queue_position: await livePosition(task), key: task.key },
         deliveries: await store.listDeliveries(task.id),
       };
       sendJson(req, res, 200, detail, {}, detailCheck);

@@ -64,7 +64,9 @@ export async function node(argv: string[]): Promise<void> {
       service,
       process.env.GWSIM_NODE_TOKEN || undefined,
       undefined,
-      isLoopbackHost(host) ? { faults, catalog, clock, reset: () => (emulator.reset(), faults.clear()) } : undefined,
+      isLoopbackHost(host)
+        ? { faults, catalog, clock, reset: async () => (await emulator.reset(), faults.clear()) }
+        : undefined,
       { logger, requestLevel: 'info', requestIds: counterRequestIds(`req_${entry.id}_`) },
     ),
   );

@@ -77,6 +77,8 @@ export class LiveEvents {
   private windows = new Map<string, RateWindow>();
   private sent = { nodes: new Map<string, string>(), faults: '', clock: '' };
   private flushing = false;
+  /** Each emulated node's queue depth at the last read of the nodes. */
+  private depths: Record<string, number> = {};
 
   private resolved: LiveDeps | undefined;
 
@@ -115,8 +117,8 @@ export class LiveEvents {
 
   // What the observed store reports (only while listening).
   taskWritten(task: TaskRecord): void {
-    const node = this.deps.emulators.get(task.node);
-    this.series.task(task, this.deps.clock.now(), node?.health().queued);
+    // The node's queue as of the last flush: its book is read asynchronously (it may be in Redis).
+    this.series.task(task, this.deps.clock.now(), this.depths[task.node]);
     this.tasks.set(task.id, taskRow(task));
     if (task.status === 'COMPLETED' || task.status === 'FAILED') this.dirtyKeys.add(task.key);
   }
@@ -166,11 +168,13 @@ export class LiveEvents {
     return { now_ms: this.deps.clock.now(), mode: this.deps.clock.mode };
   }
 
-  nodeRows(): NodeRow[] {
+  async nodeRows(): Promise<NodeRow[]> {
     const { catalog, emulators, faults, circuit, clock } = this.deps;
     const now = clock.now();
+    const healths = new Map(await Promise.all([...emulators].map(async ([id, e]) => [id, await e.health()] as const)));
+    this.depths = Object.fromEntries([...healths].map(([id, h]) => [id, h.queued]));
     return [...catalog.nodes.keys()].map((id) => {
-      const health = emulators.get(id)?.health();
+      const health = healths.get(id);
       return {
         id,
         emulated: health !== undefined,
@@ -208,7 +212,7 @@ export class LiveEvents {
       targets: [...catalog.nodes.keys(), ...catalog.models.map((m) => `model:${m.id}`), WEBHOOKS_TARGET],
       fault_kinds: { node: NODE_FAULT_KINDS, model: MODEL_FAULT_KINDS, webhooks: WEBHOOK_FAULT_KINDS },
       models: catalog.models.map((m) => m.id),
-      nodes: this.nodeRows(),
+      nodes: await this.nodeRows(),
       keys: (await this.deps.store.listKeys()).map((k) => this.keyRow(k)),
       faults: faults.list(),
       series: this.series.all(),
@@ -232,14 +236,12 @@ export class LiveEvents {
         this.broadcast('tasks', { tasks: rows.slice(-max), more: Math.max(0, rows.length - max) });
       }
 
-      this.series.sampleQueue(
-        clock.now_ms,
-        Object.fromEntries([...this.deps.emulators].map(([id, e]) => [id, e.health().queued])),
-      );
+      const rows = await this.nodeRows();
+      this.series.sampleQueue(clock.now_ms, this.depths);
       const points = this.series.changed();
       if (points.length > 0) this.broadcast('series', { points });
 
-      const nodes = this.nodeRows().filter((n) => {
+      const nodes = rows.filter((n) => {
         const text = JSON.stringify(n);
         if (this.sent.nodes.get(n.id) === text) return false;
         this.sent.nodes.set(n.id, text);

@@ -22,8 +22,8 @@ export class Metrics {
   readonly malformedRequests: Counter<'reason' | 'status'>;
 
   constructor(live: {
-    queueDepth: () => Record<string, number>;
-    running: () => Record<string, number>;
+    queueDepth: () => Promise<Record<string, number>>;
+    running: () => Promise<Record<string, number>>;
     creditsHeld: () => Promise<number>;
   }) {
     const registers = [this.registry];
@@ -106,8 +106,8 @@ export class Metrics {
       help: 'Jobs waiting for capacity on each emulated node',
       labelNames: ['node'],
       registers,
-      collect() {
-        for (const [node, n] of Object.entries(live.queueDepth())) this.set({ node }, n);
+      async collect() {
+        for (const [node, n] of Object.entries(await live.queueDepth())) this.set({ node }, n);
       },
     });
     new Gauge({
@@ -115,8 +115,8 @@ export class Metrics {
       help: 'Jobs running on each emulated node',
       labelNames: ['node'],
       registers,
-      collect() {
-        for (const [node, n] of Object.entries(live.running())) this.set({ node }, n);
+      async collect() {
+        for (const [node, n] of Object.entries(await live.running())) this.set({ node }, n);
       },
     });
     new Gauge({

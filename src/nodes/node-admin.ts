@@ -14,7 +14,7 @@ export interface NodeFaultAdmin {
   faults: FaultSet;
   catalog: Catalog;
   /** Forget every job and fault. */
-  reset: () => void;
+  reset: () => void | Promise<void>;
   /** The node's clock (GET /_sim/clock; POST /_sim/clock/advance on a manual one). */
   clock?: Clock;
 }
@@ -27,11 +27,11 @@ const fail = (e: GatewayError): NodeReply => ({ status: e.status, body: errorBod
 const problemOf = (path: string, body: unknown) => bodyProblem(nodeAdminValidators(), path, 'post', body);
 
 /** `POST /_sim/jobs` `{...JobRequest, state, error?}`: a job held in `state`; nothing is stored unless all of it is valid. */
-function jobFixture(body: unknown, service: NodeService): NodeReply {
+async function jobFixture(body: unknown, service: NodeService): Promise<NodeReply> {
   const problem = problemOf('/_sim/jobs', body);
   if (problem) return fail(errors.invalidRequest(problem));
   const { state, error, ...req } = body as Schemas['JobFixture'];
-  const job = service.fixtureJob(req, state, error ?? null);
+  const job = await service.fixtureJob(req, state, error ?? null);
   return typeof job === 'string' ? fail(errors.invalidRequest(job)) : ok(201, job);
 }
 
@@ -52,7 +52,7 @@ async function route(
   service: NodeService,
 ): Promise<NodeReply> {
   const m = req.method;
-  if (path === '/_sim/reset' && m === 'POST') return (admin.reset(), ok(200, { reset: true }));
+  if (path === '/_sim/reset' && m === 'POST') return (await admin.reset(), ok(200, { reset: true }));
   if (path === '/_sim/jobs' && m === 'POST') return jobFixture(await readJson(req), service);
   if (path === '/_sim/clock' && m === 'GET' && admin.clock)
     return ok(200, { now_ms: admin.clock.now(), mode: admin.clock.mode });

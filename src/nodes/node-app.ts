@@ -83,7 +83,8 @@ export function nodeApp(
           return send(res, nodeError(403, 'forbidden', 'the admin API does not take webhook deliveries'));
         return send(res, await nodeAdminRoute(req, path, admin, service));
       }
-      if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, service.health());
+      if (path === '/v1/health' && (req.method === 'GET' || req.method === 'HEAD'))
+        return send(res, await service.health());
       if (token !== undefined && req.headers.authorization !== `Bearer ${token}` && path.startsWith('/v1/jobs')) {
         return send(res, nodeError(401, 'unauthorized', 'missing or wrong node token'));
       }
@@ -96,7 +97,7 @@ export function nodeApp(
           const e = err instanceof GatewayError ? err : undefined;
           return send(res, nodeError(e?.status ?? 400, 'invalid_request', e?.message ?? 'unreadable body'));
         }
-        return send(res, service.submitJob(body));
+        return send(res, await service.submitJob(body));
       }
       const m = JOB.exec(path);
       if (m && req.method === 'GET') {
@@ -106,7 +107,7 @@ export function nodeApp(
         } catch {
           return send(res, nodeError(400, 'invalid_request', 'bad percent-encoding in the job id'));
         }
-        return send(res, service.getJob(id));
+        return send(res, await service.getJob(id));
       }
       return send(res, nodeError(404, 'not_found', `no route ${req.method} ${path.slice(0, 200)}`));
     })().catch((err: unknown) => {

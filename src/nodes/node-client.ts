@@ -104,16 +104,16 @@ export class InProcessNodeClient implements NodeClient {
   }
 
   submit(job: JobRequest, hooks?: CallHooks): Promise<Job> {
-    return this.call<Job>(this.service.submitJob(job), undefined, hooks);
+    return this.service.submitJob(job).then((reply) => this.call<Job>(reply, undefined, hooks));
   }
 
   async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
-    const r = await this.call<Job | typeof NOT_FOUND>(this.service.getJob(id), NOT_FOUND, hooks);
+    const r = await this.call<Job | typeof NOT_FOUND>(await this.service.getJob(id), NOT_FOUND, hooks);
     return r === NOT_FOUND ? undefined : r;
   }
 
   health(): Promise<Health> {
-    return this.call(this.service.health());
+    return this.service.health().then((reply) => this.call<Health>(reply));
   }
 
   async close(): Promise<void> {}

@@ -3,30 +3,14 @@ import type { NodeEntry } from '../catalog/catalog-schema.js';
 import type { Clock } from '../clock/clock.js';
 import type { components } from '../generated/node.js';
 import { createRng, hashString, mix32, sampleQuantiles, pickWeighted, type Rng } from '../rng/rng.js';
-import type { FaultSet } from './faults.js';
+import type { Fault, FaultSet } from './faults.js';
+import { jobPhase, type BookedJob, type JobBook, type Reservation, type Span } from './job-book.js';
+import { MemoryJobBook } from '../store/memory-job-book.js';
 
 export type Job = components['schemas']['Job'];
 export type JobRequest = components['schemas']['JobRequest'];
 export type Health = components['schemas']['Health'];
 export type JobState = components['schemas']['JobState'];
-
-interface JobRecord {
-  id: string;
-  model: string;
-  modelId: string;
-  state: JobState;
-  /** Order of arrival in the queue; the queue position is derived from it. */
-  queueSeq: number;
-  submittedAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  width: number;
-  height: number;
-  numImages: number;
-  error: { type: string; detail: string } | null;
-  /** Made by fixture(): its queue position never moves. */
-  fixture?: boolean;
-}
 
 /** What faults do to one call: nothing, refuse the connection, never answer, or a 503. */
 export type FaultEffect = 'none' | 'refuse' | 'hang' | 'error';
@@ -40,39 +24,35 @@ export interface NodeEmulatorDeps {
   timeScale: number;
   /** Overrides the catalog's capacity. */
   capacity?: number | undefined;
-  /** Told when a job starts or finishes (metrics). */
-  onChange?: ((job: Job) => void) | undefined;
+  /** Where its jobs live: a book of its own in memory unless given (the Redis one, shared by instances). */
+  book?: JobBook | undefined;
 }
 
 /**
  * One provider backend node: at most `capacity` jobs run at once, the rest wait in FIFO order.
  * A job's duration and outcome come from its model's catalog entry and an RNG seeded by
  * (seed, node, job id), so they do not depend on what else the node is doing.
+ *
+ * A job's whole timeline (start, finish, outcome) is fixed when the node accepts it, in its job
+ * book; its state at any instant is a function of that record and the clock. So no timer runs
+ * per job, and any instance reading the same book (Redis) answers for any job. Faults count as
+ * they are known at acceptance (a fault posted later does not move an accepted job), except that
+ * jobs waiting behind a capacity of 0 with no end are planned again when a fault ends.
  */
 export class NodeEmulator {
   readonly id: string;
   readonly capacity: number;
-  private jobs = new Map<string, JobRecord>();
-  private queue: JobRecord[] = [];
-  private queueHead = 0;
-  private enqueued = 0;
-  private dequeued = 0;
-  private running = 0;
+  private readonly book: JobBook;
   private faultRng: Rng;
+  /** The replanning after a fault ended, while it runs (a read waits for it, so it sees its outcome). */
+  private replanning: Promise<void> | undefined;
 
   constructor(private readonly deps: NodeEmulatorDeps) {
     this.id = deps.node.id;
     this.capacity = deps.capacity ?? deps.node.capacity;
     this.faultRng = createRng(mix32(deps.seed, hashString(this.id), 0xfa17));
-    deps.faults.onRemoved(() => this.pump());
-  }
-
-  /** Jobs it may run at once now: its capacity, lowered by any capacity fault in force. */
-  private room(): number {
-    return this.deps.faults
-      .active(this.id)
-      .filter((f) => f.kind === 'capacity')
-      .reduce((c, f) => Math.min(c, f.value ?? c), this.capacity);
+    this.book = deps.book ?? new MemoryJobBook();
+    deps.faults.onRemoved(() => void this.replanStalled());
   }
 
   /** Models this node serves: those with a route through it. */
@@ -105,146 +85,140 @@ export class NodeEmulator {
     return effect;
   }
 
-  /** The probability that a job of this model fails at the provider: its catalog rate, raised by model error_rate faults. */
-  private failureRate(modelId: string, base: number): number {
-    return this.deps.faults
-      .active(`model:${modelId}`)
-      .filter((f) => f.kind === 'error_rate')
-      .reduce((p, f) => 1 - (1 - p) * (1 - (f.value ?? 1)), base);
+  /** The faults known now (in force or to come) of `kind` on these targets, as spans. */
+  private spans(kind: Fault['kind'], targets: string[]): Span[] {
+    const all = this.deps.faults.list();
+    return targets.flatMap((target) =>
+      all
+        .filter((f) => f.target === target && f.kind === kind)
+        .map((f) => ({ from: f.starts_at, until: f.ends_at, value: f.value ?? 1 })),
+    );
   }
 
-  private latencyFactor(modelId: string): number {
-    const faults = [...this.deps.faults.active(this.id), ...this.deps.faults.active(`model:${modelId}`)];
-    return faults.filter((f) => f.kind === 'latency_multiplier').reduce((m, f) => m * (f.value ?? 1), 1);
+  /** What the book needs to fix the job's timeline: the job's own draws (as `start` drew them before) and the faults known now. */
+  private reservation(of: Reservation['job']): Reservation {
+    const { catalog, seed, timeScale, clock } = this.deps;
+    // Only the fields the book stores as given (a replanned job comes with its timeline).
+    const { id, model: name, modelId, submittedAt, width, height, numImages } = of;
+    const job = { id, model: name, modelId, submittedAt, width, height, numImages };
+    const model = catalog.model(job.modelId)!;
+    const rng = createRng(mix32(seed, hashString(this.id), hashString(job.id)));
+    const baseRunMs = sampleQuantiles(rng, model.latency_ms) * timeScale;
+    const draw = rng.next();
+    const error = pickWeighted(rng, catalog.file.errors);
+    const modelTarget = `model:${job.modelId}`;
+    return {
+      job,
+      now: clock.now(),
+      capacity: this.capacity,
+      rooms: this.spans('capacity', [this.id]),
+      baseRunMs,
+      latency: this.spans('latency_multiplier', [this.id, modelTarget]),
+      failure: {
+        rate: model.failure.rate,
+        faults: this.spans('error_rate', [modelTarget]),
+        draw,
+        error: { type: error.code, detail: error.message },
+      },
+    };
   }
 
   /** Accept a job (idempotent on its id); the caller has validated the request. */
-  submit(req: JobRequest, modelId: string): Job {
-    const existing = this.jobs.get(req.job_id);
-    if (existing) return this.view(existing);
-    const job: JobRecord = {
-      id: req.job_id,
-      model: req.model,
-      modelId,
-      state: 'queued',
-      queueSeq: 0,
-      submittedAt: this.deps.clock.now(),
-      startedAt: null,
-      finishedAt: null,
-      width: req.width,
-      height: req.height,
-      numImages: req.num_images,
-      error: null,
-    };
-    this.jobs.set(job.id, job);
-    if (this.running < this.room()) this.start(job);
-    else {
-      job.queueSeq = this.enqueued++;
-      this.queue.push(job);
-    }
-    return this.view(job);
+  async submit(req: JobRequest, modelId: string): Promise<Job> {
+    const booked = await this.book.reserve(
+      this.reservation({
+        id: req.job_id,
+        model: req.model,
+        modelId,
+        submittedAt: this.deps.clock.now(),
+        width: req.width,
+        height: req.height,
+        numImages: req.num_images,
+      }),
+    );
+    // A job that starts at once has no queue position to read back.
+    if (booked.startAt !== null && booked.startAt <= this.deps.clock.now()) return this.view(booked, null);
+    return (await this.get(booked.id)) ?? this.view(booked, null);
   }
 
   /**
-   * A job made to order (`POST /_sim/jobs`, for provider states): stored in `state` with no timer
-   * and no capacity used, so it stays there on any clock. Replaces a job of the same id.
+   * A job made to order (`POST /_sim/jobs`, for provider states): stored in `state` outside the
+   * queue, so it stays there on any clock. Replaces a job of the same id.
    */
-  fixture(req: JobRequest, modelId: string, state: JobState, error: JobRecord['error']): Job {
+  async fixture(req: JobRequest, modelId: string, state: JobState, error: BookedJob['error']): Promise<Job> {
     const now = this.deps.clock.now();
     const done = state === 'succeeded' || state === 'failed';
-    const job: JobRecord = {
+    const job: BookedJob = {
       id: req.job_id,
       model: req.model,
       modelId,
-      state,
-      // Ahead of every real job, so a queued fixture reads queue_position 1.
-      queueSeq: this.dequeued,
       submittedAt: now,
-      startedAt: state === 'queued' ? null : now,
-      finishedAt: done ? now : null,
+      seq: 0,
+      startAt: state === 'queued' ? null : now,
+      finishAt: done ? now : null,
       width: req.width,
       height: req.height,
       numImages: req.num_images,
       error:
         state === 'failed' ? (error ?? { type: 'provider_error', detail: 'the provider reported a failure' }) : null,
-      fixture: true,
+      fixed: state,
     };
-    this.jobs.set(job.id, job);
-    return this.view(job);
+    await this.book.putFixture(job);
+    return this.view(job, state === 'queued' ? 1 : null);
   }
 
-  get(id: string): Job | undefined {
-    const job = this.jobs.get(id);
-    return job && this.view(job);
+  async get(id: string): Promise<Job | undefined> {
+    await this.replanning;
+    const read = await this.book.read(id, this.deps.clock.now());
+    return read && this.view(read.job, read.queuePosition);
   }
 
-  health(): Health {
+  /**
+   * The simulator-clock instant of the job's next state change: its start while queued, its
+   * finish while running; undefined when finished, unknown, a fixture, or waiting with no known start.
+   */
+  async nextChangeAt(jobId: string): Promise<number | undefined> {
+    const read = await this.book.read(jobId, this.deps.clock.now());
+    if (!read || read.job.fixed) return undefined;
+    const phase = jobPhase(read.job, this.deps.clock.now());
+    if (phase === 'queued') return read.job.startAt ?? undefined;
+    if (phase === 'running') return read.job.finishAt ?? undefined;
+    return undefined;
+  }
+
+  async health(): Promise<Health> {
     const degraded = this.deps.faults.active(this.id).some((f) => f.kind !== 'outage');
-    return {
-      status: degraded ? 'degraded' : 'ok',
-      node: this.id,
-      capacity: this.capacity,
-      running: this.running,
-      queued: this.enqueued - this.dequeued,
-    };
+    const { running, queued } = await this.book.counts(this.deps.clock.now());
+    return { status: degraded ? 'degraded' : 'ok', node: this.id, capacity: this.capacity, running, queued };
   }
 
-  reset(): void {
-    this.jobs.clear();
-    this.queue = [];
-    this.queueHead = this.enqueued = this.dequeued = this.running = 0;
+  async reset(): Promise<void> {
     this.faultRng = createRng(mix32(this.deps.seed, hashString(this.id), 0xfa17));
+    await this.book.reset();
   }
 
-  private start(job: JobRecord): void {
-    const { clock, catalog, seed, timeScale } = this.deps;
-    const model = catalog.model(job.modelId)!;
-    const rng = createRng(mix32(seed, hashString(this.id), hashString(job.id)));
-    const runMs = Math.round(sampleQuantiles(rng, model.latency_ms) * timeScale * this.latencyFactor(job.modelId));
-    const fails = rng.next() < this.failureRate(job.modelId, model.failure.rate);
-    const error = fails ? pickWeighted(rng, catalog.file.errors) : null;
-    this.running++;
-    job.state = 'running';
-    job.startedAt = clock.now();
-    this.deps.onChange?.(this.view(job));
-    clock.schedule(job.startedAt + runMs, () => this.finish(job, error && { type: error.code, detail: error.message }));
+  /** After a fault ends: plan again, in FIFO order, the jobs that were waiting with no known start. */
+  private replanStalled(): Promise<void> {
+    const run = (async () => {
+      await this.replanning;
+      for (const job of await this.book.stalled()) if (!(await this.book.replan(this.reservation(job)))) break;
+    })().catch(() => undefined); // a store that is away: the next fault change or read tries again
+    this.replanning = run;
+    return run;
   }
 
-  private finish(job: JobRecord, error: JobRecord['error']): void {
-    if (this.jobs.get(job.id) !== job) return; // reset since
-    job.state = error ? 'failed' : 'succeeded';
-    job.error = error;
-    job.finishedAt = this.deps.clock.now();
-    this.running--;
-    this.deps.onChange?.(this.view(job));
-    this.pump();
-  }
-
-  /** Start queued jobs while there is room (after a job finishes, or a capacity fault ends). */
-  private pump(): void {
-    const room = this.room();
-    while (this.running < room && this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead++]!;
-      this.dequeued++;
-      this.start(next);
-    }
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-  }
-
-  private view(job: JobRecord): Job {
+  private view(job: BookedJob, queuePosition: number | null): Job {
+    const state = jobPhase(job, this.deps.clock.now());
     return {
       id: job.id,
       model: job.model,
-      state: job.state,
-      queue_position: job.state !== 'queued' ? null : job.fixture ? 1 : job.queueSeq - this.dequeued + 1,
+      state,
+      queue_position: state === 'queued' ? queuePosition : null,
       submitted_at: job.submittedAt,
-      started_at: job.startedAt,
-      finished_at: job.finishedAt,
+      started_at: job.fixed ? job.startAt : state === 'queued' ? null : job.startAt,
+      finished_at: job.fixed ? job.finishAt : state === 'running' || state === 'queued' ? null : job.finishAt,
       result:
-        job.state === 'succeeded'
+        state === 'succeeded'
           ? {
               images: Array.from({ length: job.numImages }, (_, index) => ({
                 index,
@@ -254,7 +228,7 @@ export class NodeEmulator {
               })),
             }
           : null,
-      error: job.error && { ...job.error },
+      error: state === 'failed' && job.error ? { ...job.error } : null,
     };
   }
 }

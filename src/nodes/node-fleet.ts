@@ -7,7 +7,8 @@ import type { SpecValidators } from '../spec/validators.js';
 import type { FaultSet } from './faults.js';
 import { nodeApp } from './node-app.js';
 import { CALL_HEADER, HttpNodeClient, InProcessNodeClient, type NodeClient } from './node-client.js';
-import { NodeEmulator } from './node-emulator.js';
+import { NodeEmulator, type Health } from './node-emulator.js';
+import type { JobBook } from './job-book.js';
 import { NodeService } from './node-service.js';
 import type { Logger } from '../log/logger.js';
 import { counterRequestIds } from '../net/request-ids.js';
@@ -24,6 +25,8 @@ export interface FleetDeps {
   validators: SpecValidators;
   transport: NodeTransport;
   timeoutMs: number;
+  /** A node's job book in the shared store (several instances); each emulator keeps its own in memory without. */
+  book?: ((node: string) => JobBook) | undefined;
   /** Node errors, and each node's requests at debug (the `http` transport). */
   logger?: Logger;
 }
@@ -57,6 +60,7 @@ export class NodeFleet {
         seed: deps.seed,
         timeScale: deps.timeScale,
         capacity: conf?.capacity,
+        book: deps.book?.(node.id),
       });
       const service = new NodeService(emulator, catalog, deps.validators);
       fleet.emulators.set(node.id, emulator);
@@ -92,16 +96,22 @@ export class NodeFleet {
     );
   }
 
-  queueDepth(): Record<string, number> {
-    return Object.fromEntries([...this.emulators].map(([id, e]) => [id, e.health().queued]));
+  /** Each emulated node's health (running, queued), read from its job book. */
+  async healths(): Promise<Record<string, Health>> {
+    const all = await Promise.all([...this.emulators].map(async ([id, e]) => [id, await e.health()] as const));
+    return Object.fromEntries(all);
   }
 
-  running(): Record<string, number> {
-    return Object.fromEntries([...this.emulators].map(([id, e]) => [id, e.health().running]));
+  async queueDepth(): Promise<Record<string, number>> {
+    return Object.fromEntries(Object.entries(await this.healths()).map(([id, h]) => [id, h.queued]));
   }
 
-  reset(): void {
-    for (const e of this.emulators.values()) e.reset();
+  async running(): Promise<Record<string, number>> {
+    return Object.fromEntries(Object.entries(await this.healths()).map(([id, h]) => [id, h.running]));
+  }
+
+  async reset(): Promise<void> {
+    await Promise.all([...this.emulators.values()].map((e) => e.reset()));
   }
 
   async close(): Promise<void> {

@@ -41,7 +41,7 @@ export class NodeService {
     private readonly validators: SpecValidators,
   ) {}
 
-  submitJob(body: unknown): NodeReply {
+  async submitJob(body: unknown): Promise<NodeReply> {
     const check = this.validators.schema('JobRequest');
     if (!check(body)) return nodeError(400, 'invalid_request', this.validators.describe(check));
     const req = body as JobRequest;
@@ -50,11 +50,15 @@ export class NodeService {
     if (effect !== 'none') return FAULT_REPLIES[effect];
     if (!ref || !this.emulator.serves(ref.model.id))
       return nodeError(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
-    return { status: 202, body: this.emulator.submit(req, ref.model.id) };
+    return { status: 202, body: await this.emulator.submit(req, ref.model.id) };
   }
 
   /** A job held in `state` (POST /_sim/jobs); the request is checked as submitJob checks it. Returns the job or why not. */
-  fixtureJob(req: unknown, state: JobState, error: { type: string; detail: string } | null): Job | string {
+  async fixtureJob(
+    req: unknown,
+    state: JobState,
+    error: { type: string; detail: string } | null,
+  ): Promise<Job | string> {
     const check = this.validators.schema('JobRequest');
     if (!check(req)) return this.validators.describe(check);
     const ref = this.catalog.resolve((req as JobRequest).model);
@@ -63,16 +67,16 @@ export class NodeService {
     return this.emulator.fixture(req as JobRequest, ref.model.id, state, error);
   }
 
-  getJob(id: string): NodeReply {
+  async getJob(id: string): Promise<NodeReply> {
     const effect = this.emulator.effect();
     if (effect !== 'none') return FAULT_REPLIES[effect];
-    const job = this.emulator.get(id);
+    const job = await this.emulator.get(id);
     return job ? { status: 200, body: job } : nodeError(404, 'not_found', `no job ${id.slice(0, 128)}`);
   }
 
-  health(): NodeReply {
+  async health(): Promise<NodeReply> {
     const effect = this.emulator.effect();
     if (effect === 'refuse' || effect === 'hang') return FAULT_REPLIES[effect];
-    return { status: 200, body: this.emulator.health() };
+    return { status: 200, body: await this.emulator.health() };
   }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskRecord } from '../gateway/task.js';
 import { asArray, GC_GRACE_MS, n, pairs, RedisBase } from './redis-base.js';
+import type { JobBook } from '../nodes/job-book.js';
+import { RedisJobBook } from './redis-job-book.js';
 import { connectClient, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-connect.js';
 import type {
   DeliveryRecord,
@@ -265,5 +267,10 @@ export class RedisStore extends RedisBase implements Store {
         if (keys.length > 0) await this.client.unlink(...keys);
       } while (cursor !== '0');
     });
+  }
+
+  /** A node's job book in this Redis (src/store/redis-job-book.ts), under this store's prefix. */
+  jobBook(node: string): JobBook {
+    return new RedisJobBook(this.client, this.prefix, node);
   }
 }

@@ -1,4 +1,5 @@
 import type { TaskRecord, TaskStatus } from '../gateway/task.js';
+import type { JobBook } from '../nodes/job-book.js';
 
 export interface RateLimitPolicy {
   requests: number;
@@ -201,4 +202,6 @@ export interface Store {
   /** Forget everything. */
   reset(): Promise<void>;
   close(): Promise<void>;
+  /** A node's job book kept in this store, shared by the instances on it; absent: each emulator keeps its own. */
+  jobBook?(node: string): JobBook;
 }

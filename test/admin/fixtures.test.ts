@@ -161,6 +161,6 @@ describe('POST /_sim/jobs on a gwsim node (job fixtures)', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: 400, type: 'invalid_request_error' } });
     expect(res.body.error.message).toContain(field);
-    expect(emulator.get(String((body as { job_id?: string }).job_id))).toBeUndefined();
+    expect(await emulator.get(String((body as { job_id?: string }).job_id))).toBeUndefined();
   });
 });

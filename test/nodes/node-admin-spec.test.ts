@@ -67,7 +67,7 @@ describe("a gwsim node's /_sim against openapi/node-admin.yaml", () => {
       error: { type: 'x', detail: 'y' },
     });
     expect(refused.error?.message).toContain("'error'");
-    expect(emulator.get('n47spec_2')).toBeUndefined();
+    expect(await emulator.get('n47spec_2')).toBeUndefined();
     await call('GET /_sim/clock', '/_sim/clock', 200);
     expect(await call('POST /_sim/clock/advance', '/_sim/clock/advance', 200, { ms: 1000 })).toMatchObject({
       now_ms: Date.UTC(2026, 0, 1) + 1000,

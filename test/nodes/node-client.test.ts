@@ -125,7 +125,7 @@ function runNodeClientContract(name: string, makeClient: () => Promise<ClientRig
       expect(['succeeded', 'failed']).toContain(done.state);
       expect(done.finished_at).toBeGreaterThan(EPOCH);
       // Exactly what the node itself says: the transport adds and loses nothing.
-      expect(done).toEqual((rig.service.getJob('n47aaaa_imagen4') as { body: Job }).body);
+      expect(done).toEqual(((await rig.service.getJob('n47aaaa_imagen4')) as { body: Job }).body);
     });
 
     it('health answers the node, its capacity and load', async () => {

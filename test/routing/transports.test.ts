@@ -111,8 +111,8 @@ describe('node transports', () => {
     const id = submit.body.data.task_id;
     // The gateway submitted to the remote node within the submit, which started the job at once.
     expect(submit.body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47' });
-    expect(emulator.health()).toMatchObject({ running: 1 });
-    expect(emulator.get(id)).toMatchObject({ id, model: 'imagen4', state: 'running' });
+    expect(await emulator.health()).toMatchObject({ running: 1 });
+    expect(await emulator.get(id)).toMatchObject({ id, model: 'imagen4', state: 'running' });
     const running = (await sim.call<Envelope<TaskView>>('GET', `/api/v1/tasks/${id}`)).body.data;
     expect(running).toMatchObject({ status: 'IN_PROGRESS', node: 'node47', provider: 'Google' });
     expect(running.attempts).toEqual([
@@ -120,7 +120,7 @@ describe('node transports', () => {
     ]);
 
     await nodeClock.advance(60_000); // the node finishes on its own clock
-    expect(emulator.get(id)!.state).toBe('succeeded');
+    expect((await emulator.get(id))?.state).toBe('succeeded');
     await sim.clock.advance(10_000); // the gateway's polls find out
     const stored = (await sim.admin.tasks({})).find((t) => t.id === id)!;
     expect(stored.status).toBe('COMPLETED');

@@ -21,7 +21,7 @@ function instance(store: MemoryStore, sharedStore: boolean) {
     throw err;
   });
   clocks.push(clock);
-  const metrics = new Metrics({ queueDepth: () => ({}), running: () => ({}), creditsHeld: async () => 0 });
+  const metrics = new Metrics({ queueDepth: async () => ({}), running: async () => ({}), creditsHeld: async () => 0 });
   const finished: TaskRecord[] = [];
   const transitions: TaskTransition[] = [];
   const tasks = new TaskOrchestrator({

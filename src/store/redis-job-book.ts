@@ -1,0 +1,194 @@
+import type { Redis } from 'ioredis';
+import type { BookedJob, BookRead, JobBook, Reservation, Span } from '../nodes/job-book.js';
+
+/**
+ * The reservation, mirroring `earliestStart` and `timelineFrom` (src/nodes/job-book.ts) in Lua so
+ * that checking the slots and taking one cannot interleave with another instance's submit.
+ * KEYS: jobs (hash id → JSON), starts, finishes (ZSETs of `seq:id` by time; a start of inf = no
+ * known start, and no finish), seq. The slots are implicit: the r-th latest finish frees a room of r. ARGV: mode (new | replan), id, the record's JSON without its
+ * timeline fields and closing brace, now, capacity, base run ms, failure rate, draw, error JSON,
+ * rooms, latency, failure spans (JSON lists of [from, until|null, value]).
+ */
+const RESERVE = `
+local mode, id, head, now, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local base, rate, draw, errJson = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local rooms, latency, fails = cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12])
+local function num(x) return string.format('%.17g', x) end
+local function inForce(s, t) return s[1] <= t and (s[2] == cjson.null or t < s[2]) end
+local known = redis.call('HGET', KEYS[1], id)
+local seq
+if mode == 'new' then
+  if known then return known end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  seq = redis.call('INCR', KEYS[4])
+else
+  if not known then return false end
+  local job = cjson.decode(known)
+  if job.fixed or job.startAt ~= cjson.null then return false end
+  local first = redis.call('ZRANGEBYSCORE', KEYS[2], 'inf', 'inf', 'LIMIT', 0, 1)[1]
+  local member = string.format('%015d', job.seq) .. ':' .. id
+  if first ~= member then return false end
+  seq = job.seq
+  redis.call('ZREM', KEYS[2], member)
+end
+local member = string.format('%015d', seq) .. ':' .. id
+local startAt = nil
+if redis.call('ZCOUNT', KEYS[2], 'inf', 'inf') == 0 then
+  local bounds = { now }
+  for _, s in ipairs(rooms) do
+    if s[1] >= now then bounds[#bounds + 1] = s[1] end
+    if s[2] ~= cjson.null and s[2] >= now then bounds[#bounds + 1] = s[2] end
+  end
+  table.sort(bounds)
+  for i, from in ipairs(bounds) do
+    local untilT = bounds[i + 1] or math.huge
+    local room = cap
+    for _, s in ipairs(rooms) do if inForce(s, from) and s[3] < room then room = s[3] end end
+    if room > 0 and from < untilT then
+      local t = from
+      local nth = redis.call('ZREVRANGE', KEYS[3], room - 1, room - 1, 'WITHSCORES')[2]
+      if nth and tonumber(nth) > t then t = tonumber(nth) end
+      if t < untilT then startAt = t break end
+    end
+  end
+end
+local startJson, finishJson, errOut = 'null', 'null', 'null'
+if startAt then
+  local factor, p = 1, rate
+  for _, s in ipairs(latency) do if inForce(s, startAt) then factor = factor * s[3] end end
+  for _, s in ipairs(fails) do if inForce(s, startAt) then p = 1 - (1 - p) * (1 - s[3]) end end
+  local x = base * factor
+  local runMs = math.floor(x)
+  if x - runMs >= 0.5 then runMs = runMs + 1 end
+  local finishAt = startAt + runMs
+  redis.call('ZADD', KEYS[2], num(startAt), member)
+  redis.call('ZADD', KEYS[3], num(finishAt), member)
+  startJson, finishJson = num(startAt), num(finishAt)
+  if draw < p then errOut = errJson end
+else
+  redis.call('ZADD', KEYS[2], 'inf', member)
+end
+local json = head .. ',"seq":' .. seq .. ',"startAt":' .. startJson .. ',"finishAt":' .. finishJson .. ',"error":' .. errOut .. '}'
+redis.call('HSET', KEYS[1], id, json)
+return json
+`;
+
+/** KEYS: jobs, starts. ARGV: id, now. The record and, while it waits, its place (ZRANK less those started). */
+const READ = `
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return false end
+local job = cjson.decode(json)
+if job.fixed then return { json, job.fixed == 'queued' and 1 or 0 } end
+local now = tonumber(ARGV[2])
+if job.startAt ~= cjson.null and job.startAt <= now then return { json, 0 } end
+local rank = redis.call('ZRANK', KEYS[2], string.format('%015d', job.seq) .. ':' .. ARGV[1])
+if not rank then return { json, 0 } end
+return { json, rank - redis.call('ZCOUNT', KEYS[2], '-inf', now) + 1 }
+`;
+
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+const spans = (list: readonly Span[]) => JSON.stringify(list.map((s) => [s.from, s.until, s.value]));
+
+/** One node's job book in Redis, under `<prefix>book:<node>:`, shared by every instance on the store. */
+export class RedisJobBook implements JobBook {
+  private readonly keys: { jobs: string; starts: string; finishes: string; seq: string };
+
+  constructor(
+    private readonly client: Redis,
+    prefix: string,
+    node: string,
+  ) {
+    const base = `${prefix}book:${node}:`;
+    this.keys = {
+      jobs: `${base}jobs`,
+      starts: `${base}starts`,
+      finishes: `${base}finishes`,
+      seq: `${base}seq`,
+    };
+    if (!('gwsimBookReserve' in client)) {
+      client.defineCommand('gwsimBookReserve', { numberOfKeys: 4, lua: RESERVE });
+      client.defineCommand('gwsimBookRead', { numberOfKeys: 2, lua: READ });
+    }
+  }
+
+  private call(name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const fn = (this.client as unknown as Record<string, Script | undefined>)[name];
+    if (!fn) throw new Error(`script ${name} is not defined`);
+    return fn.call(this.client, ...keys, ...args);
+  }
+
+  private async run(mode: 'new' | 'replan', r: Reservation): Promise<BookedJob | undefined> {
+    const { jobs, starts, finishes, seq } = this.keys;
+    const head = JSON.stringify(r.job).slice(0, -1);
+    const reply = await this.call(
+      'gwsimBookReserve',
+      [jobs, starts, finishes, seq],
+      [
+        mode,
+        r.job.id,
+        head,
+        r.now,
+        r.capacity,
+        r.baseRunMs,
+        r.failure.rate,
+        r.failure.draw,
+        JSON.stringify(r.failure.error),
+        spans(r.rooms),
+        spans(r.latency),
+        spans(r.failure.faults),
+      ],
+    );
+    return typeof reply === 'string' ? (JSON.parse(reply) as BookedJob) : undefined;
+  }
+
+  async reserve(r: Reservation): Promise<BookedJob> {
+    const job = await this.run('new', r);
+    if (!job) throw new Error(`the job book refused job ${r.job.id}`);
+    return job;
+  }
+
+  async replan(r: Reservation): Promise<BookedJob | undefined> {
+    const job = await this.run('replan', r);
+    return job && job.startAt !== null ? job : undefined;
+  }
+
+  async stalled(): Promise<BookedJob[]> {
+    const members = await this.client.zrangebyscore(this.keys.starts, 'inf', 'inf');
+    if (members.length === 0) return [];
+    const ids = members.map((m) => m.slice(m.indexOf(':') + 1));
+    const found = await this.client.hmget(this.keys.jobs, ...ids);
+    return found.flatMap((json) => (json === null ? [] : [JSON.parse(json) as BookedJob]));
+  }
+
+  async putFixture(job: BookedJob): Promise<void> {
+    await this.client.hset(this.keys.jobs, job.id, JSON.stringify(job));
+  }
+
+  async read(id: string, now: number): Promise<BookRead | undefined> {
+    const reply = await this.call('gwsimBookRead', [this.keys.jobs, this.keys.starts], [id, now]);
+    if (!Array.isArray(reply)) return undefined;
+    const [json, position] = reply as [string, number];
+    return { job: JSON.parse(json) as BookedJob, queuePosition: Number(position) > 0 ? Number(position) : null };
+  }
+
+  async counts(now: number): Promise<{ running: number; queued: number }> {
+    const replies = await this.client
+      .pipeline()
+      .zcount(this.keys.starts, `(${now}`, '+inf')
+      .zcount(this.keys.starts, 'inf', 'inf')
+      .zcount(this.keys.finishes, `(${now}`, '+inf')
+      .exec();
+    const [queued = 0, stalled = 0, unfinished = 0] = (replies ?? []).map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    });
+    // A job with no known start has no finish: the rest of the queued are among the unfinished.
+    return { running: unfinished - (queued - stalled), queued };
+  }
+
+  async reset(): Promise<void> {
+    const { jobs, starts, finishes, seq } = this.keys;
+    await this.client.del(jobs, starts, finishes, seq);
+  }
+}
