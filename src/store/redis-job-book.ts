@@ -34,7 +34,8 @@ else
 end
 local member = string.format('%015d', seq) .. ':' .. id
 local startAt = nil
-if redis.call('ZCOUNT', KEYS[2], 'inf', 'inf') == 0 then
+-- FIFO: a new job waits behind any with no known start; a replanned one is the first of them.
+if mode == 'replan' or redis.call('ZCOUNT', KEYS[2], 'inf', 'inf') == 0 then
   local bounds = { now }
   for _, s in ipairs(rooms) do
     if s[1] >= now then bounds[#bounds + 1] = s[1] end

@@ -76,8 +76,9 @@ async function runJobs(r: Rig, n = N): Promise<Job[]> {
 async function readAll(r: Rig, n: number): Promise<Job[]> {
   const jobs: Job[] = [];
   for (let i = 0; i < n; i++) {
-    const job = await await r.emulator.get(request(i).job_id);
-    if (job) jobs.push(job);
+    const job = await r.emulator.get(request(i).job_id);
+    if (!job) throw new Error(`job ${i} is unknown to the node`);
+    jobs.push(job);
   }
   return jobs;
 }
@@ -229,6 +230,93 @@ function emulatorSuite(): void {
       const reply = await r.service.health();
       expect(reply).toMatchObject({ status: 200 });
       expect(validators.response('/v1/health', 'get', 200)!('body' in reply ? reply.body : undefined)).toBe(true);
+    });
+
+    it('the timeline is fixed on acceptance: nextChangeAt is the start while queued, the finish while running, then nothing', async () => {
+      const catalog = applyOverrides(
+        CATALOG,
+        parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 1000, p95: 1000 }, failure_rate: 0 } } }),
+      );
+      const r = rig({ catalog, capacity: 1 });
+      const [a, b] = [request(0).job_id, request(1).job_id];
+      await r.emulator.submit(request(0), 'imagen-4');
+      await r.emulator.submit(request(1), 'imagen-4');
+      expect([await r.emulator.nextChangeAt(a), await r.emulator.nextChangeAt(b)]).toEqual([
+        EPOCH + 1000,
+        EPOCH + 1000,
+      ]);
+      // A fault posted after acceptance does not move an accepted job (documented in the README).
+      r.faults.add({ target: 'node47', kind: 'latency_multiplier', value: 5 });
+      await r.clock.advance(1000);
+      expect(await r.emulator.get(a)).toMatchObject({ state: 'succeeded', finished_at: EPOCH + 1000 });
+      expect(await r.emulator.get(b)).toMatchObject({ state: 'running', started_at: EPOCH + 1000 });
+      expect(await r.emulator.nextChangeAt(b)).toBe(EPOCH + 2000);
+      await r.clock.advance(1000);
+      expect(await r.emulator.get(b)).toMatchObject({ state: 'succeeded', finished_at: EPOCH + 2000 });
+      expect([await r.emulator.nextChangeAt(b), await r.emulator.nextChangeAt('n47nope_imagen4')]).toEqual([
+        undefined,
+        undefined,
+      ]);
+    });
+
+    it('a queued job that starts while a fault known at acceptance is in force gets it: a timed capacity and latency fault', async () => {
+      const catalog = applyOverrides(
+        CATALOG,
+        parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 1000, p95: 1000 }, failure_rate: 0 } } }),
+      );
+      const r = rig({ catalog, capacity: 2 });
+      // From 500 ms to 3000 ms the node runs one job at a time, each 3 times slower.
+      r.faults.add({ target: 'node47', kind: 'capacity', value: 1, start_ms: 500, duration_ms: 2500 });
+      r.faults.add({ target: 'node47', kind: 'latency_multiplier', value: 3, start_ms: 500, duration_ms: 2500 });
+      for (let i = 0; i < 4; i++) await r.emulator.submit(request(i), 'imagen-4');
+      const jobs = await readAll(r, 4);
+      expect(jobs.map((j) => [j.state, j.queue_position])).toEqual([
+        ['running', null],
+        ['running', null],
+        ['queued', 1],
+        ['queued', 2],
+      ]);
+      // Job 2: both slots free at 1000, but the room is 1 then: it starts at 1000, under the 3× fault.
+      // Job 3: the room is 1 until 3000, when it is 2 again with job 2 running to 4000: it starts at 3000, after the faults.
+      expect([
+        await r.emulator.nextChangeAt(request(2).job_id),
+        await r.emulator.nextChangeAt(request(3).job_id),
+      ]).toEqual([EPOCH + 1000, EPOCH + 3000]);
+      await r.clock.advance(10_000);
+      const done = await readAll(r, 4);
+      expect(done.map((j) => [j.started_at! - EPOCH, j.finished_at! - EPOCH])).toEqual([
+        [0, 1000],
+        [0, 1000],
+        [1000, 4000],
+        [3000, 4000],
+      ]);
+    });
+
+    it('capacity 0 with no end holds jobs queued with positions and no next change; removing it starts them in FIFO order', async () => {
+      const catalog = applyOverrides(
+        CATALOG,
+        parseConfig({ models: { 'imagen-4': { latency_ms: { p5: 1000, p95: 1000 }, failure_rate: 0 } } }),
+      );
+      const r = rig({ catalog, capacity: 1 });
+      const fault = r.faults.add({ target: 'node47', kind: 'capacity', value: 0 });
+      for (let i = 0; i < 3; i++) await r.emulator.submit(request(i), 'imagen-4');
+      await r.clock.advance(60_000);
+      expect((await readAll(r, 3)).map((j) => [j.state, j.queue_position])).toEqual([
+        ['queued', 1],
+        ['queued', 2],
+        ['queued', 3],
+      ]);
+      expect(await r.emulator.health()).toMatchObject({ running: 0, queued: 3 });
+      expect(await r.emulator.nextChangeAt(request(0).job_id)).toBeUndefined();
+      r.faults.remove(fault.id);
+      const now = r.clock.now();
+      expect((await readAll(r, 3)).map((j) => [j.state, j.queue_position])).toEqual([
+        ['running', null],
+        ['queued', 1],
+        ['queued', 2],
+      ]);
+      expect(await r.emulator.health()).toMatchObject({ running: 1, queued: 2 });
+      expect(await r.emulator.nextChangeAt(request(2).job_id)).toBe(now + 2000);
     });
 
     it('reset forgets every job', async () => {
