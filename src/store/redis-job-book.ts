@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BookedJob, BookRead, JobBook, Reservation, Span } from '../nodes/job-book.js';
+import { isConnectionError } from './redis-connect.js';
+import { StoreUnavailableError } from './store-errors.js';
 
 /**
  * The reservation, mirroring `earliestStart` and `timelineFrom` (src/nodes/job-book.ts) in Lua so
@@ -113,10 +115,17 @@ export class RedisJobBook implements JobBook {
     }
   }
 
-  private call(name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  private async call(name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     const fn = (this.client as unknown as Record<string, Script | undefined>)[name];
     if (!fn) throw new Error(`script ${name} is not defined`);
-    return fn.call(this.client, ...keys, ...args);
+    try {
+      return await fn.call(this.client, ...keys, ...args);
+    } catch (err) {
+      // As the store's own operations: a Redis that is away is a 503 to the caller, not a crash.
+      if (isConnectionError(err))
+        throw new StoreUnavailableError(`the Redis job book is unavailable (${name}): ${err.message}`, { cause: err });
+      throw err;
+    }
   }
 
   private async run(mode: 'new' | 'replan', r: Reservation): Promise<BookedJob | undefined> {
