@@ -20,7 +20,11 @@ describe('the client SDK against a real simulator', () => {
     });
     const client = new GatewayClient({ baseUrl: sim.url, apiKey: 'aio_dev_key' });
     const accepted = await client.generate(IMAGEN, { idempotencyKey: 'client-test-1' });
-    expect(accepted.status).toBe('IN_PROGRESS');
+    // A node's job state is now a function of its fixed timeline and the clock (job books, issue 15):
+    // at time scale 0.001 imagen-4 runs 3–8 ms, and this first, cold request on a loaded machine
+    // answered COMPLETED on the job-book branch (twice), so the answer may already be the end.
+    // Not pinned down which read sees it; the SDK's generate → wait path is what this test checks.
+    expect(['IN_PROGRESS', 'COMPLETED']).toContain(accepted.status);
     const done = await client.waitForTask(accepted.task_id, { intervalMs: 2, maxIntervalMs: 10, timeoutMs: 5_000 });
     expect(done.status).toBe('COMPLETED');
     expect((await client.getTask(accepted.task_id)).credits_charged).toBe(8);
