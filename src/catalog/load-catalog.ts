@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { join } from 'node:path';
+import { parseYaml } from '../lazy-yaml.js';
 import type { ZodError } from 'zod';
 import { paths } from '../paths.js';
 import { StartupError } from '../startup-error.js';
@@ -172,7 +174,11 @@ export function parseCatalog(raw: unknown): Catalog {
   const file = parsed.data;
   const problems = semanticProblems(file);
   if (problems.length > 0) throw new CatalogError(problems);
+  return catalogOf(file);
+}
 
+/** The lookups of a catalog file already checked (by parseCatalog, or when its snapshot was written). */
+function catalogOf(file: CatalogFile): Catalog {
   const byName = new Map<string, ModelRef>();
   const defaults = new Map<ModelEntry, SubModel>();
   for (const model of file.models) {
@@ -194,10 +200,41 @@ export function parseCatalog(raw: unknown): Catalog {
   };
 }
 
+/** `src/generated/models.catalog.json`: the built-in catalog parsed and checked ahead of time, for a fast start. */
+export const catalogSnapshotPath = (): string => join(paths.generatedDir, 'models.catalog.json');
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The snapshot's text for the catalog's YAML text: its hash, then the checked file (throws as parseCatalog). */
+export function renderCatalogSnapshot(yamlText: string): string {
+  return `${JSON.stringify({ source_sha256: sha256(yamlText), catalog: parseCatalog(parseYaml(yamlText)).file }, null, 1)}\n`;
+}
+
+/** The snapshot's checked file, if it was written from exactly this YAML text. */
+function snapshotOf(yamlText: string): CatalogFile | undefined {
+  try {
+    const snapshot = JSON.parse(readFileSync(catalogSnapshotPath(), 'utf8')) as {
+      source_sha256?: string;
+      catalog?: CatalogFile;
+    };
+    return snapshot.source_sha256 === sha256(yamlText) ? snapshot.catalog : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The catalog in `file`. For the built-in one, the JSON snapshot `npm run generate` writes is used
+ * when its hash matches the YAML on disk (parsing and checking the YAML costs ~100 ms of start-up);
+ * an edited YAML, or any other file, is always read and checked itself.
+ */
 export function loadCatalog(file: string = paths.catalog): Catalog {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    const checked = file === paths.catalog ? snapshotOf(text) : undefined;
+    if (checked) return catalogOf(checked);
+    raw = parseYaml(text);
   } catch (err) {
     throw new CatalogError([
       { model: 'catalog', field: '(file)', message: `cannot read ${file}: ${(err as Error).message}` },

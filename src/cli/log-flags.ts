@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { LOG_LEVELS, type Logger } from '../log/logger.js';
 import { choiceFlag } from './flags.js';
 
@@ -17,6 +18,9 @@ type LogFlagValues = { [K in keyof typeof LOG_FLAGS]?: string | undefined };
 // reader too slow to keep up leaves beyond this much is dropped rather than held in memory.
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
+/** pino-pretty, loaded only for `--log-format pretty` (it is ~20 modules a JSON log never needs). */
+const loadPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+
 /**
  * The command's logger from `--log-level` (default info) and `--log-format` (default json), each
  * checked with an error naming its flag. Always to stderr: stdout carries the ready line alone.
@@ -26,7 +30,7 @@ export function cliLogger(values: LogFlagValues): Logger {
   const format = choiceFlag('log-format', values['log-format'], LOG_FORMATS) ?? 'json';
   const destination: DestinationStream =
     format === 'pretty'
-      ? pretty({ destination: 2, sync: false, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
+      ? loadPretty()({ destination: 2, sync: false, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
       : pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED });
   return pino({ level, base: { pid: process.pid } }, destination);
 }

@@ -58,12 +58,14 @@ export const CONFORMANCE_FLAGS = `  --target URL   the gateway to check, behind 
 
 Exit 1 on any spec violation, an unexpected answer, or an unreachable target.`;
 
-export const BENCH_USAGE = `gwsim bench [--json FILE] [--quick] [--profile DIR]`;
+export const BENCH_USAGE = `gwsim bench [--json FILE] [--quick] [--profile DIR] | gwsim bench --compare BEFORE.json AFTER.json`;
 export const BENCH_FLAGS = `  --json FILE    also write the rows and measures as JSON
   --quick        a smoke run: about 1 s per measure and 2,000 tasks in flight instead of 100,000;
                  its figures are indicative only
   --profile DIR  write CPU profiles of the gwsim processes under benchmark to DIR
                  (gwsim-submit-poll.cpuprofile, gwsim-sustained.cpuprofile; open in Chrome DevTools)
+  --compare      print the README's benchmark table (measure, before, after, target) from two
+                 --json files of one machine; runs nothing
 
 Needs wrk (apt-get install -y wrk); the Redis rows need redis-server on PATH. GWSIM_BENCH_SECONDS
 sets the seconds per measure (default 5).`;

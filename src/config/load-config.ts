@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../lazy-yaml.js';
 import type { CatalogFile } from '../catalog/catalog-schema.js';
 import { CatalogError, parseCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { ConfigFile, type ModelOverride } from './config-schema.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadCatalog } from '../catalog/load-catalog.js';
+import { catalogSnapshotPath, loadCatalog, renderCatalogSnapshot } from '../catalog/load-catalog.js';
 import { paths } from '../paths.js';
 import { renderGatewaySpec } from './generate-spec.js';
 import { renderTypes } from './generate-types.js';
@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
  * parts come first: the gateway types are rendered from the spec as it will be written.
  */
 export async function generatedFiles(write: (file: string, text: string) => void): Promise<void> {
+  write(catalogSnapshotPath(), renderCatalogSnapshot(readFileSync(paths.catalog, 'utf8')));
   const gateway = renderGatewaySpec(loadCatalog());
   write(paths.gatewaySpec, gateway);
   write(snapshotPath(paths.gatewaySpec), renderSnapshot(gateway));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../lazy-yaml.js';
 import { paths } from '../paths.js';
 
 /** The parts of an OpenAPI document gwsim reads; the rest is left untyped on purpose. */
@@ -41,7 +41,7 @@ export const snapshotPath = (specFile: string): string =>
 
 /** The snapshot's text for a spec's YAML text: its hash, then the parsed document. */
 export function renderSnapshot(yamlText: string): string {
-  return `${JSON.stringify({ source_sha256: sha256(yamlText), spec: parseYaml(yamlText) as unknown }, null, 1)}\n`;
+  return `${JSON.stringify({ source_sha256: sha256(yamlText), spec: parseYaml(yamlText) }, null, 1)}\n`;
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

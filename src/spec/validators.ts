@@ -1,10 +1,12 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { OpenApiDoc, ResponseObject } from './load-spec.js';
 import { resolveRef } from './load-spec.js';
 
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+// Loaded on the first compile, so a start that compiles nothing does not load ajv (~50 ms of modules).
+const require = createRequire(import.meta.url);
+const loadAjv = () => (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020;
+const loadFormats = () => require('ajv-formats') as { default: (ajv: Ajv2020) => Ajv2020 };
 
 /** OpenAPI keywords that are annotations to a JSON Schema validator. */
 const OPENAPI_KEYWORDS = ['discriminator', 'example', 'xml', 'externalDocs', 'x-gwsim-assumed', 'components'];
@@ -14,19 +16,26 @@ const OPENAPI_KEYWORDS = ['discriminator', 'example', 'xml', 'externalDocs', 'x-
  * once under an id, and every validator is a `$ref` into them, so compilation is shared.
  */
 export class SpecValidators {
-  private readonly ajv: Ajv2020;
+  private instance: Ajv2020 | undefined;
   private readonly id: string;
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(
     readonly doc: OpenApiDoc,
     id = 'spec',
-    options: { useDefaults?: boolean; refs?: Record<string, OpenApiDoc> } = {},
+    private readonly options: { useDefaults?: boolean; refs?: Record<string, OpenApiDoc> } = {},
   ) {
     this.id = id;
+  }
+
+  /** The ajv instance with the document's schemas added, made on the first compile. */
+  private get ajv(): Ajv2020 {
+    if (this.instance) return this.instance;
+    const { doc, id, options } = this;
+    const Ajv = loadAjv();
     // OpenAPI 3.1 schemas may list several types (`type: [string, integer]`); strict mode
     // refuses that unless union types are allowed.
-    this.ajv = new Ajv2020({
+    const ajv = new Ajv({
       allErrors: false,
       strict: true,
       allowUnionTypes: true,
@@ -35,12 +44,12 @@ export class SpecValidators {
       // The spec is linted (Spectral) and its examples validated in npm test: no meta-schema pass at start.
       validateSchema: false,
     });
-    addFormats(this.ajv);
-    this.ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } }, id);
+    loadFormats().default(ajv);
+    ajv.addSchema({ $id: id, $defs: {}, components: { schemas: doc.components.schemas } }, id);
     // Documents this one refers to (`gateway.yaml#/components/schemas/ErrorBody`), by the name it uses.
     for (const [name, other] of Object.entries(options.refs ?? {}))
-      if (name !== id)
-        this.ajv.addSchema({ $id: name, $defs: {}, components: { schemas: other.components.schemas } }, name);
+      if (name !== id) ajv.addSchema({ $id: name, $defs: {}, components: { schemas: other.components.schemas } }, name);
+    return (this.instance = ajv);
   }
 
   /** A validator for `#/components/schemas/{name}`. */

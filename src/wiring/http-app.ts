@@ -1,8 +1,6 @@
 import type { RequestListener } from 'node:http';
-import { Router } from 'express';
-import { adminRouter } from '../admin/admin-routes.js';
+import type { Router } from 'express';
 import type { AdminService } from '../admin/admin-service.js';
-import { dashboardRouter } from '../admin/dashboard-routes.js';
 import type { LiveEvents } from '../events/live-events.js';
 import { createApp } from '../gateway/app.js';
 import type { GatewayService } from '../gateway/service.js';
@@ -46,11 +44,25 @@ function renamer({ from, to }: { from: string; to: string }) {
   return walk;
 }
 
-/** The request listener: public API, images, metrics, and (unless turned off) the admin API and dashboard. */
-export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): RequestListener {
+/** `/_sim`: the dashboard and the admin API, with Express, loaded when the first request for them comes. */
+async function adminApp(deps: HttpAppDeps, adminToken: string | undefined): Promise<Router> {
   const { admin, store, live } = deps;
+  const [{ Router }, { adminRouter }, { dashboardRouter }] = await Promise.all([
+    import('express'),
+    import('../admin/admin-routes.js'),
+    import('../admin/dashboard-routes.js'),
+  ]);
   // With validateResponses, `/_sim` answers are checked against openapi/admin.yaml as the public ones against gateway.yaml.
   const adminChecks = deps.validateResponses ? { checkFor: specChecks(adminValidators()) } : {};
+  return Router().use(
+    dashboardRouter({ admin, store, live, emulators: deps.emulators, token: adminToken, ...adminChecks }),
+    adminRouter(admin, adminToken, adminChecks.checkFor),
+  );
+}
+
+/** The request listener: public API, images, metrics, and (unless turned off) the admin API and dashboard. */
+export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): RequestListener {
+  const { store } = deps;
   return createApp({
     spec: deps.spec,
     service: deps.service,
@@ -59,14 +71,7 @@ export function httpApp(deps: HttpAppDeps, adminToken: string | undefined): Requ
     metrics: deps.metrics,
     requestIds: deps.requestIds,
     logger: deps.logger,
-    ...(deps.adminApi
-      ? {
-          admin: Router().use(
-            dashboardRouter({ admin, store, live, emulators: deps.emulators, token: adminToken, ...adminChecks }),
-            adminRouter(admin, adminToken, adminChecks.checkFor),
-          ),
-        }
-      : {}),
+    ...(deps.adminApi ? { admin: () => adminApp(deps, adminToken) } : {}),
     ...(deps.validateResponses ? { checkFor: specChecks(deps.validators) } : {}),
     ...(deps.renameResponseField ? { bodyFilter: renamer(deps.renameResponseField) } : {}),
   });

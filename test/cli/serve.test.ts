@@ -115,6 +115,9 @@ describe('gwsim serve', () => {
       '--config',
       file,
     ]);
+    // The first `/_sim` request loads Express and the admin routes: done before the task starts,
+    // so the wait below watches the task, not that load.
+    expect((await fetch(`${url}/_sim/clock`)).status).toBe(200);
     let answered = false;
     const pending = fetch(`${url}/api/v1/images/generations`, {
       method: 'POST',

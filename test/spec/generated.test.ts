@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CatalogFile } from '../../src/catalog/catalog-schema.js';
-import { loadCatalog, parseCatalog } from '../../src/catalog/load-catalog.js';
+import { CatalogError, loadCatalog, parseCatalog, renderCatalogSnapshot } from '../../src/catalog/load-catalog.js';
 import { paths } from '../../src/paths.js';
 import { generatedFiles } from '../../src/spec/generated-files.js';
 import { loadSpec, renderSnapshot } from '../../src/spec/load-spec.js';
@@ -32,6 +32,7 @@ describe('generated files', () => {
       else if (onDisk !== text) stale.push(`${file} is stale, first at ${firstDifference(text, onDisk)}`);
     });
     expect(written).toEqual([
+      join(paths.generatedDir, 'models.catalog.json'),
       paths.gatewaySpec,
       join(paths.generatedDir, 'gateway.spec.json'),
       join(paths.generatedDir, 'node.spec.json'),
@@ -92,6 +93,27 @@ describe('the spec snapshots', () => {
       writeFileSync(edited, yamlText.replace('title: API in One image gateway', 'title: edited'));
       expect((loadSpec(edited) as unknown as { info: { title: string } }).info.title).toBe('edited');
       expect(JSON.parse(renderSnapshot(yamlText)).source_sha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the catalog snapshot', () => {
+  it('is what the YAML parses and checks to, and another catalog file is read itself', () => {
+    const yamlText = readFileSync(paths.catalog, 'utf8');
+    const fromYaml = parseCatalog(parse(yamlText));
+    expect(loadCatalog().file).toEqual(fromYaml.file);
+    expect(loadCatalog().resolve('imagen4')?.model.id).toBe('imagen-4');
+    const dir = mkdtempSync(join(tmpdir(), 'gwsim-catalog-'));
+    try {
+      // The snapshot in src/generated/ was made from other text: this file's own YAML wins.
+      const edited = join(dir, 'models.yaml');
+      writeFileSync(edited, yamlText.replace('name: Recraft V3', 'name: Recraft Edited'));
+      expect(loadCatalog(edited).model('recraft-v3')?.name).toBe('Recraft Edited');
+      expect(JSON.parse(renderCatalogSnapshot(yamlText)).source_sha256).toMatch(/^[0-9a-f]{64}$/);
+      // A snapshot is only written of a catalog that passes its checks.
+      expect(() => renderCatalogSnapshot(yamlText.replace('capacity: 190', 'capacity: -1'))).toThrow(CatalogError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
