@@ -63,6 +63,8 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   private readonly planner: TaskPlanner;
   private readonly waiters: SyncWaiters;
   private readonly routing: TaskRouting;
+  /** Tasks inside `start`, with the record as this instance last wrote it (their answer, without a read). */
+  private starting = new Map<string, TaskRecord>();
   /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
   private locks = new Map<string, Promise<unknown>>();
 
@@ -115,6 +117,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     });
     if (created.kind !== 'created') return created;
     this.transition(task, null);
+    this.starting.set(task.id, task);
     try {
       await this.routing.begin(task.id, task.model, job, plan.routes);
       // The attempt ran (or left a step of its own): the stored first step is done.
@@ -122,8 +125,11 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     } catch {
       // The store went away under the attempt: the stored first step runs again after its lease.
     }
-    // Answer with what the first attempt made of the task (the record as created if the store is away).
-    return { kind: 'created', task: (await store.getTask(task.id).catch(() => undefined)) ?? task };
+    // Answer with what the first attempt made of the task: the first step is leased to this
+    // instance, so the record it last wrote is the task's.
+    const latest = this.starting.get(task.id) ?? task;
+    this.starting.delete(task.id);
+    return { kind: 'created', task: latest };
   }
 
   /**
@@ -212,6 +218,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     this.planner.reset();
     this.waiters.abandon();
     this.locks.clear();
+    this.starting.clear();
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -241,6 +248,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       next.attempts !== stored.attempts
     ) {
       await this.deps.store.putTask(next);
+      if (this.starting.has(next.id)) this.starting.set(next.id, next);
       if (next.status !== stored.status) this.transition(next, stored.status);
     }
     return next;
@@ -274,6 +282,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     if (!(await store.finishTask(done, ok ? 'capture' : 'release', clock.now()))) {
       return (await store.getTask(task.id)) ?? task;
     }
+    if (this.starting.has(done.id)) this.starting.set(done.id, done);
     this.transition(done, from);
     metrics.tasks.inc({ model: done.model, status });
     metrics.taskSeconds.observe({ model: done.model }, (at - done.createdAt) / 1000);
