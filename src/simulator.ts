@@ -28,6 +28,7 @@ import { taskTransitionLog, type TaskTransitionLog } from './log/task-log.js';
 import type { TaskTransition } from './tasks/orchestrator.js';
 import { seededRequestIds } from './net/request-ids.js';
 import { randomBytes } from 'node:crypto';
+import { Reconciler } from './tasks/reconciler.js';
 
 export { DEFAULTS };
 export type { Simulator, SimulatorCore, SimulatorOptions };
@@ -37,6 +38,8 @@ const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 const GENERATION_CHECK_MS = 1_000;
 /** How often an instance on a shared store reads the shared faults and circuits (one small read each). */
 const SHARED_STATE_MS = 100;
+/** How often an instance on a shared store tries a reconciler pass (`steps.reconcile_ms`). */
+const DEFAULT_RECONCILE_MS = 5_000;
 
 /** The log's transition line (a no-op below debug), then the caller's own hook. */
 function transitionsTo(
@@ -154,7 +157,16 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   // empty later (a Redis restarted without persistence), the watch seeds this instance's keys again.
   let generations: GenerationWatch | undefined;
   let stopSharing: (() => void) | undefined;
+  let reconciler: Reconciler | undefined;
   if (sharedStore) {
+    reconciler = new Reconciler(store, clock, tasks, {
+      everyMs: config.steps?.reconcile_ms ?? DEFAULT_RECONCILE_MS,
+      batch: 100,
+      onError: (err) => {
+        if (!isStoreUnavailable(err)) logger.error({ err }, 'reconciling tasks and holds failed');
+      },
+    });
+    reconciler.start();
     for (const f of settings.startFaults) faults.add(f, { share: false });
     await admin.ensureKeys();
     generations = new GenerationWatch(store, {
@@ -210,6 +222,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     close: async () => {
       generations?.close();
       stopSharing?.();
+      reconciler?.close();
       live.close();
       tasks.reset();
       await steps.close();

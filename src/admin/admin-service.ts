@@ -6,7 +6,15 @@ import type { KeyConfig } from '../config/config-schema.js';
 import { errors } from '../gateway/errors.js';
 import type { TaskStatus } from '../gateway/task.js';
 import { ledgerTotals } from '../ledger/ledger.js';
-import type { DeliveryRecord, KeyRecord, RateLimitPolicy, Store, TaskFilter } from '../store/store.js';
+import type {
+  DeliveryRecord,
+  IdempotencyRecord,
+  KeyRecord,
+  RateLimitPolicy,
+  RateWindow,
+  Store,
+  TaskFilter,
+} from '../store/store.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { WebhookDeliverer } from '../webhooks/deliverer.js';
@@ -214,6 +222,15 @@ export class AdminService {
 
   metrics(): Promise<string> {
     return this.deps.metrics.text();
+  }
+
+  /** Idempotency records and rate windows as stored (a read for tests and admins; no HTTP route). */
+  async claimsAndWindows(): Promise<{
+    claims: Record<string, IdempotencyRecord>;
+    windows: Record<string, RateWindow>;
+  }> {
+    const [claims, windows] = await Promise.all([this.deps.store.idempotencyClaims(), this.deps.store.rateWindows()]);
+    return { claims, windows };
   }
 
   async ledger(key: unknown): Promise<Schemas['Ledger']> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/store.js';
+import type { ScheduledJob, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
 /**
@@ -24,9 +24,20 @@ export interface StepScheduler<K extends StepKinds> {
   on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void;
   /** Run `kind` with `payload` at epoch ms `due`; resolves once the step is safely recorded. */
   at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void>;
+  /**
+   * The step as a job to store now with other writes (createTask), leased to the caller, which
+   * runs it at once and then completes it; undefined when steps are not stored (clock timers).
+   */
+  stored?<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep | undefined;
   /** Forget steps scheduled before now (a simulator reset). */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** A step as its store job, with how long the caller that stored it may hold it. */
+export interface StoredStep {
+  job: ScheduledJob;
+  leaseMs: number;
 }
 
 /** Handlers by kind; each is stored with its own payload type and found again with it. */
@@ -81,6 +92,8 @@ export interface StoreStepsOptions {
   /** How long a claimed step may run before another instance may take it over. */
   leaseMs: number;
   batch: number;
+  /** The task a step moves (stored with it, so a task with no pending step can be found). */
+  taskOf?: (kind: string, payload: unknown) => string | undefined;
 }
 
 /**
@@ -109,7 +122,18 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
   }
 
   at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
-    return this.store.scheduleJob({ id: randomUUID(), due, kind, payload: JSON.stringify(payload) });
+    return this.store.scheduleJob(this.job(due, kind, payload));
+  }
+
+  stored<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep {
+    return { job: this.job(due, kind, payload), leaseMs: this.options.leaseMs };
+  }
+
+  private job(due: number, kind: string, payload: unknown): ScheduledJob {
+    const job: ScheduledJob = { id: randomUUID(), due, kind, payload: JSON.stringify(payload) };
+    const taskId = this.options.taskOf?.(kind, payload);
+    if (taskId !== undefined) job.taskId = taskId;
+    return job;
   }
 
   /** A stored job back as a step of a known kind, or an error naming what is wrong with it. */

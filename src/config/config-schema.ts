@@ -96,9 +96,16 @@ export const ConfigFile = z.strictObject({
   faults: z.array(FaultScenario).optional(),
   webhooks: WebhookConfig.optional(),
   images: ImagesConfig.optional(),
-  /** On a shared store: how often an instance looks for due steps, and how long a claimed step is its own. */
+  /**
+   * On a shared store: how often an instance looks for due steps, how long a claimed step is its
+   * own, and how often the reconciler looks for stuck tasks and orphaned holds.
+   */
   steps: z
-    .strictObject({ poll_ms: z.number().int().positive().optional(), lease_ms: z.number().int().positive().optional() })
+    .strictObject({
+      poll_ms: z.number().int().positive().optional(),
+      lease_ms: z.number().int().positive().optional(),
+      reconcile_ms: z.number().int().positive().optional(),
+    })
     .optional(),
 });
 

@@ -1,5 +1,5 @@
 import type { TaskRecord } from '../gateway/task.js';
-import type { DeliveryRecord, RateLimitPolicy, ScheduledJob, Store, TaskFilter } from '../store/store.js';
+import type { DeliveryRecord, RateLimitPolicy, ScheduledJob, Store, TaskCreation, TaskFilter } from '../store/store.js';
 import type { LiveEvents } from './live-events.js';
 
 const ignore = () => undefined;
@@ -19,6 +19,16 @@ export class ObservedStore implements Store {
   putTask(task: TaskRecord) {
     const p = this.inner.putTask(task);
     if (this.live.listening) p.then(() => this.live.taskWritten(task), ignore);
+    return p;
+  }
+  createTask(c: TaskCreation) {
+    const p = this.inner.createTask(c);
+    if (this.live.listening)
+      p.then((r) => {
+        if (r.kind !== 'created') return;
+        this.live.keyTouched(c.task.key);
+        this.live.taskWritten(c.task);
+      }, ignore);
     return p;
   }
   createKey(key: string, credits: number, webhookSecret: string, rateLimit: RateLimitPolicy, at: number) {
@@ -110,6 +120,27 @@ export class ObservedStore implements Store {
   }
   pendingJobs() {
     return this.inner.pendingJobs();
+  }
+  resolveCreate(taskId: string) {
+    return this.inner.resolveCreate(taskId);
+  }
+  stuckTasks(limit: number) {
+    return this.inner.stuckTasks(limit);
+  }
+  orphanHolds(limit: number) {
+    return this.inner.orphanHolds(limit);
+  }
+  lease(name: string, owner: string, ttlMs: number, now: number) {
+    return this.inner.lease(name, owner, ttlMs, now);
+  }
+  readIdempotency(scope: string, at: number, ttlMs: number, pendingTtlMs: number) {
+    return this.inner.readIdempotency(scope, at, ttlMs, pendingTtlMs);
+  }
+  idempotencyClaims() {
+    return this.inner.idempotencyClaims();
+  }
+  rateWindows() {
+    return this.inner.rateWindows();
   }
   close() {
     return this.inner.close();

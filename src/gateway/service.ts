@@ -6,7 +6,7 @@ import { outputDimensions } from '../catalog/dimensions.js';
 import { modelInfo, type ModelInfo } from '../catalog/model-info.js';
 import type { Clock } from '../clock/clock.js';
 import { priceOf } from '../ledger/pricing.js';
-import type { KeyRecord, Store } from '../store/store.js';
+import type { IdempotencyRecord, KeyRecord, Store } from '../store/store.js';
 import { errors } from './errors.js';
 import type { TaskOrchestrator } from '../tasks/orchestrator.js';
 import type { RequestValidator } from './request-validation.js';
@@ -116,55 +116,61 @@ export class GatewayService {
     const input = refuseInputUrls(valid.input_urls, this.deps.allowHosts);
     if (input) throw errors.invalidRequest(input);
 
-    let scope: string | undefined;
+    let idempotency: { scope: string; fingerprint: string; ttlMs: number; pendingTtlMs: number } | undefined;
     if (idempotencyKey !== undefined) {
-      scope = `${key.key}\n${idempotencyKey}`;
-      const fingerprint = createHash('sha256').update(canonical(valid)).digest('base64url');
-      const prior = await store.claimIdempotency(
-        scope,
-        fingerprint,
-        clock.now(),
-        IDEMPOTENCY_TTL_MS,
-        IDEMPOTENCY_PENDING_MS,
-      );
-      if (prior) {
-        if (prior.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey);
-        const task = prior.taskId === null ? undefined : await store.getTask(prior.taskId);
-        if (!task) throw errors.idempotencyInProgress(idempotencyKey);
-        return { task: ref.model.runtime === 'sync' ? await tasks.settled(task.id) : task, replayed: true };
-      }
+      idempotency = {
+        scope: `${key.key}\n${idempotencyKey}`,
+        fingerprint: createHash('sha256').update(canonical(valid)).digest('base64url'),
+        ttlMs: IDEMPOTENCY_TTL_MS,
+        pendingTtlMs: IDEMPOTENCY_PENDING_MS,
+      };
     }
-
-    let task: TaskRecord;
     try {
-      // A replay above still answers during an outage; a new request is refused here, and the
-      // catch releases its claim.
       this.refuseUnavailable(ref.model);
-      const plan = tasks.plan(ref);
-      const hold = await store.hold(key.key, plan.id, price, clock.now());
-      if (!hold.ok)
-        throw hold.reason === 'unknown_key' ? errors.unauthorized() : errors.insufficientCredits(price, hold.available);
-      const { model: _model, prompt, callback_url, ...rest } = params;
-      const callbackUrl = typeof callback_url === 'string' ? callback_url : null;
-      task = await tasks.start(plan, {
-        key: key.key,
-        ref,
-        prompt: String(prompt),
-        params: rest,
-        price,
-        numImages,
-        width,
-        height,
-        callbackUrl,
-      });
-      if (scope) await store.bindIdempotency(scope, task.id);
     } catch (err) {
-      // A store that is away cannot release the claim: the pending expiry frees it later. The
-      // answer is the original error either way.
-      if (scope) await store.dropIdempotency(scope).catch(() => undefined);
+      // A replay still answers during an outage; only a new request is refused.
+      const prior =
+        idempotency &&
+        (await store.readIdempotency(idempotency.scope, clock.now(), IDEMPOTENCY_TTL_MS, IDEMPOTENCY_PENDING_MS));
+      if (prior && idempotency && idempotencyKey !== undefined)
+        return this.replay(prior, idempotency.fingerprint, idempotencyKey, ref.model);
       throw err;
     }
+    const { model: _model, prompt, callback_url, ...rest } = params;
+    const callbackUrl = typeof callback_url === 'string' ? callback_url : null;
+    // Hold, task, idempotency binding and first step in one store step: a refusal leaves nothing.
+    const started = await tasks.start(
+      tasks.plan(ref),
+      { key: key.key, ref, prompt: String(prompt), params: rest, price, numImages, width, height, callbackUrl },
+      idempotency,
+    );
+    switch (started.kind) {
+      case 'unknown_key':
+        throw errors.unauthorized();
+      case 'insufficient':
+        throw errors.insufficientCredits(price, started.available);
+      case 'refused':
+        throw errors.unavailable('The store did not answer in time; nothing was created or charged: retry', 1);
+      case 'duplicate':
+        if (!idempotency || idempotencyKey === undefined)
+          throw new Error('a duplicate of a submit with no Idempotency-Key');
+        return this.replay(started.record, idempotency.fingerprint, idempotencyKey, ref.model);
+    }
+    const task = started.task;
     return { task: ref.model.runtime === 'sync' ? await tasks.settled(task.id) : task, replayed: false };
+  }
+
+  /** The task an earlier request with this Idempotency-Key made (a sync one once it has settled). */
+  private async replay(
+    prior: IdempotencyRecord,
+    fingerprint: string,
+    idempotencyKey: string,
+    model: ModelEntry,
+  ): Promise<Submitted> {
+    if (prior.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey);
+    const task = prior.taskId === null ? undefined : await this.deps.store.getTask(prior.taskId);
+    if (!task) throw errors.idempotencyInProgress(idempotencyKey);
+    return { task: model.runtime === 'sync' ? await this.deps.tasks.settled(task.id) : task, replayed: true };
   }
 
   /** 503 before anything is held when the model cannot be served: an outage on it, or every route's circuit open. */

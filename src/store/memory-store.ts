@@ -1,43 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskRecord } from '../gateway/task.js';
+import { isTerminal, type TaskRecord } from '../gateway/task.js';
+import { copyDelivery, copyKey, freezeTask, matches, MemoryClaims, MemoryJobs, MemoryShared } from './memory-parts.js';
 import type {
   DeliveryRecord,
+  TaskCreation,
+  TaskCreated,
   ScheduledJob,
-  SharedSnapshot,
   HoldResult,
   IdempotencyRecord,
   KeyRecord,
   LedgerEntry,
   LedgerKind,
   RateLimitPolicy,
-  RateWindow,
   Store,
   TaskFilter,
   TaskPage,
 } from './store.js';
-
-// Key and delivery records change in place here, so they are copied in and out (rateLimit, attempts too).
-const copyKey = (r: KeyRecord): KeyRecord => ({ ...r, rateLimit: { ...r.rateLimit } });
-/**
- * Task records are values: every writer builds a new one (`{ ...task, status }`) and none changes
- * one it holds, so the store keeps and hands out the caller's object, copying nothing. Freezing it
- * (and what it points to) makes a writer that breaks the rule throw. It costs about what the copy
- * did (1–2 µs a record here), so only tests ask for it (`freezeTasks`).
- */
-function freezeTask(t: TaskRecord): TaskRecord {
-  if (Object.isFrozen(t)) return t;
-  if (t.error) Object.freeze(t.error);
-  if (!Object.isFrozen(t.attempts)) {
-    for (const a of t.attempts) Object.freeze(a);
-    Object.freeze(t.attempts);
-  }
-  return Object.freeze(t);
-}
-const matches = (t: TaskRecord, f: TaskFilter): boolean =>
-  (f.status === undefined || t.status === f.status) &&
-  (f.model === undefined || t.model === f.model) &&
-  (f.key === undefined || t.key === f.key);
-const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) });
 
 export interface MemoryStoreOptions {
   /** Freeze every task record stored, so code that edits one throws (tests turn it on). */
@@ -56,10 +34,12 @@ export class MemoryStore implements Store {
   private tasks = new Map<string, TaskRecord>();
   /** Task ids in creation order, so a page of the newest copies only what it returns. */
   private taskOrder: string[] = [];
-  private idempotency = new Map<string, IdempotencyRecord>();
-  private windows = new Map<string, RateWindow>();
+  private claims = new MemoryClaims();
+  private shared = new MemoryShared();
   private deliveries = new Map<string, DeliveryRecord>();
-  private jobs = new Map<string, { job: ScheduledJob; leasedUntil: number | null }>();
+  private jobs = new MemoryJobs();
+  /** Task ids createTask wrote (true) or resolveCreate found missing and refused (false). */
+  private creations = new Map<string, boolean>();
   private readonly keep: (t: TaskRecord) => TaskRecord;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -110,6 +90,10 @@ export class MemoryStore implements Store {
   }
 
   async hold(key: string, taskId: string, amount: number, at: number): Promise<HoldResult> {
+    return this.holdNow(key, taskId, amount, at);
+  }
+
+  private holdNow(key: string, taskId: string, amount: number, at: number): HoldResult {
     const rec = this.keys.get(key);
     if (!rec) return { ok: false, reason: 'unknown_key', available: 0 };
     const available = rec.credits - rec.held;
@@ -133,6 +117,33 @@ export class MemoryStore implements Store {
 
   async ledger(key?: string): Promise<LedgerEntry[]> {
     return this.entries.filter((e) => key === undefined || e.key === key).map((e) => ({ ...e }));
+  }
+
+  /** One synchronous block: nothing interleaves between its checks and its writes. */
+  async createTask(c: TaskCreation): Promise<TaskCreated> {
+    const { task, at } = c;
+    if (this.creations.get(task.id) === false) return { kind: 'refused' };
+    if (c.deadline !== undefined && Date.now() > c.deadline) return { kind: 'refused' };
+    const idem = c.idempotency;
+    if (idem) {
+      const prior = this.claims.live(idem.scope, at, idem.ttlMs, idem.pendingTtlMs);
+      if (prior) return { kind: 'duplicate', record: prior };
+    }
+    const held = this.holdNow(task.key, task.id, task.held, at);
+    if (!held.ok)
+      return held.reason === 'unknown_key' ? { kind: held.reason } : { kind: held.reason, available: held.available };
+    if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
+    this.tasks.set(task.id, this.keep(task));
+    if (idem) this.claims.set(idem.scope, { fingerprint: idem.fingerprint, taskId: task.id, createdAt: at });
+    if (c.firstStep) this.jobs.schedule(c.firstStep.job, c.firstStep.leasedUntil);
+    this.creations.set(task.id, true);
+    return { kind: 'created' };
+  }
+
+  async resolveCreate(taskId: string): Promise<boolean> {
+    if (this.creations.get(taskId) === true) return true;
+    this.creations.set(taskId, false);
+    return false;
   }
 
   async putTask(task: TaskRecord): Promise<void> {
@@ -187,20 +198,15 @@ export class MemoryStore implements Store {
     ttlMs: number,
     pendingTtlMs: number = ttlMs,
   ): Promise<IdempotencyRecord | undefined> {
-    const existing = this.idempotency.get(scope);
-    const age = existing ? at - existing.createdAt : 0;
-    if (existing && age < ttlMs && (existing.taskId !== null || age < pendingTtlMs)) return { ...existing };
-    this.idempotency.set(scope, { fingerprint, taskId: null, createdAt: at });
-    return undefined;
+    return this.claims.claim(scope, fingerprint, at, ttlMs, pendingTtlMs);
   }
 
   async bindIdempotency(scope: string, taskId: string): Promise<void> {
-    const rec = this.idempotency.get(scope);
-    if (rec) rec.taskId = taskId;
+    this.claims.bind(scope, taskId);
   }
 
   async dropIdempotency(scope: string): Promise<void> {
-    this.idempotency.delete(scope);
+    this.claims.drop(scope);
   }
 
   async putDelivery(delivery: DeliveryRecord): Promise<void> {
@@ -217,52 +223,44 @@ export class MemoryStore implements Store {
   }
 
   async scheduleJob(job: ScheduledJob): Promise<void> {
-    this.jobs.set(job.id, { job: { ...job }, leasedUntil: null });
+    this.jobs.schedule(job);
   }
 
   async claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]> {
-    const due = [...this.jobs.values()]
-      .filter((e) => (e.leasedUntil === null ? e.job.due <= now : e.leasedUntil <= now))
-      .sort((a, b) => a.job.due - b.job.due || (a.job.id < b.job.id ? -1 : 1))
-      .slice(0, limit);
-    for (const e of due) e.leasedUntil = now + leaseMs;
-    return due.map((e) => ({ ...e.job }));
+    return this.jobs.claimDue(now, limit, leaseMs);
   }
 
   async completeJob(id: string): Promise<void> {
-    this.jobs.delete(id);
+    this.jobs.complete(id);
   }
 
   async pendingJobs(): Promise<number> {
     return this.jobs.size;
   }
 
-  async hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow> {
-    let w = this.windows.get(key);
-    if (!w || now >= w.resetAt) {
-      w = { count: 0, resetAt: now + policy.window_s * 1000 };
-      this.windows.set(key, w);
+  async stuckTasks(limit: number): Promise<string[]> {
+    const moving = this.jobs.tasksWithSteps();
+    const out: string[] = [];
+    for (const t of this.tasks.values()) {
+      if (out.length >= limit) break;
+      if (!isTerminal(t.status) && !t.fixture && !moving.has(t.id)) out.push(t.id);
     }
-    w.count++;
-    return { ...w };
+    return out;
   }
 
-  private shared = new Map<string, { version: number; entries: Map<string, string> }>();
-
-  async putShared(kind: string, id: string, json: string | null): Promise<void> {
-    let c = this.shared.get(kind);
-    if (!c) this.shared.set(kind, (c = { version: 0, entries: new Map() }));
-    if (json === null) c.entries.delete(id);
-    else c.entries.set(id, json);
-    c.version++;
+  async orphanHolds(limit: number): Promise<string[]> {
+    return [...this.holds.keys()].filter((id) => !this.tasks.has(id)).slice(0, limit);
   }
 
-  async readShared(kind: string, since: number): Promise<SharedSnapshot | undefined> {
-    const c = this.shared.get(kind);
-    const version = c?.version ?? 0;
-    if (version === since) return undefined;
-    return { version, entries: Object.fromEntries(c?.entries ?? []) };
-  }
+  // Claims, windows, leases and shared collections live in memory-parts.ts.
+  lease = async (name: string, owner: string, ttlMs: number, now: number) => this.claims.lease(name, owner, ttlMs, now);
+  idempotencyClaims = async () => this.claims.all();
+  readIdempotency = async (scope: string, at: number, ttlMs: number, pendingTtlMs: number) =>
+    this.claims.live(scope, at, ttlMs, pendingTtlMs);
+  rateWindows = async () => this.claims.windows();
+  hitRateLimit = async (key: string, policy: RateLimitPolicy, now: number) => this.claims.hit(key, policy, now);
+  putShared = async (kind: string, id: string, json: string | null) => this.shared.put(kind, id, json);
+  readShared = async (kind: string, since: number) => this.shared.read(kind, since);
 
   /** A new value after each reset, as a wiped shared store would give. */
   private marker: string | undefined;
@@ -279,10 +277,10 @@ export class MemoryStore implements Store {
     this.holds.clear();
     this.tasks.clear();
     this.taskOrder = [];
-    this.idempotency.clear();
-    this.windows.clear();
+    this.claims.clear();
     this.deliveries.clear();
     this.jobs.clear();
+    this.creations.clear();
   }
 
   async close(): Promise<void> {}

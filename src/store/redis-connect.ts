@@ -81,6 +81,9 @@ export async function connectClient(url: string, options: RedisStoreOptions = {}
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
+      // Commands issued in the same tick (concurrent submits' reads and scripts) go out as one
+      // pipeline: one write and one read per batch instead of per command.
+      enableAutoPipelining: true,
       // No retrying before the first connect: start-up fails fast instead.
       retryStrategy: (times) => (everReady ? Math.min(times * 100, 1000) : null),
     });

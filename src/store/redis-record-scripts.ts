@@ -69,12 +69,13 @@ return 1
   ),
 
   /**
-   * Add or move a job (clearing any lease). KEYS: due zset, lease zset, job hash.
-   * ARGV: id, due, JSON.
+   * Add or move a job (clearing any lease); a new one counts for its task.
+   * KEYS: due zset, lease zset, job hash, jobs-per-task hash. ARGV: id, due, JSON, task id or ''.
    */
   gwsimScheduleJob: script(
-    3,
+    4,
     `
+if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then redis.call('HINCRBY', KEYS[4], ARGV[4], 1) end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -85,11 +86,11 @@ return 1
   /**
    * Claim due jobs. Expired leases go back to the due set first (their instance died), then up
    * to `limit` jobs due at or before now are taken in (due, id) order and leased.
-   * KEYS: due zset, lease zset, job hash. ARGV: now, limit (-1: no limit), lease until.
-   * Returns the claimed jobs' JSON.
+   * KEYS: due zset, lease zset, job hash, jobs-per-task hash (unused). ARGV: now, limit (-1: no
+   * limit), lease until. Returns the claimed jobs' JSON.
    */
   gwsimClaimDueJobs: script(
-    3,
+    4,
     `
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 for _, id in ipairs(expired) do
@@ -151,10 +152,13 @@ return ARGV[1]
 `,
   ),
 
-  /** Forget a job. KEYS: due zset, lease zset, job hash. ARGV: id. */
+  /** Forget a job, and its count for its task. KEYS: due zset, lease zset, job hash, jobs-per-task hash. ARGV: id. */
   gwsimCompleteJob: script(
-    3,
+    4,
     `
+local data = redis.call('HGET', KEYS[3], ARGV[1])
+local tid = data and cjson.decode(data).taskId
+if type(tid) == 'string' and redis.call('HINCRBY', KEYS[4], tid, -1) <= 0 then redis.call('HDEL', KEYS[4], tid) end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])

@@ -4,6 +4,7 @@
  */
 import { script, type ScriptDef } from './redis-lua.js';
 import { RECORD_SCRIPTS } from './redis-record-scripts.js';
+import { TASK_SCRIPTS } from './redis-task-scripts.js';
 
 export type { ScriptDef } from './redis-lua.js';
 
@@ -110,6 +111,7 @@ return 1
 `,
   ),
   ...RECORD_SCRIPTS,
+  ...TASK_SCRIPTS,
 } satisfies Record<string, ScriptDef>;
 
 export type ScriptName = keyof typeof SCRIPTS;

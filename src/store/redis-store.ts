@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskRecord } from '../gateway/task.js';
-import { asArray, GC_GRACE_MS, n, pairs, RedisBase } from './redis-base.js';
+import { asArray, GC_GRACE_MS, n, pairs } from './redis-base.js';
 import type { JobBook } from '../nodes/job-book.js';
 import { RedisJobBook } from './redis-job-book.js';
+import { RedisTasks } from './redis-tasks.js';
 import { connectClient, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-connect.js';
 import type {
   DeliveryRecord,
@@ -29,12 +30,13 @@ export { DEFAULT_PREFIX, redactUrl, type RedisStoreOptions } from './redis-conne
  *   P task:<id> (JSON), P tasks:meta (hash id → [status, model, key]), P tasks:{status,model,key}:<v> (sets),
  *   P idem:<scope> (hash), P rate:<key> (hash),
  *   P delivery:<id> (JSON), P deliveries (list of ids), P deliveries:task:<task> (list of ids),
- *   P jobs:due / P jobs:lease (zsets), P jobs:data (hash id → JSON).
+ *   P jobs:due / P jobs:lease (zsets), P jobs:data (hash id → JSON), P jobs:task (hash task → pending steps),
+ *   P created:<task> ('1' created, '0' resolved as never), P lease:<name>, P reconcile:cursor (hash).
  *
  * Connection-level failures reject with StoreUnavailableError, quickly: no offline queue, no
  * retry of a command whose connection dropped, a command timeout. ioredis reconnects by itself.
  */
-export class RedisStore extends RedisBase implements Store {
+export class RedisStore extends RedisTasks implements Store {
   /**
    * Connect to `url` (redis://[user:pass@]HOST:PORT/DB, or rediss:// for TLS). Fails within about
    * connectTimeoutMs with a StartupError naming the URL when Redis cannot be reached; once
@@ -183,14 +185,16 @@ export class RedisStore extends RedisBase implements Store {
     });
   }
 
-  private jobKeys(): [string, string, string] {
-    return [this.k('jobs', 'due'), this.k('jobs', 'lease'), this.k('jobs', 'data')];
-  }
-
   scheduleJob(job: ScheduledJob): Promise<void> {
     return this.op('scheduleJob', async () => {
       const copy: ScheduledJob = { id: job.id, due: job.due, kind: job.kind, payload: job.payload };
-      await this.script('gwsimScheduleJob', this.jobKeys(), [job.id, n(job.due, 'job.due'), JSON.stringify(copy)]);
+      if (job.taskId !== undefined) copy.taskId = job.taskId;
+      await this.script('gwsimScheduleJob', this.jobKeys(), [
+        job.id,
+        n(job.due, 'job.due'),
+        JSON.stringify(copy),
+        job.taskId ?? '',
+      ]);
     });
   }
 

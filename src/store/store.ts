@@ -78,7 +78,33 @@ export interface ScheduledJob {
   kind: string;
   /** JSON: everything the step needs, so any instance can run it. */
   payload: string;
+  /** The task this step moves, if any: a task with no pending step is stuck (`stuckTasks`). */
+  taskId?: string;
 }
+
+/** A submit's writes, made all at once by `createTask` or not at all. */
+export interface TaskCreation {
+  /** The new task, IN_QUEUE, holding `task.held` credits of `task.key`. */
+  task: TaskRecord;
+  at: number;
+  /**
+   * Wall-clock epoch ms (the store's own clock) after which the write is refused: a call that
+   * reaches the store late, after its caller has given up and answered, changes nothing.
+   */
+  deadline?: number;
+  /** Bind this idempotency scope to the task, unless a live claim holds it (`duplicate`). */
+  idempotency?: { scope: string; fingerprint: string; ttlMs: number; pendingTtlMs: number };
+  /** The task's first step, stored leased to the caller until `leasedUntil` (it runs it at once). */
+  firstStep?: { job: ScheduledJob; leasedUntil: number };
+}
+
+export type TaskCreated =
+  | { kind: 'created' }
+  | { kind: 'unknown_key' }
+  | { kind: 'insufficient'; available: number }
+  | { kind: 'duplicate'; record: IdempotencyRecord }
+  /** Past its deadline, or already resolved as never created (`resolveCreate`): nothing written. */
+  | { kind: 'refused' };
 
 export interface TaskFilter {
   status?: TaskStatus;
@@ -133,6 +159,17 @@ export interface Store {
   settle(taskId: string, outcome: 'capture' | 'release', at: number): Promise<boolean>;
   ledger(key?: string): Promise<LedgerEntry[]>;
 
+  /**
+   * A submit, atomic: hold the task's credits, store the task, bind its idempotency scope and
+   * store its first step, all or nothing. Marks `task.id` as created, for `resolveCreate`.
+   */
+  createTask(c: TaskCreation): Promise<TaskCreated>;
+  /**
+   * After a createTask whose answer was lost (a timeout): true if it created `taskId`; else
+   * false, and it never will (a late arrival is refused), so the submit can answer that.
+   */
+  resolveCreate(taskId: string): Promise<boolean>;
+
   putTask(task: TaskRecord): Promise<void>;
   /**
    * A task's one terminal transition, atomic: unless the stored task is already COMPLETED or
@@ -161,6 +198,13 @@ export interface Store {
     ttlMs: number,
     pendingTtlMs?: number,
   ): Promise<IdempotencyRecord | undefined>;
+  /** The live record on `scope` (as claimIdempotency would find it), claiming nothing. */
+  readIdempotency(
+    scope: string,
+    at: number,
+    ttlMs: number,
+    pendingTtlMs: number,
+  ): Promise<IdempotencyRecord | undefined>;
   /** Bind a claimed scope to the task its request created. */
   bindIdempotency(scope: string, taskId: string): Promise<void>;
   /** Drop a claim whose request created nothing (it failed), so it can be retried. */
@@ -183,6 +227,24 @@ export interface Store {
   completeJob(id: string): Promise<void>;
   /** Jobs not yet completed (due or leased). */
   pendingJobs(): Promise<number>;
+
+  /**
+   * Up to `limit` tasks that are neither finished nor fixtures and have no pending step: nothing
+   * will move them again (the reconciler ends them). Successive calls walk all such tasks.
+   */
+  stuckTasks(limit: number): Promise<string[]>;
+  /** Up to `limit` tasks holding credits that have no task record (the reconciler releases them). */
+  orphanHolds(limit: number): Promise<string[]>;
+  /**
+   * Take or renew the lease `name` for `owner` until `now + ttlMs`: true while `owner` holds it,
+   * false while another does (one reconciler at a time across instances).
+   */
+  lease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+
+  /** Every idempotency record by scope (tests' and admins' read; nothing expires by reading). */
+  idempotencyClaims(): Promise<Record<string, IdempotencyRecord>>;
+  /** Every key's current rate window (a read: it counts nothing). */
+  rateWindows(): Promise<Record<string, RateWindow>>;
 
   /** Count one request against a key's fixed window and return the window. */
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow>;

@@ -3,7 +3,11 @@ import type { ModelRef } from '../catalog/load-catalog.js';
 import type { Clock } from '../clock/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job } from '../nodes/node-emulator.js';
-import type { Store } from '../store/store.js';
+import type { TaskCreated, TaskCreation, Store } from '../store/store.js';
+import type { StoredStep } from '../clock/steps.js';
+import type { DispatchState } from '../routing/dispatcher.js';
+import { createOrResolve } from './create-task.js';
+import type { TaskRecovery } from './reconciler.js';
 import {
   isTerminal,
   type TaskAttempt,
@@ -41,7 +45,12 @@ export interface OrchestratorDeps extends PlannerDeps {
   errorCodes: ReadonlySet<string>;
   /** Other instances share the store: a task may finish elsewhere. */
   sharedStore?: boolean;
+  /** The first dispatch step as a stored job (steps in a shared store), so it is created with the task. */
+  firstStep?: (due: number, dispatch: DispatchState) => StoredStep | undefined;
 }
+
+/** What a submit made: its task, or why there is none. */
+export type Started = Exclude<TaskCreated, { kind: 'created' }> | { kind: 'created'; task: TaskRecord };
 
 /**
  * The one owner of a task's life, IN_QUEUE → IN_PROGRESS → COMPLETED | FAILED. It creates the
@@ -50,10 +59,12 @@ export interface OrchestratorDeps extends PlannerDeps {
  * the atomic settle moves the credits, records the end, counts it, wakes sync waiters and hands
  * the task to the webhook deliverer.
  */
-export class TaskOrchestrator implements TaskEvents {
+export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   private readonly planner: TaskPlanner;
   private readonly waiters: SyncWaiters;
   private readonly routing: TaskRouting;
+  /** Tasks inside `start`, with the record as this instance last wrote it (their answer, without a read). */
+  private starting = new Map<string, TaskRecord>();
   /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
   private locks = new Map<string, Promise<unknown>>();
 
@@ -76,14 +87,49 @@ export class TaskOrchestrator implements TaskEvents {
     return this.routing.msUntilAvailable(routes);
   }
 
-  /** Store the task (its credits already held), hand it to routing, and give back the task as its first attempt left it. */
-  async start(plan: TaskPlan, t: NewTask): Promise<TaskRecord> {
-    const task = this.planner.record(plan, t, this.deps.clock.now());
-    await this.deps.store.putTask(task);
+  /**
+   * Create the task in one atomic store step (its hold, record, idempotency binding and first
+   * step; `createTask`), then run its first dispatch attempt here and give back the task as that
+   * left it. A create whose answer was lost is resolved first (`create-task.ts`), so the result
+   * is the truth: a task that exists, or nothing left behind.
+   */
+  async start(plan: TaskPlan, t: NewTask, idempotency?: TaskCreation['idempotency']): Promise<Started> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const task = this.planner.record(plan, t, now);
+    const job = jobRequest(task, t);
+    const dispatch: DispatchState = {
+      taskId: task.id,
+      job,
+      model: task.model,
+      routes: plan.routes,
+      attempts: [],
+      cursor: 0,
+    };
+    // Stored due now and leased to this instance: it runs here at once, or, should this
+    // instance die first, on any instance once the lease runs out.
+    const first = this.deps.firstStep?.(now, dispatch);
+    const created = await createOrResolve(store, {
+      task,
+      at: now,
+      ...(idempotency ? { idempotency } : {}),
+      ...(first ? { firstStep: { job: first.job, leasedUntil: now + first.leaseMs } } : {}),
+    });
+    if (created.kind !== 'created') return created;
     this.transition(task, null);
-    await this.routing.begin(task.id, task.model, jobRequest(task, t), plan.routes);
-    // The first dispatch attempt has run: answer with what it made of the task.
-    return (await this.deps.store.getTask(task.id)) ?? task;
+    this.starting.set(task.id, task);
+    try {
+      await this.routing.begin(task.id, task.model, job, plan.routes);
+      // The attempt ran (or left a step of its own): the stored first step is done.
+      if (first) await store.completeJob(first.job.id);
+    } catch {
+      // The store went away under the attempt: the stored first step runs again after its lease.
+    }
+    // Answer with what the first attempt made of the task: the first step is leased to this
+    // instance, so the record it last wrote is the task's.
+    const latest = this.starting.get(task.id) ?? task;
+    this.starting.delete(task.id);
+    return { kind: 'created', task: latest };
   }
 
   /**
@@ -91,28 +137,7 @@ export class TaskOrchestrator implements TaskEvents {
    * routed, so it stays there whatever the clock does. It holds no credits (`t.price` is ignored).
    */
   async fixture(plan: TaskPlan, t: NewTask, status: TaskStatus, error: TaskRecord['error']): Promise<TaskRecord> {
-    const base = this.planner.record(plan, t, this.deps.clock.now());
-    const now = this.deps.clock.now();
-    const accepted: TaskAttempt = {
-      node: base.node,
-      provider: base.provider,
-      at: now,
-      outcome: 'accepted',
-      detail: null,
-    };
-    const task: TaskRecord = {
-      ...base,
-      status,
-      held: 0,
-      fixture: true,
-      // IN_QUEUE is a job waiting at its node: accepted there, next in line.
-      attempts: [accepted],
-      queuePosition: status === 'IN_QUEUE' ? 1 : null,
-      startedAt: status === 'IN_QUEUE' ? null : now,
-      completedAt: isTerminal(status) ? now : null,
-      error:
-        status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,
-    };
+    const task = this.planner.fixture(plan, t, status, error, this.deps.clock.now());
     await this.deps.store.putTask(task);
     // A finished fixture with a callback_url is delivered like any finished task (the webhook pact's state).
     if (isTerminal(status) && task.callbackUrl) await this.deps.onFinished?.(task);
@@ -151,6 +176,34 @@ export class TaskOrchestrator implements TaskEvents {
     });
   }
 
+  /**
+   * End a task nothing will move again (the reconciler found it with no pending step). Its job
+   * request lived only in the lost step, so it cannot be dispatched again: a job its node still
+   * knows is brought up to date (and finished if it has ended); otherwise the task fails
+   * (`node_lost` once a node took it, `provider_unavailable` before), releasing its hold.
+   */
+  async recover(id: string): Promise<void> {
+    const task = await this.deps.store.getTask(id);
+    if (!task || isTerminal(task.status) || task.fixture) return;
+    if (isTerminal((await this.refresh(task)).status)) return;
+    const accepted = task.attempts.some((a) => a.outcome === 'accepted');
+    await this.failed(
+      id,
+      accepted
+        ? {
+            code: 'node_lost',
+            message: `the gateway lost track of this job on ${task.node} (an instance or the store failed)`,
+          }
+        : { code: 'provider_unavailable', message: 'the task was never dispatched (an instance or the store failed)' },
+    );
+  }
+
+  /** Release the credits of a hold whose task has no record (a fault between them; the reconciler found it). */
+  async releaseOrphan(id: string): Promise<void> {
+    if (await this.deps.store.getTask(id)) return;
+    await this.deps.store.settle(id, 'release', this.deps.clock.now());
+  }
+
   /** Resolve when the task is COMPLETED or FAILED (for sync models, which answer only then). */
   settled(id: string): Promise<TaskRecord> {
     return this.waiters.settled(id);
@@ -165,6 +218,7 @@ export class TaskOrchestrator implements TaskEvents {
     this.planner.reset();
     this.waiters.abandon();
     this.locks.clear();
+    this.starting.clear();
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -194,6 +248,7 @@ export class TaskOrchestrator implements TaskEvents {
       next.attempts !== stored.attempts
     ) {
       await this.deps.store.putTask(next);
+      if (this.starting.has(next.id)) this.starting.set(next.id, next);
       if (next.status !== stored.status) this.transition(next, stored.status);
     }
     return next;
@@ -227,6 +282,7 @@ export class TaskOrchestrator implements TaskEvents {
     if (!(await store.finishTask(done, ok ? 'capture' : 'release', clock.now()))) {
       return (await store.getTask(task.id)) ?? task;
     }
+    if (this.starting.has(done.id)) this.starting.set(done.id, done);
     this.transition(done, from);
     metrics.tasks.inc({ model: done.model, status });
     metrics.taskSeconds.observe({ model: done.model }, (at - done.createdAt) / 1000);

@@ -1,6 +1,6 @@
 import type { RouteEntry } from '../catalog/catalog-schema.js';
 import type { Catalog, ModelRef } from '../catalog/load-catalog.js';
-import type { TaskRecord } from '../gateway/task.js';
+import { isTerminal, type TaskAttempt, type TaskRecord, type TaskStatus } from '../gateway/task.js';
 import type { JobRequest } from '../nodes/node-emulator.js';
 import { createRng, mix32, randomString } from '../rng/rng.js';
 import { routeOrder } from '../routing/route-order.js';
@@ -84,6 +84,31 @@ export class TaskPlanner {
       held: t.price,
       charged: 0,
       callbackUrl: t.callbackUrl,
+    };
+  }
+
+  /** A task made to order in `status`, never routed and holding nothing (`POST /_sim/tasks`). */
+  fixture(plan: TaskPlan, t: NewTask, status: TaskStatus, error: TaskRecord['error'], now: number): TaskRecord {
+    const base = this.record(plan, t, now);
+    const accepted: TaskAttempt = {
+      node: base.node,
+      provider: base.provider,
+      at: now,
+      outcome: 'accepted',
+      detail: null,
+    };
+    return {
+      ...base,
+      status,
+      held: 0,
+      fixture: true,
+      // IN_QUEUE is a job waiting at its node: accepted there, next in line.
+      attempts: [accepted],
+      queuePosition: status === 'IN_QUEUE' ? 1 : null,
+      startedAt: status === 'IN_QUEUE' ? null : now,
+      completedAt: isTerminal(status) ? now : null,
+      error:
+        status === 'FAILED' ? (error ?? { code: 'provider_error', message: 'the provider reported a failure' }) : null,
     };
   }
 

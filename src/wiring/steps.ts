@@ -11,6 +11,17 @@ import type { Logger } from '../log/logger.js';
 export type SimulatorSteps = RoutingSteps & WebhookSteps;
 
 const OUTAGE_QUIET_MS = 10_000;
+/** How long a claimed step is its instance's before another may run it (`steps.lease_ms`). */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/** The task a routing step moves (webhook steps move none: their task has finished). */
+function taskOf(kind: string, payload: unknown): string | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const p = payload as Partial<RoutingSteps['dispatch.attempt'] & RoutingSteps['dispatch.poll']>;
+  if (kind === 'dispatch.attempt') return p.taskId;
+  if (kind === 'dispatch.poll') return p.dispatch?.taskId;
+  return undefined;
+}
 
 /** Clock timers on one instance; jobs in the shared store when instances share it. */
 export function openSteps(
@@ -32,7 +43,12 @@ export function openSteps(
   return new StoreSteps<SimulatorSteps>(
     store,
     clock,
-    { pollMs: config.steps?.poll_ms ?? 10, leaseMs: config.steps?.lease_ms ?? 30_000, batch: 100 },
+    {
+      pollMs: config.steps?.poll_ms ?? 10,
+      leaseMs: config.steps?.lease_ms ?? DEFAULT_LEASE_MS,
+      batch: 100,
+      taskOf,
+    },
     stepFailed,
   );
 }

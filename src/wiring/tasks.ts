@@ -84,6 +84,7 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
         steps,
       }),
     onFinished: (task) => deliverer.enqueue(task),
+    firstStep: (due, dispatch) => steps.stored?.(due, 'dispatch.attempt', dispatch),
     ...(deps.onTransition ? { onTransition: deps.onTransition } : {}),
     sharedStore: settings.sharedStore,
     ...(settings.sharedStore ? { instanceSalt: randomBytes(4).readUInt32BE(0) } : {}),

@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import type { LedgerEntry } from '../../src/store/store.js';
-import { DEV, SEED_IMAGEN, snapshot, startTestSim, type Envelope, type Reply, type TestSim } from '../helpers/sim.js';
+import {
+  DEV,
+  leftBy,
+  SEED_IMAGEN,
+  snapshot,
+  startTestSim,
+  type Envelope,
+  type Reply,
+  type TestSim,
+} from '../helpers/sim.js';
 
 const GEN = '/api/v1/images/generations';
 
@@ -80,7 +89,7 @@ describe('Idempotency-Key', () => {
       error: { code: 422, message: expect.stringContaining('idem-2'), type: 'idempotency_error' },
     });
     expect(other.headers.get('x-request-id')).toBeTruthy();
-    expect(await snapshot(sim)).toEqual(before);
+    expect(await snapshot(sim)).toEqual(leftBy(before, other));
     // The original is still what the key stands for.
     const replay = await submit(SEED_IMAGEN, 'idem-2');
     expect(replay.body.data.task_id).toBe(first.body.data.task_id);
@@ -131,7 +140,7 @@ describe('Idempotency-Key', () => {
     expect(refused.body).toEqual({
       error: { code: 402, message: expect.stringMatching(/costs 8, available 4/), type: 'insufficient_credits' },
     });
-    expect(await snapshot(sim, poor)).toEqual(before);
+    expect(await snapshot(sim, poor)).toEqual(leftBy(before, refused, poor));
 
     expect((await sim.admin_('POST', `/keys/${poor}/credits`, { add: 10 })).status).toBe(200);
     const retried = await submit(SEED_IMAGEN, 'idem-402', poor);
@@ -158,7 +167,7 @@ describe('Idempotency-Key', () => {
     const before = await snapshot(sim);
     const refused = await submit(SEED_IMAGEN, 'idem-503');
     expect(refused.status).toBe(503);
-    expect(await snapshot(sim)).toEqual(before);
+    expect(await snapshot(sim)).toEqual(leftBy(before, refused));
     await sim.clock.advance(1000);
     const retried = await submit(SEED_IMAGEN, 'idem-503');
     expect(retried.status).toBe(200);
@@ -167,31 +176,25 @@ describe('Idempotency-Key', () => {
 });
 
 describe('a duplicate while the first request is still in progress', () => {
-  it('is refused 409 with Retry-After, names the key, and creates and holds nothing', async () => {
+  it('gets the same task: the claim, the hold and the task are created together, so there is never a claim without its task', async () => {
     const { createSimulator } = await import('../../src/simulator.js');
-    const { GatewayError } = await import('../../src/gateway/errors.js');
     const s = await createSimulator({ clock: 'manual', config: { models: { 'imagen-4': { failure_rate: 0 } } } });
     try {
       const key = await s.store.getKey(DEV);
       if (!key) throw new Error('no dev key');
       const body = { model: 'imagen4', prompt: 'a bowl of ramen' };
-      // Both start at once: the second claims the key while the first is still starting its task.
-      const [first, second] = await Promise.allSettled([
+      // Both start at once: the second reaches the store while the first is still running its first attempt.
+      const [first, second] = await Promise.all([
         s.service.submit(key, body, 'idem-busy'),
         s.service.submit(key, body, 'idem-busy'),
       ]);
-      expect(first.status).toBe('fulfilled');
-      expect(second.status).toBe('rejected');
-      const refusal = second.status === 'rejected' ? (second.reason as unknown) : undefined;
-      expect(refusal).toBeInstanceOf(GatewayError);
-      expect(refusal).toMatchObject({ status: 409, type: 'idempotency_error', headers: { 'Retry-After': '1' } });
-      expect((refusal as Error).message).toContain('idem-busy');
+      expect(second.task.id).toBe(first.task.id);
+      expect([first.replayed, second.replayed].sort()).toEqual([false, true]);
       expect(await s.store.listTasks({})).toHaveLength(1);
       expect((await s.store.ledger(DEV)).filter((e) => e.kind === 'hold')).toHaveLength(1);
-      // Once the first has its task, the same key replays it.
-      const replay = await s.service.submit(key, body, 'idem-busy');
-      expect(replay.replayed).toBe(true);
-      expect(replay.task.id).toBe(first.status === 'fulfilled' ? first.value.task.id : undefined);
+      expect(Object.values(await s.store.idempotencyClaims())).toEqual([
+        expect.objectContaining({ taskId: first.task.id }),
+      ]);
     } finally {
       await s.close();
     }

@@ -95,25 +95,38 @@ export const SEED_IMAGEN = {
 };
 
 /**
- * The state a request may change: task count, ledger entry count, webhook deliveries, and one
- * key's credits (over HTTP). Idempotency claims are checked by retrying with the same key.
+ * The state a request may change: task count, ledger entry count, webhook deliveries, one key's
+ * credits, every idempotency claim and every key's rate-window count. Read through the admin
+ * service, so taking a snapshot counts against no window. An authenticated request counts once
+ * in its key's window whatever it is answered (the RateLimit headers say so): `counted` says that.
  */
 export interface StateSnapshot {
   tasks: number;
   ledger: number;
   deliveries: number;
   credits: { balance: number; held: number; available: number };
+  claims: Record<string, { fingerprint: string; taskId: string | null }>;
+  rateHits: Record<string, number>;
 }
 
 export async function snapshot(sim: TestSim, key: string = DEV): Promise<StateSnapshot> {
-  const credits = await sim.call<Envelope<StateSnapshot['credits']>>('GET', '/api/v1/credits', { key });
-  if (credits.status !== 200) throw new Error(`GET /api/v1/credits for ${key} answered ${credits.status}`);
+  const rec = await sim.admin.getKey(key);
+  const { claims, windows } = await sim.admin.claimsAndWindows();
   return {
     tasks: (await sim.admin.tasks({})).length,
     ledger: (await sim.admin.ledger(undefined)).entries.length,
     deliveries: (await sim.admin.webhooks(undefined)).length,
-    credits: credits.body.data,
+    credits: { balance: rec.credits, held: rec.held, available: rec.available },
+    claims: Object.fromEntries(
+      Object.entries(claims).map(([scope, c]) => [scope, { fingerprint: c.fingerprint, taskId: c.taskId }]),
+    ),
+    rateHits: Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, w.count])),
   };
+}
+
+/** `before` with `n` more requests counted in `key`'s rate window: what a refused, authenticated request leaves. */
+export function counted(before: StateSnapshot, key: string = DEV, n = 1): StateSnapshot {
+  return { ...before, rateHits: { ...before.rateHits, [key]: (before.rateHits[key] ?? 0) + n } };
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,4 +156,18 @@ export async function drain(sim: TestSim, stepMs = 10_000, maxSteps = 100): Prom
     await sim.clock.advance(stepMs);
   }
   throw new Error(`tasks still open after ${maxSteps} clock steps of ${stepMs} ms`);
+}
+
+/**
+ * The snapshot a refused request must leave: `before`, plus its one count in the key's rate
+ * window when it was counted, which its answer says by carrying `RateLimit` (whose `remaining`
+ * gives the window's count, so a window that began anew with this request is 1).
+ */
+export function leftBy(before: StateSnapshot, reply: { headers: Headers }, key: string = DEV): StateSnapshot {
+  const header = reply.headers.get('ratelimit');
+  if (header === null) return before;
+  const m = /limit=(\d+), remaining=(\d+)/.exec(header);
+  const remaining = m ? Number(m[2]) : 0;
+  if (!m || remaining === 0) return counted(before, key);
+  return { ...before, rateHits: { ...before.rateHits, [key]: Number(m[1]) - remaining } };
 }

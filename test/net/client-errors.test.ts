@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange } from '../helpers/raw-http.js';
 import { parseSamples } from '../metrics/prom.js';
-import { DEV, snapshot, startTestSim, type TestSim } from '../helpers/sim.js';
+import { counted, DEV, snapshot, startTestSim, type TestSim } from '../helpers/sim.js';
 
 const AUTH = `Authorization: Bearer ${DEV}\r\n`;
 const JSON_TYPE = 'Content-Type: application/json\r\n';
 
 /** The malformed request classes of issue 13: raw bytes, the status, and what the message says. */
-const CASES: Array<{ name: string; bytes: string; status: number; reason: string; says: RegExp }> = [
+const CASES: Array<{ name: string; bytes: string; status: number; reason: string; says: RegExp; counted?: boolean }> = [
   {
     name: 'CR inside a header value',
     bytes: `GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n${AUTH}X-A: a\rb\r\n\r\n`,
@@ -50,6 +50,8 @@ const CASES: Array<{ name: string; bytes: string; status: number; reason: string
     status: 400,
     reason: 'HPE_INVALID_METHOD',
     says: /Malformed HTTP request: Invalid method/,
+    // The first 2 bytes are a whole request ('{}', answered 400 on its own), counted as one.
+    counted: true,
   },
   {
     name: 'headers over 16 KiB',
@@ -89,7 +91,8 @@ describe('malformed requests, over a raw socket', () => {
         error: { code: c.status, message: expect.stringMatching(c.says), type: 'invalid_request_error' },
       });
       expect(answer.closed).toBe(true);
-      expect(await snapshot(sim)).toEqual(before);
+      // A request that reached the gateway before the bytes went bad counted once in the key's window.
+      expect(await snapshot(sim)).toEqual(c.counted ? counted(before) : before);
     });
   }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { makeTask, runStoreContract } from './store-contract.js';
+import { runCreateTaskContract } from './create-task-contract.js';
 
 // Frozen, as gwsim's tests run it: a writer that edits a stored task throws.
 runStoreContract('MemoryStore', async () => new MemoryStore({ freezeTasks: true }));
+runCreateTaskContract('MemoryStore', async () => new MemoryStore({ freezeTasks: true }));
 
 describe('MemoryStore task records', () => {
   it('shares the record it was given, frozen with its error and attempts, so a writer that edits one throws', async () => {

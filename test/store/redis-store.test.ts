@@ -7,6 +7,7 @@ import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { Store } from '../../src/store/store.js';
 import { describeRedis, freePort, RedisServer } from '../helpers/redis-server.js';
 import { makeTask, runStoreContract } from './store-contract.js';
+import { runCreateTaskContract } from './create-task-contract.js';
 
 const LIMIT = { requests: 100, window_s: 60 };
 const SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=';
@@ -37,6 +38,7 @@ describeRedis('RedisStore (real redis-server)', () => {
   });
 
   runStoreContract('RedisStore', async () => RedisStore.connect(server.url(), { prefix: freshPrefix() }));
+  runCreateTaskContract('RedisStore', async () => RedisStore.connect(server.url(), { prefix: freshPrefix() }));
 
   describe('Redis specifics', () => {
     it('openStore(redis://…) gives a connected RedisStore; memory stays the default', async () => {

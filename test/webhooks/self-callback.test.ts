@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
 import { startReceiver } from '../helpers/receiver.js';
-import { DEV, SEED_IMAGEN, snapshot, type ErrorBody, type TestSim } from '../helpers/sim.js';
+import { DEV, SEED_IMAGEN, leftBy, snapshot, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { LOOPBACK_SPELLINGS } from '../helpers/hosts.js';
 import { deliveries, finish, simPool, submitWithCallback } from './util.js';
 
@@ -11,7 +11,11 @@ const sims = simPool();
 afterAll(() => sims.close());
 
 /** A submit with node:http, which (unlike fetch) sends the Host header it is given. */
-function submitAs(sim: TestSim, body: unknown, host?: string): Promise<{ status: number; body: ErrorBody }> {
+function submitAs(
+  sim: TestSim,
+  body: unknown,
+  host?: string,
+): Promise<{ status: number; headers: Headers; body: ErrorBody }> {
   const text = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(`${sim.url}/api/v1/images/generations`, {
@@ -27,7 +31,11 @@ function submitAs(sim: TestSim, body: unknown, host?: string): Promise<{ status:
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ErrorBody }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ErrorBody,
+        }),
       );
     });
     req.on('error', reject);
@@ -42,7 +50,7 @@ async function expectSelfRefused(sim: TestSim, url: string, host?: string): Prom
   expect(reply.status, `${url} → ${JSON.stringify(reply.body)}`).toBe(400);
   expect(reply.body.error).toMatchObject({ code: 400, type: 'invalid_request_error' });
   expect(reply.body.error.message).toContain("'callback_url' points at this simulator");
-  expect(await snapshot(sim)).toEqual(before);
+  expect(await snapshot(sim)).toEqual(leftBy(before, reply));
   expect(await deliveries(sim)).toEqual([]);
 }
 

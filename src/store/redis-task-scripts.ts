@@ -1,0 +1,124 @@
+import { script, type ScriptDef } from './redis-lua.js';
+
+/** The scripts of a submit and of recovery: createTask, its resolution, stuck tasks, orphan holds, leases. */
+export const TASK_SCRIPTS = {
+  /**
+   * A submit, all or nothing: refuse it if it was resolved as never created or is past its
+   * deadline (Redis TIME, epoch ms); answer a live idempotency claim as a duplicate; else hold the
+   * credits, store the task, bind the claim, store the first step leased, and mark it created.
+   * KEYS: key hash, holds, ledger, ledger seq, key's ledger, idempotency scope, created marker,
+   * jobs lease zset, jobs data hash, jobs-per-task hash.
+   * ARGV: prefix, task id, key, amount, at, task JSON, meta JSON, status, model, deadline or '',
+   * fingerprint or '', idempotency ttl, pending ttl, idempotency GC ms, job id or '', job leased
+   * until, job JSON, marker GC ms.
+   * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available} or
+   * {'duplicate', fingerprint, task id or '', createdAt}.
+   */
+  gwsimCreateTask: script(
+    10,
+    `
+if redis.call('GET', KEYS[7]) == '0' then return {'refused'} end
+if ARGV[10] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[10]) then return {'refused'} end
+end
+if ARGV[11] ~= '' then
+  local r = redis.call('HMGET', KEYS[6], 'fingerprint', 'taskId', 'createdAt')
+  if r[1] then
+    local age = tonumber(ARGV[5]) - tonumber(r[3])
+    if age < tonumber(ARGV[12]) and (r[2] or age < tonumber(ARGV[13])) then
+      return {'duplicate', r[1], r[2] or '', r[3]}
+    end
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown_key'} end
+local amount = tonumber(ARGV[4])
+local credits = tonumber(redis.call('HGET', KEYS[1], 'credits'))
+local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
+if credits - held < amount then return {'insufficient', num(credits - held)} end
+held = held + amount
+redis.call('HSET', KEYS[1], 'held', num(held))
+redis.call('HSET', KEYS[2], ARGV[2], num(amount) .. ':' .. ARGV[3])
+append(KEYS[3], KEYS[4], KEYS[5], ARGV[5], ARGV[3], 'hold', amount, ARGV[2], credits, held)
+putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3])
+if ARGV[11] ~= '' then
+  redis.call('DEL', KEYS[6])
+  redis.call('HSET', KEYS[6], 'fingerprint', ARGV[11], 'taskId', ARGV[2], 'createdAt', ARGV[5])
+  redis.call('PEXPIRE', KEYS[6], ARGV[14])
+end
+if ARGV[15] ~= '' then
+  redis.call('HSET', KEYS[9], ARGV[15], ARGV[17])
+  redis.call('ZADD', KEYS[8], ARGV[16], ARGV[15])
+  redis.call('HINCRBY', KEYS[10], ARGV[2], 1)
+end
+redis.call('SET', KEYS[7], '1', 'PX', ARGV[18])
+return {'created'}
+`,
+  ),
+
+  /**
+   * Whether a createTask made the task; if not, mark it so a late one is refused.
+   * KEYS: created marker. ARGV: marker GC ms. Returns 1 (created) or 0 (never will be).
+   */
+  gwsimResolveCreate: script(
+    1,
+    `
+if redis.call('GET', KEYS[1]) == '1' then return 1 end
+redis.call('SET', KEYS[1], '0', 'PX', ARGV[1])
+return 0
+`,
+  ),
+
+  /**
+   * Unfinished, non-fixture tasks with no pending step, walking the status sets with a stored
+   * SSCAN cursor (bounded work per call).
+   * KEYS: IN_QUEUE set, IN_PROGRESS set, jobs-per-task hash, cursor hash. ARGV: prefix, count.
+   */
+  gwsimStuckTasks: script(
+    4,
+    `
+local out = {}
+for i = 1, 2 do
+  local field = 'c' .. i
+  local r = redis.call('SSCAN', KEYS[i], redis.call('HGET', KEYS[4], field) or '0', 'COUNT', ARGV[2])
+  redis.call('HSET', KEYS[4], field, r[1])
+  for _, id in ipairs(r[2]) do
+    if not redis.call('HGET', KEYS[3], id) then
+      local json = redis.call('GET', ARGV[1] .. 'task:' .. id)
+      if json and not cjson.decode(json).fixture then out[#out + 1] = id end
+    end
+  end
+end
+return out
+`,
+  ),
+
+  /**
+   * Holds whose task has no record, walking the holds with a stored HSCAN cursor.
+   * KEYS: holds hash, cursor hash. ARGV: prefix, count.
+   */
+  gwsimOrphanHolds: script(
+    2,
+    `
+local r = redis.call('HSCAN', KEYS[1], redis.call('HGET', KEYS[2], 'holds') or '0', 'COUNT', ARGV[2])
+redis.call('HSET', KEYS[2], 'holds', r[1])
+local out = {}
+for i = 1, #r[2], 2 do
+  local id = r[2][i]
+  if redis.call('EXISTS', ARGV[1] .. 'task:' .. id) == 0 then out[#out + 1] = id end
+end
+return out
+`,
+  ),
+
+  /** Take or renew a lease. KEYS: the lease. ARGV: owner, ttl ms. Returns 1 when the owner holds it. */
+  gwsimLease: script(
+    1,
+    `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`,
+  ),
+} satisfies Record<string, ScriptDef>;

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ScheduledJob, Store, TaskCreation } from '../../src/store/store.js';
+import { makeTask } from './store-contract.js';
+
+const LIMIT = { requests: 100, window_s: 60 };
+const SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=';
+const T0 = 1_767_225_600_000;
+const IDEM = { scope: 'aio_alice\nidem-1', fingerprint: 'fp-1', ttlMs: 86_400_000, pendingTtlMs: 60_000 };
+
+const firstStep = (taskId: string, id = `job-${taskId}`): ScheduledJob => ({
+  id,
+  due: T0,
+  kind: 'dispatch.attempt',
+  payload: JSON.stringify({ taskId }),
+  taskId,
+});
+
+/** createTask, its resolution, and the reads the reconciler and the tests' snapshot use: every Store alike. */
+export function runCreateTaskContract(name: string, make: () => Promise<Store>): void {
+  describe(`Store contract, submits and recovery: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await make();
+      await store.createKey('aio_alice', 20, SECRET, LIMIT, T0);
+    });
+    afterEach(async () => {
+      await store?.close();
+    });
+
+    const create = (over: Partial<TaskCreation> = {}) =>
+      store.createTask({ task: makeTask({ id: 't1' }), at: T0, ...over });
+
+    /** What a refused create must leave: the key's grant and nothing else. */
+    async function expectNothing(): Promise<void> {
+      expect(await store.listTasks({})).toEqual([]);
+      expect((await store.ledger('aio_alice')).map((e) => e.kind)).toEqual(['grant']);
+      expect(await store.getKey('aio_alice')).toMatchObject({ credits: 20, held: 0 });
+      expect(await store.pendingJobs()).toBe(0);
+      expect(await store.idempotencyClaims()).toEqual({});
+    }
+
+    it('creates hold, task, idempotency binding and a leased first step at once', async () => {
+      expect(await create({ idempotency: IDEM, firstStep: { job: firstStep('t1'), leasedUntil: T0 + 1000 } })).toEqual({
+        kind: 'created',
+      });
+      expect((await store.getTask('t1'))?.status).toBe('IN_QUEUE');
+      expect(await store.getKey('aio_alice')).toMatchObject({ credits: 20, held: 8 });
+      expect((await store.ledger('aio_alice')).map((e) => [e.kind, e.task_id])).toEqual([
+        ['grant', null],
+        ['hold', 't1'],
+      ]);
+      expect(await store.idempotencyClaims()).toEqual({
+        [IDEM.scope]: { fingerprint: 'fp-1', taskId: 't1', createdAt: T0 },
+      });
+      // Leased to its creator: no one else claims it before the lease runs out, then anyone may.
+      expect(await store.claimDueJobs(T0 + 999, 10, 1000)).toEqual([]);
+      expect((await store.claimDueJobs(T0 + 1000, 10, 1000)).map((j) => j.id)).toEqual(['job-t1']);
+      expect(await store.resolveCreate('t1')).toBe(true);
+    });
+
+    it('insufficient credits, an unknown key and a live claim leave nothing behind', async () => {
+      expect(await create({ task: makeTask({ id: 't1', held: 21 }) })).toEqual({ kind: 'insufficient', available: 20 });
+      expect(await create({ task: makeTask({ id: 't1', key: 'aio_nobody' }) })).toEqual({ kind: 'unknown_key' });
+      await expectNothing();
+      expect(await create({ idempotency: IDEM })).toEqual({ kind: 'created' });
+      const again = await store.createTask({ task: makeTask({ id: 't2' }), at: T0 + 5, idempotency: IDEM });
+      expect(again).toEqual({ kind: 'duplicate', record: { fingerprint: 'fp-1', taskId: 't1', createdAt: T0 } });
+      expect((await store.listTasks({})).map((t) => t.id)).toEqual(['t1']);
+      expect(await store.getKey('aio_alice')).toMatchObject({ held: 8 });
+    });
+
+    it('a create resolved as never made is refused if it arrives late, and so is one past its deadline', async () => {
+      expect(await store.resolveCreate('t1')).toBe(false);
+      expect(await create({ idempotency: IDEM, firstStep: { job: firstStep('t1'), leasedUntil: T0 } })).toEqual({
+        kind: 'refused',
+      });
+      expect(await create({ task: makeTask({ id: 't3' }), deadline: Date.now() - 1000 })).toEqual({ kind: 'refused' });
+      await expectNothing();
+      expect(await store.resolveCreate('t1')).toBe(false);
+    });
+
+    it('stuckTasks names unfinished tasks with no pending step, fixtures and finished ones aside', async () => {
+      await create({ firstStep: { job: firstStep('t1'), leasedUntil: T0 } });
+      await store.createTask({ task: makeTask({ id: 't2' }), at: T0 });
+      await store.putTask(makeTask({ id: 't3', fixture: true, held: 0 }));
+      await store.putTask(makeTask({ id: 't4', status: 'COMPLETED', held: 0 }));
+      expect(await store.stuckTasks(10)).toEqual(['t2']);
+      // A step scheduled for it (and one completed) moves it out and back.
+      await store.scheduleJob(firstStep('t2', 'poll-t2'));
+      expect(await store.stuckTasks(10)).toEqual([]);
+      await store.completeJob('poll-t2');
+      await store.completeJob('job-t1');
+      expect((await store.stuckTasks(10)).sort()).toEqual(['t1', 't2']);
+    });
+
+    it('orphanHolds names holds with no task; a lease is one owner’s at a time', async () => {
+      await store.hold('aio_alice', 'ghost', 5, T0);
+      await create();
+      expect(await store.orphanHolds(10)).toEqual(['ghost']);
+      expect(await store.lease('reconciler', 'a', 1000, T0)).toBe(true);
+      expect(await store.lease('reconciler', 'b', 1000, T0 + 1)).toBe(false);
+      expect(await store.lease('reconciler', 'a', 1000, T0 + 2)).toBe(true);
+    });
+
+    it('rateWindows reads every window without counting', async () => {
+      await store.hitRateLimit('aio_alice', LIMIT, T0);
+      await store.hitRateLimit('aio_alice', LIMIT, T0 + 1);
+      expect(await store.rateWindows()).toEqual({ aio_alice: { count: 2, resetAt: T0 + 60_000 } });
+      expect(await store.rateWindows()).toEqual({ aio_alice: { count: 2, resetAt: T0 + 60_000 } });
+    });
+  });
+}
