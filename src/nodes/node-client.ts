@@ -40,6 +40,15 @@ export interface NodeClient {
   getJob(id: string, hooks?: CallHooks): Promise<Job | undefined>;
   health(): Promise<Health>;
   close(): Promise<void>;
+  /**
+   * A node in this process that can say when a job next changes (simulator epoch ms; undefined
+   * when it cannot know yet, as for a queued job), so the gateway need not ask at every poll tick.
+   */
+  readonly changes?: JobChanges;
+}
+
+export interface JobChanges {
+  nextChangeAt(jobId: string): Promise<number | undefined>;
 }
 
 export interface ClientOptions {
@@ -80,12 +89,14 @@ const NOT_FOUND = Symbol('not found');
 export class InProcessNodeClient implements NodeClient {
   readonly transport = 'in-process';
   readonly node: string;
+  readonly changes: JobChanges;
 
   constructor(
     private readonly service: NodeService,
     private readonly options: ClientOptions,
   ) {
     this.node = options.node;
+    this.changes = { nextChangeAt: (id) => service.emulator.nextChangeAt(id) };
   }
 
   private call<T>(reply: NodeReply, notFound?: T, hooks?: CallHooks): Promise<T> {
