@@ -14,10 +14,11 @@ export interface PollTiming {
 
 /**
  * When the poll after `pollsDone` polls is due. The schedule is simulator time; a node over HTTP
- * is not asked more often than every `httpPollFloorMs` of real time. On the real clock a
- * simulator ms is a real ms, so the floor is a plain minimum there; the manual clock spends no
- * real time between ticks (time moves only when told to), so it has no floor and its schedule,
- * and every byte that follows from it, is the same on either transport.
+ * is not asked more often than every `httpPollFloorMs` of real time, and its polls fall on a grid
+ * of that step, so those due within one step are one batch read. On the real clock a simulator
+ * ms is a real ms, so the floor is a plain minimum there; the manual clock spends no real time
+ * between ticks (time moves only when told to), so it has no floor and its schedule, and every
+ * byte that follows from it, is the same on either transport.
  */
 export function nextPollAt(
   clock: Clock,
@@ -26,6 +27,9 @@ export function nextPollAt(
   pollsDone: number,
 ): number {
   const delay = timing.pollMs[Math.min(pollsDone, timing.pollMs.length - 1)] ?? 1;
-  const floor = transport === 'http' && clock.mode === 'real' ? timing.httpPollFloorMs : 1;
-  return clock.now() + Math.max(1, floor, delay);
+  const due = clock.now() + Math.max(1, delay);
+  const floor = transport === 'http' && clock.mode === 'real' ? timing.httpPollFloorMs : 0;
+  if (floor <= 0) return due;
+  // On a grid of the floor, so polls of one node due within a grid step go as one batch read.
+  return Math.ceil(Math.max(due, clock.now() + floor) / floor) * floor;
 }
