@@ -54,6 +54,8 @@ export interface PollState {
   pollsDone: number;
   lastHeardAt: number;
   quietUntil: number | null;
+  /** When this tick was due: on the real clock a late timer may fire after the change, before the node's own timer. */
+  due: number;
 }
 
 /** A task being routed; the task's own record stays in the store, owned by the orchestrator. */
@@ -209,8 +211,9 @@ export class Dispatcher implements TaskRouting {
     quietUntil: number | null,
   ): Promise<void> {
     const { clock, options } = this.deps;
-    const poll: PollState = { dispatch, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil };
-    return this.deps.steps.at(nextPollAt(clock, options, client.transport, pollsDone), 'dispatch.poll', poll);
+    const due = nextPollAt(clock, options, client.transport, pollsDone);
+    const poll: PollState = { dispatch, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
+    return this.deps.steps.at(due, 'dispatch.poll', poll);
   }
 
   /**
@@ -218,9 +221,9 @@ export class Dispatcher implements TaskRouting {
    * the node, its circuit clean): the answer is known, so nothing is asked and nothing stored;
    * the tick only keeps the schedule, so the change is seen at the tick polling would see it.
    */
-  private quiet(node: string, quietUntil: number | null): boolean {
-    const { clock, breaker, faults } = this.deps;
-    return quietUntil !== null && clock.now() < quietUntil && breaker.clean(node) && faults.active(node).length === 0;
+  private quiet({ node, quietUntil, due }: PollState): boolean {
+    const { breaker, faults } = this.deps;
+    return quietUntil !== null && due < quietUntil && breaker.clean(node) && faults.active(node).length === 0;
   }
 
   private async poll(state: PollState, hooks: CallHooks): Promise<void> {
@@ -229,8 +232,7 @@ export class Dispatcher implements TaskRouting {
     const { taskId } = dispatch;
     const client = this.client(node);
     const start = clock.now();
-    if (this.quiet(node, state.quietUntil))
-      return this.schedulePoll(dispatch, client, pollsDone, start, state.quietUntil);
+    if (this.quiet(state)) return this.schedulePoll(dispatch, client, pollsDone, start, state.quietUntil);
     try {
       const job = await client.getJob(taskId, hooks);
       breaker.success(node);

@@ -109,7 +109,8 @@ export async function runScenario(seed: number, nodeTransport: NodeTransport): P
       } else if ('sync' in step) {
         const pending = send(`sync ${String(step.sync.model)}`, 'POST', '/api/v1/images/generations', step.sync);
         // The sync request waits for its task; the clock moves only once the task exists.
-        for (let i = 0; i < 500 && (await sim.admin.tasks({})).length <= ids.length; i++) await pause(2);
+        const waitUntil = Date.now() + 10_000;
+        while ((await sim.admin.tasks({})).length <= ids.length && Date.now() < waitUntil) await pause(2);
         for (const ms of step.advances) await advance(ms);
         ids.push(taskId(await pending));
       } else if ('advance' in step) await advance(step.advance);
