@@ -56,6 +56,7 @@ console.log(
     tasks,
     storeOpsPerTask: Number((storeOps / tasks).toFixed(2)),
     afterSubmitPerTask: lifecycle,
+    submitPerTask: Object.fromEntries(Object.entries(afterSubmit).map(([k, v]) => [k, Number((v / tasks).toFixed(2))])),
     pollsPerTask: Number((polls / tasks).toFixed(2)),
     timersPerTask: Number((timers / tasks).toFixed(2)),
   }),
