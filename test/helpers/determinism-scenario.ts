@@ -21,6 +21,8 @@ const CONFIG: ConfigFile = {
   models: { 'flux-2': { failure_rate: 0.5 }, seedream: { failure_rate: 1 } },
   routing: { lost_after_ms: 5_000 },
   images: { url_secret: 'determinism-url-secret' },
+  // A loaded machine must not let the clock move on before the receiver's answer is in.
+  webhooks: { answer_grace_ms: 15_000 },
 };
 
 /** One exchange as recorded: what was asked, the status, and the body (base URLs replaced). */
