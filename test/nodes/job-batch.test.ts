@@ -66,8 +66,8 @@ async function rig(token?: string): Promise<Rig> {
     capacity: 1,
   });
   const service = new NodeService(emulator, catalog, validators);
-  service.submitJob(job('n47batchjob00a_imagen4'));
-  service.submitJob(job('n47batchjob00b_imagen4'));
+  await service.submitJob(job('n47batchjob00a_imagen4'));
+  await service.submitJob(job('n47batchjob00b_imagen4'));
   const requests: string[] = [];
   const app = nodeApp(service, token);
   const url = await serve((req, res) => (requests.push(`${req.method} ${req.url}`), app(req, res)));
