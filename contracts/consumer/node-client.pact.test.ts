@@ -72,6 +72,38 @@ describe('api-in-one-gateway → provider-node', () => {
         }));
   }
 
+  it('reads several jobs in one call, learning which the node does not know', () =>
+    pact
+      .addInteraction()
+      .given('a job exists', { job_id: JOB.job_id, state: 'running' })
+      .uponReceiving('a batch read of a running job and an unknown one')
+      .withRequest('GET', '/v1/jobs', (b) => b.query({ ids: `${JOB.job_id},n47nosuchjob000_imagen4` }))
+      .willRespondWith(200, (b) => b.jsonBody({ jobs: [job('running')], missing: ['n47nosuchjob000_imagen4'] }))
+      .executeTest(async (mock) => {
+        const jobs = await nodeClient(mock.url).getJobs([JOB.job_id, 'n47nosuchjob000_imagen4']);
+        expect([...jobs.keys()]).toEqual([JOB.job_id]);
+        expect(jobs.get(JOB.job_id)?.state).toBe('running');
+      }));
+
+  it('is refused a batch read of more than 100 jobs', () => {
+    const ids = Array.from({ length: 101 }, (_, i) => `n47j${i}`);
+    return pact
+      .addInteraction()
+      .given('the node is up')
+      .uponReceiving('a batch read of 101 jobs')
+      .withRequest('GET', '/v1/jobs', (b) => b.query({ ids: ids.join(',') }))
+      .willRespondWith(400, (b) =>
+        b.jsonBody({ error: { type: 'invalid_request', detail: string("'ids' has 101 ids, at most 100") } }),
+      )
+      .executeTest(async (mock) => {
+        const err = await nodeClient(mock.url)
+          .getJobs(ids)
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(NodeCallError);
+        expect((err as NodeCallError).kind).toBe('rejected');
+      });
+  });
+
   it('learns that a job is unknown', () =>
     pact
       .addInteraction()

@@ -39,6 +39,8 @@ export const RoutingConfig = z.strictObject({
   node_timeout_ms: z.number().positive().optional(),
   poll_ms: z.array(z.number().positive()).min(1).optional(),
   lost_after_ms: z.number().positive().optional(),
+  /** Real ms between polls of a node over HTTP at least, on the real clock (default 50). */
+  http_poll_floor_ms: z.number().nonnegative().optional(),
   circuit: z
     .strictObject({
       threshold: z.number().int().positive().optional(),

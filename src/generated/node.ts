@@ -8,7 +8,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read several jobs at once
+         * @description The jobs named by `ids` (comma-separated, at most 100, no repeats), in the order asked; ids the node does not know are listed under `missing`. One call for the polls of many jobs: a gateway polling thousands of jobs asks once per batch instead of once per job.
+         */
+        get: operations["getJobs"];
         put?: never;
         /**
          * Queue a generation job
@@ -65,6 +69,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        JobBatch: {
+            /** @description The jobs the node knows, in the order asked. */
+            jobs: components["schemas"]["Job"][];
+            /** @description The ids asked for that the node does not know. */
+            missing: string[];
+        };
         JobRequest: {
             /** @description The gateway's task id; submitting it twice returns the same job. */
             job_id: string;
@@ -164,6 +174,57 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getJobs: {
+        parameters: {
+            query: {
+                /**
+                 * @example [
+                 *       "n47k3j9x0a2bqz_imagen4",
+                 *       "n47nosuchjob000_imagen4"
+                 *     ]
+                 */
+                ids: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The jobs the node knows, and the ids it does not. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "jobs": [
+                     *         {
+                     *           "id": "n47k3j9x0a2bqz_imagen4",
+                     *           "model": "imagen4",
+                     *           "state": "running",
+                     *           "queue_position": null,
+                     *           "submitted_at": 1767225600000,
+                     *           "started_at": 1767225600240,
+                     *           "finished_at": null,
+                     *           "result": null,
+                     *           "error": null
+                     *         }
+                     *       ],
+                     *       "missing": [
+                     *         "n47nosuchjob000_imagen4"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JobBatch"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     submitJob: {
         parameters: {
             query?: never;

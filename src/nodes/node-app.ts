@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { GatewayError } from '../gateway/errors.js';
 import { readJson } from '../gateway/http.js';
 import { nodeError, type NodeReply, type NodeService } from './node-service.js';
+import { parseJobIds } from './job-batch.js';
 import { isWebhookDelivery } from '../webhooks/delivery-marks.js';
 import { nodeAdminRoute, type NodeFaultAdmin } from './node-admin.js';
 import { consoleLogger, type Logger } from '../log/logger.js';
@@ -89,7 +90,14 @@ export function nodeApp(
         return send(res, nodeError(401, 'unauthorized', 'missing or wrong node token'));
       }
       if (path === '/v1/jobs' || path === '/v1/jobs/') {
-        if (req.method !== 'POST') return send(res, nodeError(405, 'method_not_allowed', 'use POST'));
+        if (req.method === 'GET') {
+          const ids = parseJobIds((req.url ?? '').slice(path.length).replace(/^\?/, ''));
+          return send(
+            res,
+            'problem' in ids ? nodeError(400, 'invalid_request', ids.problem) : await service.getJobs(ids),
+          );
+        }
+        if (req.method !== 'POST') return send(res, nodeError(405, 'method_not_allowed', 'use GET or POST'));
         let body: unknown;
         try {
           body = await readJson(req);

@@ -2,6 +2,11 @@ import type { Pool } from 'undici';
 import type { Clock } from '../clock/clock.js';
 import type { Health, Job, JobRequest } from './node-emulator.js';
 import type { NodeReply, NodeService } from './node-service.js';
+import { BatchReads } from './batch-reads.js';
+import { jobIdsQuery } from './job-batch.js';
+import type { components } from '../generated/node.js';
+
+type JobBatch = components['schemas']['JobBatch'];
 
 /** Why a call to a node failed: the gateway fails over on all but `rejected`. */
 export type NodeFailure = 'refused' | 'timeout' | 'error' | 'rejected';
@@ -40,6 +45,15 @@ export interface NodeClient {
   getJob(id: string, hooks?: CallHooks): Promise<Job | undefined>;
   health(): Promise<Health>;
   close(): Promise<void>;
+  /**
+   * A node in this process that can say when a job next changes (simulator epoch ms; undefined
+   * when it cannot know yet, as for a queued job), so the gateway need not ask at every poll tick.
+   */
+  readonly changes?: JobChanges;
+}
+
+export interface JobChanges {
+  nextChangeAt(jobId: string): Promise<number | undefined>;
 }
 
 export interface ClientOptions {
@@ -80,12 +94,14 @@ const NOT_FOUND = Symbol('not found');
 export class InProcessNodeClient implements NodeClient {
   readonly transport = 'in-process';
   readonly node: string;
+  readonly changes: JobChanges;
 
   constructor(
     private readonly service: NodeService,
     private readonly options: ClientOptions,
   ) {
     this.node = options.node;
+    this.changes = { nextChangeAt: (id) => service.emulator.nextChangeAt(id) };
   }
 
   private call<T>(reply: NodeReply, notFound?: T, hooks?: CallHooks): Promise<T> {
@@ -131,6 +147,17 @@ export class HttpNodeClient implements NodeClient {
   private calls = 0;
   /** Calls in flight that may be reported hung, by their CALL_HEADER value. */
   private readonly hangable = new Map<string, () => void>();
+  /** Polls due together go as one batch read. */
+  private readonly reads = new BatchReads({
+    one: (id, hooks) => this.getOne(id, hooks),
+    many: (ids, hooks) => this.getJobs(ids, hooks),
+    refusal: (err) =>
+      !(err instanceof NodeCallError) || err.kind !== 'rejected'
+        ? 'shared'
+        : err.status === 404 || err.status === 405
+          ? 'route'
+          : 'batch',
+  });
 
   constructor(
     readonly baseUrl: string,
@@ -205,7 +232,21 @@ export class HttpNodeClient implements NodeClient {
     return this.call<Job>('POST', '/v1/jobs', job, undefined, hooks);
   }
 
-  async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
+  /**
+   * On the real clock, reads asked in one turn go as one batch read. The manual clock runs one
+   * timer's step at a time, so there is never more than one to join, and a read starts at once.
+   */
+  getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
+    return this.options.clock.mode === 'real' ? this.reads.read(id, hooks) : this.getOne(id, hooks);
+  }
+
+  /** The jobs of `ids` the node knows, by id: one `GET /v1/jobs?ids=…` (at most MAX_BATCH_IDS). */
+  async getJobs(ids: readonly string[], hooks?: CallHooks): Promise<Map<string, Job>> {
+    const batch = await this.call<JobBatch>('GET', `/v1/jobs?${jobIdsQuery(ids)}`, undefined, undefined, hooks);
+    return new Map(batch.jobs.map((job) => [job.id, job]));
+  }
+
+  private async getOne(id: string, hooks?: CallHooks): Promise<Job | undefined> {
     const r = await this.call<Job | typeof NOT_FOUND>(
       'GET',
       `/v1/jobs/${encodeURIComponent(id)}`,

@@ -74,6 +74,20 @@ export class NodeService {
     return job ? { status: 200, body: job } : nodeError(404, 'not_found', `no job ${id.slice(0, 128)}`);
   }
 
+  /** Several jobs in one call (`GET /v1/jobs?ids=…`, ids checked by the caller): one fault roll, as for one call. */
+  async getJobs(ids: readonly string[]): Promise<NodeReply> {
+    const effect = this.emulator.effect();
+    if (effect !== 'none') return FAULT_REPLIES[effect];
+    const jobs: Job[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const job = await this.emulator.get(id);
+      if (job) jobs.push(job);
+      else missing.push(id);
+    }
+    return { status: 200, body: { jobs, missing } };
+  }
+
   async health(): Promise<NodeReply> {
     const effect = this.emulator.effect();
     if (effect === 'refuse' || effect === 'hang') return FAULT_REPLIES[effect];

@@ -97,6 +97,12 @@ export class CircuitBreaker {
     );
   }
 
+  /** Closed with no failure counted: a success now would change nothing. */
+  clean(node: string): boolean {
+    const c = this.circuits.get(node);
+    return !c || (c.failures === 0 && c.openedAt === null && !c.probing);
+  }
+
   success(node: string): void {
     const c = this.circuit(node);
     const was = this.state(node);

@@ -5,6 +5,7 @@ import { isTerminal } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
+import { nextPollAt, type NodeFaults } from './poll-timing.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { StepScheduler } from '../clock/steps.js';
 import type { TaskEvents, TaskRouting } from '../tasks/task-events.js';
@@ -18,6 +19,10 @@ export interface RoutingOptions {
   pollMs: number[];
   /** A job whose node has not answered a poll for this long is given up as lost. */
   lostAfterMs: number;
+  /** Real ms a poll of a node over HTTP waits at least on the real clock, whatever the time scale. */
+  httpPollFloorMs: number;
+  /** Ask in-process nodes when a job next changes, instead of reading it at every tick (off on a shared store). */
+  jobChanges: boolean;
 }
 
 /** Routing's step kinds and their payloads: plain data, so a shared store can hand them to any instance. */
@@ -35,14 +40,22 @@ export interface DispatcherDeps {
   /** Where every outcome goes: the orchestrator, which owns the task. */
   events: TaskEvents;
   steps: StepScheduler<RoutingSteps>;
+  /** The faults in force on a node: a tick while one is in force reads the node, as polling did. */
+  faults: NodeFaults;
 }
 
-/** A poll step: the job's node, how many polls came before, and when the node last answered. */
+/**
+ * A poll step: the job's node, how many polls came before, when the node last answered, and
+ * when the node said the job next changes (null: unknown, read it at every tick).
+ */
 export interface PollState {
   dispatch: DispatchState;
   node: string;
   pollsDone: number;
   lastHeardAt: number;
+  quietUntil: number | null;
+  /** When this tick was due: on the real clock a late timer may fire after the change, before the node's own timer. */
+  due: number;
 }
 
 /** A task being routed; the task's own record stays in the store, owned by the orchestrator. */
@@ -170,7 +183,8 @@ export class Dispatcher implements TaskRouting {
       breaker.success(route.node);
       this.record(dispatch, route, at, 'accepted', null, 'submit');
       await events.accepted(taskId, route, attempts, job);
-      if (job.state !== 'succeeded' && job.state !== 'failed') await this.schedulePoll(dispatch, client.node, 0, at);
+      if (job.state !== 'succeeded' && job.state !== 'failed')
+        await this.schedulePoll(dispatch, client, 0, at, await this.nextChange(client, taskId));
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(route.node);
@@ -183,24 +197,50 @@ export class Dispatcher implements TaskRouting {
     }
   }
 
-  private schedulePoll(dispatch: DispatchState, node: string, pollsDone: number, lastHeardAt: number): Promise<void> {
-    const { clock, options } = this.deps;
-    const delay = options.pollMs[Math.min(pollsDone, options.pollMs.length - 1)] ?? 1;
-    const poll: PollState = { dispatch, node, pollsDone: pollsDone + 1, lastHeardAt };
-    return this.deps.steps.at(clock.now() + Math.max(1, delay), 'dispatch.poll', poll);
+  /** When the node says the job next changes, if it can say (an in-process node, on one instance). */
+  private async nextChange(client: NodeClient, taskId: string): Promise<number | null> {
+    if (!this.deps.options.jobChanges || !client.changes) return null;
+    return (await client.changes.nextChangeAt(taskId)) ?? null;
   }
 
-  private async poll({ dispatch, node, pollsDone, lastHeardAt }: PollState, hooks: CallHooks): Promise<void> {
+  private schedulePoll(
+    dispatch: DispatchState,
+    client: NodeClient,
+    pollsDone: number,
+    lastHeardAt: number,
+    quietUntil: number | null,
+  ): Promise<void> {
+    const { clock, options } = this.deps;
+    const due = nextPollAt(clock, options, client.transport, pollsDone);
+    const poll: PollState = { dispatch, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
+    return this.deps.steps.at(due, 'dispatch.poll', poll);
+  }
+
+  /**
+   * A tick that would read what the node already said (no change due yet, no fault in force on
+   * the node, its circuit clean): the answer is known, so nothing is asked and nothing stored;
+   * the tick only keeps the schedule, so the change is seen at the tick polling would see it.
+   */
+  private quiet({ node, quietUntil, due }: PollState): boolean {
+    const { breaker, faults } = this.deps;
+    return quietUntil !== null && due < quietUntil && breaker.clean(node) && faults.active(node).length === 0;
+  }
+
+  private async poll(state: PollState, hooks: CallHooks): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
+    const { dispatch, node, pollsDone, lastHeardAt } = state;
     const { taskId } = dispatch;
+    const client = this.client(node);
     const start = clock.now();
+    if (this.quiet(state)) return this.schedulePoll(dispatch, client, pollsDone, start, state.quietUntil);
     try {
-      const job = await this.client(node).getJob(taskId, hooks);
+      const job = await client.getJob(taskId, hooks);
       breaker.success(node);
       metrics.nodeCalls.inc({ node, call: 'poll', outcome: job ? 'ok' : 'not_found' });
       if (!job) return events.failed(taskId, { code: 'node_lost', message: `${node} no longer knows this job` });
       const task = await events.jobSeen(taskId, job);
-      if (task && !isTerminal(task.status)) await this.schedulePoll(dispatch, node, pollsDone, start);
+      if (task && !isTerminal(task.status))
+        await this.schedulePoll(dispatch, client, pollsDone, start, await this.nextChange(client, taskId));
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(node);
@@ -209,7 +249,7 @@ export class Dispatcher implements TaskRouting {
       if (silentMs >= options.lostAfterMs) {
         return events.failed(taskId, { code: 'node_lost', message: `${node} has not answered for ${silentMs} ms` });
       }
-      await this.schedulePoll(dispatch, node, pollsDone, lastHeardAt);
+      await this.schedulePoll(dispatch, client, pollsDone, lastHeardAt, null);
     }
   }
 

@@ -85,6 +85,9 @@ function routingOptions(config: ConfigFile, timeScale: number): Settings['routin
       backoffMs: scale(r.backoff_ms ?? 200),
       pollMs: (r.poll_ms ?? [250, 500, 1000, 2000]).map(scale),
       lostAfterMs: scale(r.lost_after_ms ?? 60_000),
+      // Real time, so not scaled.
+      httpPollFloorMs: r.http_poll_floor_ms ?? 50,
+      jobChanges: true,
     },
     circuit: { threshold: r.circuit?.threshold ?? 5, cooldownMs: scale(r.circuit?.cooldown_ms ?? 30_000) },
     nodeTimeoutMs: r.node_timeout_ms ?? 10_000,

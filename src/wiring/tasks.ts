@@ -79,9 +79,11 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
         clients: deps.clients,
         breaker,
         metrics,
-        options: settings.routing.dispatch,
+        // Asking an in-process node for its job's next change needs the job in this process: not on a shared store.
+        options: { ...settings.routing.dispatch, jobChanges: !settings.sharedStore },
         events,
         steps,
+        faults,
       }),
     onFinished: (task) => deliverer.enqueue(task),
     firstStep: (due, dispatch) => steps.stored?.(due, 'dispatch.attempt', dispatch),

@@ -63,7 +63,7 @@ describe('gwsim verify against gwsim: provider states by construction', () => {
         const r = await run(['verify', '--pacts', PACTS_DIR, '--provider-base-url', url(firstLine)], VERIFY_LIMIT_MS);
         expect(r.code, r.stdout + r.stderr).toBe(0);
         expect(r.stdout).toMatch(/PASS {2}api-in-one-gateway → provider-node/);
-        expect(r.stdout).toMatch(/interactions: 7 passed, 0 failed/);
+        expect(r.stdout).toMatch(/interactions: 9 passed, 0 failed/);
       }
     },
     3 * VERIFY_LIMIT_MS,

@@ -343,7 +343,7 @@ describe('the node HTTP app (openapi/node.yaml over HTTP)', () => {
     expect(unknown.status).toBe(404);
     isError(unknown.body);
     expect(unknown.body.error!.type).toBe('not_found');
-    const method = await call('GET', '/v1/jobs');
+    const method = await call('DELETE', '/v1/jobs');
     expect(method.status).toBe(405);
     isError(method.body);
   });

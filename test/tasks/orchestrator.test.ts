@@ -39,9 +39,17 @@ function instance(store: MemoryStore, sharedStore: boolean) {
         clients: new Map(),
         breaker: new CircuitBreaker(clock, { threshold: 5, cooldownMs: 30_000 }, () => undefined),
         metrics,
-        options: { maxAttempts: 3, backoffMs: 200, pollMs: [250], lostAfterMs: 60_000 },
+        options: {
+          maxAttempts: 3,
+          backoffMs: 200,
+          pollMs: [250],
+          lostAfterMs: 60_000,
+          httpPollFloorMs: 50,
+          jobChanges: true,
+        },
         events,
         steps: new ClockSteps<RoutingSteps>(clock),
+        faults: { active: () => [] },
       }),
     onFinished: async (task) => {
       finished.push(task);

@@ -1,0 +1,35 @@
+import type { Clock } from '../clock/clock.js';
+import type { NodeClient } from '../nodes/node-client.js';
+
+/** What routing needs of the faults: which are in force on a node now. */
+export interface NodeFaults {
+  active(target: string): readonly unknown[];
+}
+
+export interface PollTiming {
+  /** Simulator ms before poll n + 1 (the last repeats), already scaled by the time scale. */
+  pollMs: readonly number[];
+  httpPollFloorMs: number;
+}
+
+/**
+ * When the poll after `pollsDone` polls is due. The schedule is simulator time; a node over HTTP
+ * is not asked more often than every `httpPollFloorMs` of real time, and its polls fall on a grid
+ * of that step, so those due within one step are one batch read. On the real clock a simulator
+ * ms is a real ms, so the floor is a plain minimum there; the manual clock spends no real time
+ * between ticks (time moves only when told to), so it has no floor and its schedule, and every
+ * byte that follows from it, is the same on either transport.
+ */
+export function nextPollAt(
+  clock: Clock,
+  timing: PollTiming,
+  transport: NodeClient['transport'],
+  pollsDone: number,
+): number {
+  const delay = timing.pollMs[Math.min(pollsDone, timing.pollMs.length - 1)] ?? 1;
+  const due = clock.now() + Math.max(1, delay);
+  const floor = transport === 'http' && clock.mode === 'real' ? timing.httpPollFloorMs : 0;
+  if (floor <= 0) return due;
+  // On a grid of the floor, so polls of one node due within a grid step go as one batch read.
+  return Math.ceil(Math.max(due, clock.now() + floor) / floor) * floor;
+}
