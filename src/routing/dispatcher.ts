@@ -45,11 +45,12 @@ export interface DispatcherDeps {
 }
 
 /**
- * A poll step: the job's node, how many polls came before, when the node last answered, and
- * when the node said the job next changes (null: unknown, read it at every tick).
+ * A poll step: the task, the job's node, how many polls came before, when the node last answered,
+ * and when the node said the job next changes (null: unknown, read it at every tick). It keeps
+ * ids, not the dispatch: once a node has the job, its request and routes are needed no more.
  */
 export interface PollState {
-  dispatch: DispatchState;
+  taskId: string;
   node: string;
   pollsDone: number;
   lastHeardAt: number;
@@ -184,7 +185,7 @@ export class Dispatcher implements TaskRouting {
       this.record(dispatch, route, at, 'accepted', null, 'submit');
       await events.accepted(taskId, route, attempts, job);
       if (job.state !== 'succeeded' && job.state !== 'failed')
-        await this.schedulePoll(dispatch, client, 0, at, await this.nextChange(client, taskId));
+        await this.schedulePoll(taskId, client, 0, at, await this.nextChange(client, taskId));
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(route.node);
@@ -204,7 +205,7 @@ export class Dispatcher implements TaskRouting {
   }
 
   private schedulePoll(
-    dispatch: DispatchState,
+    taskId: string,
     client: NodeClient,
     pollsDone: number,
     lastHeardAt: number,
@@ -212,7 +213,7 @@ export class Dispatcher implements TaskRouting {
   ): Promise<void> {
     const { clock, options } = this.deps;
     const due = nextPollAt(clock, options, client.transport, pollsDone);
-    const poll: PollState = { dispatch, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
+    const poll: PollState = { taskId, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
     return this.deps.steps.at(due, 'dispatch.poll', poll);
   }
 
@@ -228,11 +229,10 @@ export class Dispatcher implements TaskRouting {
 
   private async poll(state: PollState, hooks: CallHooks): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
-    const { dispatch, node, pollsDone, lastHeardAt } = state;
-    const { taskId } = dispatch;
+    const { taskId, node, pollsDone, lastHeardAt } = state;
     const client = this.client(node);
     const start = clock.now();
-    if (this.quiet(state)) return this.schedulePoll(dispatch, client, pollsDone, start, state.quietUntil);
+    if (this.quiet(state)) return this.schedulePoll(taskId, client, pollsDone, start, state.quietUntil);
     try {
       const job = await client.getJob(taskId, hooks);
       breaker.success(node);
@@ -240,7 +240,7 @@ export class Dispatcher implements TaskRouting {
       if (!job) return events.failed(taskId, { code: 'node_lost', message: `${node} no longer knows this job` });
       const task = await events.jobSeen(taskId, job);
       if (task && !isTerminal(task.status))
-        await this.schedulePoll(dispatch, client, pollsDone, start, await this.nextChange(client, taskId));
+        await this.schedulePoll(taskId, client, pollsDone, start, await this.nextChange(client, taskId));
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(node);
@@ -249,7 +249,7 @@ export class Dispatcher implements TaskRouting {
       if (silentMs >= options.lostAfterMs) {
         return events.failed(taskId, { code: 'node_lost', message: `${node} has not answered for ${silentMs} ms` });
       }
-      await this.schedulePoll(dispatch, client, pollsDone, lastHeardAt, null);
+      await this.schedulePoll(taskId, client, pollsDone, lastHeardAt, null);
     }
   }
 

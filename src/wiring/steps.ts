@@ -18,9 +18,7 @@ export const DEFAULT_LEASE_MS = 30_000;
 function taskOf(kind: string, payload: unknown): string | undefined {
   if (payload === null || typeof payload !== 'object') return undefined;
   const p = payload as Partial<RoutingSteps['dispatch.attempt'] & RoutingSteps['dispatch.poll']>;
-  if (kind === 'dispatch.attempt') return p.taskId;
-  if (kind === 'dispatch.poll') return p.dispatch?.taskId;
-  return undefined;
+  return kind === 'dispatch.attempt' || kind === 'dispatch.poll' ? p.taskId : undefined;
 }
 
 /** Clock timers on one instance; jobs in the shared store when instances share it. */
