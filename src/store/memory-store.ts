@@ -38,8 +38,8 @@ export class MemoryStore implements Store {
   private shared = new MemoryShared();
   private deliveries = new Map<string, DeliveryRecord>();
   private jobs = new MemoryJobs();
-  /** Task ids createTask wrote (true) or resolveCreate found missing and refused (false). */
-  private creations = new Map<string, boolean>();
+  /** Task ids resolveCreate found missing: a create of one of them that comes later is refused. (A created one is in `tasks`.) */
+  private refusedCreates = new Set<string>();
   private readonly keep: (t: TaskRecord) => TaskRecord;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -122,7 +122,7 @@ export class MemoryStore implements Store {
   /** One synchronous block: nothing interleaves between its checks and its writes. */
   async createTask(c: TaskCreation): Promise<TaskCreated> {
     const { task, at } = c;
-    if (this.creations.get(task.id) === false) return { kind: 'refused' };
+    if (this.refusedCreates.has(task.id)) return { kind: 'refused' };
     if (c.deadline !== undefined && Date.now() > c.deadline) return { kind: 'refused' };
     const idem = c.idempotency;
     if (idem) {
@@ -136,13 +136,12 @@ export class MemoryStore implements Store {
     this.tasks.set(task.id, this.keep(task));
     if (idem) this.claims.set(idem.scope, { fingerprint: idem.fingerprint, taskId: task.id, createdAt: at });
     if (c.firstStep) this.jobs.schedule(c.firstStep.job, c.firstStep.leasedUntil);
-    this.creations.set(task.id, true);
     return { kind: 'created' };
   }
 
   async resolveCreate(taskId: string): Promise<boolean> {
-    if (this.creations.get(taskId) === true) return true;
-    this.creations.set(taskId, false);
+    if (this.tasks.has(taskId)) return true;
+    this.refusedCreates.add(taskId);
     return false;
   }
 
@@ -280,7 +279,7 @@ export class MemoryStore implements Store {
     this.claims.clear();
     this.deliveries.clear();
     this.jobs.clear();
-    this.creations.clear();
+    this.refusedCreates.clear();
   }
 
   async close(): Promise<void> {}
