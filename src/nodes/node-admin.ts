@@ -22,9 +22,32 @@ export interface NodeFaultAdmin {
 type Schemas = components['schemas'];
 const ok = (status: number, body: unknown): NodeReply => ({ status, body });
 // The admin API answers in the docs' error shape, as gwsim's own /_sim does (the job routes keep the node spec's).
-const fail = (e: GatewayError): NodeReply => ({ status: e.status, body: errorBody(e.status, e.message, e.type) });
+const fail = (e: GatewayError): NodeReply => ({
+  status: e.status,
+  body: errorBody(e.status, e.message, e.type),
+  ...(Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
+});
 /** Why a body does not fit its operation in openapi/node-admin.yaml, naming the field. */
 const problemOf = (path: string, body: unknown) => bodyProblem(nodeAdminValidators(), path, 'post', body);
+
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
+
+/**
+ * The methods openapi/node-admin.yaml gives the path (`/_sim/faults/{id}` matching any one
+ * segment), without the clock routes on a node that has no clock: a wrong method is a 405 with
+ * these in `Allow`, not a 404.
+ */
+function allowedMethods(path: string, admin: NodeFaultAdmin): string[] {
+  for (const [template, item] of Object.entries(nodeAdminValidators().doc.paths)) {
+    if (!admin.clock && template.startsWith('/_sim/clock')) continue;
+    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    if (pattern.test(path))
+      return Object.keys(item)
+        .filter((m) => HTTP_METHODS.has(m))
+        .map((m) => m.toUpperCase());
+  }
+  return [];
+}
 
 /** `POST /_sim/jobs` `{...JobRequest, state, error?}`: a job held in `state`; nothing is stored unless all of it is valid. */
 async function jobFixture(body: unknown, service: NodeService): Promise<NodeReply> {
@@ -66,6 +89,8 @@ async function route(
   const f = /^\/_sim\/faults\/([^/]+)$/.exec(path);
   if (f && m === 'DELETE')
     return admin.faults.remove(f[1]!) ? ok(200, { removed: f[1] }) : fail(errors.notFound(`Fault not found: ${f[1]}`));
+  const allow = allowedMethods(path, admin);
+  if (allow.length > 0) return fail(errors.methodNotAllowed(m ?? 'GET', allow));
   return fail(errors.routeNotFound(m ?? 'GET', path.slice(0, 200)));
 }
 

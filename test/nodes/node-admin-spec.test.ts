@@ -98,4 +98,29 @@ describe("a gwsim node's /_sim against openapi/node-admin.yaml", () => {
     });
     expect(missed).toEqual([]);
   });
+  it('a wrong method on a /_sim path is 405 in the error shape, Allow listing what the spec gives the path; nothing changes', async () => {
+    const faultsBefore = await (await fetch(`${url}/_sim/faults`)).text();
+    for (const [method, at, allow] of [
+      ['PUT', '/_sim/faults', 'GET, POST, DELETE'],
+      ['GET', '/_sim/reset', 'POST'],
+      ['GET', '/_sim/jobs', 'POST'],
+      ['PATCH', '/_sim/faults/flt_1', 'DELETE'],
+      ['GET', '/_sim/clock/advance', 'POST'],
+    ] as const) {
+      const res = await fetch(url + at, { method });
+      expect(res.status, `${method} ${at}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${at}`).toBe(allow);
+      expect(await res.json()).toEqual({
+        error: {
+          code: 405,
+          message: `Method ${method} is not allowed here; use ${allow}`,
+          type: 'invalid_request_error',
+        },
+      });
+    }
+    const unknown = await fetch(`${url}/_sim/nope`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
+    expect(await (await fetch(`${url}/_sim/faults`)).text()).toBe(faultsBefore);
+  });
 });
