@@ -45,17 +45,26 @@ describe('the real-time floor of polls over HTTP', () => {
     const accepted = new Map<string, number>();
     for (let i = 0; i < 6; i++) {
       const before = Date.now();
-      const reply = await sim.call<Envelope<{ task_id: string }>>('POST', '/api/v1/images/generations', {
-        body: SEED_IMAGEN,
-      });
+      const reply = await sim.call<Envelope<{ task_id: string; status: string }>>(
+        'POST',
+        '/api/v1/images/generations',
+        { body: SEED_IMAGEN },
+      );
       expect(reply.status).toBe(200);
-      accepted.set(reply.body.data.task_id, before);
+      // A job's state follows its timeline and the clock: on a loaded machine the node's own answer
+      // to the submit can already be the end (a 3–8 ms job). Only an end a poll saw tells of the floor.
+      if (reply.body.data.status === 'IN_PROGRESS' || reply.body.data.status === 'IN_QUEUE')
+        accepted.set(reply.body.data.task_id, before);
     }
+    expect(accepted.size, 'some submits answered before their job ended').toBeGreaterThan(0);
     for (let i = 0; i < 200 && transitions.filter((t) => t.to === 'COMPLETED' || t.to === 'FAILED').length < 6; i++)
       await pause(10);
     const ends = transitions.filter((t) => t.to === 'COMPLETED' || t.to === 'FAILED');
     expect(ends).toHaveLength(6);
-    for (const t of ends) expect(t.at - accepted.get(t.taskId)!).toBeGreaterThanOrEqual(100);
+    for (const t of ends) {
+      const at = accepted.get(t.taskId);
+      if (at !== undefined) expect(t.at - at).toBeGreaterThanOrEqual(100);
+    }
     const polls = parseSamples(await sim.admin.metrics())
       .filter((s) => s.name === 'gwsim_node_calls_total' && s.labels.call === 'poll')
       .reduce((n, s) => n + s.value, 0);
