@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { freePort, startChild, type Child } from './processes.js';
-import { HEADERS, SUBMIT_BODY, SUBMIT_PATH } from './load-shapes.js';
+import { HEADERS, SUBMIT_BODY, SUBMIT_PATH, pollLoad, submitLoad } from './load-shapes.js';
 import { wrk, type WrkLoad, type WrkResult } from './wrk.js';
 
 /** How long and how big each measure runs: the full bench, or `--quick`'s smoke run. */
@@ -134,4 +134,25 @@ export async function readyMs(starts: number, start: () => Promise<Child>): Prom
     await c.stop();
   }
   return median(readies);
+}
+
+/**
+ * One `gwsim serve` setup under the same two loads: submits, then polls of tasks it has in
+ * flight; the process is stopped after. `name` (with --profile) names its CPU profile.
+ */
+export async function submitAndPoll(
+  run: Run,
+  target: string,
+  config: string,
+  extra: string[] = [],
+  name?: string,
+): Promise<{ submit: WrkResult; poll: WrkResult }> {
+  const gw = await serveGwsim(run, config, extra, name);
+  try {
+    const submit = await measure(run, target, 'submit', gw.url, submitLoad);
+    const poll = await measure(run, target, 'poll', gw.url, pollLoad(await submitMany(gw.url, run.plan.pollTasks)));
+    return { submit, poll };
+  } finally {
+    await gw.stop();
+  }
 }

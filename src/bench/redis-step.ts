@@ -1,5 +1,5 @@
-import { benchConfig, pollLoad, submitLoad } from './load-shapes.js';
-import { measure, serveGwsim, submitMany, type Run } from './plan.js';
+import { benchConfig } from './load-shapes.js';
+import { submitAndPoll, type Run } from './plan.js';
 import { freePort, startChild, type Child } from './processes.js';
 import type { WrkResult } from './wrk.js';
 
@@ -23,16 +23,10 @@ export async function redisVsMemory(
     return undefined;
   }
   try {
-    const gw = await serveGwsim(run, benchConfig('in-process'), ['--store', `redis://127.0.0.1:${port}/0`]);
-    const submit = await measure(run, 'gwsim redis store', 'submit', gw.url, submitLoad);
-    const poll = await measure(
-      run,
-      'gwsim redis store',
-      'poll',
-      gw.url,
-      pollLoad(await submitMany(gw.url, run.plan.pollTasks)),
-    );
-    await gw.stop();
+    const { submit, poll } = await submitAndPoll(run, 'gwsim redis store', benchConfig('in-process'), [
+      '--store',
+      `redis://127.0.0.1:${port}/0`,
+    ]);
     return { submit: submit.rps / memSubmit.rps, poll: poll.rps / memPoll.rps };
   } finally {
     await redis.stop();

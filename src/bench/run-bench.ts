@@ -15,7 +15,7 @@ import {
   measure,
   readyMs,
   serveGwsim,
-  submitMany,
+  submitAndPoll,
   type Run,
 } from './plan.js';
 import { startChild, startPrism } from './processes.js';
@@ -61,25 +61,13 @@ export async function runBench(options: BenchOptions): Promise<void> {
   await prism.stop();
 
   // Time scale 1: tasks stay in flight, so this is the cost of a submit and a poll alone.
-  const gw = await serveGwsim(run, config, [], 'submit-poll');
-  const gwSubmit = await measure(run, 'gwsim', 'submit', gw.url, submitLoad);
-  const gwPoll = await measure(run, 'gwsim', 'poll', gw.url, pollLoad(await submitMany(gw.url, plan.pollTasks)));
-  await gw.stop();
+  const { submit: gwSubmit, poll: gwPoll } = await submitAndPoll(run, 'gwsim', config, [], 'submit-poll');
 
   // What users run: time scale 0.001, every task finishing while submits go on.
   const sustained = await sustainedRun(run, config);
 
   // The same with every gateway → node call over HTTP to nodes on loopback ports.
-  const gwHttp = await serveGwsim(run, benchConfig('http'));
-  const httpSubmit = await measure(run, 'gwsim http nodes', 'submit', gwHttp.url, submitLoad);
-  const httpPoll = await measure(
-    run,
-    'gwsim http nodes',
-    'poll',
-    gwHttp.url,
-    pollLoad(await submitMany(gwHttp.url, plan.pollTasks)),
-  );
-  await gwHttp.stop();
+  const { submit: httpSubmit, poll: httpPoll } = await submitAndPoll(run, 'gwsim http nodes', benchConfig('http'));
 
   // The same again on the Redis store (a redis-server started here), against the memory store above.
   const redisRatios = await redisVsMemory(run, gwSubmit, gwPoll);
