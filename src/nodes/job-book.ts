@@ -99,6 +99,8 @@ export function failureRateAt(base: number, spans: readonly Span[], t: number): 
  * null: never, as far as the faults known now say. The Redis book's Lua script mirrors this.
  */
 export function earliestStart(r: Reservation, nthLatestFinish: (n: number) => number): number | null {
+  // No capacity fault (every submit but under chaos): one span from now, at the node's capacity.
+  if (r.rooms.length === 0) return r.capacity > 0 ? Math.max(r.now, nthLatestFinish(r.capacity)) : null;
   const roomAt = (t: number) => r.rooms.filter((s) => inForce(s, t)).reduce((c, s) => Math.min(c, s.value), r.capacity);
   const bounds = [r.now, ...r.rooms.flatMap((s) => (s.until === null ? [s.from] : [s.from, s.until]))]
     .filter((t) => t >= r.now)

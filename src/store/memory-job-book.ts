@@ -70,7 +70,8 @@ export class MemoryJobBook implements JobBook {
     const known = this.jobs.get(r.job.id);
     if (known) return Promise.resolve(known);
     this.prune(r.now);
-    const job = this.plan({ ...r.job, seq: ++this.seq, startAt: null, finishAt: null, error: null }, r);
+    const job: BookedJob = { ...r.job, seq: ++this.seq, ...this.timeline(r, this.waiting.length > 0) };
+    this.book(job);
     this.jobs.set(job.id, job);
     return Promise.resolve(job);
   }
@@ -80,7 +81,8 @@ export class MemoryJobBook implements JobBook {
     if (!job || job.fixed || job.startAt !== null || this.waiting[0] !== job.seq) return Promise.resolve(undefined);
     this.waiting.shift();
     this.starts.remove([NEVER, job.seq]);
-    const planned = this.plan(job, r, false);
+    const planned: BookedJob = { ...job, ...this.timeline(r, false) };
+    this.book(planned);
     if (planned.startAt === null) this.waiting.unshift(this.waiting.pop() ?? job.seq);
     this.jobs.set(job.id, planned);
     return Promise.resolve(planned.startAt === null ? undefined : planned);
@@ -122,16 +124,17 @@ export class MemoryJobBook implements JobBook {
     return Promise.resolve();
   }
 
-  /** Fixes the job's timeline on the slots (FIFO: behind any job still waiting with no known start). */
-  private plan(job: BookedJob, r: Reservation, blocked = this.waiting.length > 0): BookedJob {
-    const startAt = blocked ? null : earliestStart(r, (n) => this.finishes.nthFromEnd(n));
-    const timeline = timelineFrom(startAt, r);
-    const planned: BookedJob = { ...job, ...timeline };
+  /** The job's timeline on the slots (FIFO: `blocked` behind a job still waiting with no known start). */
+  private timeline(r: Reservation, blocked: boolean): Pick<BookedJob, 'startAt' | 'finishAt' | 'error'> {
+    return timelineFrom(blocked ? null : earliestStart(r, (n) => this.finishes.nthFromEnd(n)), r);
+  }
+
+  /** Puts a planned job on the slots. */
+  private book(planned: BookedJob): void {
     if (planned.startAt === null) this.waiting.push(planned.seq);
     this.starts.add([planned.startAt ?? NEVER, planned.seq]);
     // A job with no known start holds no slot: only planned jobs are in the finishes.
     if (planned.finishAt !== null) this.finishes.add([planned.finishAt, planned.seq]);
-    return planned;
   }
 
   private prune(now: number): void {
