@@ -64,7 +64,8 @@ export interface Run {
 }
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
-export const CLI = here('../cli/main.js');
+/** The bundled bin (package.json's `bin`), so the bench starts gwsim as users do. */
+export const CLI = here('../gwsim.js');
 export const BARE = here('./bare-server.js');
 export const LISTENING = /listening on (http:\/\/[\d.:]+)/;
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, exited, ROOT, run, within } from '../helpers/cli.js';
+import { BIN, collect, exited, ROOT, run, within } from '../helpers/cli.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -71,6 +71,47 @@ describe('help is cheap', () => {
       const { code } = await within(exited(child), 'gwsim to exit');
       expect(code).toBe(0);
       expect(stderr()).toBe('');
+    },
+  );
+});
+
+// The bundled bin inlines its dependencies, so the hook above cannot see them: its esbuild
+// metafile says which inputs each chunk holds, and help must load no chunk holding a package.
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+const BUNDLE_HOOK = `export async function load(url, context, next) { if (url.startsWith('file:')) process._rawDebug('loaded ' + url); return next(url, context); }`;
+const BUNDLE_REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(BUNDLE_HOOK)}`)});`;
+
+describe('help is cheap in the bundled bin', () => {
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist/gwsim.meta.json'), 'utf8')) as Metafile;
+  const withPackages = new Set(
+    Object.entries(meta.outputs)
+      .filter(([, o]) => Object.keys(o.inputs).some((i) => i.includes('node_modules/')))
+      .map(([out]) => join(ROOT, out)),
+  );
+
+  it('the bundle does hold packages (so the check below can fail)', () => {
+    expect(withPackages.size).toBeGreaterThan(0);
+  });
+
+  it.each([[['--help']], [['serve', '--help']], [['--version']]])(
+    'gwsim %j loads no chunk that holds a package',
+    async (args) => {
+      const child = spawn(
+        process.execPath,
+        [`--import=data:text/javascript,${encodeURIComponent(BUNDLE_REGISTER)}`, BIN, ...args],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const stderr = collect(child.stderr);
+      const { code } = await within(exited(child), 'gwsim to exit');
+      expect(code).toBe(0);
+      const loaded = stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('loaded file://'))
+        .map((l) => new URL(l.slice('loaded '.length)).pathname);
+      expect(loaded).toContain(BIN);
+      expect(loaded.filter((f) => withPackages.has(f))).toEqual([]);
     },
   );
 });

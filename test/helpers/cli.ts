@@ -1,11 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach } from 'vitest';
 
 // Runs the built CLI (test/global-setup.ts builds dist/ first) from the repository root.
 export const ROOT = new URL('../../', import.meta.url).pathname;
-const MAIN = join(ROOT, 'dist/cli/main.js');
+/** The `gwsim` bin as package.json names it: the bundled CLI, as users run it. */
+export const BIN = join(
+  ROOT,
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { gwsim: string } }).bin.gwsim,
+);
 /** The longest any wait on a child process may take. */
 export const CHILD_LIMIT_MS = 15_000;
 
@@ -24,7 +29,7 @@ export function gwsim(args: string[], extraEnv: Record<string, string> = {}): Ch
   delete env.GWSIM_NODE_TOKEN;
   delete env.GWSIM_ADMIN_TOKEN;
   Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return child;
 }

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '../../src/load/report.js';
+import { BIN } from '../helpers/cli.js';
 import { readJUnit } from '../helpers/junit.js';
 import { DEV, startTestSim, type TestSim } from '../helpers/sim.js';
 
 // The built CLI (test/global-setup.ts builds dist/), as a user runs it.
 const ROOT = new URL('../../', import.meta.url).pathname;
-const MAIN = join(ROOT, 'dist/cli/main.js');
 const CHILD_LIMIT_MS = 15_000;
 
 interface Result {
@@ -19,7 +19,7 @@ interface Result {
 }
 
 function gwsim(args: string[]): Promise<Result> {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -97,6 +97,7 @@ const needGateway = () => {
 describe('the installed package (npm pack → npm install → every command from the install)', () => {
   it('ships the pacts, the spec, the catalog and the CLI; installs the optional dependencies and the @types/node peer', () => {
     for (const f of [
+      'dist/gwsim.js',
       'dist/cli/main.js',
       'dist/index.d.ts',
       'openapi/gateway.yaml',
@@ -108,6 +109,7 @@ describe('the installed package (npm pack → npm install → every command from
       expect(packed.files).toContain(f);
     }
     expect(packed.files).not.toContain('dist/.tsbuildinfo');
+    expect(packed.files).not.toContain('dist/gwsim.meta.json');
     expect(packed.files.some((f) => f.startsWith('test/'))).toBe(false);
     for (const dep of ['@pact-foundation/pact', '@stoplight/prism-cli', 'autocannon', '@types/node'])
       expect(existsSync(join(project, 'node_modules', dep, 'package.json')), dep).toBe(true);

@@ -15,6 +15,7 @@ import { loadSpec } from '../../src/spec/load-spec.js';
 import { SpecValidators } from '../../src/spec/validators.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+import { BIN } from '../helpers/cli.js';
 
 const SCALE = 0.01; // imagen-4 takes 30–80 ms
 const KEY = { authorization: 'Bearer aio_dev_key', 'content-type': 'application/json' };
@@ -217,18 +218,7 @@ describeRedis('several gwsim instances on one Redis', () => {
     writeFileSync(file, JSON.stringify({ ...config, routing: { poll_ms: [200] } }));
     const child = spawn(
       process.execPath,
-      [
-        'dist/cli/main.js',
-        'serve',
-        '--port',
-        '0',
-        '--store',
-        store,
-        '--time-scale',
-        String(SCALE * 5),
-        '--config',
-        file,
-      ],
+      [BIN, 'serve', '--port', '0', '--store', store, '--time-scale', String(SCALE * 5), '--config', file],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const url = await new Promise<string>((resolve, reject) => {
@@ -259,18 +249,7 @@ describeRedis('several gwsim instances on one Redis', () => {
   it('gwsim serve --workers 2 runs two processes on the Redis store, and stops them all on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [
-        'dist/cli/main.js',
-        'serve',
-        '--port',
-        '0',
-        '--workers',
-        '2',
-        '--store',
-        redis.url(++db),
-        '--time-scale',
-        String(SCALE),
-      ],
+      [BIN, 'serve', '--port', '0', '--workers', '2', '--store', redis.url(++db), '--time-scale', String(SCALE)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -294,7 +273,7 @@ describeRedis('several gwsim instances on one Redis', () => {
   }, 60_000);
 
   it('--workers on the memory store is refused with a clear message', async () => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--workers', '2'], {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--workers', '2'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
