@@ -2,10 +2,15 @@
 // its chunks, so `gwsim serve` reads a few files instead of ~400 modules (issue #16's ready time).
 // Every other command stays tsc's output in dist/cli/, imported when run. Runs after tsc.
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 
 // The commands main.ts imports on use that are not on the start-up path: left to tsc's dist/cli/.
 const UNBUNDLED_COMMANDS = /^\.\/(verify|conformance|load|record|diff|calibrate|bench)\.js$/;
+
+// Modules whose classes cross between the bundle and the unbundled commands (main.ts tells a
+// StartupError or UsageError from a crash with instanceof): one copy, tsc's, imported by both.
+const SHARED_MODULES = ['startup-error.js', 'cli/flags.js', 'optional-deps.js'];
 
 // Left to Node's own resolution: the optional dependencies (found at run time, or named when
 // missing), and packages loaded on first use rather than at start (pino-pretty for
@@ -43,6 +48,15 @@ const result = await build({
   },
   external: UNBUNDLED_PACKAGES,
   plugins: [
+    {
+      name: 'shared-modules',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          const rel = relative(resolve('dist'), resolve(args.resolveDir, args.path)).split(sep).join('/');
+          return SHARED_MODULES.includes(rel) ? { path: `./${rel}`, external: true } : undefined;
+        });
+      },
+    },
     {
       // esbuild turns `await import('cjs-package')` into `{ default }` only, where Node also gives
       // the named exports: a bare dynamic import must be one Node resolves itself.

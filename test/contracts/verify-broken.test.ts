@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACTS_DIR, PARTICIPANTS } from '../../src/contracts/participants.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
+import { BIN } from '../helpers/cli.js';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -12,7 +13,7 @@ afterAll(() => sim?.close());
 /** `gwsim verify` as a user runs it (dist/ is built by the global setup). */
 function gwsimVerify(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'verify', ...args], {
+    const child = spawn(process.execPath, [BIN, 'verify', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
