@@ -4,7 +4,7 @@ import { ledgerTotals } from '../../src/ledger/ledger.js';
 import { startSimulator } from '../../src/simulator.js';
 import { MemoryJobBook } from '../../src/store/memory-job-book.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { DEV, drain, SEED_IMAGEN, startTestSim, type Envelope, type TestSim } from '../helpers/sim.js';
+import { DEV, drain, SEED_IMAGEN, startTestSim, type Envelope, type ErrorBody, type TestSim } from '../helpers/sim.js';
 import { makeTask } from './store-contract.js';
 
 const GEN = '/api/v1/images/generations';
@@ -48,9 +48,9 @@ describe('retention of finished tasks (memory store)', () => {
     expect((await credits(s)).balance).toBe(start.balance - 4 * price);
 
     for (const old of done.slice(0, 2)) {
-      const got = await s.call('GET', `/api/v1/tasks/${old.task_id}`);
+      const got = await s.call<ErrorBody>('GET', `/api/v1/tasks/${old.task_id}`);
       expect(got.status).toBe(404);
-      expect((got.body as { error: { type: string } }).error.type).toBe('not_found_error');
+      expect(got.body.error.type).toBe('not_found_error');
       expect((await fetch(old.output!.images[0]!.url)).status).toBe(404);
     }
     for (const recent of done.slice(2)) {
