@@ -74,7 +74,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     logger,
   }));
   const store: ObservedStore = new ObservedStore(
-    await openStore(settings.storeUrl, {}, { freezeTasks: options.validateResponses === true }),
+    await openStore(
+      settings.storeUrl,
+      {},
+      { freezeTasks: options.validateResponses === true, keepFinished: config.retention?.finished_tasks },
+    ),
     live,
   );
   const steps = openSteps(store, clock, config, sharedStore, logger);

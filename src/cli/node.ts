@@ -55,6 +55,7 @@ export async function node(argv: string[]): Promise<void> {
     seed: flags.seed ?? config.seed ?? DEFAULTS.seed,
     timeScale: flags.timeScale ?? config.time_scale ?? DEFAULTS.timeScale,
     capacity: config.nodes?.[entry.id]?.capacity,
+    keepFinished: config.retention?.finished_tasks,
   });
   const service = new NodeService(emulator, catalog, new SpecValidators(loadSpec(paths.nodeSpec), 'node'));
   const host = flags.host ?? DEFAULTS.host;

@@ -99,6 +99,15 @@ export const ConfigFile = z.strictObject({
   webhooks: WebhookConfig.optional(),
   images: ImagesConfig.optional(),
   /**
+   * What the in-process parts keep once tasks finish (the memory store, each emulated node's job
+   * book): the newest `finished_tasks` finished tasks, default 10,000. Running tasks are always kept.
+   */
+  retention: z
+    .strictObject({
+      finished_tasks: z.number().int().min(1).max(100_000_000).optional(),
+    })
+    .optional(),
+  /**
    * On a shared store: how often an instance looks for due steps, how long a claimed step is its
    * own, and how often the reconciler looks for stuck tasks and orphaned holds.
    */

@@ -26,6 +26,8 @@ export interface NodeEmulatorDeps {
   capacity?: number | undefined;
   /** Where its jobs live: a book of its own in memory unless given (the Redis one, shared by instances). */
   book?: JobBook | undefined;
+  /** Finished jobs its own book keeps (the newest that many; `retention.finished_tasks`). */
+  keepFinished?: number | undefined;
 }
 
 /**
@@ -51,7 +53,7 @@ export class NodeEmulator {
     this.id = deps.node.id;
     this.capacity = deps.capacity ?? deps.node.capacity;
     this.faultRng = createRng(mix32(deps.seed, hashString(this.id), 0xfa17));
-    this.book = deps.book ?? new MemoryJobBook();
+    this.book = deps.book ?? new MemoryJobBook(deps.keepFinished);
     deps.faults.onRemoved(() => void this.replanStalled());
   }
 

@@ -61,6 +61,7 @@ export class NodeFleet {
         timeScale: deps.timeScale,
         capacity: conf?.capacity,
         book: deps.book?.(node.id),
+        keepFinished: config.retention?.finished_tasks,
       });
       const service = new NodeService(emulator, catalog, deps.validators);
       fleet.emulators.set(node.id, emulator);

@@ -6,9 +6,10 @@ import {
   type JobBook,
   type Reservation,
 } from '../nodes/job-book.js';
+import { DEFAULT_KEEP_FINISHED, Fifo } from './memory-retention.js';
 
-/** (time, seq) ordered ascending: the order of a Redis ZSET scored by time with zero-padded seq members. */
-type Entry = readonly [time: number, seq: number];
+/** (time, seq) ordered ascending: the order of a Redis ZSET scored by time with zero-padded seq members. A finish carries its job's id. */
+type Entry = readonly [time: number, seq: number, id?: string];
 const before = (a: Entry, b: Entry) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 /** Entries in (time, seq) order; binary search, so counts and ranks are O(log n). */
@@ -47,10 +48,10 @@ class SortedEntries {
   nthFromEnd(n: number): number {
     return this.items[this.items.length - n]?.[0] ?? -Infinity;
   }
-  /** Drops entries with time <= t (they no longer count as queued or running). */
-  prune(t: number): void {
+  /** Drops entries with time <= t (they no longer count as queued or running) and returns them. */
+  prune(t: number): Entry[] {
     const n = this.atOrBefore(t);
-    if (n > 0) this.items.splice(0, n);
+    return n > 0 ? this.items.splice(0, n) : [];
   }
 }
 
@@ -65,6 +66,11 @@ export class MemoryJobBook implements JobBook {
   private seq = 0;
   /** Seqs of the jobs waiting with no known start, FIFO. */
   private waiting: number[] = [];
+  /** Ids of finished jobs in finish order: the oldest is forgotten once more than `keepFinished` are. */
+  private finished = new Fifo<string>();
+
+  /** keepFinished: the finished jobs kept (the newest that many), so a long run does not grow. */
+  constructor(private readonly keepFinished: number = DEFAULT_KEEP_FINISHED) {}
 
   reserve(r: Reservation): Promise<BookedJob> {
     const known = this.jobs.get(r.job.id);
@@ -121,6 +127,7 @@ export class MemoryJobBook implements JobBook {
     this.finishes = new SortedEntries();
     this.seq = 0;
     this.waiting = [];
+    this.finished.clear();
     return Promise.resolve();
   }
 
@@ -134,11 +141,18 @@ export class MemoryJobBook implements JobBook {
     if (planned.startAt === null) this.waiting.push(planned.seq);
     this.starts.add([planned.startAt ?? NEVER, planned.seq]);
     // A job with no known start holds no slot: only planned jobs are in the finishes.
-    if (planned.finishAt !== null) this.finishes.add([planned.finishAt, planned.seq]);
+    if (planned.finishAt !== null) this.finishes.add([planned.finishAt, planned.seq, planned.id]);
   }
 
+  /** Moves the jobs finished by `now` off the slots, and forgets the oldest finished ones beyond `keepFinished`. */
   private prune(now: number): void {
     this.starts.prune(now);
-    this.finishes.prune(now);
+    for (const [, , id] of this.finishes.prune(now)) if (id !== undefined) this.finished.push(id);
+    while (this.finished.size > this.keepFinished) {
+      const id = this.finished.shift();
+      const job = id === undefined ? undefined : this.jobs.get(id);
+      // A fixture put over a finished job's id stays.
+      if (id !== undefined && job && !job.fixed && job.finishAt !== null && job.finishAt <= now) this.jobs.delete(id);
+    }
   }
 }

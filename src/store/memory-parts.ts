@@ -1,4 +1,5 @@
 import type { TaskRecord } from '../gateway/task.js';
+import { Fifo } from './memory-retention.js';
 import type {
   DeliveryRecord,
   KeyRecord,
@@ -100,6 +101,8 @@ export class MemoryShared {
 /** The memory store's idempotency claims, rate windows and leases. */
 export class MemoryClaims {
   private idempotency = new Map<string, IdempotencyRecord>();
+  /** Scopes in the order they were claimed, so expired claims are dropped from the front. */
+  private claimOrder = new Fifo<string>();
   private rate = new Map<string, RateWindow>();
   private leases = new Map<string, { owner: string; until: number }>();
 
@@ -120,12 +123,25 @@ export class MemoryClaims {
   claim(scope: string, fingerprint: string, at: number, ttlMs: number, pendingTtlMs: number) {
     const existing = this.live(scope, at, ttlMs, pendingTtlMs);
     if (existing) return existing;
+    this.prune(at, ttlMs);
     this.idempotency.set(scope, { fingerprint, taskId: null, createdAt: at });
+    this.claimOrder.push(scope);
     return undefined;
   }
 
   set(scope: string, record: IdempotencyRecord): void {
     this.idempotency.set(scope, record);
+    this.claimOrder.push(scope);
+  }
+
+  /** Drops the claims older than ttlMs at the front of the claim order: O(1) amortized. */
+  prune(at: number, ttlMs: number): void {
+    for (let scope = this.claimOrder.peek(); scope !== undefined; scope = this.claimOrder.peek()) {
+      const rec = this.idempotency.get(scope);
+      if (rec && at - rec.createdAt < ttlMs) return;
+      this.claimOrder.shift();
+      if (rec) this.idempotency.delete(scope);
+    }
   }
 
   bind(scope: string, taskId: string): void {
@@ -157,6 +173,7 @@ export class MemoryClaims {
 
   clear(): void {
     this.idempotency.clear();
+    this.claimOrder.clear();
     this.rate.clear();
     this.leases.clear();
   }

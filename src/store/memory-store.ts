@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isTerminal, type TaskRecord } from '../gateway/task.js';
 import { copyDelivery, copyKey, freezeTask, matches, MemoryClaims, MemoryJobs, MemoryShared } from './memory-parts.js';
+import { trimLedger } from '../ledger/ledger.js';
+import { DEFAULT_KEEP_FINISHED, Fifo, TaskOrder } from './memory-retention.js';
 import type {
   DeliveryRecord,
   TaskCreation,
@@ -20,6 +22,12 @@ import type {
 export interface MemoryStoreOptions {
   /** Freeze every task record stored, so code that edits one throws (tests turn it on). */
   freezeTasks?: boolean;
+  /**
+   * Finished tasks kept (the newest that many; default 10,000): an older one is dropped with its
+   * idempotency binding's task, so it reads as unknown. The ledger keeps its newest 3 × that many
+   * entries. Running tasks and balances are never touched.
+   */
+  keepFinished?: number | undefined;
 }
 
 /**
@@ -30,10 +38,16 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements Store {
   private keys = new Map<string, KeyRecord>();
   private entries: LedgerEntry[] = [];
+  private ledgerSeq = 0;
+  /** The ledger is cut back to its newest 3 × keepFinished entries when it reaches this length (O(1) amortized). */
+  private trimLedgerAt: number;
   private holds = new Map<string, { key: string; amount: number }>();
   private tasks = new Map<string, TaskRecord>();
   /** Task ids in creation order, so a page of the newest copies only what it returns. */
-  private taskOrder: string[] = [];
+  private taskOrder = new TaskOrder();
+  /** Finished task ids in the order they finished: the oldest is dropped once more than `keepFinished` are. */
+  private finished = new Fifo<string>();
+  private readonly keepFinished: number;
   private claims = new MemoryClaims();
   private shared = new MemoryShared();
   private deliveries = new Map<string, DeliveryRecord>();
@@ -44,11 +58,18 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.keep = options.freezeTasks ? freezeTask : (t) => t;
+    this.keepFinished = options.keepFinished ?? DEFAULT_KEEP_FINISHED;
+    this.trimLedgerAt = 6 * this.keepFinished;
   }
 
   private record(rec: KeyRecord, kind: LedgerKind, amount: number, taskId: string | null, at: number): void {
+    // Entries carry the balance and held after them, so the newest ones alone still add up (ledgerTotals).
+    if (this.entries.length >= this.trimLedgerAt) {
+      this.entries = trimLedger(this.entries, 3 * this.keepFinished);
+      this.trimLedgerAt = this.entries.length + 3 * this.keepFinished;
+    }
     this.entries.push({
-      seq: this.entries.length + 1,
+      seq: ++this.ledgerSeq,
       at,
       key: rec.key,
       kind,
@@ -134,6 +155,7 @@ export class MemoryStore implements Store {
       return held.reason === 'unknown_key' ? { kind: held.reason } : { kind: held.reason, available: held.available };
     if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
     this.tasks.set(task.id, this.keep(task));
+    if (idem) this.claims.prune(at, idem.ttlMs);
     if (idem) this.claims.set(idem.scope, { fingerprint: idem.fingerprint, taskId: task.id, createdAt: at });
     if (c.firstStep) this.jobs.schedule(c.firstStep.job, c.firstStep.leasedUntil);
     return { kind: 'created' };
@@ -155,7 +177,20 @@ export class MemoryStore implements Store {
     if (stored && (stored.status === 'COMPLETED' || stored.status === 'FAILED')) return false;
     // Both bodies run before the first await gives way: nothing interleaves with the check above.
     await Promise.all([this.settle(done.id, outcome, at), this.putTask(done)]);
+    this.retire(done.id);
     return true;
+  }
+
+  /** Keeps the newest `keepFinished` finished tasks: O(1) per finish, no scan. */
+  private retire(id: string): void {
+    this.finished.push(id);
+    while (this.finished.size > this.keepFinished) {
+      const old = this.finished.shift();
+      const task = old === undefined ? undefined : this.tasks.get(old);
+      if (old === undefined || !task || !isTerminal(task.status)) continue;
+      this.tasks.delete(old);
+      this.taskOrder.drop((t) => this.tasks.has(t));
+    }
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
@@ -171,23 +206,28 @@ export class MemoryStore implements Store {
   /** The cursor is a position in creation order: stable while tasks keep arriving. */
   async pageTasks(filter: TaskFilter, limit: number, cursor?: string): Promise<TaskPage | undefined> {
     const order = this.taskOrder;
-    const from = cursor === undefined ? order.length : /^\d{1,15}$/.test(cursor) ? Number(cursor) : NaN;
-    if (!(from <= order.length)) return undefined;
+    const from = cursor === undefined ? order.end : /^\d{1,15}$/.test(cursor) ? Number(cursor) : NaN;
+    if (!(from <= order.end)) return undefined;
     const all = filter.status === undefined && filter.model === undefined && filter.key === undefined;
     const tasks: TaskRecord[] = [];
-    let i = from - 1;
+    const at = (i: number) => this.tasks.get(order.id(i) ?? '');
+    let i = order.indexOf(from) - 1;
     for (; i >= 0 && tasks.length < limit; i--) {
-      const t = this.tasks.get(order[i]!)!;
-      if (matches(t, filter)) tasks.push(t);
+      const t = at(i);
+      if (t && matches(t, filter)) tasks.push(t);
     }
     let more = false;
-    for (let j = i; j >= 0 && !more; j--) more = matches(this.tasks.get(order[j]!)!, filter);
-    let total = order.length;
+    for (let j = i; j >= 0 && !more; j--) {
+      const t = at(j);
+      more = t !== undefined && matches(t, filter);
+    }
+    let total = this.tasks.size;
     if (!all) {
       total = 0;
       for (const t of this.tasks.values()) if (matches(t, filter)) total++;
     }
-    return { tasks, total, next: more ? String(i + 1) : null };
+    // The next page starts at index i: every task created before the one there, plus it.
+    return { tasks, total, next: more ? String(order.seq(i) + 1) : null };
   }
 
   async claimIdempotency(
@@ -273,9 +313,12 @@ export class MemoryStore implements Store {
     this.shared.clear();
     this.keys.clear();
     this.entries = [];
+    this.ledgerSeq = 0;
+    this.trimLedgerAt = 6 * this.keepFinished;
     this.holds.clear();
     this.tasks.clear();
-    this.taskOrder = [];
+    this.taskOrder.clear();
+    this.finished.clear();
     this.claims.clear();
     this.deliveries.clear();
     this.jobs.clear();
