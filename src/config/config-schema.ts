@@ -100,7 +100,7 @@ export const ConfigFile = z.strictObject({
   images: ImagesConfig.optional(),
   /**
    * What the in-process parts keep once tasks finish (the memory store, each emulated node's job
-   * book): the newest `finished_tasks` finished tasks, default 10,000. Running tasks are always kept.
+   * book): the newest `finished_tasks` finished tasks, default 100,000. Running tasks are always kept.
    */
   retention: z
     .strictObject({

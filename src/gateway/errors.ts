@@ -51,6 +51,12 @@ export const errors = {
     err('idempotency_error', 409, `Idempotency-Key '${key}' is in use by a request still in progress`, {
       'Retry-After': '1',
     }),
+  idempotencyTaskGone: (key: string, taskId: string) =>
+    err(
+      'idempotency_error',
+      409,
+      `Idempotency-Key '${key}' made task ${taskId}, which is no longer kept (retention.finished_tasks): send a new key`,
+    ),
   idempotencyMismatch: (key: string) =>
     err('idempotency_error', 422, `Idempotency-Key '${key}' was used with a different request body`),
   // Connection: close, so a client still sending a huge body is not read to its end.

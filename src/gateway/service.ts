@@ -168,8 +168,10 @@ export class GatewayService {
     model: ModelEntry,
   ): Promise<Submitted> {
     if (prior.fingerprint !== fingerprint) throw errors.idempotencyMismatch(idempotencyKey);
-    const task = prior.taskId === null ? undefined : await this.deps.store.getTask(prior.taskId);
-    if (!task) throw errors.idempotencyInProgress(idempotencyKey);
+    if (prior.taskId === null) throw errors.idempotencyInProgress(idempotencyKey);
+    const task = await this.deps.store.getTask(prior.taskId);
+    // Bound to a task the store no longer keeps: not in progress, and retrying will not help.
+    if (!task) throw errors.idempotencyTaskGone(idempotencyKey, prior.taskId);
     return { task: model.runtime === 'sync' ? await this.deps.tasks.settled(task.id) : task, replayed: true };
   }
 

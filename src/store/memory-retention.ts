@@ -1,5 +1,5 @@
 /** How many finished tasks (and, on each node, finished jobs) the in-process parts keep by default. */
-export const DEFAULT_KEEP_FINISHED = 10_000;
+export const DEFAULT_KEEP_FINISHED = 100_000;
 
 /** A first-in first-out queue: push and shift are O(1) amortized (the array is compacted as its head moves). */
 export class Fifo<T> {

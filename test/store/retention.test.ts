@@ -69,6 +69,10 @@ describe('retention of finished tasks (memory store)', () => {
     const after = await credits(s);
     const replay = await s.call('POST', GEN, { body: SEED_IMAGEN, headers: { 'idempotency-key': 'k1' } });
     expect(replay.status).toBe(409);
+    expect(replay.body).toMatchObject({
+      error: { type: 'idempotency_error', message: expect.stringContaining('no longer kept') },
+    });
+    expect(replay.headers.get('retry-after')).toBeNull();
     expect(await credits(s)).toEqual(after);
     expect(await s.admin.tasks({})).toHaveLength(2);
     // A recent one replays as before.
