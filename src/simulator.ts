@@ -23,8 +23,8 @@ import { wireTasks } from './wiring/tasks.js';
 import { isStoreUnavailable } from './store/store-errors.js';
 import { GenerationWatch } from './store/generation-watch.js';
 import { shareState } from './routing/shared-state.js';
-import { consoleLogger } from './log/logger.js';
-import { taskTransitionLog, type TaskTransitionLog } from './log/task-log.js';
+import { consoleLogger, type Logger } from './log/logger.js';
+import { taskTransitionLog } from './log/task-log.js';
 import type { TaskTransition } from './tasks/orchestrator.js';
 import { seededRequestIds } from './net/request-ids.js';
 import { randomBytes } from 'node:crypto';
@@ -41,11 +41,16 @@ const SHARED_STATE_MS = 100;
 /** How often an instance on a shared store tries a reconciler pass (`steps.reconcile_ms`). */
 const DEFAULT_RECONCILE_MS = 5_000;
 
-/** The log's transition line (a no-op below debug), then the caller's own hook. */
+/**
+ * The log's transition line, then the caller's own hook; none when the log is below debug and
+ * there is no hook, so the orchestrator builds no transition for nobody.
+ */
 function transitionsTo(
-  log: TaskTransitionLog,
+  logger: Logger,
   own: ((t: TaskTransition) => void) | undefined,
 ): ((t: TaskTransition) => void) | undefined {
+  if (!logger.isLevelEnabled('debug')) return own;
+  const log = taskTransitionLog(logger);
   return (t) => {
     log(t);
     own?.(t);
@@ -118,7 +123,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     clients: fleet.clients,
     publicUrl: () => publicUrl,
     logger,
-    onTransition: transitionsTo(taskTransitionLog(logger), options.onTaskTransition),
+    onTransition: transitionsTo(logger, options.onTaskTransition),
   });
   const { tasks, deliverer } = taskParts;
   const service = new GatewayService({

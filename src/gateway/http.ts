@@ -40,6 +40,9 @@ export type Headers = Record<string, string>;
 /** Checks a response body before it is sent (tests validate every response against the spec). */
 export type ResponseCheck = (status: number, body: unknown) => string | undefined;
 
+/** The headers sendJson sets itself; a caller's own of the same name gives way (as a spread object's did). */
+const OWN_HEADERS = new Set(['Content-Type', 'Content-Length', 'X-Request-Id']);
+
 export function sendJson(
   req: IncomingMessage,
   res: ServerResponse,
@@ -54,12 +57,18 @@ export function sendJson(
     body = errorBody(500, `gwsim bug: response does not match the spec: ${problem}`, 'api_error');
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'X-Request-Id': requestId(req),
-  });
+  // A flat [name, value, …] list: Node writes it as given, with no header object built and copied.
+  const list: Array<string | number> = [];
+  for (const name in headers) if (!OWN_HEADERS.has(name)) list.push(name, headers[name]!);
+  list.push(
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    Buffer.byteLength(text),
+    'X-Request-Id',
+    requestId(req),
+  );
+  res.writeHead(status, list);
   res.end(text);
 }
 

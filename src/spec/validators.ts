@@ -19,6 +19,8 @@ export class SpecValidators {
   private instance: Ajv2020 | undefined;
   private readonly id: string;
   private readonly compiled = new Map<string, ValidateFunction>();
+  /** `schema(name)`'s answers by name: callers on the hot path (a node's JobRequest) skip building the pointer. */
+  private readonly named = new Map<string, ValidateFunction>();
 
   constructor(
     readonly doc: OpenApiDoc,
@@ -54,7 +56,12 @@ export class SpecValidators {
 
   /** A validator for `#/components/schemas/{name}`. */
   schema(name: string): ValidateFunction {
-    return this.ref(`#/components/schemas/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    let fn = this.named.get(name);
+    if (!fn) {
+      fn = this.ref(`#/components/schemas/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      this.named.set(name, fn);
+    }
+    return fn;
   }
 
   /** A validator for any schema object of the document (may contain local `$ref`s). */
