@@ -51,6 +51,11 @@ export class ObservedStore implements Store {
     if (this.live.listening) p.then((w) => this.live.rateHit(key, w), ignore);
     return p;
   }
+  authorize(key: string, now: number) {
+    const p = this.inner.authorize(key, now);
+    if (this.live.listening) p.then((a) => a && this.live.rateHit(key, a.window), ignore);
+    return p;
+  }
   reset() {
     return this.inner.reset().then(() => this.live.storeReset());
   }

@@ -6,7 +6,7 @@ import { outputDimensions } from '../catalog/dimensions.js';
 import { modelInfo, type ModelInfo } from '../catalog/model-info.js';
 import type { Clock } from '../clock/clock.js';
 import { priceOf } from '../ledger/pricing.js';
-import type { IdempotencyRecord, KeyRecord, Store } from '../store/store.js';
+import type { IdempotencyRecord, KeyRecord, RateWindow, Store } from '../store/store.js';
 import { errors } from './errors.js';
 import type { TaskOrchestrator } from '../tasks/orchestrator.js';
 import type { RequestValidator } from './request-validation.js';
@@ -65,22 +65,32 @@ export interface Submitted {
 export class GatewayService {
   constructor(private readonly deps: GatewayDeps) {}
 
-  /** The key named by `Authorization: Bearer …`, or 401. */
+  /** Each authenticated key's window, counted with it in one store step, until rateLimit takes it. */
+  private readonly counted = new WeakMap<KeyRecord, { window: RateWindow; now: number }>();
+
+  /**
+   * The key named by `Authorization: Bearer …`, or 401. Counts the request against the key's
+   * rate window in the same store step (`store.authorize`); `rateLimit` answers from that count.
+   */
   async authenticate(authorization: string | undefined): Promise<KeyRecord> {
     const key = bearerCredential(authorization);
-    const rec = key === undefined ? undefined : await this.deps.store.getKey(key);
-    if (!rec) {
+    const now = this.deps.clock.now();
+    const found = key === undefined ? undefined : await this.deps.store.authorize(key, now);
+    if (!found) {
       if (key !== undefined) this.deps.onUnknownKey?.();
       throw errors.unauthorized();
     }
-    return rec;
+    this.counted.set(found.key, { window: found.window, now });
+    return found.key;
   }
 
-  /** Count the request; the RateLimit headers to send, or 429 carrying them. */
+  /** The RateLimit headers to send, or 429 carrying them (a key authenticate did not count is counted now). */
   async rateLimit(key: KeyRecord): Promise<Record<string, string>> {
     const { requests, window_s } = key.rateLimit;
-    const now = this.deps.clock.now();
-    const w = await this.deps.store.hitRateLimit(key.key, key.rateLimit, now);
+    const counted = this.counted.get(key);
+    this.counted.delete(key);
+    const now = counted?.now ?? this.deps.clock.now();
+    const w = counted?.window ?? (await this.deps.store.hitRateLimit(key.key, key.rateLimit, now));
     const reset = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
     const policy = `${requests};w=${window_s}`;
     const headers = {

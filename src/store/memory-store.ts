@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isTerminal, type TaskRecord } from '../gateway/task.js';
+import { authorizeBy } from './authorize.js';
 import { copyDelivery, copyKey, freezeTask, matches, MemoryClaims, MemoryJobs, MemoryShared } from './memory-parts.js';
 import { trimLedger } from '../ledger/ledger.js';
 import { DEFAULT_KEEP_FINISHED, Fifo, TaskOrder } from './memory-retention.js';
@@ -298,6 +299,7 @@ export class MemoryStore implements Store {
     this.claims.live(scope, at, ttlMs, pendingTtlMs);
   rateWindows = async () => this.claims.windows();
   hitRateLimit = async (key: string, policy: RateLimitPolicy, now: number) => this.claims.hit(key, policy, now);
+  authorize = (key: string, now: number) => authorizeBy(this, key, now);
   putShared = async (kind: string, id: string, json: string | null) => this.shared.put(kind, id, json);
   readShared = async (kind: string, since: number) => this.shared.read(kind, since);
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { DEFAULT_PREFIX, isConnectionError, redactUrl } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
-import type { HoldResult, KeyRecord, LedgerEntry, RateLimitPolicy } from './store.js';
+import type { Authorized, HoldResult, KeyRecord, LedgerEntry, RateLimitPolicy } from './store.js';
 
 /** Wall-clock expiry, beyond the simulated one, after which Redis collects claims and windows. */
 export const GC_GRACE_MS = 60_000;
@@ -118,6 +118,20 @@ export abstract class RedisBase {
     return this.op('getKey', async () => {
       const h = await this.client.hgetall(this.k('key', key));
       return h.key === undefined ? undefined : parseKey(h);
+    });
+  }
+
+  /** getKey and hitRateLimit under the key's own policy as one script (`gwsimAuthorize`). */
+  authorize(key: string, now: number): Promise<Authorized | undefined> {
+    return this.op('authorize', async () => {
+      const reply = await this.script(
+        'gwsimAuthorize',
+        [this.k('key', key), this.k('rate', key)],
+        [n(now, 'now'), String(GC_GRACE_MS)],
+      );
+      if (!Array.isArray(reply)) return undefined;
+      const flat = reply as unknown[];
+      return { window: { count: Number(flat[0]), resetAt: Number(flat[1]) }, key: parseKey(pairs(flat, 2)) };
     });
   }
 

@@ -1,5 +1,20 @@
 import { script, type ScriptDef } from './redis-lua.js';
 
+/** A fixed window's hit: a new window of `windowMs` from `now` once the last one ended. Returns {count, resetAt}. */
+const HIT = `
+local function hit(rateKey, now, windowMs, gc)
+  local r = redis.call('HMGET', rateKey, 'count', 'resetAt')
+  if (not r[1]) or now >= tonumber(r[2]) then
+    local resetAt = num(now + windowMs)
+    redis.call('HSET', rateKey, 'count', '1', 'resetAt', resetAt)
+    redis.call('PEXPIRE', rateKey, gc)
+    return {'1', resetAt}
+  end
+  local count = redis.call('HINCRBY', rateKey, 'count', 1)
+  return {tostring(count), r[2]}
+end
+`;
+
 /** The scripts of records besides keys, ledger and tasks: claims, windows, deliveries, jobs, shared state. */
 export const RECORD_SCRIPTS = {
   /**
@@ -38,17 +53,33 @@ return 1
    */
   gwsimHitRateLimit: script(
     1,
-    `
-local now = tonumber(ARGV[1])
-local r = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
-if (not r[1]) or now >= tonumber(r[2]) then
-  local resetAt = num(now + tonumber(ARGV[2]))
-  redis.call('HSET', KEYS[1], 'count', '1', 'resetAt', resetAt)
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'1', resetAt}
+    HIT +
+      `
+return hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
+`,
+  ),
+
+  /**
+   * A request's key and its window counted under the key's own policy, in one step (so a request
+   * is one round trip before its operation). KEYS: key hash, window hash. ARGV: now, GC grace ms
+   * (the window's Redis expiry is twice the window plus this). Returns nil for an unknown key,
+   * counting nothing; else {count, resetAt, HGETALL of the key...}.
+   */
+  gwsimAuthorize: script(
+    2,
+    HIT +
+      `
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return false end
+local windowMs = 0
+for i = 1, #h, 2 do
+  if h[i] == 'window_s' then windowMs = tonumber(h[i + 1]) * 1000 end
 end
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-return {tostring(count), r[2]}
+local gc = string.format('%d', math.max(1, math.ceil(windowMs * 2 + tonumber(ARGV[2]))))
+local w = hit(KEYS[2], tonumber(ARGV[1]), windowMs, gc)
+table.insert(h, 1, w[2])
+table.insert(h, 1, w[1])
+return h
 `,
   ),
 

@@ -127,6 +127,12 @@ export interface RateWindow {
   resetAt: number;
 }
 
+/** A request's key and its rate window, counted with this request (`Store.authorize`). */
+export interface Authorized {
+  key: KeyRecord;
+  window: RateWindow;
+}
+
 /** A shared collection (faults, open circuits) as one read gives it. */
 export interface SharedSnapshot {
   /** Bumped by every write to the collection. */
@@ -248,6 +254,12 @@ export interface Store {
 
   /** Count one request against a key's fixed window and return the window. */
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow>;
+  /**
+   * A request's two first steps in one store step: the key (as getKey reads it) and its window
+   * after counting this request under the key's own policy (as hitRateLimit counts it). An
+   * unknown key gives undefined and counts nothing, so a 401 touches no window.
+   */
+  authorize(key: string, now: number): Promise<Authorized | undefined>;
 
   /** Set (or, with null, delete) entry `id` of the shared collection `kind`, bumping its version. */
   putShared(kind: string, id: string, json: string | null): Promise<void>;

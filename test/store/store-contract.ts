@@ -563,6 +563,55 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
       });
     });
 
+    describe('authorize', () => {
+      it('gives the key as getKey reads it and counts the request under the key’s own policy', async () => {
+        await store.createKey('aio_alice', 50, SECRET, { requests: 2, window_s: 10 }, T0);
+        const first = await store.authorize('aio_alice', T0);
+        expect(first).toEqual({ key: await store.getKey('aio_alice'), window: { count: 1, resetAt: T0 + 10_000 } });
+        expect((await store.authorize('aio_alice', T0 + 9999))?.window).toEqual({ count: 2, resetAt: T0 + 10_000 });
+        // It counts in the same window hitRateLimit does, and goes on past the limit.
+        expect(await store.hitRateLimit('aio_alice', { requests: 2, window_s: 10 }, T0 + 9999)).toEqual({
+          count: 3,
+          resetAt: T0 + 10_000,
+        });
+        expect((await store.authorize('aio_alice', T0 + 9999))?.window.count).toBe(4);
+        expect((await store.authorize('aio_alice', T0 + 10_000))?.window).toEqual({ count: 1, resetAt: T0 + 20_000 });
+        expect(await store.rateWindows()).toEqual({ aio_alice: { count: 1, resetAt: T0 + 20_000 } });
+      });
+
+      it('follows a key’s current record: a top-up and a new policy show at once', async () => {
+        await store.createKey('aio_alice', 50, SECRET, { requests: 2, window_s: 10 }, T0);
+        await store.topUp('aio_alice', 25, T0);
+        await store.hold('aio_alice', 'task_1', 5, T0);
+        expect((await store.authorize('aio_alice', T0))?.key).toMatchObject({ credits: 75, held: 5 });
+        await store.createKey('aio_bob', 1, SECRET, { requests: 100, window_s: 0.5 }, T0);
+        expect(await store.authorize('aio_bob', T0)).toEqual({
+          key: {
+            key: 'aio_bob',
+            credits: 1,
+            held: 0,
+            webhookSecret: SECRET,
+            rateLimit: { requests: 100, window_s: 0.5 },
+          },
+          window: { count: 1, resetAt: T0 + 500 },
+        });
+      });
+
+      it('an unknown key gives undefined and counts nothing', async () => {
+        expect(await store.authorize('aio_nobody', T0)).toBeUndefined();
+        expect(await store.rateWindows()).toEqual({});
+        expect(await store.listKeys()).toEqual([]);
+      });
+
+      it('concurrent requests are all counted', async () => {
+        await store.createKey('aio_alice', 50, SECRET, { requests: 1000, window_s: 60 }, T0);
+        const all = await Promise.all(Array.from({ length: 100 }, () => store.authorize('aio_alice', T0)));
+        expect(all.map((a) => a?.window.count).sort((a = 0, b = 0) => a - b)).toEqual(
+          Array.from({ length: 100 }, (_, i) => i + 1),
+        );
+      });
+    });
+
     describe('webhook deliveries', () => {
       const delivery = (over: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
         id: 'msg_1',
