@@ -95,6 +95,15 @@ function toReply(answer: Answer): Reply {
   return reply;
 }
 
+/** The generator's undici settings; the bench's client measures (src/bench/load-generator.ts) use them too. */
+export const poolSettings = (connections: number, requestTimeoutMs: number) => ({
+  connections,
+  pipelining: 1,
+  keepAliveTimeout: 30_000,
+  headersTimeout: requestTimeoutMs,
+  bodyTimeout: requestTimeoutMs,
+});
+
 const errorCode = (err: unknown): string => (err as { code?: string }).code ?? (err as Error).name ?? 'error';
 
 /**
@@ -117,13 +126,7 @@ export class GatewayClient {
     this.origin = url.origin;
     this.base = url.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
     this.submitPath = `${this.base}/api/v1/images/generations`;
-    const settings = {
-      connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-    };
+    const settings = poolSettings(options.connections, options.requestTimeoutMs);
     this.pool = new Pool(this.origin, settings);
     this.agent = new Agent(settings);
     this.getHeaders = ['authorization', `Bearer ${options.key}`];
