@@ -229,9 +229,14 @@ describeRedis('several gwsim instances on one Redis', () => {
       child.on('exit', (code) => reject(new Error(`A exited ${code}`)));
     });
     const a = { url } as Simulator;
-    const ids = (await Promise.all(Array.from({ length: 20 }, () => submit(a)))).map((r) => r.body.data!.task_id);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    let ids: string[];
+    try {
+      ids = (await Promise.all(Array.from({ length: 20 }, () => submit(a)))).map((r) => r.body.data!.task_id);
+    } finally {
+      // Killed on a failed submit too, so a red run leaves no gwsim behind.
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    }
     const b = await start(store);
     expect(await settled(b, ids)).toEqual(ids.map(() => 'COMPLETED'));
   }, 60_000);
