@@ -25,9 +25,6 @@ const UNBUNDLED_PACKAGES = [
   'ioredis',
 ];
 
-// Chunk names carry a content hash: drop the last build's, so no stale chunk ships.
-for (const f of readdirSync('dist')) if (/^chunk-\w+\.js$/.test(f)) rmSync(`dist/${f}`);
-
 const result = await build({
   entryPoints: { gwsim: 'dist/cli/main.js' },
   // dist/ itself: every bundled file sits one level under the package root, as dist/paths.js
@@ -83,5 +80,10 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+// Chunk names carry a content hash: drop the chunks this build did not write, so no stale one
+// ships. Only after the build, never before: a build running beside this one (npm pack while the
+// tests build) writes the same names from the same sources, so dist/ is never without a chunk.
+const written = new Set(Object.keys(result.metafile.outputs).map((out) => out.replace(/^dist\//, '')));
+for (const f of readdirSync('dist')) if (/^chunk-\w+\.js$/.test(f) && !written.has(f)) rmSync(`dist/${f}`);
 // Which inputs went into which chunk: the tests check `--help` loads no dependency's code.
 writeFileSync('dist/gwsim.meta.json', JSON.stringify(result.metafile));
