@@ -59,8 +59,9 @@ export function secured(service: GatewayService, op: Operation, check?: Response
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
     let limits: Headers = {};
     try {
-      const key = await service.authenticate(req.headers.authorization);
-      limits = await service.rateLimit(key);
+      const admitted = await service.admit(req.headers.authorization);
+      const key = admitted.key;
+      limits = admitted.limits;
       const { data, headers } = await op({ req, params, key, baseUrl: `http://${req.headers.host ?? 'localhost'}` });
       const body = { code: 200, message: 'success', data };
       sendJson(req, res, 200, filter ? filter(body) : body, headers ? { ...limits, ...headers } : limits, check);

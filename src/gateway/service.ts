@@ -56,6 +56,19 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The RateLimit headers for a counted window, or 429 carrying them once it is over the limit. */
+function rateLimitHeaders(key: KeyRecord, w: RateWindow, now: number): Record<string, string> {
+  const { requests, window_s } = key.rateLimit;
+  const reset = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
+  const headers = {
+    'RateLimit-Policy': `${requests};w=${window_s}`,
+    RateLimit: `limit=${requests}, remaining=${Math.max(0, requests - w.count)}, reset=${reset}`,
+  };
+  if (w.count > requests)
+    throw errors.rateLimited(`${requests} requests per ${window_s} s`, Math.max(1, reset), headers);
+  return headers;
+}
+
 export interface Submitted {
   task: TaskRecord;
   replayed: boolean;
@@ -65,41 +78,20 @@ export interface Submitted {
 export class GatewayService {
   constructor(private readonly deps: GatewayDeps) {}
 
-  /** Each authenticated key's window, counted with it in one store step, until rateLimit takes it. */
-  private readonly counted = new WeakMap<KeyRecord, { window: RateWindow; now: number }>();
-
   /**
-   * The key named by `Authorization: Bearer …`, or 401. Counts the request against the key's
-   * rate window in the same store step (`store.authorize`); `rateLimit` answers from that count.
+   * The key named by `Authorization: Bearer …` (or 401), with this request counted against its
+   * rate window in the same store step (`store.authorize`): the key and the RateLimit headers to
+   * send, or 429 carrying them.
    */
-  async authenticate(authorization: string | undefined): Promise<KeyRecord> {
-    const key = bearerCredential(authorization);
+  async admit(authorization: string | undefined): Promise<{ key: KeyRecord; limits: Record<string, string> }> {
+    const credential = bearerCredential(authorization);
     const now = this.deps.clock.now();
-    const found = key === undefined ? undefined : await this.deps.store.authorize(key, now);
+    const found = credential === undefined ? undefined : await this.deps.store.authorize(credential, now);
     if (!found) {
-      if (key !== undefined) this.deps.onUnknownKey?.();
+      if (credential !== undefined) this.deps.onUnknownKey?.();
       throw errors.unauthorized();
     }
-    this.counted.set(found.key, { window: found.window, now });
-    return found.key;
-  }
-
-  /** The RateLimit headers to send, or 429 carrying them (a key authenticate did not count is counted now). */
-  async rateLimit(key: KeyRecord): Promise<Record<string, string>> {
-    const { requests, window_s } = key.rateLimit;
-    const counted = this.counted.get(key);
-    this.counted.delete(key);
-    const now = counted?.now ?? this.deps.clock.now();
-    const w = counted?.window ?? (await this.deps.store.hitRateLimit(key.key, key.rateLimit, now));
-    const reset = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
-    const policy = `${requests};w=${window_s}`;
-    const headers = {
-      'RateLimit-Policy': policy,
-      RateLimit: `limit=${requests}, remaining=${Math.max(0, requests - w.count)}, reset=${reset}`,
-    };
-    if (w.count > requests)
-      throw errors.rateLimited(`${requests} requests per ${window_s} s`, Math.max(1, reset), headers);
-    return headers;
+    return { key: found.key, limits: rateLimitHeaders(found.key, found.window, now) };
   }
 
   /** `requestHost`: the submit's Host header, a name the simulator is reached by. */
