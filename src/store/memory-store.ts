@@ -24,7 +24,7 @@ export interface MemoryStoreOptions {
   /** Freeze every task record stored, so code that edits one throws (tests turn it on). */
   freezeTasks?: boolean;
   /**
-   * Finished tasks kept (the newest that many; default 10,000): an older one is dropped with its
+   * Finished tasks kept (the newest that many; default DEFAULT_KEEP_FINISHED): an older one is dropped with its
    * idempotency binding's task, so it reads as unknown. The ledger keeps its newest 3 × that many
    * entries. Running tasks and balances are never touched.
    */
@@ -156,8 +156,10 @@ export class MemoryStore implements Store {
       return held.reason === 'unknown_key' ? { kind: held.reason } : { kind: held.reason, available: held.available };
     if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
     this.tasks.set(task.id, this.keep(task));
-    if (idem) this.claims.prune(at, idem.ttlMs);
-    if (idem) this.claims.set(idem.scope, { fingerprint: idem.fingerprint, taskId: task.id, createdAt: at });
+    if (idem) {
+      this.claims.prune(at, idem.ttlMs);
+      this.claims.set(idem.scope, { fingerprint: idem.fingerprint, taskId: task.id, createdAt: at });
+    }
     if (c.firstStep) this.jobs.schedule(c.firstStep.job, c.firstStep.leasedUntil);
     return { kind: 'created' };
   }
