@@ -10,7 +10,7 @@ function effect(e: LedgerEntry): { balance: number; held: number } {
 /**
  * A key's balance and held credits recomputed from its ledger entries alone: grants and top-ups
  * add to the balance, captures take from it; holds add to held, captures and releases take from it.
- * A kept ledger may have dropped a key's oldest entries (`trimLedger`), so each key starts from what
+ * A kept ledger may have dropped a key's oldest entries (the memory store's `MemoryLedger`), so each key starts from what
  * its first entry says was there before it (its balance and held less its own effect): with the
  * whole ledger that is 0 and 0. The simulator's invariant is that this always equals what the key
  * record says.
@@ -30,21 +30,4 @@ export function ledgerTotals(entries: readonly LedgerEntry[]): { balance: number
     held += d.held;
   }
   return { balance, held };
-}
-
-/**
- * The newest `keep` entries, plus each key's last older entry when the key has none among them,
- * so every key's balance and held still follow from what is kept (see `ledgerTotals`). O(dropped).
- */
-export function trimLedger(entries: readonly LedgerEntry[], keep: number): LedgerEntry[] {
-  const cut = Math.max(0, entries.length - keep);
-  const kept = entries.slice(cut);
-  const keysKept = new Set(kept.map((e) => e.key));
-  const lastOlder = new Map<string, LedgerEntry>();
-  for (let i = 0; i < cut; i++) {
-    const e = entries[i];
-    if (e && !keysKept.has(e.key)) lastOlder.set(e.key, e);
-  }
-  const carried = [...lastOlder.values()].sort((a, b) => a.seq - b.seq);
-  return carried.length === 0 ? kept : [...carried, ...kept];
 }

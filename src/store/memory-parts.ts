@@ -37,6 +37,41 @@ export const copyDelivery = (d: DeliveryRecord): DeliveryRecord => ({
   attempts: d.attempts.map((a) => ({ ...a })),
 });
 
+/** A credit hold: what `settle` gives back or takes. */
+export interface Hold {
+  readonly key: string;
+  readonly amount: number;
+}
+
+/**
+ * Hold values shared by every task holding the same amount on the same key (a few keys and
+ * prices make nearly all of them), so a task in flight costs its map entry, not an object too.
+ * Values are never changed, so sharing is safe; past `limit` pairs a new one is not remembered.
+ */
+export class HoldValues {
+  private byKey = new Map<string, Map<number, Hold>>();
+  private count = 0;
+
+  constructor(private readonly limit = 10_000) {}
+
+  of(key: string, amount: number): Hold {
+    let amounts = this.byKey.get(key);
+    const known = amounts?.get(amount);
+    if (known) return known;
+    const hold: Hold = { key, amount };
+    if (this.count >= this.limit) return hold;
+    if (!amounts) this.byKey.set(key, (amounts = new Map()));
+    amounts.set(amount, hold);
+    this.count++;
+    return hold;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.count = 0;
+  }
+}
+
 /** The memory store's steps: each job with its lease, and which tasks have a pending step. */
 export class MemoryJobs {
   private jobs = new Map<string, { job: ScheduledJob; leasedUntil: number | null }>();

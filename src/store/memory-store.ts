@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { isTerminal, type TaskRecord } from '../gateway/task.js';
 import { authorizeBy } from './authorize.js';
-import { copyDelivery, copyKey, freezeTask, matches, MemoryClaims, MemoryJobs, MemoryShared } from './memory-parts.js';
-import { trimLedger } from '../ledger/ledger.js';
+import {
+  copyDelivery,
+  copyKey,
+  freezeTask,
+  HoldValues,
+  matches,
+  MemoryClaims,
+  MemoryJobs,
+  MemoryShared,
+  type Hold,
+} from './memory-parts.js';
+import { MemoryLedger } from './memory-ledger.js';
 import { DEFAULT_KEEP_FINISHED, Fifo, TaskOrder } from './memory-retention.js';
 import type {
   DeliveryRecord,
@@ -38,11 +48,10 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements Store {
   private keys = new Map<string, KeyRecord>();
-  private entries: LedgerEntry[] = [];
-  private ledgerSeq = 0;
-  /** The ledger is cut back to its newest 3 × keepFinished entries when it reaches this length (O(1) amortized). */
-  private trimLedgerAt: number;
-  private holds = new Map<string, { key: string; amount: number }>();
+  /** Cut back to its newest 3 × keepFinished entries as it grows (O(1) amortized). */
+  private entries: MemoryLedger;
+  private holds = new Map<string, Hold>();
+  private holdValues = new HoldValues();
   private tasks = new Map<string, TaskRecord>();
   /** Task ids in creation order, so a page of the newest copies only what it returns. */
   private taskOrder = new TaskOrder();
@@ -60,25 +69,12 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     this.keep = options.freezeTasks ? freezeTask : (t) => t;
     this.keepFinished = options.keepFinished ?? DEFAULT_KEEP_FINISHED;
-    this.trimLedgerAt = 6 * this.keepFinished;
+    this.entries = new MemoryLedger(3 * this.keepFinished);
   }
 
   private record(rec: KeyRecord, kind: LedgerKind, amount: number, taskId: string | null, at: number): void {
     // Entries carry the balance and held after them, so the newest ones alone still add up (ledgerTotals).
-    if (this.entries.length >= this.trimLedgerAt) {
-      this.entries = trimLedger(this.entries, 3 * this.keepFinished);
-      this.trimLedgerAt = this.entries.length + 3 * this.keepFinished;
-    }
-    this.entries.push({
-      seq: ++this.ledgerSeq,
-      at,
-      key: rec.key,
-      kind,
-      amount,
-      task_id: taskId,
-      balance: rec.credits,
-      held: rec.held,
-    });
+    this.entries.record(rec.key, kind, amount, taskId, rec.credits, rec.held, at);
   }
 
   async createKey(
@@ -121,7 +117,7 @@ export class MemoryStore implements Store {
     const available = rec.credits - rec.held;
     if (available < amount) return { ok: false, reason: 'insufficient', available };
     rec.held += amount;
-    this.holds.set(taskId, { key, amount });
+    this.holds.set(taskId, this.holdValues.of(key, amount));
     this.record(rec, 'hold', amount, taskId, at);
     return { ok: true, record: copyKey(rec) };
   }
@@ -138,7 +134,7 @@ export class MemoryStore implements Store {
   }
 
   async ledger(key?: string): Promise<LedgerEntry[]> {
-    return this.entries.filter((e) => key === undefined || e.key === key).map((e) => ({ ...e }));
+    return this.entries.entries(key);
   }
 
   /** One synchronous block: nothing interleaves between its checks and its writes. */
@@ -316,10 +312,9 @@ export class MemoryStore implements Store {
     this.marker = undefined;
     this.shared.clear();
     this.keys.clear();
-    this.entries = [];
-    this.ledgerSeq = 0;
-    this.trimLedgerAt = 6 * this.keepFinished;
+    this.entries.clear();
     this.holds.clear();
+    this.holdValues.clear();
     this.tasks.clear();
     this.taskOrder.clear();
     this.finished.clear();
