@@ -60,7 +60,7 @@ export class HoldValues {
     if (known) return known;
     const hold: Hold = { key, amount };
     if (this.count >= this.limit) return hold;
-    if (!amounts) this.byKey.set(key, (amounts = new Map()));
+    if (!amounts) this.byKey.set(key, (amounts = new Map<number, Hold>()));
     amounts.set(amount, hold);
     this.count++;
     return hold;
