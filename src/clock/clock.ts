@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { TimerHeap, type Timer } from './timer-heap.js';
 
 export type ClockMode = 'real' | 'manual';
@@ -100,6 +101,11 @@ export class RealClock extends HeapClock {
   readonly mode = 'real';
   private handle: NodeJS.Timeout | undefined;
   private armedAt = Infinity;
+  /**
+   * The async context the clock was made in: its one Node timer fires every callback in it, not
+   * in the context of whatever armed it last (a stored step's, which would collect their steps).
+   */
+  private readonly origin = new AsyncResource('gwsim.clock');
 
   now(): number {
     return Date.now();
@@ -114,7 +120,7 @@ export class RealClock extends HeapClock {
     if (!next || next.at >= this.armedAt) return;
     if (this.handle) clearTimeout(this.handle);
     this.armedAt = next.at;
-    this.handle = setTimeout(() => this.fire(), Math.max(0, next.at - Date.now()));
+    this.handle = setTimeout(() => this.origin.runInAsyncScope(() => this.fire()), Math.max(0, next.at - Date.now()));
     this.handle.unref();
   }
 

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { ScheduledJob, Store } from '../store/store.js';
+import type { JobMove, ScheduledJob, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
 /**
@@ -22,8 +23,18 @@ export type StepHandler<P> = (payload: P) => Promise<void>;
  */
 export interface StepScheduler<K extends StepKinds> {
   on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void;
-  /** Run `kind` with `payload` at epoch ms `due`; resolves once the step is safely recorded. */
-  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void>;
+  /**
+   * Run `kind` with `payload` at epoch ms `due`; resolves once the step is safely recorded (a
+   * stored step scheduled by a running stored step: recorded with that step's completion).
+   * `group`: steps that `wake` may bring forward together.
+   */
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind], group?: string): Promise<void>;
+  /**
+   * Stored steps only (absent on clock timers, where a step costs no store call): each step of
+   * `kind` in `group` still waiting is given to `rewrite`, which returns its new due and payload
+   * (earlier) or undefined to leave it. One that is claimed meanwhile runs as it was.
+   */
+  wake?<Kind extends keyof K & string>(group: string, kind: Kind, rewrite: StepRewrite<K[Kind]>): Promise<void>;
   /**
    * The step as a job to store now with other writes (createTask), leased to the caller, which
    * runs it at once and then completes it; undefined when steps are not stored (clock timers).
@@ -34,10 +45,21 @@ export interface StepScheduler<K extends StepKinds> {
   close(): Promise<void>;
 }
 
+/** A waiting step's new due and payload, or undefined to leave it. */
+export type StepRewrite<P> = (payload: P, due: number) => { due: number; payload: P } | undefined;
+
 /** A step as its store job, with how long the caller that stored it may hold it. */
 export interface StoredStep {
   job: ScheduledJob;
   leaseMs: number;
+  /** Run `fn` as this step, then complete it: the steps `fn` schedules are stored with the completion, in one store call. */
+  run(fn: () => Promise<void>): Promise<void>;
+}
+
+/** The steps a running stored step schedules, stored with its completion while `open`. */
+interface StepRun {
+  next: ScheduledJob[];
+  open: boolean;
 }
 
 /** Handlers by kind; each is stored with its own payload type and found again with it. */
@@ -70,6 +92,7 @@ export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
   }
 
   async at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
+    // A group needs no index here: a clock timer costs nothing to wait, so nothing sleeps.
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`no step handler for ${kind}`);
     const gen = this.generation;
@@ -106,6 +129,8 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
   private readonly handlers = new Handlers<K>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** The stored step whose handler is running (in this async context), if any. */
+  private readonly current = new AsyncLocalStorage<StepRun>();
 
   constructor(
     private readonly store: Store,
@@ -121,19 +146,56 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
     this.handlers.set(kind, handler);
   }
 
-  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
-    return this.store.scheduleJob(this.job(due, kind, payload));
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind], group?: string): Promise<void> {
+    const job = this.job(due, kind, payload, group);
+    const run = this.current.getStore();
+    if (run?.open) {
+      run.next.push(job);
+      return Promise.resolve();
+    }
+    return this.store.scheduleJob(job);
   }
 
   stored<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep {
-    return { job: this.job(due, kind, payload), leaseMs: this.options.leaseMs };
+    const job = this.job(due, kind, payload);
+    return { job, leaseMs: this.options.leaseMs, run: (fn) => this.runAs(job, fn) };
   }
 
-  private job(due: number, kind: string, payload: unknown): ScheduledJob {
+  async wake<Kind extends keyof K & string>(group: string, kind: Kind, rewrite: StepRewrite<K[Kind]>): Promise<void> {
+    const moves: JobMove[] = [];
+    for (const job of await this.store.groupJobs(group)) {
+      if (job.kind !== kind) continue;
+      // Stored by at() for this kind (parseStep checks it is an object), so it has the kind's payload shape.
+      const step = this.parseStep(job.kind, job.payload) as { kind: Kind; payload: K[Kind] };
+      const moved = rewrite(step.payload, job.due);
+      if (moved && moved.due < job.due)
+        moves.push({ job: { ...job, due: moved.due, payload: JSON.stringify(moved.payload) }, fromDue: job.due });
+    }
+    await this.store.moveJobs(moves);
+  }
+
+  private job(due: number, kind: string, payload: unknown, group?: string): ScheduledJob {
     const job: ScheduledJob = { id: randomUUID(), due, kind, payload: JSON.stringify(payload) };
     const taskId = this.options.taskOf?.(kind, payload);
     if (taskId !== undefined) job.taskId = taskId;
+    if (group !== undefined) job.group = group;
     return job;
+  }
+
+  /**
+   * Run `fn` as the stored step `job`, then complete it with the steps `fn` scheduled, in one
+   * store call: a step's successors are recorded exactly when it is done. Should `fn` fail, none
+   * is stored and the step runs again after its lease. Steps scheduled after `fn` resolved (the
+   * rest of a step that let go of a hung node call) are stored on their own.
+   */
+  private async runAs(job: ScheduledJob, fn: () => Promise<void>): Promise<void> {
+    const run: StepRun = { next: [], open: true };
+    try {
+      await this.current.run(run, fn);
+    } finally {
+      run.open = false;
+    }
+    await this.store.completeJob(job.id, run.next);
   }
 
   /** A stored job back as a step of a known kind, or an error naming what is wrong with it. */
@@ -165,8 +227,8 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
         await Promise.all(
           jobs.map(async (job) => {
             try {
-              await this.run(this.parseStep(job.kind, job.payload));
-              await this.store.completeJob(job.id);
+              const step = this.parseStep(job.kind, job.payload);
+              await this.runAs(job, () => this.run(step));
             } catch (err) {
               this.onError(err);
               // A step that cannot be read never will be: drop it. Otherwise the lease runs out and it is tried again.

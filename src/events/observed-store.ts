@@ -1,5 +1,13 @@
 import type { TaskRecord } from '../gateway/task.js';
-import type { DeliveryRecord, RateLimitPolicy, ScheduledJob, Store, TaskCreation, TaskFilter } from '../store/store.js';
+import type {
+  DeliveryRecord,
+  JobMove,
+  RateLimitPolicy,
+  ScheduledJob,
+  Store,
+  TaskCreation,
+  TaskFilter,
+} from '../store/store.js';
 import type { LiveEvents } from './live-events.js';
 
 const ignore = () => undefined;
@@ -120,8 +128,14 @@ export class ObservedStore implements Store {
   claimDueJobs(now: number, limit: number, leaseMs: number) {
     return this.inner.claimDueJobs(now, limit, leaseMs);
   }
-  completeJob(id: string) {
-    return this.inner.completeJob(id);
+  completeJob(id: string, next?: readonly ScheduledJob[]) {
+    return this.inner.completeJob(id, next);
+  }
+  groupJobs(group: string) {
+    return this.inner.groupJobs(group);
+  }
+  moveJobs(moves: readonly JobMove[]) {
+    return this.inner.moveJobs(moves);
   }
   pendingJobs() {
     return this.inner.pendingJobs();

@@ -47,6 +47,7 @@ export class FaultSet {
   private timers = new Map<string, Timer>();
   private counter = 0;
   private listeners: Array<() => void> = [];
+  private added: Array<(target: string) => void> = [];
   /** Faults that are this instance's alone (config scenarios): never shared, never replaced by adopt. */
   private local = new Set<string>();
   private changed: FaultChange | undefined;
@@ -77,6 +78,7 @@ export class FaultSet {
 
   private insert(fault: Fault): void {
     this.faults.set(fault.id, fault);
+    for (const listener of this.added) listener(fault.target);
     if (fault.ends_at !== null)
       this.timers.set(
         fault.id,
@@ -96,6 +98,11 @@ export class FaultSet {
   /** Told whenever a fault is removed or ends (a node whose capacity comes back starts its queue). */
   onRemoved(listener: () => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Told of every fault added, here or adopted (routing's skipped quiet polls of its target end). */
+  onAdded(listener: (target: string) => void): void {
+    this.added.push(listener);
   }
 
   /** `share: false` keeps the fault on this instance (a config scenario). */

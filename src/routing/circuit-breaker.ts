@@ -23,6 +23,7 @@ interface Circuit {
 export class CircuitBreaker {
   private circuits = new Map<string, Circuit>();
   private shared: ((node: string, openedAt: number | null) => void) | undefined;
+  private unclean: Array<(node: string) => void> = [];
 
   constructor(
     private readonly clock: Clock,
@@ -35,10 +36,20 @@ export class CircuitBreaker {
     this.shared = listener;
   }
 
+  /** Told each time a node's circuit stops being clean (a failure counted, an open adopted). */
+  onUnclean(listener: (node: string) => void): void {
+    this.unclean.push(listener);
+  }
+
+  private tellUnclean(node: string, wasClean: boolean): void {
+    if (wasClean && !this.clean(node)) for (const listener of this.unclean) listener(node);
+  }
+
   /** Take another instance's view of a node: open since `openedAt`, or closed (null). */
   adopt(node: string, openedAt: number | null): void {
     const c = this.circuit(node);
     if (c.openedAt === openedAt) return;
+    const wasClean = this.clean(node);
     const was = this.state(node);
     if (openedAt === null) {
       c.failures = 0;
@@ -50,6 +61,7 @@ export class CircuitBreaker {
     }
     const now = this.state(node);
     if (now !== was) this.onChange?.(node, now);
+    this.tellUnclean(node, wasClean);
   }
 
   private circuit(node: string): Circuit {
@@ -117,6 +129,7 @@ export class CircuitBreaker {
 
   failure(node: string): void {
     const c = this.circuit(node);
+    const wasClean = this.clean(node);
     const was = this.state(node);
     c.failures++;
     if (was === 'half_open' || (was === 'closed' && c.failures >= this.options.threshold)) {
@@ -125,6 +138,7 @@ export class CircuitBreaker {
       this.onChange?.(node, 'open');
       this.shared?.(node, c.openedAt);
     }
+    this.tellUnclean(node, wasClean);
   }
 
   reset(): void {

@@ -1,75 +1,14 @@
 import type { RouteEntry } from '../catalog/catalog-schema.js';
-import type { Clock } from '../clock/clock.js';
 import type { TaskAttempt, TaskErrorCode, TaskErrorView, TaskRecord } from '../gateway/task.js';
 import { isTerminal } from '../gateway/task.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
-import { nextPollAt, type NodeFaults } from './poll-timing.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
-import type { StepScheduler } from '../clock/steps.js';
-import type { TaskEvents, TaskRouting } from '../tasks/task-events.js';
+import { nextPollAt } from './poll-timing.js';
+import { QuietSkips } from './quiet-polls.js';
+import type { DispatcherDeps, DispatchState, PollState } from './routing-types.js';
+import type { TaskRouting } from '../tasks/task-events.js';
 
-export interface RoutingOptions {
-  /** Submit attempts per task, across its routes. */
-  maxAttempts: number;
-  /** Wait before attempt n (n ≥ 2): backoffMs × 2^(n−2). */
-  backoffMs: number;
-  /** Gateway → node polls after a job is accepted, then the last delay repeats. */
-  pollMs: number[];
-  /** A job whose node has not answered a poll for this long is given up as lost. */
-  lostAfterMs: number;
-  /** Real ms a poll of a node over HTTP waits at least on the real clock, whatever the time scale. */
-  httpPollFloorMs: number;
-  /** Ask in-process nodes when a job next changes, instead of reading it at every tick (off on a shared store). */
-  jobChanges: boolean;
-}
-
-/** Routing's step kinds and their payloads: plain data, so a shared store can hand them to any instance. */
-export interface RoutingSteps {
-  'dispatch.attempt': DispatchState;
-  'dispatch.poll': PollState;
-}
-
-export interface DispatcherDeps {
-  clock: Clock;
-  clients: ReadonlyMap<string, NodeClient>;
-  breaker: CircuitBreaker;
-  metrics: Metrics;
-  options: RoutingOptions;
-  /** Where every outcome goes: the orchestrator, which owns the task. */
-  events: TaskEvents;
-  steps: StepScheduler<RoutingSteps>;
-  /** The faults in force on a node: a tick while one is in force reads the node, as polling did. */
-  faults: NodeFaults;
-}
-
-/**
- * A poll step: the task, the job's node, how many polls came before, when the node last answered,
- * and when the node said the job next changes (null: unknown, read it at every tick). It keeps
- * ids, not the dispatch: once a node has the job, its request and routes are needed no more.
- */
-export interface PollState {
-  taskId: string;
-  node: string;
-  pollsDone: number;
-  lastHeardAt: number;
-  quietUntil: number | null;
-  /** When this tick was due: on the real clock a late timer may fire after the change, before the node's own timer. */
-  due: number;
-}
-
-/** A task being routed; the task's own record stays in the store, owned by the orchestrator. */
-export interface DispatchState {
-  /** The task's id (its record lives in the store: a step keeps no copy of it). */
-  taskId: string;
-  job: JobRequest;
-  model: string;
-  routes: RouteEntry[];
-  attempts: TaskAttempt[];
-  /** Index into routes of the next route to consider. */
-  cursor: number;
-}
+export type { DispatcherDeps, DispatchState, PollState, RoutingOptions, RoutingSteps } from './routing-types.js';
 
 /**
  * Routes each task to provider nodes: tries its routes in order, skipping nodes whose circuit
@@ -79,9 +18,13 @@ export interface DispatchState {
  * store any instance may run it.
  */
 export class Dispatcher implements TaskRouting {
+  /** Stored steps skip quiet ticks (clock timers cost nothing to keep, and keep their order). */
+  private readonly skips: QuietSkips | undefined;
+
   constructor(private readonly deps: DispatcherDeps) {
     deps.steps.on('dispatch.attempt', (dispatch) => this.step((hooks) => this.attempt(dispatch, hooks)));
     deps.steps.on('dispatch.poll', (poll) => this.step((hooks) => this.poll(poll, hooks)));
+    this.skips = deps.steps.wake ? new QuietSkips(deps) : undefined;
   }
 
   /**
@@ -214,6 +157,8 @@ export class Dispatcher implements TaskRouting {
     const { clock, options } = this.deps;
     const due = nextPollAt(clock, options, client.transport, pollsDone);
     const poll: PollState = { taskId, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
+    if (quietUntil !== null && due < quietUntil && this.skips?.canSkip(client))
+      return this.skips.skip(poll, quietUntil);
     return this.deps.steps.at(due, 'dispatch.poll', poll);
   }
 

@@ -4,6 +4,10 @@ import type { NodeClient } from '../nodes/node-client.js';
 /** What routing needs of the faults: which are in force on a node now. */
 export interface NodeFaults {
   active(target: string): readonly unknown[];
+  /** Every fault with its start, so skipped quiet ticks stop at one starting later. */
+  list?(): readonly { target: string; starts_at: number }[];
+  /** Told of each fault added here or adopted from another instance (skipped quiet ticks of its target end). */
+  onAdded?(listener: (target: string) => void): void;
 }
 
 export interface PollTiming {

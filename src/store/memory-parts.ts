@@ -93,6 +93,22 @@ export class MemoryJobs {
     this.jobs.delete(id);
   }
 
+  /** A group's jobs that wait unclaimed, earliest due first. */
+  group(group: string): ScheduledJob[] {
+    return [...this.jobs.values()]
+      .filter((e) => e.leasedUntil === null && e.job.group === group)
+      .sort((a, b) => a.job.due - b.job.due)
+      .map((e) => ({ ...e.job }));
+  }
+
+  /** Move a job that still waits unclaimed at `fromDue`; false if it was claimed or moved since. */
+  move(job: ScheduledJob, fromDue: number): boolean {
+    const e = this.jobs.get(job.id);
+    if (!e || e.leasedUntil !== null || e.job.due !== fromDue) return false;
+    e.job = { ...job };
+    return true;
+  }
+
   get size(): number {
     return this.jobs.size;
   }

@@ -18,6 +18,7 @@ import type {
   DeliveryRecord,
   TaskCreation,
   TaskCreated,
+  JobMove,
   ScheduledJob,
   HoldResult,
   IdempotencyRecord,
@@ -268,9 +269,13 @@ export class MemoryStore implements Store {
     return this.jobs.claimDue(now, limit, leaseMs);
   }
 
-  async completeJob(id: string): Promise<void> {
+  async completeJob(id: string, next: readonly ScheduledJob[] = []): Promise<void> {
     this.jobs.complete(id);
+    for (const job of next) this.jobs.schedule(job);
   }
+
+  groupJobs = async (group: string) => this.jobs.group(group);
+  moveJobs = async (moves: readonly JobMove[]) => moves.filter((m) => this.jobs.move(m.job, m.fromDue)).length;
 
   async pendingJobs(): Promise<number> {
     return this.jobs.size;

@@ -15,7 +15,7 @@ local function hit(rateKey, now, windowMs, gc)
 end
 `;
 
-/** The scripts of records besides keys, ledger and tasks: claims, windows, deliveries, jobs, shared state. */
+/** The scripts of records besides keys, ledger and tasks: claims, windows, deliveries, shared state (jobs: redis-job-scripts.ts). */
 export const RECORD_SCRIPTS = {
   /**
    * Claim an idempotency scope. KEYS: the scope's hash. ARGV: fingerprint, at, ttl ms, GC expiry ms,
@@ -100,52 +100,6 @@ return 1
   ),
 
   /**
-   * Add or move a job (clearing any lease); a new one counts for its task.
-   * KEYS: due zset, lease zset, job hash, jobs-per-task hash. ARGV: id, due, JSON, task id or ''.
-   */
-  gwsimScheduleJob: script(
-    4,
-    `
-if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then redis.call('HINCRBY', KEYS[4], ARGV[4], 1) end
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return 1
-`,
-  ),
-
-  /**
-   * Claim due jobs. Expired leases go back to the due set first (their instance died), then up
-   * to `limit` jobs due at or before now are taken in (due, id) order and leased.
-   * KEYS: due zset, lease zset, job hash, jobs-per-task hash (unused). ARGV: now, limit (-1: no
-   * limit), lease until. Returns the claimed jobs' JSON.
-   */
-  gwsimClaimDueJobs: script(
-    4,
-    `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  redis.call('ZREM', KEYS[2], id)
-  local data = redis.call('HGET', KEYS[3], id)
-  if data then redis.call('ZADD', KEYS[1], num(cjson.decode(data).due), id) end
-end
-local limit = tonumber(ARGV[2])
-if limit == 0 then return {} end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local data = redis.call('HGET', KEYS[3], id)
-  if data then
-    redis.call('ZADD', KEYS[2], ARGV[3], id)
-    out[#out + 1] = data
-  end
-end
-return out
-`,
-  ),
-
-  /**
    * Set or delete an entry of a shared collection and bump its version.
    * KEYS: the collection hash, its version counter. ARGV: id, JSON ('' deletes).
    */
@@ -180,20 +134,6 @@ local v = redis.call('GET', KEYS[1])
 if v then return v end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]
-`,
-  ),
-
-  /** Forget a job, and its count for its task. KEYS: due zset, lease zset, job hash, jobs-per-task hash. ARGV: id. */
-  gwsimCompleteJob: script(
-    4,
-    `
-local data = redis.call('HGET', KEYS[3], ARGV[1])
-local tid = data and cjson.decode(data).taskId
-if type(tid) == 'string' and redis.call('HINCRBY', KEYS[4], tid, -1) <= 0 then redis.call('HDEL', KEYS[4], tid) end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-return 1
 `,
   ),
 } satisfies Record<string, ScriptDef>;

@@ -5,6 +5,7 @@
 import { script, type ScriptDef } from './redis-lua.js';
 import { RECORD_SCRIPTS } from './redis-record-scripts.js';
 import { TASK_SCRIPTS } from './redis-task-scripts.js';
+import { JOB_SCRIPTS } from './redis-job-scripts.js';
 
 export type { ScriptDef } from './redis-lua.js';
 
@@ -112,6 +113,7 @@ return 1
   ),
   ...RECORD_SCRIPTS,
   ...TASK_SCRIPTS,
+  ...JOB_SCRIPTS,
 } satisfies Record<string, ScriptDef>;
 
 export type ScriptName = keyof typeof SCRIPTS;

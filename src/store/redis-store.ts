@@ -10,7 +10,6 @@ import type {
   IdempotencyRecord,
   RateLimitPolicy,
   RateWindow,
-  ScheduledJob,
   SharedSnapshot,
   Store,
   TaskFilter,
@@ -30,7 +29,7 @@ export { DEFAULT_PREFIX, redactUrl, type RedisStoreOptions } from './redis-conne
  *   P task:<id> (JSON), P tasks:meta (hash id → [status, model, key]), P tasks:{status,model,key}:<v> (sets),
  *   P idem:<scope> (hash), P rate:<key> (hash),
  *   P delivery:<id> (JSON), P deliveries (list of ids), P deliveries:task:<task> (list of ids),
- *   P jobs:due / P jobs:lease (zsets), P jobs:data (hash id → JSON), P jobs:task (hash task → pending steps),
+ *   P jobs:* (the stored steps: redis-jobs.ts),
  *   P created:<task> ('1' created, '0' resolved as never), P lease:<name>, P reconcile:cursor (hash).
  *
  * Connection-level failures reject with StoreUnavailableError, quickly: no offline queue, no
@@ -183,41 +182,6 @@ export class RedisStore extends RedisTasks implements Store {
       }
       return out;
     });
-  }
-
-  scheduleJob(job: ScheduledJob): Promise<void> {
-    return this.op('scheduleJob', async () => {
-      const copy: ScheduledJob = { id: job.id, due: job.due, kind: job.kind, payload: job.payload };
-      if (job.taskId !== undefined) copy.taskId = job.taskId;
-      await this.script('gwsimScheduleJob', this.jobKeys(), [
-        job.id,
-        n(job.due, 'job.due'),
-        JSON.stringify(copy),
-        job.taskId ?? '',
-      ]);
-    });
-  }
-
-  claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]> {
-    return this.op('claimDueJobs', async () => {
-      const max = limit === Infinity ? -1 : Math.max(0, Math.trunc(limit));
-      const reply = await this.script('gwsimClaimDueJobs', this.jobKeys(), [
-        n(now, 'now'),
-        String(max),
-        n(now + leaseMs, 'now + leaseMs'),
-      ]);
-      return asArray(reply).map((json) => JSON.parse(String(json)) as ScheduledJob);
-    });
-  }
-
-  completeJob(id: string): Promise<void> {
-    return this.op('completeJob', async () => {
-      await this.script('gwsimCompleteJob', this.jobKeys(), [id]);
-    });
-  }
-
-  pendingJobs(): Promise<number> {
-    return this.op('pendingJobs', () => this.client.hlen(this.k('jobs', 'data')));
   }
 
   hitRateLimit(key: string, policy: RateLimitPolicy, now: number): Promise<RateWindow> {

@@ -1,4 +1,5 @@
-import { asArray, GC_GRACE_MS, n, RedisBase } from './redis-base.js';
+import { asArray, GC_GRACE_MS, n } from './redis-base.js';
+import { RedisJobs } from './redis-jobs.js';
 import type { IdempotencyRecord, RateWindow, TaskCreated, TaskCreation } from './store.js';
 
 /** How long a created marker is kept: far past any submit's wait for its answer. */
@@ -8,11 +9,7 @@ const MARKER_GC_MS = 60 * 60 * 1000;
  * The Redis store's submit and recovery operations (createTask, resolveCreate, stuck tasks,
  * orphan holds, leases) and its admin reads of claims and windows. Split only to keep files small.
  */
-export abstract class RedisTasks extends RedisBase {
-  protected jobKeys(): [string, string, string, string] {
-    return [this.k('jobs', 'due'), this.k('jobs', 'lease'), this.k('jobs', 'data'), this.k('jobs', 'task')];
-  }
-
+export abstract class RedisTasks extends RedisJobs {
   createTask(c: TaskCreation): Promise<TaskCreated> {
     return this.op('createTask', async () => {
       const { task, at, idempotency: idem, firstStep } = c;

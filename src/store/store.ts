@@ -80,6 +80,14 @@ export interface ScheduledJob {
   payload: string;
   /** The task this step moves, if any: a task with no pending step is stuck (`stuckTasks`). */
   taskId?: string;
+  /** Steps that may be brought forward together (a node's sleeping polls): `groupJobs`, `moveJobs`. */
+  group?: string;
+}
+
+/** A waiting job moved: to `job.due` with `job`'s payload, if it still waits at `fromDue`. */
+export interface JobMove {
+  job: ScheduledJob;
+  fromDue: number;
 }
 
 /** A submit's writes, made all at once by `createTask` or not at all. */
@@ -229,8 +237,15 @@ export interface Store {
    * makes the job claimable again.
    */
   claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]>;
-  /** The claimed job ran: forget it. */
-  completeJob(id: string): Promise<void>;
+  /** The claimed job ran: forget it, and schedule the jobs it left to follow it (`next`) in the same step. */
+  completeJob(id: string, next?: readonly ScheduledJob[]): Promise<void>;
+  /** The jobs of `group` that wait unclaimed, earliest due first. */
+  groupJobs(group: string): Promise<ScheduledJob[]>;
+  /**
+   * Move each job that still waits unclaimed at `fromDue` (one claimed or moved since is left
+   * alone) to its new due and payload, keeping its group; returns how many moved.
+   */
+  moveJobs(moves: readonly JobMove[]): Promise<number>;
   /** Jobs not yet completed (due or leased). */
   pendingJobs(): Promise<number>;
 

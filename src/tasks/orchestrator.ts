@@ -119,9 +119,9 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     this.transition(task, null);
     this.starting.set(task.id, task);
     try {
-      await this.routing.begin(task.id, task.model, job, plan.routes);
-      // The attempt ran (or left a step of its own): the stored first step is done.
-      if (first) await store.completeJob(first.job.id);
+      const begin = () => this.routing.begin(task.id, task.model, job, plan.routes);
+      // The attempt ran: the stored first step is completed with the steps it left, in one store call.
+      await (first ? first.run(begin) : begin());
     } catch {
       // The store went away under the attempt: the stored first step runs again after its lease.
     }
@@ -153,7 +153,8 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
 
   accepted(id: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void> {
     return this.serial(id, async () => {
-      const task = await this.deps.store.getTask(id);
+      // Inside start (first step leased here, no node had the job) the record start wrote is the stored one.
+      const task = this.starting.get(id) ?? (await this.deps.store.getTask(id));
       if (!task || isTerminal(task.status)) return;
       await this.apply({ ...task, node: route.node, provider: route.provider, attempts: [...attempts] }, task, job);
     });

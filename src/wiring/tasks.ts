@@ -79,8 +79,8 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
         clients: deps.clients,
         breaker,
         metrics,
-        // Asking an in-process node for its job's next change needs the job in this process: not on a shared store.
-        options: { ...settings.routing.dispatch, jobChanges: !settings.sharedStore },
+        // An in-process node answers for its job's next change on a shared store too: its job book is there.
+        options: settings.routing.dispatch,
         events,
         steps,
         faults,

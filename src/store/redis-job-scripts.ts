@@ -1,0 +1,125 @@
+import { script, type ScriptDef } from './redis-lua.js';
+
+/**
+ * The helpers of the job scripts. Every job script takes KEYS: due zset, lease zset, job hash,
+ * jobs-per-task hash; a job scheduled with a group (`ScheduledJob.group`) is also in the zset
+ * P jobs:group:<group> while it waits unclaimed (named inside the script from the prefix), so
+ * the group can be read and moved (`groupJobs`, `moveJobs`).
+ */
+const JOBS = `
+local function groupKey(prefix, json)
+  if not json or not string.find(json, '"group":"', 1, true) then return nil end
+  local g = cjson.decode(json).group
+  if type(g) == 'string' then return prefix .. 'jobs:group:' .. g end
+  return nil
+end
+local function scheduleJob(prefix, id, due, json, tid)
+  local old = redis.call('HGET', KEYS[3], id)
+  if old then
+    local og = groupKey(prefix, old)
+    if og then redis.call('ZREM', og, id) end
+  elseif tid ~= '' then
+    redis.call('HINCRBY', KEYS[4], tid, 1)
+  end
+  redis.call('HSET', KEYS[3], id, json)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZADD', KEYS[1], due, id)
+  local g = groupKey(prefix, json)
+  if g then redis.call('ZADD', g, due, id) end
+end
+local function completeJob(prefix, id)
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then
+    local job = cjson.decode(data)
+    if type(job.taskId) == 'string' and redis.call('HINCRBY', KEYS[4], job.taskId, -1) <= 0 then
+      redis.call('HDEL', KEYS[4], job.taskId)
+    end
+    local g = groupKey(prefix, data)
+    if g then redis.call('ZREM', g, id) end
+  end
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+end
+`;
+
+const jobScript = (body: string): ScriptDef => script(4, JOBS + body);
+
+/** The scripts of the stored steps (jobs). */
+export const JOB_SCRIPTS = {
+  /** Add or move a job (clearing any lease); a new one counts for its task. ARGV: prefix, id, due, JSON, task id or ''. */
+  gwsimScheduleJob: jobScript(`
+scheduleJob(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+return 1
+`),
+
+  /**
+   * Claim due jobs. Expired leases go back to the due set first (their instance died), then up
+   * to `limit` jobs due at or before now are taken in (due, id) order, leased, and leave their
+   * group. ARGV: now, limit (-1: no limit), lease until, prefix. Returns the claimed jobs' JSON.
+   */
+  gwsimClaimDueJobs: jobScript(`
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[2], id)
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then redis.call('ZADD', KEYS[1], num(cjson.decode(data).due), id) end
+end
+local limit = tonumber(ARGV[2])
+if limit == 0 then return {} end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then
+    redis.call('ZADD', KEYS[2], ARGV[3], id)
+    local g = groupKey(ARGV[4], data)
+    if g then redis.call('ZREM', g, id) end
+    out[#out + 1] = data
+  end
+end
+return out
+`),
+
+  /**
+   * Forget a job (and its count for its task), and schedule the jobs that follow it, in one step.
+   * ARGV: prefix, id, count of next jobs, then per next job: id, due, JSON, task id or ''.
+   */
+  gwsimCompleteJob: jobScript(`
+completeJob(ARGV[1], ARGV[2])
+for i = 0, tonumber(ARGV[3]) - 1 do
+  local a = 4 + i * 4
+  scheduleJob(ARGV[1], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+end
+return 1
+`),
+
+  /** The group's waiting jobs' JSON, earliest due first. ARGV: prefix, group. */
+  gwsimGroupJobs: jobScript(`
+local ids = redis.call('ZRANGE', ARGV[1] .. 'jobs:group:' .. ARGV[2], 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then out[#out + 1] = data end
+end
+return out
+`),
+
+  /**
+   * Move jobs that still wait unclaimed at the due they were read with. ARGV: prefix, then per
+   * job: id, the due it was read with, new due, new JSON. Returns how many moved.
+   */
+  gwsimMoveJobs: jobScript(`
+local moved = 0
+for a = 2, #ARGV - 3, 4 do
+  local id = ARGV[a]
+  local score = redis.call('ZSCORE', KEYS[1], id)
+  if score and tonumber(score) == tonumber(ARGV[a + 1]) and redis.call('HEXISTS', KEYS[3], id) == 1 then
+    scheduleJob(ARGV[1], id, ARGV[a + 2], ARGV[a + 3], '')
+    moved = moved + 1
+  end
+end
+return moved
+`),
+} satisfies Record<string, ScriptDef>;
