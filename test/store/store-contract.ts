@@ -752,6 +752,33 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.claimDueJobs(T0 + 500, 10, 60_000)).toEqual([moved]);
       });
 
+      it('completeJob stores the next jobs with the completion; a group lists its unclaimed jobs and moveJobs moves only those still waiting where read', async () => {
+        await store.scheduleJob(job('cur', T0));
+        expect(ids(await store.claimDueJobs(T0, 10, 60_000))).toEqual(['cur']);
+        const a = job('a', T0 + 900, { group: 'node47' });
+        const b = job('b', T0 + 500, { group: 'node47' });
+        await store.completeJob('cur', [a, b, job('other', T0 + 100, { group: 'node40' })]);
+        expect(await store.pendingJobs()).toBe(3);
+        expect(ids(await store.groupJobs('node47'))).toEqual(['b', 'a']);
+        expect(await store.groupJobs('node46')).toEqual([]);
+        // b is read at T0 + 500, then moved elsewhere: a move from T0 + 500 is stale and does nothing.
+        await store.scheduleJob({ ...b, due: T0 + 600 });
+        const moved = await store.moveJobs([
+          { job: { ...a, due: T0 + 200, payload: '{"woken":true}' }, fromDue: T0 + 900 },
+          { job: { ...b, due: T0 + 50 }, fromDue: T0 + 500 },
+        ]);
+        expect(moved).toBe(1);
+        expect(await store.claimDueJobs(T0 + 200, 10, 60_000)).toEqual([
+          job('other', T0 + 100, { group: 'node40' }),
+          { ...a, due: T0 + 200, payload: '{"woken":true}' },
+        ]);
+        // Claimed jobs leave their group and cannot be moved.
+        expect(ids(await store.groupJobs('node47'))).toEqual(['b']);
+        expect(await store.moveJobs([{ job: { ...a, due: T0 }, fromDue: T0 + 200 }])).toBe(0);
+        await store.completeJob('b');
+        expect(await store.groupJobs('node47')).toEqual([]);
+      });
+
       it('job records are copies', async () => {
         const j = job('j', T0);
         await store.scheduleJob(j);
