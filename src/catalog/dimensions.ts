@@ -35,7 +35,7 @@ export function fromAspectRatio([a, b]: [number, number], base: number): Dimensi
 export function outputDimensions(rule: OutputRule, params: Record<string, unknown>): Dimensions {
   // Per rule, the answers for the values seen (a model's enums: a handful), so a submit parses nothing.
   let known = KNOWN.get(rule);
-  if (!known) KNOWN.set(rule, (known = new Map()));
+  if (!known) KNOWN.set(rule, (known = new Map<string, Readonly<Dimensions>>()));
   const value = `${String(rule.from === 'size' ? params.size : params.aspect_ratio)}\n${String(params.resolution)}`;
   let dims = known.get(value);
   if (!dims) {
