@@ -1,12 +1,19 @@
 import { request } from 'undici';
 import { submitLoad } from './load-shapes.js';
+import { combine, roundSeconds } from './paired.js';
 import { measure, serveGwsim, type Run } from './plan.js';
+import type { Child } from './processes.js';
+import type { WrkResult } from './wrk.js';
 
 /** The sustained run: submit rate per window, and how many of the accepted tasks had finished at the end. */
 export interface Sustained {
   windows: number[];
-  /** Mean submit rate over every window. */
+  /** Submit rate over every window: all requests ÷ all elapsed time. */
   rps: number;
+  /** The bare server's submit rate, from a round just before the first window and one just after the last. */
+  bareRps: number;
+  /** `rps` ÷ `bareRps`. */
+  ratio: number;
   /** The last window's rate ÷ the first's: below 1, gwsim slows down as its tasks finish. */
   lastOverFirst: number;
   accepted: number;
@@ -31,21 +38,34 @@ async function taskCounts(url: string): Promise<{ accepted: number; finished: nu
 /**
  * The scenario users run: `gwsim serve --time-scale 0.001`, so every accepted task runs its whole
  * life (dispatch, polls, capture, metrics) within milliseconds while submits keep coming. wrk
- * drives it in back-to-back windows; the first and the last window are compared.
+ * drives it in back-to-back windows; the first and the last window are compared. The bare
+ * server (up throughout, warmed by the steps before) is measured just before the first window and
+ * just after the last (B G … G B), so its rate is of the same minute, not of the bench's start.
  */
-export async function sustainedRun(run: Run, config: string): Promise<Sustained> {
+export async function sustainedRun(run: Run, config: string, bare: Child): Promise<Sustained> {
   const { sustainedWindows: count, windowSeconds } = run.plan;
   const gw = await serveGwsim(run, config, ['--time-scale', '0.001'], 'sustained');
   try {
-    const windows: number[] = [];
-    for (let i = 1; i <= count; i++) {
-      const r = await measure(run, 'gwsim ×0.001', `window ${i}`, gw.url, submitLoad, windowSeconds);
-      windows.push(r.rps);
-    }
+    const bareSeconds = roundSeconds(windowSeconds);
+    const bareRuns: WrkResult[] = [await measure(run, 'bare node:http', 'before', bare.url, submitLoad, bareSeconds)];
+    const runs: WrkResult[] = [];
+    for (let i = 1; i <= count; i++)
+      runs.push(await measure(run, 'gwsim ×0.001', `window ${i}`, gw.url, submitLoad, windowSeconds));
+    bareRuns.push(await measure(run, 'bare node:http', 'after', bare.url, submitLoad, bareSeconds));
     await new Promise((resolve) => setTimeout(resolve, 500)); // the last tasks take ≤ 8 ms, their polls a few more
     const { accepted, finished } = await taskCounts(gw.url);
-    const rps = windows.reduce((s, x) => s + x, 0) / windows.length;
-    return { windows, rps, lastOverFirst: (windows.at(-1) ?? NaN) / (windows[0] ?? NaN), accepted, finished };
+    const windows = runs.map((r) => r.rps);
+    const rps = combine(runs).rps;
+    const bareRps = combine(bareRuns).rps;
+    return {
+      windows,
+      rps,
+      bareRps,
+      ratio: rps / bareRps,
+      lastOverFirst: (windows.at(-1) ?? NaN) / (windows[0] ?? NaN),
+      accepted,
+      finished,
+    };
   } finally {
     await gw.stop();
   }

@@ -20,3 +20,27 @@ export function applyDefaults(model: ModelEntry, body: Record<string, unknown>):
   for (const [name, value] of defaultsOf(model)) if (out[name] === undefined) out[name] = value;
   return out;
 }
+
+/** A submit's parameters: its prompt and callback URL apart, every other parameter (defaults filled in) in `params`. */
+export interface SubmitParams {
+  prompt: unknown;
+  callbackUrl: unknown;
+  /** In the order `applyDefaults` gives them (the body's, then the defaults it lacked), without model, prompt and callback_url. */
+  params: Record<string, unknown>;
+}
+
+const APART = new Set(['model', 'prompt', 'callback_url']);
+
+/**
+ * `applyDefaults` and the split of its result in one pass: one object built, not a copy with
+ * defaults and then a copy without the three fields. Same keys, values and order.
+ */
+export function submitParams(model: ModelEntry, body: Record<string, unknown>): SubmitParams {
+  const defaults = defaultsOf(model);
+  const filled = (name: string, value: unknown): unknown =>
+    value === undefined ? defaults.find(([n]) => n === name)?.[1] : value;
+  const params: Record<string, unknown> = {};
+  for (const name in body) if (!APART.has(name)) params[name] = filled(name, body[name]);
+  for (const [name, value] of defaults) if (!APART.has(name) && !Object.hasOwn(body, name)) params[name] = value;
+  return { prompt: filled('prompt', body.prompt), callbackUrl: filled('callback_url', body.callback_url), params };
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../catalog/catalog-schema.js';
 import type { Catalog } from '../catalog/load-catalog.js';
-import { applyDefaults } from '../catalog/defaults.js';
+import { submitParams } from '../catalog/defaults.js';
 import { outputDimensions } from '../catalog/dimensions.js';
 import { modelInfo, type ModelInfo } from '../catalog/model-info.js';
 import type { Clock } from '../clock/clock.js';
@@ -106,7 +106,8 @@ export class GatewayService {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
     }
     const { ref, body: valid } = requests.validate(body);
-    const params = applyDefaults(ref.model, valid);
+    // The parameters with their defaults, model, prompt and callback_url apart: what the task keeps.
+    const { prompt, callbackUrl: callbackParam, params } = submitParams(ref.model, valid);
     const { price, numImages } = priceOf(ref, params);
     const { width, height } = outputDimensions(ref.model.output, params);
     if (typeof valid.callback_url === 'string') {
@@ -138,12 +139,11 @@ export class GatewayService {
         return this.replay(prior, idempotency.fingerprint, idempotencyKey, ref.model);
       throw err;
     }
-    const { model: _model, prompt, callback_url, ...rest } = params;
-    const callbackUrl = typeof callback_url === 'string' ? callback_url : null;
+    const callbackUrl = typeof callbackParam === 'string' ? callbackParam : null;
     // Hold, task, idempotency binding and first step in one store step: a refusal leaves nothing.
     const started = await tasks.start(
       tasks.plan(ref),
-      { key: key.key, ref, prompt: String(prompt), params: rest, price, numImages, width, height, callbackUrl },
+      { key: key.key, ref, prompt: String(prompt), params, price, numImages, width, height, callbackUrl },
       idempotency,
     );
     switch (started.kind) {

@@ -50,7 +50,18 @@ export interface TaskFields {
   fixture?: boolean;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+// Tasks made in the same millisecond share their created_at: one formatting for a run of them.
+let lastMs = NaN;
+let lastIso = '';
+function isoOf(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : isoOf(ms));
 
 export const imagePath = (task: Pick<TaskRecord, 'id' | 'imageToken'>, index: number): string =>
   `/files/${task.id}/${task.imageToken}/${index}.png`;
@@ -66,7 +77,7 @@ export function taskView(task: TaskRecord, baseUrl: string): TaskView {
     provider: task.provider,
     queue_position: task.queuePosition,
     attempts: task.attempts.slice(),
-    created_at: new Date(task.createdAt).toISOString(),
+    created_at: isoOf(task.createdAt),
     started_at: iso(task.startedAt),
     completed_at: iso(task.completedAt),
     output:

@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { Clock } from '../clock/clock.js';
 import type { StepScheduler } from '../clock/steps.js';
 import { taskView } from '../gateway/task.js';
-import { imageToken, urlSecret } from '../images/image-token.js';
+import { imageTokens, urlSecret } from '../images/image-token.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { FaultSet } from '../nodes/faults.js';
 import type { NodeClient } from '../nodes/node-client.js';
@@ -66,7 +66,7 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
   });
   const secret = urlSecret(config.images?.url_secret);
   const tasks = new TaskOrchestrator({
-    imageToken: (id) => imageToken(secret, id),
+    imageToken: imageTokens(secret),
     catalog,
     errorCodes: settings.errorCodes,
     store,

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { pollLoad, submitLoad } from './load-shapes.js';
+import { serveGwsim, submitMany, type Run } from './plan.js';
+import type { Child } from './processes.js';
+import { wrk, type WrkLoad, type WrkResult } from './wrk.js';
+
+/** Rounds of a pair, in the order A B B A, so neither side always runs first or always follows the other. */
+export const PAIRED_ROUNDS = 4;
+
+/** Whether round `round` (from 1) runs the bare server first: A B B A, then again. */
+export const bareFirst = (round: number): boolean => round % 4 === 1 || round % 4 === 0;
+
+/**
+ * Runs of one side as one result: the rate is all requests ÷ all elapsed time (each run's own,
+ * requests ÷ its rate), the p99 the worst run's, the errors summed.
+ */
+export function combine(runs: readonly WrkResult[]): WrkResult {
+  const requests = runs.reduce((s, r) => s + r.requests, 0);
+  const seconds = runs.reduce((s, r) => s + (r.rps > 0 ? r.requests / r.rps : 0), 0);
+  return {
+    rps: seconds > 0 ? requests / seconds : 0,
+    p99Ms: Math.max(0, ...runs.map((r) => r.p99Ms)),
+    requests,
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+  };
+}
+
+/** One round's two runs, and which ran first. */
+export interface PairedRound {
+  first: 'bare' | 'gwsim';
+  bare: WrkResult;
+  gwsim: WrkResult;
+}
+
+/** Both sides over every round (`combine`), their ratio, and each round. */
+export interface Paired {
+  bare: WrkResult;
+  gwsim: WrkResult;
+  /** gwsim's combined rate ÷ bare's: the ratio of the sums. */
+  ratio: number;
+  rounds: PairedRound[];
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command's closing paren: state is the 1st, utime the 12th, stime the 13th.
+    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(after[11]) + Number(after[12])) / 100; // clock ticks; 100 a second on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+interface Side {
+  child: Child;
+  load: WrkLoad;
+}
+
+/**
+ * wrk on the bare server and on gwsim, both processes up and both warmed (1 s each), then
+ * PAIRED_ROUNDS alternating rounds of `seconds` each, every round printed with the CPU the idle
+ * side used meanwhile (gwsim's own timers run while bare is measured). The rows get each side's
+ * combined result.
+ */
+export async function paired(run: Run, scenario: string, bare: Side, gwsim: Side, seconds: number): Promise<Paired> {
+  await wrk(bare.child.url, bare.load, 1);
+  await wrk(gwsim.child.url, gwsim.load, 1);
+  const rounds: PairedRound[] = [];
+  for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+    const first = bareFirst(round) ? 'bare' : 'gwsim';
+    process.stderr.write(`  ${scenario}, round ${round}:`);
+    const result: Partial<Record<'bare' | 'gwsim', WrkResult>> = {};
+    for (const which of first === 'bare' ? (['bare', 'gwsim'] as const) : (['gwsim', 'bare'] as const)) {
+      const [side, other] = which === 'bare' ? [bare, gwsim] : [gwsim, bare];
+      const idle0 = cpuSeconds(other.child.proc.pid);
+      const r = await wrk(side.child.url, side.load, seconds);
+      const idle = (cpuSeconds(other.child.proc.pid) - idle0) / (r.requests / r.rps);
+      result[which] = r;
+      process.stderr.write(` ${which} ${Math.round(r.rps)} req/s (the other ${(idle * 100).toFixed(0)} % CPU)`);
+    }
+    const { bare: b, gwsim: g } = result;
+    if (!b || !g) throw new Error('a paired round ran only one side');
+    process.stderr.write(`  ${(g.rps / b.rps).toFixed(2)}\n`);
+    rounds.push({ first, bare: b, gwsim: g });
+  }
+  const bareAll = combine(rounds.map((r) => r.bare));
+  const gwsimAll = combine(rounds.map((r) => r.gwsim));
+  for (const [target, r] of [
+    ['bare node:http', bareAll],
+    ['gwsim', gwsimAll],
+  ] as const)
+    run.rows.push({ target, scenario, rps: Math.round(r.rps), p99_ms: r.p99Ms, errors: r.errors });
+  return { bare: bareAll, gwsim: gwsimAll, ratio: gwsimAll.rps / bareAll.rps, rounds };
+}
+
+/** Seconds per paired round: half a measure's length (wrk takes whole seconds), so a step takes about as long as before. */
+export const roundSeconds = (seconds: number): number => Math.max(1, Math.floor(seconds / 2));
+
+/**
+ * gwsim at time scale 1 (tasks stay in flight, so this is the cost of a submit and a poll alone)
+ * beside the bare server, both up: submit rounds, then polls of tasks gwsim holds in flight.
+ */
+export async function pairedSubmitAndPoll(
+  run: Run,
+  bare: Child,
+  config: string,
+): Promise<{ submit: Paired; poll: Paired }> {
+  const gw = await serveGwsim(run, config, [], 'submit-poll');
+  try {
+    const seconds = roundSeconds(run.plan.seconds);
+    const submit = await paired(
+      run,
+      'submit',
+      { child: bare, load: submitLoad },
+      { child: gw, load: submitLoad },
+      seconds,
+    );
+    const ids = await submitMany(gw.url, run.plan.pollTasks);
+    const poll = await paired(
+      run,
+      'poll',
+      { child: bare, load: pollLoad(['n47bare_imagen4']) },
+      { child: gw, load: pollLoad(ids) },
+      seconds,
+    );
+    return { submit, poll };
+  } finally {
+    await gw.stop();
+  }
+}
