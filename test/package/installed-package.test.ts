@@ -264,6 +264,18 @@ try {
     });
   });
 
+  it("require('gwsim') from CommonJS (Node 20.19+ loads ESM by require; TypeScript's nodenext emits it)", async () => {
+    const script = join(project, 'use.cjs');
+    writeFileSync(
+      script,
+      "const g = require('gwsim'); console.log(typeof g.startSimulator, typeof g.verifyWebhook);\n",
+    );
+    const { code, stdout, stderr } = await node(script);
+    expect(stderr).toBe('');
+    expect(stdout).toBe('function function\n');
+    expect(code).toBe(0);
+  });
+
   it(
     'a TypeScript consumer type-checks against the installed types (strict, lib check on)',
     async () => {
