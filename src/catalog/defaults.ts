@@ -14,10 +14,18 @@ function defaultsOf(model: ModelEntry): ReadonlyArray<readonly [string, unknown]
   return pairs;
 }
 
-/** The request's parameters with the model's defaults filled in where the client sent none. */
-export function applyDefaults(model: ModelEntry, body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...body };
-  for (const [name, value] of defaultsOf(model)) if (out[name] === undefined) out[name] = value;
+/**
+ * The request's parameters with the model's defaults filled in where the client sent none, in
+ * the body's order, then the defaults it lacked; the names in `apart` left out.
+ */
+export function applyDefaults(
+  model: ModelEntry,
+  body: Record<string, unknown>,
+  apart?: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name in body) if (!apart?.has(name)) out[name] = body[name];
+  for (const [name, value] of defaultsOf(model)) if (!apart?.has(name) && out[name] === undefined) out[name] = value;
   return out;
 }
 
@@ -25,22 +33,15 @@ export function applyDefaults(model: ModelEntry, body: Record<string, unknown>):
 export interface SubmitParams {
   prompt: unknown;
   callbackUrl: unknown;
-  /** In the order `applyDefaults` gives them (the body's, then the defaults it lacked), without model, prompt and callback_url. */
+  /** As `applyDefaults` gives them, without model, prompt and callback_url. */
   params: Record<string, unknown>;
 }
 
-const APART = new Set(['model', 'prompt', 'callback_url']);
+const APART: ReadonlySet<string> = new Set(['model', 'prompt', 'callback_url']);
 
-/**
- * `applyDefaults` and the split of its result in one pass: one object built, not a copy with
- * defaults and then a copy without the three fields. Same keys, values and order.
- */
+/** `applyDefaults` with the three fields the task keeps on its own split off in the same pass (one object built). */
 export function submitParams(model: ModelEntry, body: Record<string, unknown>): SubmitParams {
-  const defaults = defaultsOf(model);
-  const filled = (name: string, value: unknown): unknown =>
-    value === undefined ? defaults.find(([n]) => n === name)?.[1] : value;
-  const params: Record<string, unknown> = {};
-  for (const name in body) if (!APART.has(name)) params[name] = filled(name, body[name]);
-  for (const [name, value] of defaults) if (!APART.has(name) && !Object.hasOwn(body, name)) params[name] = value;
-  return { prompt: filled('prompt', body.prompt), callbackUrl: filled('callback_url', body.callback_url), params };
+  const filled = (name: string): unknown =>
+    body[name] !== undefined ? body[name] : defaultsOf(model).find(([n]) => n === name)?.[1];
+  return { prompt: filled('prompt'), callbackUrl: filled('callback_url'), params: applyDefaults(model, body, APART) };
 }

@@ -16,6 +16,11 @@ export interface PollTiming {
   httpPollFloorMs: number;
 }
 
+/** Simulator ms from a tick to the next, after `pollsDone` polls: the schedule's step, the last repeating, at least 1. */
+export function pollDelay(pollMs: readonly number[], pollsDone: number): number {
+  return Math.max(1, pollMs[Math.min(pollsDone, pollMs.length - 1)] ?? 1);
+}
+
 /**
  * When the poll after `pollsDone` polls is due. The schedule is simulator time; a node over HTTP
  * is not asked more often than every `httpPollFloorMs` of real time, and its polls fall on a grid
@@ -30,8 +35,7 @@ export function nextPollAt(
   transport: NodeClient['transport'],
   pollsDone: number,
 ): number {
-  const delay = timing.pollMs[Math.min(pollsDone, timing.pollMs.length - 1)] ?? 1;
-  const due = clock.now() + Math.max(1, delay);
+  const due = clock.now() + pollDelay(timing.pollMs, pollsDone);
   const floor = transport === 'http' && clock.mode === 'real' ? timing.httpPollFloorMs : 0;
   if (floor <= 0) return due;
   // On a grid of the floor, so polls of one node due within a grid step go as one batch read.

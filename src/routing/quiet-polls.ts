@@ -1,4 +1,5 @@
 import type { NodeClient } from '../nodes/node-client.js';
+import { pollDelay } from './poll-timing.js';
 import type { DispatcherDeps, PollState } from './routing-types.js';
 
 /** A point of a poll schedule: when, after how many polls, and when the node last answered. */
@@ -15,11 +16,10 @@ const MAX_SKIPPED = 1_000_000;
  */
 export function tickAtOrAfter(tick: Tick, pollMs: readonly number[], until: number, strictly = false): Tick {
   let { due, pollsDone, lastHeardAt } = tick;
-  const last = pollMs.length - 1;
   for (let n = 0; (strictly ? due <= until : due < until) && n < MAX_SKIPPED; n++) {
     lastHeardAt = due;
     // As schedulePoll after a tick: the delay after the poll count that tick carries.
-    due = due + Math.max(1, pollMs[Math.min(pollsDone, last)] ?? 1);
+    due = due + pollDelay(pollMs, pollsDone);
     pollsDone++;
   }
   return { due, pollsDone, lastHeardAt };

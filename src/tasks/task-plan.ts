@@ -35,12 +35,6 @@ export interface PlannerDeps {
 }
 
 /**
- * A flat copy of a short ASCII string. A token cut from a longer digest (`.slice`) is a V8 sliced
- * string that keeps the whole digest alive with it, about 60 bytes more per task record.
- */
-const ownString = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
-
-/**
  * Plans and builds task records. Task n draws from RNG(seed, n), so ids and route choices repeat
  * under the same seed.
  */
@@ -85,7 +79,7 @@ export class TaskPlanner {
       height: t.height,
       numImages: t.numImages,
       imageSeed: plan.imageSeed,
-      imageToken: ownString(this.deps.imageToken(plan.id)),
+      imageToken: this.deps.imageToken(plan.id),
       error: null,
       held: t.price,
       charged: 0,
