@@ -57,9 +57,9 @@ function retryAfterOf(raw: ReadonlyArray<Buffer | string>): string | string[] | 
  * is (onConnect, onHeaders with the raw header list …). The newer one (onRequestStart,
  * onResponseStart …) goes through undici 7's UnwrapHandler, which allocates a controller and
  * parses every reply's headers into an object: 2–3 µs a reply against 0.1–0.3 µs here in a
- * microbenchmark of the two handlers (loaded machine), 29 vs 25 µs of client CPU a request in
- * closed loops against the bench's bare server. Should a later undici drop this API,
- * test/load/gateway-client.test.ts fails.
+ * microbenchmark of the two handlers (loaded machine); 29 vs 25 µs of client CPU a request in
+ * the quietest closed-loop run against the bench's bare server, level within the noise under
+ * load. Should a later undici drop this API, test/load/gateway-client.test.ts fails.
  */
 class Collector<T> implements Dispatcher.DispatchHandler {
   private status = 0;
