@@ -76,12 +76,33 @@ export class LatencyRecorder {
   private readonly all = new Map<Phase, Histogram>(PHASES.map((p) => [p, newHistogram()]));
   private readonly byModel = new Map<Phase, Map<string, Histogram>>(PHASES.map((p) => [p, new Map()]));
 
+  /**
+   * `onlyModel`: when a run has one model, its histograms are the overall ones (the same
+   * values would go into both), so each value is recorded once, not twice. Should another
+   * model come after all, the one model's histograms become copies of their own.
+   */
+  constructor(private onlyModel?: string) {}
+
   record(phase: Phase, model: string, valueMs: number): void {
-    recordMs(this.all.get(phase)!, valueMs);
+    if (this.onlyModel !== undefined && model !== this.onlyModel) this.separate(this.onlyModel);
+    const all = this.all.get(phase)!;
     const models = this.byModel.get(phase)!;
     let h = models.get(model);
-    if (!h) models.set(model, (h = newHistogram()));
-    recordMs(h, valueMs);
+    if (!h) models.set(model, (h = model === this.onlyModel ? all : newHistogram()));
+    recordMs(all, valueMs);
+    if (h !== all) recordMs(h, valueMs);
+  }
+
+  private separate(model: string): void {
+    this.onlyModel = undefined;
+    for (const phase of PHASES) {
+      const models = this.byModel.get(phase)!;
+      const shared = models.get(model);
+      if (shared !== this.all.get(phase)) continue;
+      const own = newHistogram();
+      if (shared) own.add(shared);
+      models.set(model, own);
+    }
   }
 
   histogram(phase: Phase, model?: string): Histogram | undefined {

@@ -44,7 +44,7 @@ function abortController(): AbortController {
 /** One run's moving parts: the arrival pump, the journeys in flight, the counters. */
 export class RunDriver {
   readonly stats: RunStats;
-  readonly latency = new LatencyRecorder();
+  readonly latency: LatencyRecorder;
   private readonly settings: JourneySettings;
   private readonly abort = abortController();
   private readonly arrivals: Iterator<Arrival>;
@@ -66,6 +66,8 @@ export class RunDriver {
     shard: Shard,
   ) {
     this.stats = new RunStats(bucketWidth(schedule.durationMs));
+    const models = new Set(scenario.mix.map((m) => m.name));
+    this.latency = new LatencyRecorder(models.size === 1 ? scenario.mix[0]?.name : undefined);
     this.arrivals = schedule.arrivals(shard);
     this.next = this.arrivals.next();
     this.settings = {
@@ -155,7 +157,7 @@ export class RunDriver {
       const arrival = this.next.value;
       if (arrival.atMs > now) return this.wake(arrival.atMs, now);
       this.next = this.arrivals.next();
-      this.launch(this.planner.plan(arrival));
+      this.launch(this.planner.plan(arrival), now);
     }
   }
 
@@ -170,15 +172,18 @@ export class RunDriver {
     }, atMs - now);
   }
 
-  private launch(plan: PlannedJourney): void {
+  private launch(plan: PlannedJourney, now: number): void {
     this.inFlight++;
-    this.stats.started(plan.mix.name, plan.kind, this.elapsed());
-    void this.journey(plan).finally(() => {
-      this.inFlight--;
-      if (this.issuing) this.pump();
-      else if (this.inFlight === 0) this.idle?.();
-    });
+    this.stats.started(plan.mix.name, plan.kind, now);
+    // journey() never rejects (it counts its own errors): one `then`, no `finally` layer.
+    void this.journey(plan).then(this.ended);
   }
+
+  private readonly ended = (): void => {
+    this.inFlight--;
+    if (this.issuing) this.pump();
+    else if (this.inFlight === 0) this.idle?.();
+  };
 
   private async journey(plan: PlannedJourney): Promise<void> {
     const journey = new Journey(plan.kind, this.settings);

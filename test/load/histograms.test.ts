@@ -31,6 +31,21 @@ describe('latency histograms', () => {
     expect(s.mean_ms).toBeCloseTo(samples.reduce((a, b) => a + b, 0) / samples.length, -1);
   });
 
+  it('reports a one-model run the same whether told its model or not, and leaves other models apart', () => {
+    const told = new LatencyRecorder('imagen4');
+    const plain = new LatencyRecorder();
+    for (const rec of [told, plain]) for (const ms of [3, 7, 7, 40, 0.5]) rec.record('submit', 'imagen4', ms);
+    expect(told.report()).toEqual(plain.report());
+    expect(told.report().submit.models.imagen4?.count).toBe(5);
+    // A phase nothing was recorded in names no model, as before.
+    expect(told.report().download.models).toEqual({});
+    // A model other than the one it was told of still gets histograms of its own.
+    told.record('submit', 'seedream', 9);
+    expect(told.report().submit.all.count).toBe(6);
+    expect(told.report().submit.models.imagen4?.count).toBe(5);
+    expect(told.report().submit.models.seedream?.count).toBe(1);
+  });
+
   it('keeps sub-millisecond values and round-trips through its encoding', () => {
     const rec = new LatencyRecorder();
     for (const ms of [0.05, 0.25, 0.8, 1.5]) rec.record('download', 'seedream', ms);
