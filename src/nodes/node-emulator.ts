@@ -68,6 +68,7 @@ export class NodeEmulator {
    * (see start), as a provider failing while the node is fine.
    */
   effect(modelId?: string): FaultEffect {
+    if (this.deps.faults.none) return 'none';
     const faults = [
       ...this.deps.faults.active(this.id),
       ...(modelId ? this.deps.faults.active(`model:${modelId}`) : []),
@@ -89,6 +90,7 @@ export class NodeEmulator {
 
   /** The faults known now (in force or to come) of `kind` on these targets, as spans. */
   private spans(kind: Fault['kind'], targets: string[]): Span[] {
+    if (this.deps.faults.none) return [];
     const all = this.deps.faults.list();
     return targets.flatMap((target) =>
       all
