@@ -238,13 +238,15 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prior = this.locks.get(id) ?? Promise.resolve();
-    const next = prior.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.locks.set(id, tail);
-    void tail.then(() => {
+    const prior = this.locks.get(id);
+    // Nothing ahead of it (almost always): it starts now, with no resolved promise to wait a turn on.
+    const next = prior ? prior.then(fn, fn) : fn();
+    // The lock is let go as the call settles, either way; a call queued behind it meanwhile holds it then.
+    const release = (): void => {
       if (this.locks.get(id) === tail) this.locks.delete(id);
-    });
+    };
+    const tail: Promise<void> = next.then(release, release);
+    this.locks.set(id, tail);
     return next;
   }
 
