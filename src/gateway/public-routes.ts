@@ -18,6 +18,8 @@ export interface OperationContext {
 export type Operation = (ctx: OperationContext) => Promise<{ data: unknown; headers?: Headers }>;
 
 const MAX_ID = 128;
+/** The header of a submit answered from its Idempotency-Key's earlier task (never changed: the sender copies it). */
+const REPLAYED: Readonly<Headers> = { 'Idempotent-Replayed': 'true' };
 
 function param(ctx: OperationContext, name: string): string {
   const value = ctx.params[name] ?? '';
@@ -37,7 +39,8 @@ export function publicOperations(service: GatewayService): Record<string, Operat
         Array.isArray(idem) ? idem[0] : idem,
         ctx.req.headers.host,
       );
-      return { data: taskView(task, ctx.baseUrl), ...(replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
+      const data = taskView(task, ctx.baseUrl);
+      return replayed ? { data, headers: REPLAYED } : { data };
     },
     getTask: async (ctx) => ({ data: taskView(await service.getTask(ctx.key, param(ctx, 'task_id')), ctx.baseUrl) }),
     listModels: async () => ({ data: service.listModels() }),

@@ -50,15 +50,22 @@ export interface TaskFields {
   fixture?: boolean;
 }
 
-// Tasks made in the same millisecond share their created_at: one formatting for a run of them.
-let lastMs = NaN;
-let lastIso = '';
-function isoOf(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
+// ISO times of one second share all but their milliseconds: the second's prefix is formatted once
+// (a task's created_at and started_at, and the tasks made in that second, reuse it), and the rest
+// is a lookup. Years outside 0000-9999 (a 27-character form) are formatted whole.
+let prefixSecond = NaN;
+let prefix = '';
+const MILLIS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
+function isoOf(time: number): string {
+  const ms = Math.trunc(time); // as Date takes a time: a fraction of a millisecond is dropped
+  const second = Math.floor(ms / 1000);
+  if (second !== prefixSecond) {
+    const whole = new Date(second * 1000).toISOString();
+    if (whole.length !== 24) return new Date(ms).toISOString();
+    prefix = whole.slice(0, 20);
+    prefixSecond = second;
   }
-  return lastIso;
+  return prefix + MILLIS[ms - second * 1000]!;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : isoOf(ms));

@@ -138,13 +138,20 @@ export class FaultSet {
     return [...this.faults.values()];
   }
 
+  /** No fault at all, in force or to come: every submit and node call asks, and almost always there is none. */
+  get none(): boolean {
+    return this.faults.size === 0;
+  }
+
   /** The outage in force on a model, if any: its submits are refused. */
   outage(modelId: string): Fault | undefined {
+    if (this.none) return undefined;
     return this.active(`model:${modelId}`).find((f) => f.kind === 'outage');
   }
 
   /** Faults in force now on a node, or on a model (pass `model:<id>`). */
   active(target: string): Fault[] {
+    if (this.none) return [];
     const now = this.clock.now();
     const out: Fault[] = [];
     for (const f of this.faults.values())

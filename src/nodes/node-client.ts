@@ -104,32 +104,34 @@ export class InProcessNodeClient implements NodeClient {
     this.changes = { nextChangeAt: (id) => service.emulator.nextChangeAt(id) };
   }
 
-  private call<T>(reply: NodeReply, notFound?: T, hooks?: CallHooks): Promise<T> {
-    if ('drop' in reply) return Promise.reject(new NodeCallError(this.node, 'refused', 'connection refused'));
+  /**
+   * The reply as the call's result, or a throw (callers are async, so a throw is a rejection, as
+   * over HTTP); a hang is a promise of its timeout. Answers come back as values, not promises, so
+   * a call costs no extra turns to unwrap one.
+   */
+  private call<T>(reply: NodeReply, notFound?: T, hooks?: CallHooks): T | Promise<T> {
+    if ('drop' in reply) throw new NodeCallError(this.node, 'refused', 'connection refused');
     if ('hang' in reply) {
       const deadline = this.options.clock.now() + this.options.timeoutMs;
       const result = withTimeout(this.options, deadline, new Promise<T>(() => {}));
       hooks?.onHung?.(deadline);
       return result;
     }
-    try {
-      return Promise.resolve(interpret(this.node, reply.status, reply.body, notFound));
-    } catch (err) {
-      return Promise.reject(err); // a rejected promise, as over HTTP, never a throw from submit() itself
-    }
+    return interpret(this.node, reply.status, reply.body, notFound);
   }
 
-  submit(job: JobRequest, hooks?: CallHooks): Promise<Job> {
-    return this.service.submitJob(job).then((reply) => this.call<Job>(reply, undefined, hooks));
+  async submit(job: JobRequest, hooks?: CallHooks): Promise<Job> {
+    return this.call<Job>(await this.service.submitJob(job), undefined, hooks);
   }
 
   async getJob(id: string, hooks?: CallHooks): Promise<Job | undefined> {
-    const r = await this.call<Job | typeof NOT_FOUND>(await this.service.getJob(id), NOT_FOUND, hooks);
-    return r === NOT_FOUND ? undefined : r;
+    const r = this.call<Job | typeof NOT_FOUND>(await this.service.getJob(id), NOT_FOUND, hooks);
+    const job = r instanceof Promise ? await r : r;
+    return job === NOT_FOUND ? undefined : job;
   }
 
-  health(): Promise<Health> {
-    return this.service.health().then((reply) => this.call<Health>(reply));
+  async health(): Promise<Health> {
+    return this.call<Health>(await this.service.health());
   }
 
   async close(): Promise<void> {}

@@ -68,6 +68,7 @@ export class NodeEmulator {
    * (see start), as a provider failing while the node is fine.
    */
   effect(modelId?: string): FaultEffect {
+    if (this.deps.faults.none) return 'none';
     const faults = [
       ...this.deps.faults.active(this.id),
       ...(modelId ? this.deps.faults.active(`model:${modelId}`) : []),
@@ -89,6 +90,7 @@ export class NodeEmulator {
 
   /** The faults known now (in force or to come) of `kind` on these targets, as spans. */
   private spans(kind: Fault['kind'], targets: string[]): Span[] {
+    if (this.deps.faults.none) return [];
     const all = this.deps.faults.list();
     return targets.flatMap((target) =>
       all
@@ -170,7 +172,7 @@ export class NodeEmulator {
   }
 
   async get(id: string): Promise<Job | undefined> {
-    await this.replanning;
+    if (this.replanning) await this.replanning; // an await of nothing would still cost a turn
     const read = await this.book.read(id, this.deps.clock.now());
     return read && this.view(read.job, read.queuePosition);
   }

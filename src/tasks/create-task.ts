@@ -22,8 +22,12 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function createOrResolve(store: Store, c: Omit<TaskCreation, 'deadline'>): Promise<TaskCreated> {
   const deadline = Date.now() + CREATE_DEADLINE_MS;
+  // Built field by field, the optional ones only when given: a spread of `c` costs more than the rest of this.
+  const creation: TaskCreation = { task: c.task, at: c.at, deadline };
+  if (c.idempotency) creation.idempotency = c.idempotency;
+  if (c.firstStep) creation.firstStep = c.firstStep;
   try {
-    return await store.createTask({ ...c, deadline });
+    return await store.createTask(creation);
   } catch (err) {
     if (!isStoreUnavailable(err)) throw err;
     for (;;) {

@@ -49,6 +49,17 @@ export interface OrchestratorDeps extends PlannerDeps {
   firstStep?: (due: number, dispatch: DispatchState) => StoredStep | undefined;
 }
 
+/** Whether `job` leaves `task` as it is: the same status, queue position and start (what `apply` writes). */
+function unchanged(task: TaskRecord, job: Job): boolean {
+  const status = statusOf(job.state);
+  return (
+    !isTerminal(status) &&
+    status === task.status &&
+    job.queue_position === task.queuePosition &&
+    job.started_at === task.startedAt
+  );
+}
+
 /** What a submit made: its task, or why there is none. */
 export type Started = Exclude<TaskCreated, { kind: 'created' }> | { kind: 'created'; task: TaskRecord };
 
@@ -112,8 +123,8 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     const created = await createOrResolve(store, {
       task,
       at: now,
-      ...(idempotency ? { idempotency } : {}),
-      ...(first ? { firstStep: { job: first.job, leasedUntil: now + first.leaseMs } } : {}),
+      idempotency,
+      firstStep: first && { job: first.job, leasedUntil: now + first.leaseMs },
     });
     if (created.kind !== 'created') return created;
     this.transition(task, null);
@@ -148,7 +159,11 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   async refresh(task: TaskRecord): Promise<TaskRecord> {
     if (isTerminal(task.status)) return task;
     const job = await this.routing.readJob(task);
-    return (job && (await this.jobSeen(task.id, job))) ?? task;
+    if (!job) return task;
+    // The node says what the task already says (most reads of a task in flight): nothing to apply,
+    // so no turn through the task's lock and no second read of the store.
+    if (unchanged(task, job)) return task;
+    return (await this.jobSeen(task.id, job)) ?? task;
   }
 
   accepted(id: string, route: RouteEntry, attempts: TaskAttempt[], job: Job): Promise<void> {
@@ -223,13 +238,15 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prior = this.locks.get(id) ?? Promise.resolve();
-    const next = prior.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.locks.set(id, tail);
-    void tail.then(() => {
+    const prior = this.locks.get(id);
+    // Nothing ahead of it (almost always): it starts now, with no resolved promise to wait a turn on.
+    const next = prior ? prior.then(fn, fn) : fn();
+    // The lock is let go as the call settles, either way; a call queued behind it meanwhile holds it then.
+    const release = (): void => {
       if (this.locks.get(id) === tail) this.locks.delete(id);
-    });
+    };
+    const tail: Promise<void> = next.then(release, release);
+    this.locks.set(id, tail);
     return next;
   }
 
