@@ -61,6 +61,11 @@ export interface BookRead {
 export interface JobBook {
   /** Accepts a job, fixing its timeline; a job already known (same id) comes back unchanged. */
   reserve(r: Reservation): Promise<BookedJob>;
+  /**
+   * reserve, and the job's place in the queue at `r.now` (as `read` would say), in one atomic
+   * step: a book in Redis saves the round trip of the read. Optional: else reserve, then read.
+   */
+  reserveRead?(r: Reservation): Promise<BookRead>;
   /** Plans a job waiting with no known start again (after a fault ended); false if it is no longer such a job or another is ahead. */
   replan(r: Reservation): Promise<BookedJob | undefined>;
   /** Jobs waiting with no known start, in FIFO order. */

@@ -15,6 +15,9 @@ export type JobState = components['schemas']['JobState'];
 /** What faults do to one call: nothing, refuse the connection, never answer, or a 503. */
 export type FaultEffect = 'none' | 'refuse' | 'hang' | 'error';
 
+/** Jobs kept for the `nextChangeAt` after their submit; more only when nobody asks (HTTP nodes). */
+const JUST_BOOKED_MAX = 1024;
+
 export interface NodeEmulatorDeps {
   node: NodeEntry;
   catalog: Catalog;
@@ -48,6 +51,8 @@ export class NodeEmulator {
   private faultRng: Rng;
   /** The replanning after a fault ended, while it runs (a read waits for it, so it sees its outcome). */
   private replanning: Promise<void> | undefined;
+  /** Jobs booked here whose next change nobody has asked yet (`remember`). */
+  private justBooked = new Map<string, BookedJob>();
 
   constructor(private readonly deps: NodeEmulatorDeps) {
     this.id = deps.node.id;
@@ -129,20 +134,39 @@ export class NodeEmulator {
 
   /** Accept a job (idempotent on its id); the caller has validated the request. */
   async submit(req: JobRequest, modelId: string): Promise<Job> {
-    const booked = await this.book.reserve(
-      this.reservation({
-        id: req.job_id,
-        model: req.model,
-        modelId,
-        submittedAt: this.deps.clock.now(),
-        width: req.width,
-        height: req.height,
-        numImages: req.num_images,
-      }),
-    );
+    const reservation = this.reservation({
+      id: req.job_id,
+      model: req.model,
+      modelId,
+      submittedAt: this.deps.clock.now(),
+      width: req.width,
+      height: req.height,
+      numImages: req.num_images,
+    });
+    if (this.book.reserveRead) {
+      const { job, queuePosition } = await this.book.reserveRead(reservation);
+      this.remember(job);
+      return this.view(job, queuePosition);
+    }
+    const booked = await this.book.reserve(reservation);
+    this.remember(booked);
     // A job that starts at once has no queue position to read back.
     if (booked.startAt !== null && booked.startAt <= this.deps.clock.now()) return this.view(booked, null);
     return (await this.get(booked.id)) ?? this.view(booked, null);
+  }
+
+  /**
+   * Keep a job just booked for the `nextChangeAt` that follows its submit (the dispatcher asks at
+   * once), so that asking reads nothing: a timeline once known is fixed (only a job with no known
+   * start is planned again), so the record is what a read would give. Bounded: the oldest go.
+   */
+  private remember(job: BookedJob): void {
+    if (job.fixed || job.startAt === null) return;
+    if (this.justBooked.size >= JUST_BOOKED_MAX) {
+      const oldest = this.justBooked.keys().next();
+      if (!oldest.done) this.justBooked.delete(oldest.value);
+    }
+    this.justBooked.set(job.id, job);
   }
 
   /**
@@ -167,6 +191,7 @@ export class NodeEmulator {
         state === 'failed' ? (error ?? { type: 'provider_error', detail: 'the provider reported a failure' }) : null,
       fixed: state,
     };
+    this.justBooked.delete(job.id);
     await this.book.putFixture(job);
     return this.view(job, state === 'queued' ? 1 : null);
   }
@@ -182,11 +207,13 @@ export class NodeEmulator {
    * finish while running; undefined when finished, unknown, a fixture, or waiting with no known start.
    */
   async nextChangeAt(jobId: string): Promise<number | undefined> {
-    const read = await this.book.read(jobId, this.deps.clock.now());
-    if (!read || read.job.fixed) return undefined;
-    const phase = jobPhase(read.job, this.deps.clock.now());
-    if (phase === 'queued') return read.job.startAt ?? undefined;
-    if (phase === 'running') return read.job.finishAt ?? undefined;
+    let job = this.justBooked.get(jobId);
+    if (job) this.justBooked.delete(jobId);
+    else job = (await this.book.read(jobId, this.deps.clock.now()))?.job;
+    if (!job || job.fixed) return undefined;
+    const phase = jobPhase(job, this.deps.clock.now());
+    if (phase === 'queued') return job.startAt ?? undefined;
+    if (phase === 'running') return job.finishAt ?? undefined;
     return undefined;
   }
 
@@ -198,6 +225,7 @@ export class NodeEmulator {
 
   async reset(): Promise<void> {
     this.faultRng = createRng(mix32(this.deps.seed, hashString(this.id), 0xfa17));
+    this.justBooked.clear();
     await this.book.reset();
   }
 

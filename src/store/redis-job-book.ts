@@ -4,14 +4,30 @@ import { isConnectionError } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
 
 /**
+ * A job's place in the queue at `now`, from its JSON: 1 = next to start, 0 = not waiting (a
+ * fixture says by its state). KEYS[2] is the starts ZSET; started jobs score at or before now.
+ */
+const PLACE = `
+local function place(json, id, now)
+  local job = cjson.decode(json)
+  if job.fixed then return job.fixed == 'queued' and 1 or 0 end
+  if job.startAt ~= cjson.null and job.startAt <= now then return 0 end
+  local rank = redis.call('ZRANK', KEYS[2], string.format('%015d', job.seq) .. ':' .. id)
+  if not rank then return 0 end
+  return rank - redis.call('ZCOUNT', KEYS[2], '-inf', now) + 1
+end
+`;
+
+/**
  * The reservation, mirroring `earliestStart` and `timelineFrom` (src/nodes/job-book.ts) in Lua so
  * that checking the slots and taking one cannot interleave with another instance's submit.
  * KEYS: jobs (hash id → JSON), starts, finishes (ZSETs of `seq:id` by time; a start of inf = no
  * known start, and no finish), seq. The slots are implicit: the r-th latest finish frees a room of r. ARGV: mode (new | replan), id, the record's JSON without its
  * timeline fields and closing brace, now, capacity, base run ms, failure rate, draw, error JSON,
- * rooms, latency, failure spans (JSON lists of [from, until|null, value]).
+ * rooms, latency, failure spans (JSON lists of [from, until|null, value]), and 'place' to answer
+ * {record, place at now} (as READ) instead of the record alone.
  */
-const RESERVE = `
+const RESERVE = `${PLACE}
 local mode, id, head, now, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local base, rate, draw, errJson = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local rooms, latency, fails = cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12])
@@ -20,7 +36,10 @@ local function inForce(s, t) return s[1] <= t and (s[2] == cjson.null or t < s[2
 local known = redis.call('HGET', KEYS[1], id)
 local seq
 if mode == 'new' then
-  if known then return known end
+  if known then
+    if ARGV[13] == 'place' then return { known, place(known, id, now) } end
+    return known
+  end
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   seq = redis.call('INCR', KEYS[4])
@@ -74,21 +93,22 @@ else
 end
 local json = head .. ',"seq":' .. seq .. ',"startAt":' .. startJson .. ',"finishAt":' .. finishJson .. ',"error":' .. errOut .. '}'
 redis.call('HSET', KEYS[1], id, json)
+if ARGV[13] == 'place' then return { json, place(json, id, now) } end
 return json
 `;
 
 /** KEYS: jobs, starts. ARGV: id, now. The record and, while it waits, its place (ZRANK less those started). */
-const READ = `
+const READ = `${PLACE}
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return false end
-local job = cjson.decode(json)
-if job.fixed then return { json, job.fixed == 'queued' and 1 or 0 } end
-local now = tonumber(ARGV[2])
-if job.startAt ~= cjson.null and job.startAt <= now then return { json, 0 } end
-local rank = redis.call('ZRANK', KEYS[2], string.format('%015d', job.seq) .. ':' .. ARGV[1])
-if not rank then return { json, 0 } end
-return { json, rank - redis.call('ZCOUNT', KEYS[2], '-inf', now) + 1 }
+return { json, place(json, ARGV[1], tonumber(ARGV[2])) }
 `;
+
+/** A {record JSON, place} reply as a BookRead (a place of 0: not waiting, no position). */
+function readOf(reply: unknown[]): BookRead {
+  const [json, position] = reply as [string, number];
+  return { job: JSON.parse(json) as BookedJob, queuePosition: Number(position) > 0 ? Number(position) : null };
+}
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 const spans = (list: readonly Span[]) => JSON.stringify(list.map((s) => [s.from, s.until, s.value]));
@@ -129,9 +149,14 @@ export class RedisJobBook implements JobBook {
   }
 
   private async run(mode: 'new' | 'replan', r: Reservation): Promise<BookedJob | undefined> {
+    const reply = await this.reserveScript(mode, r, '');
+    return typeof reply === 'string' ? (JSON.parse(reply) as BookedJob) : undefined;
+  }
+
+  private reserveScript(mode: 'new' | 'replan', r: Reservation, answer: '' | 'place'): Promise<unknown> {
     const { jobs, starts, finishes, seq } = this.keys;
     const head = JSON.stringify(r.job).slice(0, -1);
-    const reply = await this.call(
+    return this.call(
       'gwsimBookReserve',
       [jobs, starts, finishes, seq],
       [
@@ -147,15 +172,22 @@ export class RedisJobBook implements JobBook {
         spans(r.rooms),
         spans(r.latency),
         spans(r.failure.faults),
+        answer,
       ],
     );
-    return typeof reply === 'string' ? (JSON.parse(reply) as BookedJob) : undefined;
   }
 
   async reserve(r: Reservation): Promise<BookedJob> {
     const job = await this.run('new', r);
     if (!job) throw new Error(`the job book refused job ${r.job.id}`);
     return job;
+  }
+
+  /** reserve and read as one script: the read a submit makes for the queue position is answered with the booking. */
+  async reserveRead(r: Reservation): Promise<BookRead> {
+    const reply = await this.reserveScript('new', r, 'place');
+    if (!Array.isArray(reply)) throw new Error(`the job book refused job ${r.job.id}`);
+    return readOf(reply);
   }
 
   async replan(r: Reservation): Promise<BookedJob | undefined> {
@@ -177,9 +209,7 @@ export class RedisJobBook implements JobBook {
 
   async read(id: string, now: number): Promise<BookRead | undefined> {
     const reply = await this.call('gwsimBookRead', [this.keys.jobs, this.keys.starts], [id, now]);
-    if (!Array.isArray(reply)) return undefined;
-    const [json, position] = reply as [string, number];
-    return { job: JSON.parse(json) as BookedJob, queuePosition: Number(position) > 0 ? Number(position) : null };
+    return Array.isArray(reply) ? readOf(reply) : undefined;
   }
 
   async counts(now: number): Promise<{ running: number; queued: number }> {

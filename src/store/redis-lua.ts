@@ -32,17 +32,18 @@ end
 local function putTask(prefix, id, json, meta, status, model, key)
   local metaKey = prefix .. 'tasks:meta'
   local old = redis.call('HGET', metaKey, id)
-  if old then
-    local o = cjson.decode(old)
-    redis.call('SREM', prefix .. 'tasks:status:' .. o[1], id)
-    redis.call('SREM', prefix .. 'tasks:model:' .. o[2], id)
-    redis.call('SREM', prefix .. 'tasks:key:' .. o[3], id)
+  local o = old and cjson.decode(old) or {}
+  -- Only an index whose value changed is touched (a status move leaves model and key alone).
+  local function index(part, i, value)
+    if o[i] == value then return end
+    if o[i] then redis.call('SREM', prefix .. part .. o[i], id) end
+    redis.call('SADD', prefix .. part .. value, id)
   end
+  index('tasks:status:', 1, status)
+  index('tasks:model:', 2, model)
+  index('tasks:key:', 3, key)
   redis.call('SET', prefix .. 'task:' .. id, json)
   redis.call('HSET', metaKey, id, meta)
-  redis.call('SADD', prefix .. 'tasks:status:' .. status, id)
-  redis.call('SADD', prefix .. 'tasks:model:' .. model, id)
-  redis.call('SADD', prefix .. 'tasks:key:' .. key, id)
 end
 local function settle(prefix, tid, outcome, at)
   local holds = prefix .. 'holds'

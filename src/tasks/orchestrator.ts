@@ -78,6 +78,12 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   private starting = new Map<string, TaskRecord>();
   /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
   private locks = new Map<string, Promise<unknown>>();
+  /**
+   * Tasks inside `start` whose first step is stored and leased here, with the record writes made
+   * during it: those go out without waiting, so the first write leaves with the step's completion
+   * (one store round trip, not two); `start` awaits them before answering.
+   */
+  private deferred = new Map<string, { write: Promise<void>; before: TaskRecord }[]>();
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.planner = new TaskPlanner(deps);
@@ -129,6 +135,8 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     if (created.kind !== 'created') return created;
     this.transition(task, null);
     this.starting.set(task.id, task);
+    const writes: { write: Promise<void>; before: TaskRecord }[] = [];
+    if (first) this.deferred.set(task.id, writes);
     try {
       const begin = () => this.routing.begin(task.id, task.model, job, plan.routes);
       // The attempt ran: the stored first step is completed with the steps it left, in one store call.
@@ -136,9 +144,18 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     } catch {
       // The store went away under the attempt: the stored first step runs again after its lease.
     }
+    this.deferred.delete(task.id);
     // Answer with what the first attempt made of the task: the first step is leased to this
-    // instance, so the record it last wrote is the task's.
-    const latest = this.starting.get(task.id) ?? task;
+    // instance, so the record it last wrote is the task's (the one before a write that failed).
+    let latest = this.starting.get(task.id) ?? task;
+    for (const { write, before } of writes) {
+      try {
+        await write;
+      } catch {
+        latest = before;
+        break;
+      }
+    }
     this.starting.delete(task.id);
     return { kind: 'created', task: latest };
   }
@@ -235,6 +252,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     this.waiters.abandon();
     this.locks.clear();
     this.starting.clear();
+    this.deferred.clear();
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -265,7 +283,12 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       next.startedAt !== stored.startedAt ||
       next.attempts !== stored.attempts
     ) {
-      await this.deps.store.putTask(next);
+      const writes = this.deferred.get(next.id);
+      if (writes) {
+        const write = this.deps.store.putTask(next);
+        write.catch(() => undefined); // start awaits it: no unhandled rejection meanwhile
+        writes.push({ write, before: this.starting.get(next.id) ?? stored });
+      } else await this.deps.store.putTask(next);
       if (this.starting.has(next.id)) this.starting.set(next.id, next);
       if (next.status !== stored.status) this.transition(next, stored.status);
     }

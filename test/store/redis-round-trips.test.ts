@@ -1,0 +1,49 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator.js';
+import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+
+const KEY = { authorization: 'Bearer aio_dev_key', 'content-type': 'application/json' };
+const IMAGEN = JSON.stringify({ model: 'imagen4', prompt: 'A bowl of ramen, counted in round trips' });
+
+/** Read events Redis has processed: one per batch of commands a client sends and waits on. */
+async function readsProcessed(client: Redis): Promise<number> {
+  const m = /total_reads_processed:(\d+)/.exec(await client.info('stats'));
+  if (!m) throw new Error('INFO stats has no total_reads_processed');
+  return Number(m[1]);
+}
+
+let redis: RedisServer;
+let sim: Simulator;
+let probe: Redis;
+
+describeRedis('a submit on the Redis store, in round trips', () => {
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    // Stored steps polled rarely, so the count is the submit's own (the first step runs inside it).
+    sim = await startSimulator({ port: 0, store: redis.url(0), config: { steps: { poll_ms: 60_000 } } });
+    probe = new Redis(redis.url(0));
+  }, 30_000);
+  afterAll(async () => {
+    probe?.disconnect();
+    await sim?.close();
+    await redis?.stop();
+  });
+
+  // authorize, createTask (hold, task, first step), the node's reserve (with the queue position),
+  // then the task's IN_PROGRESS record with the first step's completion in one pipeline: 4.
+  // Before: the position and next-change reads after reserve, and the record write on its own (6).
+  it('takes four round trips: authorize, create, reserve, then the record and the step completion together', async () => {
+    const counts: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const before = await readsProcessed(probe);
+      const r = await fetch(`${sim.url}/api/v1/images/generations`, { method: 'POST', headers: KEY, body: IMAGEN });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { data: { status: string; node: string } };
+      expect(body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47' });
+      // Less the probe's own INFO; the least of several, as a timer of the instance may fall between.
+      counts.push((await readsProcessed(probe)) - before - 1);
+    }
+    expect(Math.min(...counts)).toBe(4);
+  });
+});
