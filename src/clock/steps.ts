@@ -62,6 +62,8 @@ interface StepRun {
   open: boolean;
 }
 
+const SCHEDULED: Promise<void> = Promise.resolve();
+
 /** Handlers by kind; each is stored with its own payload type and found again with it. */
 class Handlers<K extends StepKinds> {
   private readonly byKind = new Map<string, StepHandler<never>>();
@@ -98,9 +100,15 @@ export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
     this.runners.delete(kind);
   }
 
-  async at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
     // A group needs no index here: a clock timer costs nothing to wait, so nothing sleeps.
-    this.clock.call(due, this.runner(kind), payload);
+    try {
+      this.clock.call(due, this.runner(kind), payload);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    // One settled promise for every step: nothing waits on a clock timer being recorded.
+    return SCHEDULED;
   }
 
   /** Runs a step of `kind` with its payload, unless a reset() came after it was scheduled. */

@@ -23,7 +23,10 @@ export class Dispatcher implements TaskRouting {
 
   constructor(private readonly deps: DispatcherDeps) {
     deps.steps.on('dispatch.attempt', (dispatch) => this.step((hooks) => this.attempt(dispatch, hooks)));
-    deps.steps.on('dispatch.poll', (poll) => this.step((hooks) => this.poll(poll, hooks)));
+    // A quiet tick calls no node: it only schedules the next, with no call hooks or promises to wait on.
+    deps.steps.on('dispatch.poll', (poll) =>
+      this.quiet(poll) ? this.quietTick(poll) : this.step((hooks) => this.poll(poll, hooks)),
+    );
     this.skips = deps.steps.wake ? new QuietSkips(deps) : undefined;
   }
 
@@ -186,12 +189,18 @@ export class Dispatcher implements TaskRouting {
     return quietUntil !== null && due < quietUntil && breaker.clean(node) && faults.active(node).length === 0;
   }
 
+  /** A quiet tick: the node is heard from (what it said stands) and the next tick is scheduled. */
+  private quietTick(state: PollState): Promise<void> {
+    const { taskId, node, pollsDone, quietUntil } = state;
+    return this.schedulePoll(taskId, this.client(node), pollsDone, this.deps.clock.now(), quietUntil, state);
+  }
+
   private async poll(state: PollState, hooks: CallHooks): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
     const { taskId, node, pollsDone, lastHeardAt } = state;
     const client = this.client(node);
     const start = clock.now();
-    if (this.quiet(state)) return this.schedulePoll(taskId, client, pollsDone, start, state.quietUntil, state);
+    if (this.quiet(state)) return this.quietTick(state);
     try {
       const job = await client.getJob(taskId, hooks);
       breaker.success(node);

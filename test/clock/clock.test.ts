@@ -312,6 +312,27 @@ describe('RealClock', () => {
     }
   });
 
+  it('sends a timer that throws or rejects to its error sink, and runs the rest', async () => {
+    const errors: string[] = [];
+    const clock = new RealClock((err) => void errors.push(err instanceof Error ? err.message : String(err)));
+    try {
+      const fired: string[] = [];
+      const due = clock.now() + 1;
+      clock.schedule(due, () => {
+        throw new Error('sync');
+      });
+      clock.call(due, (why: string) => Promise.reject(new Error(why)), 'rejected');
+      clock.call(due, (name: string) => void fired.push(name), 'ran');
+      await markerAfter(clock, 5, fired);
+      // A rejection is reported a microtask after its timer ran: wait one turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      expect(fired).toEqual(['ran', 'marker']);
+      expect(errors).toEqual(['sync', 'rejected']);
+    } finally {
+      clock.close();
+    }
+  });
+
   it('cannot be advanced', async () => {
     const clock: Clock = new RealClock(() => {});
     await expect(clock.advance(100)).rejects.toThrow(/real clock/);
