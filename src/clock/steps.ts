@@ -62,6 +62,8 @@ interface StepRun {
   open: boolean;
 }
 
+const SCHEDULED: Promise<void> = Promise.resolve();
+
 /** Handlers by kind; each is stored with its own payload type and found again with it. */
 class Handlers<K extends StepKinds> {
   private readonly byKind = new Map<string, StepHandler<never>>();
@@ -80,27 +82,51 @@ class Handlers<K extends StepKinds> {
   }
 }
 
-/** Steps as timers on the simulator clock; payloads are passed by reference, never serialized. */
+/**
+ * Steps as timers on the simulator clock; payloads are passed by reference, never serialized.
+ * A step's timer holds its payload and a runner shared by every step of its kind (one per kind
+ * and generation), so a step in flight costs its payload and a heap entry, no closure.
+ */
 export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
   private readonly handlers = new Handlers<K>();
   private generation = 0;
+  /** This generation's runner of each kind; reset() starts a new generation, whose runners are new. */
+  private runners = new Map<string, (payload: never) => Promise<void> | undefined>();
 
   constructor(private readonly clock: Clock) {}
 
   on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
     this.handlers.set(kind, handler);
+    this.runners.delete(kind);
   }
 
-  async at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): Promise<void> {
     // A group needs no index here: a clock timer costs nothing to wait, so nothing sleeps.
+    try {
+      this.clock.call(due, this.runner(kind), payload);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    // One settled promise for every step: nothing waits on a clock timer being recorded.
+    return SCHEDULED;
+  }
+
+  /** Runs a step of `kind` with its payload, unless a reset() came after it was scheduled. */
+  private runner<Kind extends keyof K & string>(kind: Kind): (payload: K[Kind]) => Promise<void> | undefined {
+    // Made below for this same kind, so it takes this kind's payload.
+    const known = this.runners.get(kind) as ((payload: K[Kind]) => Promise<void> | undefined) | undefined;
+    if (known) return known;
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`no step handler for ${kind}`);
     const gen = this.generation;
-    this.clock.schedule(due, () => (gen === this.generation ? handler(payload) : undefined));
+    const run = (payload: K[Kind]) => (gen === this.generation ? handler(payload) : undefined);
+    this.runners.set(kind, run);
+    return run;
   }
 
   reset(): void {
     this.generation++;
+    this.runners = new Map();
   }
 
   async close(): Promise<void> {}

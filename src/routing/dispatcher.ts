@@ -23,7 +23,10 @@ export class Dispatcher implements TaskRouting {
 
   constructor(private readonly deps: DispatcherDeps) {
     deps.steps.on('dispatch.attempt', (dispatch) => this.step((hooks) => this.attempt(dispatch, hooks)));
-    deps.steps.on('dispatch.poll', (poll) => this.step((hooks) => this.poll(poll, hooks)));
+    // A quiet tick calls no node: it only schedules the next, with no call hooks or promises to wait on.
+    deps.steps.on('dispatch.poll', (poll) =>
+      this.quiet(poll) ? this.quietTick(poll) : this.step((hooks) => this.poll(poll, hooks)),
+    );
     this.skips = deps.steps.wake ? new QuietSkips(deps) : undefined;
   }
 
@@ -147,16 +150,30 @@ export class Dispatcher implements TaskRouting {
     return (await client.changes.nextChangeAt(taskId)) ?? null;
   }
 
+  /**
+   * Schedule the next poll. `done` is the poll step that just ran, if any: its payload is
+   * rewritten in place as the next one (a stored step's was parsed for this run alone; a clock
+   * step's is this task's only), so a tick allocates no new state: with 100k tasks in flight a
+   * state per tick lives one poll gap, long enough to be promoted, and would fill the old space
+   * with garbage between full collections (that, not the live heap, is most of the RSS).
+   */
   private schedulePoll(
     taskId: string,
     client: NodeClient,
     pollsDone: number,
     lastHeardAt: number,
     quietUntil: number | null,
+    done?: PollState,
   ): Promise<void> {
     const { clock, options } = this.deps;
     const due = nextPollAt(clock, options, client.transport, pollsDone);
-    const poll: PollState = { taskId, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
+    let poll = reusable(done);
+    if (poll) {
+      poll.pollsDone = pollsDone + 1;
+      poll.lastHeardAt = lastHeardAt;
+      poll.quietUntil = quietUntil;
+      poll.due = due;
+    } else poll = { taskId, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
     if (quietUntil !== null && due < quietUntil && this.skips?.canSkip(client))
       return this.skips.skip(poll, quietUntil);
     return this.deps.steps.at(due, 'dispatch.poll', poll);
@@ -172,12 +189,18 @@ export class Dispatcher implements TaskRouting {
     return quietUntil !== null && due < quietUntil && breaker.clean(node) && faults.active(node).length === 0;
   }
 
+  /** A quiet tick: the node is heard from (what it said stands) and the next tick is scheduled. */
+  private quietTick(state: PollState): Promise<void> {
+    const { taskId, node, pollsDone, quietUntil } = state;
+    return this.schedulePoll(taskId, this.client(node), pollsDone, this.deps.clock.now(), quietUntil, state);
+  }
+
   private async poll(state: PollState, hooks: CallHooks): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
     const { taskId, node, pollsDone, lastHeardAt } = state;
     const client = this.client(node);
     const start = clock.now();
-    if (this.quiet(state)) return this.schedulePoll(taskId, client, pollsDone, start, state.quietUntil);
+    if (this.quiet(state)) return this.quietTick(state);
     try {
       const job = await client.getJob(taskId, hooks);
       breaker.success(node);
@@ -185,7 +208,7 @@ export class Dispatcher implements TaskRouting {
       if (!job) return events.failed(taskId, { code: 'node_lost', message: `${node} no longer knows this job` });
       const task = await events.jobSeen(taskId, job);
       if (task && !isTerminal(task.status))
-        await this.schedulePoll(taskId, client, pollsDone, start, await this.nextChange(client, taskId));
+        await this.schedulePoll(taskId, client, pollsDone, start, await this.nextChange(client, taskId), state);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(node);
@@ -194,7 +217,7 @@ export class Dispatcher implements TaskRouting {
       if (silentMs >= options.lostAfterMs) {
         return events.failed(taskId, { code: 'node_lost', message: `${node} has not answered for ${silentMs} ms` });
       }
-      await this.schedulePoll(taskId, client, pollsDone, lastHeardAt, null);
+      await this.schedulePoll(taskId, client, pollsDone, lastHeardAt, null, state);
     }
   }
 
@@ -213,6 +236,10 @@ export class Dispatcher implements TaskRouting {
 }
 
 const HUNG = Symbol('hung');
+
+/** A poll state that ran and may be rewritten as the next: not one standing for skipped ticks (the next stands for none). */
+const reusable = (done: PollState | undefined): PollState | undefined =>
+  done && done.skipped === undefined ? done : undefined;
 
 function failure(dispatch: DispatchState, code: TaskErrorCode, summary: string): TaskErrorView {
   const tried = dispatch.attempts.map((a) => `${a.node} ${a.outcome}`).join(', ');

@@ -119,6 +119,31 @@ describe('ManualClock', () => {
     expect(fired).toEqual(['a', 'c']);
   });
 
+  it('runs call() timers with their argument, in (time, order set) with schedule() ones; reset() drops both', async () => {
+    const clock = manual();
+    const fired: string[] = [];
+    const log = (name: string) => void fired.push(name);
+    clock.call(START + 20, log, 'call-20');
+    clock.schedule(START + 10, () => log('schedule-10'));
+    const cancelled = clock.schedule(START + 20, () => log('cancelled'));
+    clock.call(START + 10, log, 'call-10');
+    clock.schedule(START + 20, () => log('schedule-20'));
+    clock.cancel(cancelled);
+    expect(clock.pending()).toBe(4);
+    await clock.advance(100);
+    expect(fired).toEqual(['schedule-10', 'call-10', 'call-20', 'schedule-20']);
+    expect(clock.pending()).toBe(0);
+    clock.call(START + 200, log, 'dropped');
+    const dropped = clock.schedule(START + 200, () => log('dropped too'));
+    expect(clock.pending()).toBe(2);
+    clock.reset();
+    expect(clock.pending()).toBe(0);
+    clock.cancel(dropped); // a timer reset() dropped is spent: pending stays at 0
+    expect(clock.pending()).toBe(0);
+    await clock.advance(1000);
+    expect(fired).toHaveLength(4);
+  });
+
   it('serialises concurrent advance() calls: each starts where the previous one left time', async () => {
     const clock = manual();
     const fired: Array<[string, number]> = [];
@@ -282,6 +307,27 @@ describe('RealClock', () => {
       await markerAfter(clock, 5, fired);
       expect(fired).toEqual(['past', 'marker']);
       expect(past.cancelled).toBe(true); // fired timers are spent
+    } finally {
+      clock.close();
+    }
+  });
+
+  it('sends a timer that throws or rejects to its error sink, and runs the rest', async () => {
+    const errors: string[] = [];
+    const clock = new RealClock((err) => void errors.push(err instanceof Error ? err.message : String(err)));
+    try {
+      const fired: string[] = [];
+      const due = clock.now() + 1;
+      clock.schedule(due, () => {
+        throw new Error('sync');
+      });
+      clock.call(due, (why: string) => Promise.reject(new Error(why)), 'rejected');
+      clock.call(due, (name: string) => void fired.push(name), 'ran');
+      await markerAfter(clock, 5, fired);
+      // A rejection is reported a microtask after its timer ran: wait one turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      expect(fired).toEqual(['ran', 'marker']);
+      expect(errors).toEqual(['sync', 'rejected']);
     } finally {
       clock.close();
     }

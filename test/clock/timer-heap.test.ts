@@ -1,14 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { TimerHeap, type Timer } from '../../src/clock/timer-heap.js';
+import { TimerHeap } from '../../src/clock/timer-heap.js';
 import { createRng } from '../../src/rng/rng.js';
 
+/** An entry's time and seq, kept as its argument too, so each pop can be checked against its columns. */
+interface Entry {
+  at: number;
+  seq: number;
+}
 const noop = () => {};
-const timer = (at: number, seq: number): Timer => ({ at, seq, fn: noop, cancelled: false });
-const byAtSeq = (a: Timer, b: Timer) => a.at - b.at || a.seq - b.seq;
+const timer = (at: number, seq: number): Entry => ({ at, seq });
+const byAtSeq = (a: Entry, b: Entry) => a.at - b.at || a.seq - b.seq;
+const push = (heap: TimerHeap, e: Entry) => heap.push(e.at, e.seq, noop, e);
 
-function drain(heap: TimerHeap): Timer[] {
-  const out: Timer[] = [];
-  for (let t = heap.pop(); t; t = heap.pop()) out.push(t);
+/** The earliest entry (its argument), after checking its time and seq columns agree with it. */
+function peek(heap: TimerHeap): Entry | undefined {
+  const e = heap.peekArg() as Entry | undefined;
+  if (e) expect([heap.peekAt(), heap.peekSeq(), heap.peekFn()]).toEqual([e.at, e.seq, noop]);
+  return e;
+}
+
+function pop(heap: TimerHeap): Entry | undefined {
+  const e = peek(heap);
+  heap.pop();
+  return e;
+}
+
+function drain(heap: TimerHeap): Entry[] {
+  const out: Entry[] = [];
+  for (let t = pop(heap); t; t = pop(heap)) out.push(t);
   return out;
 }
 
@@ -16,14 +35,15 @@ describe('TimerHeap', () => {
   it('is empty at first: peek and pop give undefined, size 0', () => {
     const heap = new TimerHeap();
     expect(heap.size).toBe(0);
-    expect(heap.peek()).toBeUndefined();
-    expect(heap.pop()).toBeUndefined();
+    expect(peek(heap)).toBeUndefined();
+    expect(heap.peekAt()).toBe(Infinity);
+    expect(pop(heap)).toBeUndefined();
   });
 
   it.each([1, 2, 3, 10, 257, 5000])('pops %i random inserts in (at, seq) order, the same order as a sort', (n) => {
     const rng = createRng(n);
     const heap = new TimerHeap();
-    const timers: Timer[] = [];
+    const timers: Entry[] = [];
     // A narrow range of times, so that many timers share an `at` and seq has to break the tie.
     for (let seq = 0; seq < n; seq++) timers.push(timer(Math.floor(rng.next() * Math.max(1, n / 4)), seq));
     // Insert in a shuffled order (Fisher-Yates): seq must decide ties, not insertion order.
@@ -32,9 +52,9 @@ describe('TimerHeap', () => {
       const j = Math.floor(rng.next() * (i + 1));
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
-    for (const t of shuffled) heap.push(t);
+    for (const t of shuffled) push(heap, t);
     expect(heap.size).toBe(n);
-    expect(heap.peek()).toBe([...timers].sort(byAtSeq)[0]);
+    expect(peek(heap)).toBe([...timers].sort(byAtSeq)[0]);
     const popped = drain(heap);
     expect(popped).toEqual([...timers].sort(byAtSeq));
     expect(heap.size).toBe(0);
@@ -43,16 +63,16 @@ describe('TimerHeap', () => {
   it('keeps its order when pushes and pops interleave', () => {
     const rng = createRng(99);
     const heap = new TimerHeap();
-    const live: Timer[] = [];
+    const live: Entry[] = [];
     let seq = 0;
     for (let step = 0; step < 20_000; step++) {
       if (live.length === 0 || rng.next() < 0.6) {
         const t = timer(Math.floor(rng.next() * 500), seq++);
-        heap.push(t);
+        push(heap, t);
         live.push(t);
       } else {
         live.sort(byAtSeq);
-        expect(heap.pop()).toBe(live.shift());
+        expect(pop(heap)).toBe(live.shift());
       }
       expect(heap.size).toBe(live.length);
     }
@@ -61,8 +81,8 @@ describe('TimerHeap', () => {
 
   it('orders equal times by seq and clear() empties it', () => {
     const heap = new TimerHeap();
-    for (const seq of [5, 3, 9, 1]) heap.push(timer(100, seq));
-    heap.push(timer(50, 10));
+    for (const seq of [5, 3, 9, 1]) push(heap, timer(100, seq));
+    push(heap, timer(50, 10));
     expect(drain(heap).map((t) => [t.at, t.seq])).toEqual([
       [50, 10],
       [100, 1],
@@ -70,10 +90,10 @@ describe('TimerHeap', () => {
       [100, 5],
       [100, 9],
     ]);
-    heap.push(timer(1, 1));
-    heap.push(timer(2, 2));
-    heap.clear();
+    push(heap, timer(1, 1));
+    push(heap, timer(2, 2));
+    expect(heap.clear().args).toHaveLength(2);
     expect(heap.size).toBe(0);
-    expect(heap.pop()).toBeUndefined();
+    expect(pop(heap)).toBeUndefined();
   });
 });
