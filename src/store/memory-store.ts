@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { isTerminal, type TaskRecord } from '../gateway/task.js';
-import { authorizeBy } from './authorize.js';
 import {
   copyDelivery,
   copyKey,
@@ -15,6 +14,7 @@ import {
 import { MemoryLedger } from './memory-ledger.js';
 import { DEFAULT_KEEP_FINISHED, Fifo, TaskOrder } from './memory-retention.js';
 import type {
+  Authorized,
   DeliveryRecord,
   TaskCreation,
   TaskCreated,
@@ -302,7 +302,16 @@ export class MemoryStore implements Store {
     this.claims.live(scope, at, ttlMs, pendingTtlMs);
   rateWindows = async () => this.claims.windows();
   hitRateLimit = async (key: string, policy: RateLimitPolicy, now: number) => this.claims.hit(key, policy, now);
-  authorize = (key: string, now: number) => authorizeBy(this, key, now);
+  /**
+   * getKey and hitRateLimit in one step, with the key as stored rather than a copy (the copy was
+   * two objects per request): the gateway reads only its name and rate policy, which nothing here
+   * changes in place (credits and held do, and it never reads those from it). Callers must not
+   * write to it.
+   */
+  authorize = async (key: string, now: number): Promise<Authorized | undefined> => {
+    const rec = this.keys.get(key);
+    return rec && { key: rec, window: this.claims.hit(key, rec.rateLimit, now) };
+  };
   putShared = async (kind: string, id: string, json: string | null) => this.shared.put(kind, id, json);
   readShared = async (kind: string, since: number) => this.shared.read(kind, since);
 
