@@ -188,7 +188,8 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       // Inside start (first step leased here, no node had the job) the record start wrote is the stored one.
       const task = this.starting.get(id) ?? (await this.deps.store.getTask(id));
       if (!task || isTerminal(task.status)) return;
-      await this.apply({ ...task, node: route.node, provider: route.provider, attempts: [...attempts] }, task, job);
+      // The node and attempts go in with the job's view, in one copy of the record rather than two.
+      await this.apply(task, task, job, { node: route.node, provider: route.provider, attempts: [...attempts] });
     });
   }
 
@@ -268,15 +269,30 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     return next;
   }
 
-  /** Bring a task up to its node's view of the job; `stored` is the record as the store had it. */
-  private async apply(task: TaskRecord, stored: TaskRecord, job: Job): Promise<TaskRecord> {
+  /**
+   * Bring a task up to its node's view of the job, with `route`'s fields (a node's acceptance) as
+   * well; `stored` is the record as the store had it.
+   */
+  private async apply(
+    task: TaskRecord,
+    stored: TaskRecord,
+    job: Job,
+    route?: Pick<TaskRecord, 'node' | 'provider' | 'attempts'>,
+  ): Promise<TaskRecord> {
     const status = statusOf(job.state);
     if (isTerminal(status)) {
       const error = status === 'FAILED' ? taskErrorOf(job, this.deps.errorCodes) : null;
       const at = job.finished_at ?? this.deps.clock.now();
-      return this.finish({ ...task, startedAt: job.started_at ?? task.startedAt }, stored.status, status, error, at);
+      const startedAt = job.started_at ?? task.startedAt;
+      return this.finish({ ...task, ...route, startedAt }, stored.status, status, error, at);
     }
-    const next: TaskRecord = { ...task, status, queuePosition: job.queue_position, startedAt: job.started_at };
+    const next: TaskRecord = {
+      ...task,
+      ...route,
+      status,
+      queuePosition: job.queue_position,
+      startedAt: job.started_at,
+    };
     if (
       next.status !== stored.status ||
       next.queuePosition !== stored.queuePosition ||
