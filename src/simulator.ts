@@ -142,6 +142,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     store,
     clock,
     seed,
+    instanceSalt: settings.instanceSalt,
     faults,
     metrics,
     webhooks: deliverer,

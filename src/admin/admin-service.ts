@@ -43,6 +43,8 @@ export interface AdminDeps {
   store: Store;
   clock: Clock;
   seed: number;
+  /** On a shared store: mixed into generated key names, as into task ids (settings.instanceSalt). */
+  instanceSalt?: number | undefined;
   faults: FaultSet;
   metrics: Metrics;
   webhooks: WebhookDeliverer;
@@ -138,13 +140,30 @@ export class AdminService {
 
   async createKey(input: unknown): Promise<KeyView> {
     const body = checked<KeyRequest>('/_sim/keys', 'post', input);
-    const key = body.key ?? `aio_${randomString(createRng(mix32(this.deps.seed, 0x6b6579, ++this.keyCounter)), 24)}`;
-    if (await this.deps.store.getKey(key))
+    const key = body.key ?? (await this.freeKeyName());
+    if (body.key !== undefined && (await this.deps.store.getKey(key)))
       throw errors.invalidRequest(`'key': ${key} exists already; top it up with POST /_sim/keys/${key}/credits`);
     const rateLimit = body.rate_limit ?? this.deps.rateLimit;
     return keyView(
       await this.deps.store.createKey(key, body.credits, this.secretFor(key), rateLimit, this.deps.clock.now()),
     );
+  }
+
+  /**
+   * The next generated key name from the seed (salted on a shared store) that no key has: a
+   * store kept from an earlier run, or another instance, may hold the first ones already.
+   */
+  private async freeKeyName(): Promise<string> {
+    const { seed, instanceSalt } = this.deps;
+    for (let tries = 0; tries < 100; tries++) {
+      const n = ++this.keyCounter;
+      const rng = createRng(
+        instanceSalt === undefined ? mix32(seed, 0x6b6579, n) : mix32(seed, instanceSalt, 0x6b6579, n),
+      );
+      const key = `aio_${randomString(rng, 24)}`;
+      if (!(await this.deps.store.getKey(key))) return key;
+    }
+    throw new Error('no free generated key name in 100 draws'); // 24 random characters: never
   }
 
   async getKey(key: string): Promise<KeyView> {

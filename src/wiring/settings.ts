@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import type { ClockMode } from '../clock/clock.js';
 import type { ConfigFile } from '../config/config-schema.js';
@@ -33,6 +34,11 @@ export interface Settings {
   storeUrl: string;
   /** A store other instances share (Redis), not this process's own memory. */
   sharedStore: boolean;
+  /**
+   * On a shared store, mixed into every id this instance draws from the seed (task ids, generated
+   * key names), so instances sharing a store and a seed never mint the same ones.
+   */
+  instanceSalt: number | undefined;
   routing: { dispatch: RoutingOptions; circuit: { threshold: number; cooldownMs: number }; nodeTimeoutMs: number };
   /** Faults in force from the start (and again after every reset): config scenarios and webhook chaos. */
   startFaults: FaultSpec[];
@@ -70,6 +76,7 @@ export function resolveSettings(options: SettingsInput): Settings {
     errorCodes,
     storeUrl,
     sharedStore,
+    instanceSalt: sharedStore ? randomBytes(4).readUInt32BE(0) : undefined,
     routing: routingOptions(config, timeScale),
     startFaults: [...scenarios, ...webhookChaos(config)],
   };

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../clock/clock.js';
 import type { StepScheduler } from '../clock/steps.js';
@@ -89,7 +88,7 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
     firstStep: (due, dispatch) => steps.stored?.(due, 'dispatch.attempt', dispatch),
     ...(deps.onTransition ? { onTransition: deps.onTransition } : {}),
     sharedStore: settings.sharedStore,
-    ...(settings.sharedStore ? { instanceSalt: randomBytes(4).readUInt32BE(0) } : {}),
+    instanceSalt: settings.instanceSalt,
   });
   const resetCircuitGauges = () => catalog.nodes.forEach((_node, id) => metrics.circuitState.set({ node: id }, 0));
   return { tasks, deliverer, breaker, resetCircuitGauges };

@@ -100,6 +100,28 @@ describeRedis('several gwsim instances on one Redis', () => {
     expect(credits.data).toMatchObject({ balance: 10_000 - 8, held: 0 });
   });
 
+  it('keys created without a name on A and B, alternating, are all new: generated names never collide', async () => {
+    const store = redis.url(++db);
+    const [a, b] = [await start(store), await start(store)];
+    const made: Array<{ status: number; key?: string }> = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await fetch(`${(i % 2 ? b : a).url}/_sim/keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ credits: 5 }),
+      });
+      made.push({ status: r.status, key: ((await r.json()) as { key?: string }).key });
+    }
+    expect(made.map((m) => m.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(new Set(made.map((m) => m.key)).size).toBe(6);
+    // Each names a key both instances know, with the credits asked for.
+    for (const { key } of made) {
+      const r = await fetch(`${b.url}/_sim/keys/${key}`);
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { credits: number }).credits).toBe(5);
+    }
+  });
+
   /** Submit on `sim` until the answer is `want` (bounded, 5 s): how long other instances take to see a change. */
   async function until(sim: Simulator, want: number): Promise<number> {
     const t0 = Date.now();
