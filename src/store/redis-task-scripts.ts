@@ -17,7 +17,8 @@ export const TASK_SCRIPTS = {
   gwsimCreateTask: script(
     10,
     `
-if redis.call('GET', KEYS[7]) == '0' then return {'refused'} end
+local marker = redis.call('GET', KEYS[7])
+if marker == '0' then return {'refused'} end
 if ARGV[10] ~= '' then
   local t = redis.call('TIME')
   if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[10]) then return {'refused'} end
@@ -31,16 +32,21 @@ if ARGV[11] ~= '' then
     end
   end
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown_key'} end
+-- One read for the key's existence and figures (a key hash always has credits).
+local kv = redis.call('HMGET', KEYS[1], 'credits', 'held')
+if not kv[1] then return {'unknown_key'} end
 local amount = tonumber(ARGV[4])
-local credits = tonumber(redis.call('HGET', KEYS[1], 'credits'))
-local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
+local credits = tonumber(kv[1])
+local held = tonumber(kv[2])
 if credits - held < amount then return {'insufficient', num(credits - held)} end
 held = held + amount
 redis.call('HSET', KEYS[1], 'held', num(held))
 redis.call('HSET', KEYS[2], ARGV[2], num(amount) .. ':' .. ARGV[3])
 append(KEYS[3], KEYS[4], KEYS[5], ARGV[5], ARGV[3], 'hold', amount, ARGV[2], credits, held)
-putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3])
+-- No marker: no createTask stored this id before (ids are fresh), so there is no old meta to read.
+local oldMeta = false
+if marker then oldMeta = nil end
+putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3], oldMeta)
 if ARGV[11] ~= '' then
   redis.call('DEL', KEYS[6])
   redis.call('HSET', KEYS[6], 'fingerprint', ARGV[11], 'taskId', ARGV[2], 'createdAt', ARGV[5])
