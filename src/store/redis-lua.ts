@@ -43,7 +43,8 @@ local function putTask(prefix, id, json, meta, status, model, key, old)
   index('tasks:model:', 2, model)
   index('tasks:key:', 3, key)
   redis.call('SET', prefix .. 'task:' .. id, json)
-  redis.call('HSET', metaKey, id, meta)
+  -- Written by the same JSON.stringify of the same three strings: equal when none changed.
+  if old ~= meta then redis.call('HSET', metaKey, id, meta) end
 end
 local function settle(prefix, tid, outcome, at)
   local holds = prefix .. 'holds'

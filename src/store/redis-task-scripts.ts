@@ -5,20 +5,21 @@ export const TASK_SCRIPTS = {
   /**
    * A submit, all or nothing: refuse it if it was resolved as never created or is past its
    * deadline (Redis TIME, epoch ms); answer a live idempotency claim as a duplicate; else hold the
-   * credits, store the task, bind the claim, store the first step leased, and mark it created.
+   * credits, store the task, bind the claim and store the first step leased. The task's record is
+   * the mark that it was created (resolveCreate reads it); the marker key is only ever written by
+   * resolveCreate, as '0'. Task ids are fresh, so the task has no stored meta to read.
    * KEYS: key hash, holds, ledger, ledger seq, key's ledger, idempotency scope, created marker,
    * jobs lease zset, jobs data hash, jobs-per-task hash.
    * ARGV: prefix, task id, key, amount, at, task JSON, meta JSON, status, model, deadline or '',
    * fingerprint or '', idempotency ttl, pending ttl, idempotency GC ms, job id or '', job leased
-   * until, job JSON, marker GC ms.
+   * until, job JSON.
    * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available} or
    * {'duplicate', fingerprint, task id or '', createdAt}.
    */
   gwsimCreateTask: script(
     10,
     `
-local marker = redis.call('GET', KEYS[7])
-if marker == '0' then return {'refused'} end
+if redis.call('GET', KEYS[7]) == '0' then return {'refused'} end
 if ARGV[10] ~= '' then
   local t = redis.call('TIME')
   if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[10]) then return {'refused'} end
@@ -43,10 +44,7 @@ held = held + amount
 redis.call('HSET', KEYS[1], 'held', num(held))
 redis.call('HSET', KEYS[2], ARGV[2], num(amount) .. ':' .. ARGV[3])
 append(KEYS[3], KEYS[4], KEYS[5], ARGV[5], ARGV[3], 'hold', amount, ARGV[2], credits, held)
--- No marker: no createTask stored this id before (ids are fresh), so there is no old meta to read.
-local oldMeta = false
-if marker then oldMeta = nil end
-putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3], oldMeta)
+putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3], false)
 if ARGV[11] ~= '' then
   redis.call('DEL', KEYS[6])
   redis.call('HSET', KEYS[6], 'fingerprint', ARGV[11], 'taskId', ARGV[2], 'createdAt', ARGV[5])
@@ -57,19 +55,19 @@ if ARGV[15] ~= '' then
   redis.call('ZADD', KEYS[8], ARGV[16], ARGV[15])
   redis.call('HINCRBY', KEYS[10], ARGV[2], 1)
 end
-redis.call('SET', KEYS[7], '1', 'PX', ARGV[18])
 return {'created'}
 `,
   ),
 
   /**
-   * Whether a createTask made the task; if not, mark it so a late one is refused.
-   * KEYS: created marker. ARGV: marker GC ms. Returns 1 (created) or 0 (never will be).
+   * Whether a createTask made the task (its record exists: Redis keeps every task until reset);
+   * if not, mark it so a late one is refused. KEYS: created marker, task key. ARGV: marker GC ms.
+   * Returns 1 (created) or 0 (never will be). A marker '1' is an older version's mark of a create.
    */
   gwsimResolveCreate: script(
-    1,
+    2,
     `
-if redis.call('GET', KEYS[1]) == '1' then return 1 end
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('GET', KEYS[1]) == '1' then return 1 end
 redis.call('SET', KEYS[1], '0', 'PX', ARGV[1])
 return 0
 `,
