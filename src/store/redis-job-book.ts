@@ -8,13 +8,18 @@ import { StoreUnavailableError } from './store-errors.js';
  * fixture says by its state). KEYS[2] is the starts ZSET; started jobs score at or before now.
  */
 const PLACE = `
+local function placeAt(startAt, seq, id, now)
+  if startAt and startAt <= now then return 0 end
+  local rank = redis.call('ZRANK', KEYS[2], string.format('%015d', seq) .. ':' .. id)
+  if not rank then return 0 end
+  return rank - redis.call('ZCOUNT', KEYS[2], '-inf', now) + 1
+end
 local function place(json, id, now)
   local job = cjson.decode(json)
   if job.fixed then return job.fixed == 'queued' and 1 or 0 end
-  if job.startAt ~= cjson.null and job.startAt <= now then return 0 end
-  local rank = redis.call('ZRANK', KEYS[2], string.format('%015d', job.seq) .. ':' .. id)
-  if not rank then return 0 end
-  return rank - redis.call('ZCOUNT', KEYS[2], '-inf', now) + 1
+  local startAt = job.startAt
+  if startAt == cjson.null then startAt = nil end
+  return placeAt(startAt, job.seq, id, now)
 end
 `;
 
@@ -93,7 +98,11 @@ else
 end
 local json = head .. ',"seq":' .. seq .. ',"startAt":' .. startJson .. ',"finishAt":' .. finishJson .. ',"error":' .. errOut .. '}'
 redis.call('HSET', KEYS[1], id, json)
-if ARGV[13] == 'place' then return { json, place(json, id, now) } end
+if ARGV[13] == 'place' then
+  -- The record just built: its start and seq are at hand (no decode), unless it names a fixed state.
+  if string.find(head, '"fixed":', 1, true) then return { json, place(json, id, now) } end
+  return { json, placeAt(startAt, seq, id, now) }
+end
 return json
 `;
 

@@ -13,26 +13,39 @@ local function groupKey(prefix, json)
   if type(g) == 'string' then return prefix .. 'jobs:group:' .. g end
   return nil
 end
-local function scheduleJob(prefix, id, due, json, tid)
-  local old = redis.call('HGET', KEYS[3], id)
+-- \`old\`: the job's stored JSON, false if none (the caller read it); \`counted\`: the task whose
+-- count the caller kept for this job (completeJob's, netted there), or nil.
+local function storeJob(prefix, id, due, json, tid, old, counted)
   if old then
     local og = groupKey(prefix, old)
     if og then redis.call('ZREM', og, id) end
-  elseif tid ~= '' then
+    -- Only a stored job can be leased (a claim needs its data; completeJob drops both).
+    redis.call('ZREM', KEYS[2], id)
+  elseif tid ~= '' and tid ~= counted then
     redis.call('HINCRBY', KEYS[4], tid, 1)
   end
   redis.call('HSET', KEYS[3], id, json)
-  redis.call('ZREM', KEYS[2], id)
   redis.call('ZADD', KEYS[1], due, id)
   local g = groupKey(prefix, json)
   if g then redis.call('ZADD', g, due, id) end
 end
-local function completeJob(prefix, id)
+local function scheduleJob(prefix, id, due, json, tid)
+  storeJob(prefix, id, due, json, tid, redis.call('HGET', KEYS[3], id), nil)
+end
+-- \`keep\`: a new job (not yet stored) of the same task follows this one, so the task's count of
+-- pending steps stays as it is (no decrement here, no increment in scheduleJob). Returns the
+-- task id whose count was kept, or nil.
+local function completeJob(prefix, id, keep)
   local data = redis.call('HGET', KEYS[3], id)
+  local kept = nil
   if data then
     local job = cjson.decode(data)
-    if type(job.taskId) == 'string' and redis.call('HINCRBY', KEYS[4], job.taskId, -1) <= 0 then
-      redis.call('HDEL', KEYS[4], job.taskId)
+    if type(job.taskId) == 'string' then
+      if keep == job.taskId then
+        kept = keep
+      elseif redis.call('HINCRBY', KEYS[4], job.taskId, -1) <= 0 then
+        redis.call('HDEL', KEYS[4], job.taskId)
+      end
     end
     local g = groupKey(prefix, data)
     if g then redis.call('ZREM', g, id) end
@@ -40,6 +53,7 @@ local function completeJob(prefix, id)
   redis.call('ZREM', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
   redis.call('HDEL', KEYS[3], id)
+  return kept
 end
 `;
 
@@ -87,10 +101,22 @@ return out
    * ARGV: prefix, id, count of next jobs, then per next job: id, due, JSON, task id or ''.
    */
   gwsimCompleteJob: jobScript(`
-completeJob(ARGV[1], ARGV[2])
-for i = 0, tonumber(ARGV[3]) - 1 do
+local count = tonumber(ARGV[3])
+-- The usual step: a first successor of the same task, not yet stored, takes over the completed
+-- job's count of pending steps (no decrement and increment: two commands fewer).
+local first, keep = false, nil
+if count >= 1 and ARGV[4] ~= ARGV[2] then
+  first = redis.call('HGET', KEYS[3], ARGV[4])
+  if not first and ARGV[7] ~= '' then keep = ARGV[7] end
+end
+local kept = completeJob(ARGV[1], ARGV[2], keep)
+for i = 0, count - 1 do
   local a = 4 + i * 4
-  scheduleJob(ARGV[1], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  if i == 0 and ARGV[a] ~= ARGV[2] then
+    storeJob(ARGV[1], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], first, kept)
+  else
+    scheduleJob(ARGV[1], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  end
 end
 return 1
 `),

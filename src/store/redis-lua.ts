@@ -13,8 +13,6 @@
  */
 
 /** Helpers prepended to every script. */
-
-/** Helpers prepended to every script. */
 export const LIB = `
 local function num(x) return string.format('%.17g', x) end
 local function entry(seq, at, key, kind, amount, tid, bal, held)
@@ -29,9 +27,11 @@ local function append(ledger, seqKey, keyLedger, at, key, kind, amount, tid, bal
   redis.call('RPUSH', keyLedger, e)
   return seq
 end
-local function putTask(prefix, id, json, meta, status, model, key)
+-- \`old\`: the task's stored meta JSON if the caller has read it, false for a task never stored
+-- (no read), nil to read it here.
+local function putTask(prefix, id, json, meta, status, model, key, old)
   local metaKey = prefix .. 'tasks:meta'
-  local old = redis.call('HGET', metaKey, id)
+  if old == nil then old = redis.call('HGET', metaKey, id) end
   local o = old and cjson.decode(old) or {}
   -- Only an index whose value changed is touched (a status move leaves model and key alone).
   local function index(part, i, value)
@@ -43,7 +43,8 @@ local function putTask(prefix, id, json, meta, status, model, key)
   index('tasks:model:', 2, model)
   index('tasks:key:', 3, key)
   redis.call('SET', prefix .. 'task:' .. id, json)
-  redis.call('HSET', metaKey, id, meta)
+  -- Written by the same JSON.stringify of the same three strings: equal when none changed.
+  if old ~= meta then redis.call('HSET', metaKey, id, meta) end
 end
 local function settle(prefix, tid, outcome, at)
   local holds = prefix .. 'holds'
@@ -53,10 +54,12 @@ local function settle(prefix, tid, outcome, at)
   local amount = tonumber(string.sub(h, 1, sep - 1))
   local key = string.sub(h, sep + 1)
   local keyHash = prefix .. 'key:' .. key
-  if redis.call('EXISTS', keyHash) == 0 then return 0 end
+  -- One read for the key's existence and figures (a key hash always has credits).
+  local kv = redis.call('HMGET', keyHash, 'credits', 'held')
+  if not kv[1] then return 0 end
   redis.call('HDEL', holds, tid)
-  local credits = tonumber(redis.call('HGET', keyHash, 'credits'))
-  local held = tonumber(redis.call('HGET', keyHash, 'held')) - amount
+  local credits = tonumber(kv[1])
+  local held = tonumber(kv[2]) - amount
   if outcome == 'capture' then credits = credits - amount end
   redis.call('HSET', keyHash, 'credits', num(credits), 'held', num(held))
   append(prefix .. 'ledger', prefix .. 'ledger:seq', prefix .. 'ledger:key:' .. key, at, key, outcome, amount, tid, credits, held)

@@ -94,7 +94,7 @@ if old then
   if s == 'COMPLETED' or s == 'FAILED' then return 0 end
 end
 settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-putTask(ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+putTask(ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], old or false)
 return 1
 `,
   ),

@@ -30,7 +30,8 @@ export { DEFAULT_PREFIX, redactUrl, type RedisStoreOptions } from './redis-conne
  *   P idem:<scope> (hash), P rate:<key> (hash),
  *   P delivery:<id> (JSON), P deliveries (list of ids), P deliveries:task:<task> (list of ids),
  *   P jobs:* (the stored steps: redis-jobs.ts),
- *   P created:<task> ('1' created, '0' resolved as never), P lease:<name>, P reconcile:cursor (hash).
+ *   P created:<task> ('0': resolved as never created; a created task is its record), P lease:<name>,
+ *   P reconcile:cursor (hash).
  *
  * Connection-level failures reject with StoreUnavailableError, quickly: no offline queue, no
  * retry of a command whose connection dropped, a command timeout. ioredis reconnects by itself.

@@ -5,12 +5,14 @@ export const TASK_SCRIPTS = {
   /**
    * A submit, all or nothing: refuse it if it was resolved as never created or is past its
    * deadline (Redis TIME, epoch ms); answer a live idempotency claim as a duplicate; else hold the
-   * credits, store the task, bind the claim, store the first step leased, and mark it created.
+   * credits, store the task, bind the claim and store the first step leased. The task's record is
+   * the mark that it was created (resolveCreate reads it); the marker key is only ever written by
+   * resolveCreate, as '0'. Task ids are fresh, so the task has no stored meta to read.
    * KEYS: key hash, holds, ledger, ledger seq, key's ledger, idempotency scope, created marker,
    * jobs lease zset, jobs data hash, jobs-per-task hash.
    * ARGV: prefix, task id, key, amount, at, task JSON, meta JSON, status, model, deadline or '',
    * fingerprint or '', idempotency ttl, pending ttl, idempotency GC ms, job id or '', job leased
-   * until, job JSON, marker GC ms.
+   * until, job JSON.
    * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available} or
    * {'duplicate', fingerprint, task id or '', createdAt}.
    */
@@ -31,16 +33,18 @@ if ARGV[11] ~= '' then
     end
   end
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown_key'} end
+-- One read for the key's existence and figures (a key hash always has credits).
+local kv = redis.call('HMGET', KEYS[1], 'credits', 'held')
+if not kv[1] then return {'unknown_key'} end
 local amount = tonumber(ARGV[4])
-local credits = tonumber(redis.call('HGET', KEYS[1], 'credits'))
-local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
+local credits = tonumber(kv[1])
+local held = tonumber(kv[2])
 if credits - held < amount then return {'insufficient', num(credits - held)} end
 held = held + amount
 redis.call('HSET', KEYS[1], 'held', num(held))
 redis.call('HSET', KEYS[2], ARGV[2], num(amount) .. ':' .. ARGV[3])
 append(KEYS[3], KEYS[4], KEYS[5], ARGV[5], ARGV[3], 'hold', amount, ARGV[2], credits, held)
-putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3])
+putTask(ARGV[1], ARGV[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[3], false)
 if ARGV[11] ~= '' then
   redis.call('DEL', KEYS[6])
   redis.call('HSET', KEYS[6], 'fingerprint', ARGV[11], 'taskId', ARGV[2], 'createdAt', ARGV[5])
@@ -51,19 +55,19 @@ if ARGV[15] ~= '' then
   redis.call('ZADD', KEYS[8], ARGV[16], ARGV[15])
   redis.call('HINCRBY', KEYS[10], ARGV[2], 1)
 end
-redis.call('SET', KEYS[7], '1', 'PX', ARGV[18])
 return {'created'}
 `,
   ),
 
   /**
-   * Whether a createTask made the task; if not, mark it so a late one is refused.
-   * KEYS: created marker. ARGV: marker GC ms. Returns 1 (created) or 0 (never will be).
+   * Whether a createTask made the task (its record exists: Redis keeps every task until reset);
+   * if not, mark it so a late one is refused. KEYS: created marker, task key. ARGV: marker GC ms.
+   * Returns 1 (created) or 0 (never will be). A marker '1' is an older version's mark of a create.
    */
   gwsimResolveCreate: script(
-    1,
+    2,
     `
-if redis.call('GET', KEYS[1]) == '1' then return 1 end
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('GET', KEYS[1]) == '1' then return 1 end
 redis.call('SET', KEYS[1], '0', 'PX', ARGV[1])
 return 0
 `,

@@ -2,7 +2,7 @@ import { asArray, GC_GRACE_MS, n } from './redis-base.js';
 import { RedisJobs } from './redis-jobs.js';
 import type { IdempotencyRecord, RateWindow, TaskCreated, TaskCreation } from './store.js';
 
-/** How long a created marker is kept: far past any submit's wait for its answer. */
+/** How long a 'never created' marker is kept: far past any late arrival of its create. */
 const MARKER_GC_MS = 60 * 60 * 1000;
 
 /**
@@ -50,7 +50,6 @@ export abstract class RedisTasks extends RedisJobs {
             job?.id ?? '',
             firstStep ? n(firstStep.leasedUntil, 'leasedUntil') : '0',
             job ? JSON.stringify(job) : '',
-            String(MARKER_GC_MS),
           ],
         ),
       );
@@ -74,7 +73,11 @@ export abstract class RedisTasks extends RedisJobs {
 
   resolveCreate(taskId: string): Promise<boolean> {
     return this.op('resolveCreate', async () => {
-      const reply = await this.script('gwsimResolveCreate', [this.k('created', taskId)], [String(MARKER_GC_MS)]);
+      const reply = await this.script(
+        'gwsimResolveCreate',
+        [this.k('created', taskId), this.k('task', taskId)],
+        [String(MARKER_GC_MS)],
+      );
       return Number(reply) === 1;
     });
   }

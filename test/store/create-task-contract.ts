@@ -93,6 +93,29 @@ export function runCreateTaskContract(name: string, make: () => Promise<Store>):
       expect((await store.stuckTasks(10)).sort()).toEqual(['t1', 't2']);
     });
 
+    // Redis nets the usual hand-over (one new successor of the same task) inside completeJob:
+    // every shape of successor must leave the same count of pending steps.
+    it('a task stays unstuck through a chain of steps until its last pending step completes', async () => {
+      await create({ firstStep: { job: firstStep('t1', 's1'), leasedUntil: T0 } });
+      await store.completeJob('s1', [firstStep('t1', 's2')]);
+      expect(await store.stuckTasks(10)).toEqual([]);
+      // Two successors of the task, and one already stored (moved, not counted again).
+      await store.scheduleJob(firstStep('t1', 's4'));
+      await store.completeJob('s2', [firstStep('t1', 's3'), firstStep('t1', 's4')]);
+      await store.completeJob('s4');
+      expect(await store.stuckTasks(10)).toEqual([]);
+      // A successor already stored as the first one: it counted once when it was scheduled.
+      await store.scheduleJob(firstStep('t1', 's5'));
+      await store.completeJob('s3', [firstStep('t1', 's5')]);
+      expect(await store.stuckTasks(10)).toEqual([]);
+      // A step that follows itself (re-stored under its own id) still counts.
+      await store.completeJob('s5', [firstStep('t1', 's5')]);
+      expect(await store.stuckTasks(10)).toEqual([]);
+      expect(await store.pendingJobs()).toBe(1);
+      await store.completeJob('s5');
+      expect(await store.stuckTasks(10)).toEqual(['t1']);
+    });
+
     it('orphanHolds names holds with no task; a lease is one owner’s at a time', async () => {
       await store.hold('aio_alice', 'ghost', 5, T0);
       await create();
