@@ -98,7 +98,7 @@ export function rates(r: RunCounts, elapsedMs: number): Rates {
 
 /** Threshold inputs read from a report: latencies from its histograms (decoded once each). */
 export function metricSource(
-  report: Pick<LoadReport, 'latency' | 'journeys' | 'credits' | 'arrivals'> & { rates: Rates },
+  report: Pick<LoadReport, 'latency' | 'journeys' | 'credits' | 'arrivals' | 'tasks'> & { rates: Rates },
 ): MetricSource {
   const cache = new Map<string, Histogram>();
   const lookup = (phase: (typeof PHASES)[number], model: string | undefined): Histogram | undefined => {
@@ -120,7 +120,10 @@ export function metricSource(
         ? report.arrivals.dropped
         : metric === 'errors'
           ? report.journeys.error + report.journeys.timeout + report.journeys.interrupted
-          : Math.abs(report.credits.charged - report.credits.expected),
+          : // Credits are counted over the tasks the run saw end; submit journeys follow none.
+            report.tasks.completed + report.tasks.failed === 0
+            ? null
+            : Math.abs(report.credits.charged - report.credits.expected),
   };
 }
 

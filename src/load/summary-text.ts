@@ -43,8 +43,11 @@ export function summaryText(r: LoadReport): string {
   const c = r.credits;
   const balance =
     c.balance_before !== null && c.balance_after !== null ? `  balance ${c.balance_before} → ${c.balance_after}` : '';
+  const seen = r.tasks.completed + r.tasks.failed;
+  // Submit journeys never see their task end, so their charges are in the balance, not in these.
+  const over = r.journey_kinds.submit > 0 ? `  (over the ${seen} tasks seen to end)` : '';
   lines.push(
-    `credits     expected ${c.expected}  charged ${c.charged}${c.expected === c.charged ? '' : '  MISMATCH'}${balance}`,
+    `credits     expected ${c.expected}  charged ${c.charged}${c.expected === c.charged ? '' : '  MISMATCH'}${balance}${over}`,
   );
   const w = r.webhooks;
   if (r.journey_kinds.webhook > 0)

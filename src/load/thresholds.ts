@@ -20,7 +20,8 @@ export type Threshold = { expression: string; op: Op; limit: number } & (
 export interface MetricSource {
   latency(phase: Phase, model: string | undefined, stat: LatencyStat): number | null;
   rate(metric: RateMetric): number | null;
-  count(metric: CountMetric): number;
+  /** null when the count has no samples: `credit_mismatch` of a run that saw no task end. */
+  count(metric: CountMetric): number | null;
 }
 
 export interface ThresholdResult {

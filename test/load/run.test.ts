@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/load-catalog.js';
 import { mergeReports, totalRequests } from '../../src/load/report.js';
 import { runLoad } from '../../src/load/runner.js';
+import { summaryText } from '../../src/load/summary-text.js';
 import { parseScenario, type Scenario } from '../../src/load/scenario.js';
 import { DEV, startTestSim, type TestSim } from '../helpers/sim.js';
 
@@ -79,6 +80,28 @@ describe('gwsim load against a simulator', () => {
     expect(totalRequests({ ...r, requests: { ...r.requests, download: {}, submit: {} } }).total).toBe(0);
     expect(r.journeys.completed + r.journeys.failed).toBe(30);
     expect(r.latency.completion.all.count).toBe(30);
+  });
+
+  it('counts credits over the tasks it saw end: submit journeys see none, so credit_mismatch has no samples and fails', async () => {
+    const thresholds = ['credit_mismatch == 0'];
+    const submits = await runLoad({
+      target: sim.url,
+      key: DEV,
+      scenario: scenario(
+        { rate: 20, journeys: { submit: 1 }, mix: [{ model: 'imagen4-fast' }], thresholds },
+        sim.catalog,
+      ),
+    });
+    expect(submits.tasks).toEqual({ completed: 0, failed: 0 });
+    expect(submits.thresholds).toEqual([{ expression: 'credit_mismatch == 0', value: null, ok: false }]);
+    expect(summaryText(submits)).toMatch(/credits {5}expected 0 {2}charged 0 .*\(over the 0 tasks seen to end\)/);
+    const polls = await runLoad({
+      target: sim.url,
+      key: DEV,
+      scenario: scenario({ rate: 20, mix: [{ model: 'imagen4-fast' }], download: false, thresholds }, sim.catalog),
+    });
+    expect(polls.tasks.completed + polls.tasks.failed).toBe(20);
+    expect(polls.thresholds).toEqual([{ expression: 'credit_mismatch == 0', value: 0, ok: true }]);
   });
 
   it('splits the arrivals between shards, whose merged report counts them all once', async () => {
