@@ -1,6 +1,7 @@
 import type { TaskRecord } from '../gateway/task.js';
 import type {
   DeliveryRecord,
+  FinishDelivery,
   JobMove,
   RateLimitPolicy,
   ScheduledJob,
@@ -99,8 +100,8 @@ export class ObservedStore implements Store {
   readShared(kind: string, since: number) {
     return this.inner.readShared(kind, since);
   }
-  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number) {
-    const p = this.inner.finishTask(done, outcome, at);
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number, delivery?: FinishDelivery) {
+    const p = this.inner.finishTask(done, outcome, at, delivery);
     if (this.live.listening) p.then((won) => won && this.live.taskWritten(done), ignore);
     return p;
   }

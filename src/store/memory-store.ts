@@ -16,6 +16,7 @@ import { DEFAULT_KEEP_FINISHED, Fifo, TaskOrder } from './memory-retention.js';
 import type {
   Authorized,
   DeliveryRecord,
+  FinishDelivery,
   TaskCreation,
   TaskCreated,
   JobMove,
@@ -172,11 +173,21 @@ export class MemoryStore implements Store {
     this.tasks.set(task.id, this.keep(task));
   }
 
-  async finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+  async finishTask(
+    done: TaskRecord,
+    outcome: 'capture' | 'release',
+    at: number,
+    delivery?: FinishDelivery,
+  ): Promise<boolean> {
     const stored = this.tasks.get(done.id);
     if (stored && (stored.status === 'COMPLETED' || stored.status === 'FAILED')) return false;
-    // Both bodies run before the first await gives way: nothing interleaves with the check above.
-    await Promise.all([this.settle(done.id, outcome, at), this.putTask(done)]);
+    // Every body runs before the first await gives way: nothing interleaves with the check above.
+    await Promise.all([
+      this.settle(done.id, outcome, at),
+      this.putTask(done),
+      delivery && this.putDelivery(delivery.record),
+      delivery?.firstStep && this.scheduleJob(delivery.firstStep),
+    ]);
     this.retire(done.id);
     return true;
   }

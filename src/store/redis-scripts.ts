@@ -81,9 +81,11 @@ return settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 
   /**
    * A task's one terminal transition: unless its stored record is already COMPLETED or FAILED,
-   * settle its hold (if any) and store the terminal record, as one unit.
+   * settle its hold (if any), store the terminal record and, with it, the task's webhook delivery
+   * and that delivery's first step (a plain job: no task, no group), as one unit.
    * KEYS: task key, task meta hash. ARGV: prefix, id, 'capture' | 'release', at, task JSON, meta
-   * JSON, status, model, key. Returns 1 when this call finished the task, 0 when another had.
+   * JSON, status, model, key, delivery id or '', delivery JSON, job id or '', job due, job JSON.
+   * Returns 1 when this call finished the task, 0 when another had.
    */
   gwsimFinishTask: script(
     2,
@@ -95,6 +97,18 @@ if old then
 end
 settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 putTask(ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], old or false)
+if ARGV[10] ~= '' then
+  local d = ARGV[1] .. 'delivery:' .. ARGV[10]
+  if redis.call('EXISTS', d) == 0 then
+    redis.call('RPUSH', ARGV[1] .. 'deliveries', ARGV[10])
+    redis.call('RPUSH', ARGV[1] .. 'deliveries:task:' .. ARGV[2], ARGV[10])
+  end
+  redis.call('SET', d, ARGV[11])
+end
+if ARGV[12] ~= '' then
+  redis.call('HSET', ARGV[1] .. 'jobs:data', ARGV[12], ARGV[14])
+  redis.call('ZADD', ARGV[1] .. 'jobs:due', ARGV[13], ARGV[12])
+end
 return 1
 `,
   ),

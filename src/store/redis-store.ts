@@ -7,6 +7,7 @@ import { RedisTasks } from './redis-tasks.js';
 import { connectClient, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-connect.js';
 import type {
   DeliveryRecord,
+  FinishDelivery,
   IdempotencyRecord,
   RateLimitPolicy,
   RateWindow,
@@ -64,8 +65,17 @@ export class RedisStore extends RedisTasks implements Store {
     });
   }
 
-  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+  finishTask(
+    done: TaskRecord,
+    outcome: 'capture' | 'release',
+    at: number,
+    delivery?: FinishDelivery,
+  ): Promise<boolean> {
     return this.op('finishTask', async () => {
+      const record = delivery?.record;
+      const job = delivery?.firstStep;
+      // A plain job: the script indexes no task or group for it.
+      const jobJson = job && JSON.stringify({ id: job.id, due: job.due, kind: job.kind, payload: job.payload });
       const reply = await this.script(
         'gwsimFinishTask',
         [this.k('task', done.id), this.k('tasks', 'meta')],
@@ -79,6 +89,11 @@ export class RedisStore extends RedisTasks implements Store {
           done.status,
           done.model,
           done.key,
+          record?.id ?? '',
+          record ? JSON.stringify(record) : '',
+          job?.id ?? '',
+          job ? n(job.due, 'job.due') : '0',
+          jobJson ?? '',
         ],
       );
       return Number(reply) === 1;

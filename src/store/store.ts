@@ -106,6 +106,16 @@ export interface TaskCreation {
   firstStep?: { job: ScheduledJob; leasedUntil: number };
 }
 
+/**
+ * A finished task's webhook, written by the finishTask that wins, in the same step: the finish
+ * and its delivery are never apart (a lost answer to the finish still leaves the delivery).
+ */
+export interface FinishDelivery {
+  record: DeliveryRecord;
+  /** Its first attempt as a stored step, due at `record.next_attempt_at` (none under clock timers). */
+  firstStep?: ScheduledJob;
+}
+
 export type TaskCreated =
   | { kind: 'created' }
   | { kind: 'unknown_key' }
@@ -189,9 +199,9 @@ export interface Store {
    * A task's one terminal transition, atomic: unless the stored task is already COMPLETED or
    * FAILED, settle its hold (`outcome`; nothing if it holds none) and store `done`, its terminal
    * record. True for the one caller that finished it; false for every later one, which must not
-   * finish it again (no second webhook).
+   * finish it again (no second webhook). The winner also stores `delivery` (record and step).
    */
-  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number): Promise<boolean>;
+  finishTask(done: TaskRecord, outcome: 'capture' | 'release', at: number, delivery?: FinishDelivery): Promise<boolean>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
   /**

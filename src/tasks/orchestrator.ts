@@ -3,7 +3,7 @@ import type { ModelRef } from '../catalog/load-catalog.js';
 import type { Clock } from '../clock/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job } from '../nodes/node-emulator.js';
-import type { TaskCreated, TaskCreation, Store } from '../store/store.js';
+import type { FinishDelivery, TaskCreated, TaskCreation, Store } from '../store/store.js';
 import type { StoredStep } from '../clock/steps.js';
 import type { DispatchState } from '../routing/dispatcher.js';
 import { createOrResolve } from './create-task.js';
@@ -37,8 +37,13 @@ export interface OrchestratorDeps extends PlannerDeps {
   metrics: Metrics;
   /** Builds the routing that reports to this orchestrator (so neither needs the other first). */
   routing: (events: TaskEvents) => TaskRouting;
-  /** Handed every finished task exactly once (the webhook deliverer). */
+  /** Handed every finished fixture (the webhook deliverer's enqueue). */
   onFinished?: (task: TaskRecord) => Promise<void>;
+  /**
+   * The webhook of a task about to finish (the deliverer's prepare): stored by `finishTask` with
+   * the finish, then `started` once this caller has won it.
+   */
+  delivery?: (done: TaskRecord) => { stored: FinishDelivery; started: () => Promise<void> } | undefined;
   /** Told of every status transition; unused by default. */
   onTransition?: (transition: TaskTransition) => void;
   /** The task error codes of the spec (`TaskErrorCode`). */
@@ -314,8 +319,10 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   /**
    * The one terminal transition. `store.finishTask` settles the credits and stores the terminal
    * record in one atomic step, so exactly one caller (on any instance) wins it and goes on to
-   * count it, wake sync waiters and send the webhook; a task never gets two. There is no gap
-   * between moving the credits and recording the end for a dying instance to leave behind.
+   * count it, wake sync waiters and start the webhook; a task never gets two. The webhook's
+   * delivery (and on stored steps its first attempt) is written in that same step: there is no
+   * gap between moving the credits, recording the end and owing the webhook for a dying instance
+   * or a lost answer to leave behind.
    */
   private async finish(
     task: TaskRecord,
@@ -336,7 +343,8 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       held: 0,
       charged: ok ? task.held : 0,
     };
-    if (!(await store.finishTask(done, ok ? 'capture' : 'release', clock.now()))) {
+    const delivery = this.deps.delivery?.(done);
+    if (!(await store.finishTask(done, ok ? 'capture' : 'release', clock.now(), delivery?.stored))) {
       return (await store.getTask(task.id)) ?? task;
     }
     if (this.starting.has(done.id)) this.starting.set(done.id, done);
@@ -346,7 +354,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     if (ok) metrics.creditsCharged.inc(done.charged);
     else metrics.taskFailures.inc({ model: done.model, code: error?.code ?? 'unknown' });
     this.waiters.wake(done);
-    await this.deps.onFinished?.(done);
+    await delivery?.started();
     return done;
   }
 

@@ -4,7 +4,7 @@ import type { TaskRecord } from '../gateway/task.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { WEBHOOKS_TARGET, type FaultSet } from '../nodes/faults.js';
 import { createRng, hashString, mix32, randomString } from '../rng/rng.js';
-import type { DeliveryAttempt, DeliveryRecord, Store } from '../store/store.js';
+import type { DeliveryAttempt, DeliveryRecord, FinishDelivery, Store } from '../store/store.js';
 import { sign } from './signature.js';
 import { parseRetryAfter } from '../client/retry-after.js';
 import type { StepScheduler } from '../clock/steps.js';
@@ -63,6 +63,14 @@ export interface DelivererDeps {
   steps: StepScheduler<WebhookSteps>;
   /** Where an attempt that failed after its grace is told (default: stderr). */
   logger?: Logger;
+}
+
+/** A delivery made ahead of its task's finish (`WebhookDeliverer.prepare`). */
+export interface PreparedDelivery {
+  /** For `Store.finishTask`: the record, and on stored steps its first attempt. */
+  stored: FinishDelivery;
+  /** Once the finish is won: schedule the first attempt where it is not stored with the finish. */
+  started: () => Promise<void>;
 }
 
 /** The deliverer's step kinds and their payloads. */
@@ -141,17 +149,26 @@ export class WebhookDeliverer {
           if (this.running.get(id) === run) this.running.delete(id);
         });
       this.running.set(id, run);
+      // A stored step is completed (with the retry it scheduled) only once its writes are done, so a
+      // store that stalls under an attempt leaves it to run again after its lease, never half-logged.
+      // The grace is for clock timers, which the manual clock's advance() awaits.
+      if (deps.steps.stored) return run;
       return withGrace(run, this.deps.options.answerGraceMs, this.deps.logger ?? consoleLogger());
     });
   }
 
-  /** Record the delivery and schedule its first attempt (later under delay/reorder chaos). */
-  async enqueue(task: TaskRecord): Promise<void> {
-    if (!task.callbackUrl) return;
-    const { clock, store, seed } = this.deps;
+  /**
+   * A task's delivery, made before its finish so `Store.finishTask` stores it (and, on stored
+   * steps, its first attempt) in the same step: a finish never goes without its webhook, even if
+   * the finish's answer is lost. `started` then schedules the first attempt on clock timers (no
+   * store call there); on stored steps the finish already holds it.
+   */
+  prepare(task: TaskRecord): PreparedDelivery | undefined {
+    if (!task.callbackUrl) return undefined;
+    const { clock, seed } = this.deps;
     const n = ++this.counter;
     const rng = createRng(mix32(seed, hashString(task.id), n));
-    const delivery: DeliveryRecord = {
+    const record: DeliveryRecord = {
       id: `msg_${randomString(rng, 24)}`,
       task_id: task.id,
       key: task.key,
@@ -167,9 +184,22 @@ export class WebhookDeliverer {
       if (f.kind === 'delay') delay += f.value ?? 0;
       if (f.kind === 'reorder') delay += Math.floor(rng.next() * (f.value ?? 0));
     }
-    delivery.next_attempt_at = clock.now() + delay;
-    await store.putDelivery(delivery);
-    await this.schedule(delivery.id, delivery.next_attempt_at);
+    const due = clock.now() + delay;
+    record.next_attempt_at = due;
+    const step = this.deps.steps.stored?.(due, 'webhook.attempt', { deliveryId: record.id });
+    return {
+      stored: step ? { record, firstStep: step.job } : { record },
+      started: () => (step ? Promise.resolve() : this.schedule(record.id, due)),
+    };
+  }
+
+  /** Record a delivery and schedule its first attempt, apart from any finish (a finished fixture's). */
+  async enqueue(task: TaskRecord): Promise<void> {
+    const prepared = this.prepare(task);
+    if (!prepared) return;
+    const { record } = prepared.stored;
+    await this.deps.store.putDelivery(record);
+    await this.schedule(record.id, record.next_attempt_at ?? this.deps.clock.now());
   }
 
   private schedule(id: string, at: number): Promise<void> {

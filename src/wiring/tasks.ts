@@ -85,6 +85,7 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
         faults,
       }),
     onFinished: (task) => deliverer.enqueue(task),
+    delivery: (done) => deliverer.prepare(done),
     firstStep: (due, dispatch) => steps.stored?.(due, 'dispatch.attempt', dispatch),
     ...(deps.onTransition ? { onTransition: deps.onTransition } : {}),
     sharedStore: settings.sharedStore,

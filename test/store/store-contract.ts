@@ -291,6 +291,39 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         await expectLedgerMatches('aio_alice');
       });
 
+      it("stores the winner's delivery and its first step with the finish, and no loser's", async () => {
+        await store.putTask(makeTask({ id: 't3', status: 'IN_PROGRESS' }));
+        const done = makeTask({ id: 't3', status: 'COMPLETED' });
+        const delivery = (id: string) => ({
+          record: {
+            id,
+            task_id: 't3',
+            key: done.key,
+            url: 'http://127.0.0.1:1/hook',
+            body: '{"code":200}',
+            state: 'pending' as const,
+            attempts: [],
+            next_attempt_at: T0 + 5,
+            created_at: T0,
+          },
+          firstStep: {
+            id: `job_${id}`,
+            due: T0 + 5,
+            kind: 'webhook.attempt',
+            payload: JSON.stringify({ deliveryId: id }),
+          },
+        });
+        const racing = await Promise.all([
+          store.finishTask(done, 'release', T0, delivery('msg_a')),
+          store.finishTask(done, 'release', T0, delivery('msg_b')),
+        ]);
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        const won = racing[0] ? 'msg_a' : 'msg_b';
+        expect(await store.listDeliveries('t3')).toEqual([delivery(won).record]);
+        expect(await store.claimDueJobs(T0 + 4, 10, 1000)).toEqual([]);
+        expect(await store.claimDueJobs(T0 + 5, 10, 1000)).toEqual([delivery(won).firstStep]);
+      });
+
       it('finishes a task that holds nothing (a fixture, or a hold already settled) without a ledger entry', async () => {
         await store.putTask(makeTask({ id: 't2', status: 'IN_QUEUE' }));
         expect(await store.finishTask(makeTask({ id: 't2', status: 'FAILED' }), 'release', T0)).toBe(true);

@@ -14,6 +14,7 @@ const KEY = 'aio_orchestrator';
 const PRICE = 8;
 const catalog = loadCatalog();
 const clocks: Array<ReturnType<typeof createClock>> = [];
+let prepared = 0;
 
 /** One gateway instance on `store`: an orchestrator, its real dispatcher (no nodes: nothing here routes), its finished tasks. */
 function instance(store: MemoryStore, sharedStore: boolean) {
@@ -51,9 +52,23 @@ function instance(store: MemoryStore, sharedStore: boolean) {
         steps: new ClockSteps<RoutingSteps>(clock),
         faults: { active: () => [] },
       }),
-    onFinished: async (task) => {
-      finished.push(task);
-    },
+    // Every finishing caller makes a delivery (its own id); only the winner's is stored and started.
+    delivery: (done) => ({
+      stored: {
+        record: {
+          id: `msg_${done.id}_${++prepared}`,
+          task_id: done.id,
+          key: done.key,
+          url: 'http://127.0.0.1:1/hook',
+          body: '{}',
+          state: 'pending',
+          attempts: [],
+          next_attempt_at: clock.now(),
+          created_at: clock.now(),
+        },
+      },
+      started: async () => void finished.push(done),
+    }),
     onTransition: (t) => transitions.push(t),
   });
   return { tasks, finished, transitions, clock };
@@ -117,6 +132,8 @@ describe('the orchestrator finishes a task exactly once', () => {
     const job = succeeded(task.id, a.clock.now());
     await Promise.all([a.tasks.jobSeen(task.id, job), b.tasks.jobSeen(task.id, job)]);
     expect([...a.finished, ...b.finished].map((t) => t.id)).toEqual([task.id]);
+    // The winner's delivery was stored with the finish, and no other.
+    expect(await store.listDeliveries(task.id)).toHaveLength(1);
     expect(await store.getTask(task.id)).toMatchObject({ status: 'COMPLETED', held: 0, charged: PRICE });
     expect((await store.ledger(KEY)).filter((e) => e.task_id === task.id).map((e) => e.kind)).toEqual([
       'hold',
