@@ -4,18 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
-import { createClock } from '../../src/clock/clock.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import { applyOverrides } from '../../src/config/load-config.js';
 import { FaultSet } from '../../src/nodes/faults.js';
 import { NodeFleet } from '../../src/nodes/node-fleet.js';
-import { paths } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { loadSpec } from '../../src/spec/load-spec.js';
-import { SpecValidators } from '../../src/spec/validators.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { describeRedis, RedisServer } from '../helpers/redis-server.js';
 import { BIN } from '../helpers/cli.js';
+import { startHttpNodes } from '../helpers/http-nodes.js';
 
 const SCALE = 0.01; // imagen-4 takes 30–80 ms
 const KEY = { authorization: 'Bearer aio_dev_key', 'content-type': 'application/json' };
@@ -61,22 +58,12 @@ describeRedis('several gwsim instances on one Redis', () => {
     // They decide jobs' outcomes, so the no-failure override belongs to them.
     const models = { 'imagen-4': { failure_rate: 0 } };
     const catalog = applyOverrides(loadCatalog(), { models });
-    const clock = createClock('real', () => undefined);
-    nodeFaults = new FaultSet(clock);
-    nodes = await NodeFleet.start({
-      catalog,
-      clock,
-      faults: nodeFaults,
-      seed: 5,
-      timeScale: SCALE,
-      config: { nodes: { node47: { capacity: 64 } } },
-      validators: new SpecValidators(loadSpec(paths.nodeSpec), 'node'),
-      transport: 'http',
-      timeoutMs: 5000,
-    });
+    const started = await startHttpNodes({ catalog, seed: 5, timeScale: SCALE, capacity: 64 });
+    nodes = started.fleet;
+    nodeFaults = started.faults;
     config = {
       models,
-      nodes: Object.fromEntries(Object.entries(nodes.urls()).map(([id, url]) => [id, { url }])),
+      nodes: started.config,
       steps: { poll_ms: 5, lease_ms: 500 },
       // Rate windows are shared through Redis too; the tests poll hard, so lift the dev key's limit.
       rate_limit: { requests: 1_000_000, window_s: 1 },

@@ -4,19 +4,15 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
-import { createClock } from '../../src/clock/clock.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import { applyOverrides } from '../../src/config/load-config.js';
 import { isTerminal } from '../../src/gateway/task.js';
-import { FaultSet } from '../../src/nodes/faults.js';
 import { NodeFleet } from '../../src/nodes/node-fleet.js';
-import { paths } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { loadSpec } from '../../src/spec/load-spec.js';
-import { SpecValidators } from '../../src/spec/validators.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { startGwsim } from '../helpers/cli.js';
 import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+import { startHttpNodes } from '../helpers/http-nodes.js';
 
 // Faults in the middle of a burst of submits: Redis stalled (SIGSTOP) and an instance killed
 // (SIGKILL). The outcome is asserted as invariants over what the clients were told and what the
@@ -111,21 +107,11 @@ describeRedis('faults in the middle of a burst', () => {
     // The provider nodes run apart from the gateways, so any instance reaches any job.
     const models = { 'imagen-4': { failure_rate: 0 } };
     const catalog = applyOverrides(loadCatalog(), { models });
-    const clock = createClock('real', () => undefined);
-    nodes = await NodeFleet.start({
-      catalog,
-      clock,
-      faults: new FaultSet(clock),
-      seed: 7,
-      timeScale: SCALE,
-      config: { nodes: { node47: { capacity: 512 } } },
-      validators: new SpecValidators(loadSpec(paths.nodeSpec), 'node'),
-      transport: 'http',
-      timeoutMs: 5000,
-    });
+    const started = await startHttpNodes({ catalog, seed: 7, timeScale: SCALE, capacity: 512 });
+    nodes = started.fleet;
     config = {
       models,
-      nodes: Object.fromEntries(Object.entries(nodes.urls()).map(([id, url]) => [id, { url }])),
+      nodes: started.config,
       // A short step lease and reconciler period, so recovery is quick; the bound is lease + period.
       steps: { poll_ms: 5, lease_ms: 1000, reconcile_ms: 500 },
       rate_limit: { requests: 1_000_000, window_s: 1 },

@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
-import { createClock } from '../../src/clock/clock.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import { applyOverrides } from '../../src/config/load-config.js';
 import { isTerminal } from '../../src/gateway/task.js';
-import { FaultSet } from '../../src/nodes/faults.js';
 import { NodeFleet } from '../../src/nodes/node-fleet.js';
-import { paths } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { loadSpec } from '../../src/spec/load-spec.js';
-import { SpecValidators } from '../../src/spec/validators.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { DeliveryRecord } from '../../src/store/store.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+import { startHttpNodes } from '../helpers/http-nodes.js';
 
 // Issue #15: two instances on one Redis, a burst of submits with callback_url, Redis stalled
 // (SIGSTOP) 3 s, twice, mid-burst. A task's finish and its webhook are one store step, and a webhook
@@ -69,21 +65,11 @@ describeRedis('webhooks with Redis stalled mid-burst', () => {
     receiver = await startReceiver();
     const models = { 'imagen-4': { failure_rate: 0.2 } };
     const catalog = applyOverrides(loadCatalog(), { models });
-    const clock = createClock('real', () => undefined);
-    nodes = await NodeFleet.start({
-      catalog,
-      clock,
-      faults: new FaultSet(clock),
-      seed: 15,
-      timeScale: SCALE,
-      config: { nodes: { node47: { capacity: 1024 } } },
-      validators: new SpecValidators(loadSpec(paths.nodeSpec), 'node'),
-      transport: 'http',
-      timeoutMs: 5000,
-    });
+    const started = await startHttpNodes({ catalog, seed: 15, timeScale: SCALE, capacity: 1024 });
+    nodes = started.fleet;
     config = {
       models,
-      nodes: Object.fromEntries(Object.entries(nodes.urls()).map(([id, url]) => [id, { url }])),
+      nodes: started.config,
       // A short step lease and reconciler period, so recovery is quick.
       steps: { poll_ms: 5, lease_ms: 1000, reconcile_ms: 500 },
       rate_limit: { requests: 1_000_000, window_s: 1 },
