@@ -19,6 +19,7 @@ import type {
   FinishDelivery,
   TaskCreation,
   TaskCreated,
+  TaskOutcome,
   JobMove,
   ScheduledJob,
   HoldResult,
@@ -141,6 +142,15 @@ export class MemoryStore implements Store {
 
   /** One synchronous block: nothing interleaves between its checks and its writes. */
   async createTask(c: TaskCreation): Promise<TaskCreated> {
+    if (c.authorize === undefined) return this.create(c);
+    const key = this.keys.get(c.task.key);
+    if (!key) return { kind: 'unknown_key' };
+    const admitted = { key, window: this.claims.hit(key.key, key.rateLimit, c.authorize) };
+    if (admitted.window.count > key.rateLimit.requests) return { kind: 'limited', admitted };
+    return { ...this.create(c), admitted };
+  }
+
+  private create(c: TaskCreation): TaskOutcome {
     const { task, at } = c;
     if (this.refusedCreates.has(task.id)) return { kind: 'refused' };
     if (c.deadline !== undefined && Date.now() > c.deadline) return { kind: 'refused' };

@@ -104,6 +104,13 @@ export interface TaskCreation {
   idempotency?: { scope: string; fingerprint: string; ttlMs: number; pendingTtlMs: number };
   /** The task's first step, stored leased to the caller until `leasedUntil` (it runs it at once). */
   firstStep?: { job: ScheduledJob; leasedUntil: number };
+  /**
+   * Admit the request in the same step, first (a submit whose body is valid: one store round trip,
+   * not two): as `authorize(task.key, authorize)` would, count it against the key's window.
+   * An unknown key gives unknown_key and counts nothing; a count over the key's limit gives
+   * limited and writes nothing else; any other answer carries the key and window (`admitted`).
+   */
+  authorize?: number;
 }
 
 /**
@@ -116,13 +123,18 @@ export interface FinishDelivery {
   firstStep?: ScheduledJob;
 }
 
-export type TaskCreated =
+/** createTask's answer; with `authorize`, the key and its counted window once the key is found. */
+export type TaskCreated = TaskOutcome & { admitted?: Authorized };
+
+export type TaskOutcome =
   | { kind: 'created' }
   | { kind: 'unknown_key' }
   | { kind: 'insufficient'; available: number }
   | { kind: 'duplicate'; record: IdempotencyRecord }
   /** Past its deadline, or already resolved as never created (`resolveCreate`): nothing written. */
-  | { kind: 'refused' };
+  | { kind: 'refused' }
+  /** Over the key's rate limit (only with `authorize`): the window counted, nothing else written. */
+  | { kind: 'limited' };
 
 export interface TaskFilter {
   status?: TaskStatus;

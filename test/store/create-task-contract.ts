@@ -69,6 +69,54 @@ export function runCreateTaskContract(name: string, make: () => Promise<Store>):
       expect(await store.getKey('aio_alice')).toMatchObject({ held: 8 });
     });
 
+    it('admitted in the same step: counts the window as authorize does and answers with key and window', async () => {
+      // The key's name and policy (what a submit reads of it); its figures may be read before or after the hold.
+      const key = { key: 'aio_alice', rateLimit: LIMIT };
+      expect(await create({ authorize: T0, idempotency: IDEM })).toMatchObject({
+        kind: 'created',
+        admitted: { key, window: { count: 1, resetAt: T0 + 60_000 } },
+      });
+      // A replay is counted too.
+      const again = await store.createTask({ task: makeTask({ id: 't2' }), at: T0, idempotency: IDEM, authorize: T0 });
+      expect(again).toMatchObject({
+        kind: 'duplicate',
+        record: { fingerprint: 'fp-1', taskId: 't1', createdAt: T0 },
+        admitted: { key, window: { count: 2, resetAt: T0 + 60_000 } },
+      });
+      const short = await store.createTask({ task: makeTask({ id: 't3', held: 13 }), at: T0, authorize: T0 + 1 });
+      expect(short).toMatchObject({ kind: 'insufficient', available: 12, admitted: { key, window: { count: 3 } } });
+      expect(await store.rateWindows()).toEqual({ aio_alice: { count: 3, resetAt: T0 + 60_000 } });
+      expect((await store.listTasks({})).map((t) => t.id)).toEqual(['t1']);
+    });
+
+    it('admitted in the same step: an unknown key counts nothing, a request over the limit writes nothing else', async () => {
+      expect(await create({ task: makeTask({ id: 't1', key: 'aio_nobody' }), authorize: T0 })).toEqual({
+        kind: 'unknown_key',
+      });
+      expect(await store.rateWindows()).toEqual({});
+      await store.createKey('aio_alice', 20, SECRET, { requests: 1, window_s: 10 }, T0);
+      await store.authorize('aio_alice', T0);
+      const limited = await create({
+        idempotency: IDEM,
+        firstStep: { job: firstStep('t1'), leasedUntil: T0 },
+        authorize: T0,
+      });
+      expect(limited).toMatchObject({
+        kind: 'limited',
+        admitted: { key: { key: 'aio_alice', rateLimit: { requests: 1, window_s: 10 } }, window: { count: 2 } },
+      });
+      expect(await store.listTasks({})).toEqual([]);
+      expect(await store.getKey('aio_alice')).toMatchObject({ credits: 20, held: 0 });
+      expect(await store.pendingJobs()).toBe(0);
+      expect(await store.idempotencyClaims()).toEqual({});
+      expect(await store.resolveCreate('t1')).toBe(false);
+      // The window moves on as authorize's does: the next one admits again.
+      expect(await create({ task: makeTask({ id: 't2' }), authorize: T0 + 10_000 })).toMatchObject({
+        kind: 'created',
+        admitted: { window: { count: 1, resetAt: T0 + 20_000 } },
+      });
+    });
+
     it('a create resolved as never made is refused if it arrives late, and so is one past its deadline', async () => {
       expect(await store.resolveCreate('t1')).toBe(false);
       expect(await create({ idempotency: IDEM, firstStep: { job: firstStep('t1'), leasedUntil: T0 } })).toEqual({
