@@ -17,7 +17,7 @@ export function n(value: number, what: string): string {
   return String(value);
 }
 
-const parseKey = (h: Record<string, string>): KeyRecord => ({
+export const parseKey = (h: Record<string, string>): KeyRecord => ({
   key: h.key ?? '',
   credits: Number(h.credits),
   held: Number(h.held),

@@ -1,7 +1,10 @@
 import { script, type ScriptDef } from './redis-lua.js';
 
-/** A fixed window's hit: a new window of `windowMs` from `now` once the last one ended. Returns {count, resetAt}. */
-const HIT = `
+/**
+ * A fixed window's hit: a new window of `windowMs` from `now` once the last one ended. Returns
+ * {count, resetAt}. Shared by gwsimHitRateLimit, gwsimAuthorize and gwsimCreateTask's admission.
+ */
+export const HIT = `
 local function hit(rateKey, now, windowMs, gc)
   local r = redis.call('HMGET', rateKey, 'count', 'resetAt')
   if (not r[1]) or now >= tonumber(r[2]) then

@@ -1,4 +1,5 @@
 import { script, type ScriptDef } from './redis-lua.js';
+import { HIT } from './redis-record-scripts.js';
 
 /** The scripts of a submit and of recovery: createTask, its resolution, stuck tasks, orphan holds, leases. */
 export const TASK_SCRIPTS = {
@@ -8,17 +9,40 @@ export const TASK_SCRIPTS = {
    * credits, store the task, bind the claim and store the first step leased. The task's record is
    * the mark that it was created (resolveCreate reads it); the marker key is only ever written by
    * resolveCreate, as '0'. Task ids are fresh, so the task has no stored meta to read.
+   * With an admission time (a submit admitted in the same step, as gwsimAuthorize admits it),
+   * first: an unknown key is unknown_key with nothing counted; else the request is counted in the
+   * key's window, and a count over the key's limit is 'limited' with nothing else written.
    * KEYS: key hash, holds, ledger, ledger seq, key's ledger, idempotency scope, created marker,
-   * jobs lease zset, jobs data hash, jobs-per-task hash.
+   * jobs lease zset, jobs data hash, jobs-per-task hash, rate window hash.
    * ARGV: prefix, task id, key, amount, at, task JSON, meta JSON, status, model, deadline or '',
    * fingerprint or '', idempotency ttl, pending ttl, idempotency GC ms, job id or '', job leased
-   * until, job JSON.
-   * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available} or
-   * {'duplicate', fingerprint, task id or '', createdAt}.
+   * until, job JSON, admission time or '', window GC grace ms.
+   * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available},
+   * {'duplicate', fingerprint, task id or '', createdAt} or {'limited'}; after an admission the
+   * answer is padded to 4 entries and followed by the window's count and reset, then HGETALL of
+   * the key.
    */
   gwsimCreateTask: script(
-    10,
-    `
+    11,
+    HIT +
+      `
+local admitted, limit = {}, 0
+if ARGV[18] ~= '' then
+  local h = redis.call('HGETALL', KEYS[1])
+  if #h == 0 then return {'unknown_key'} end
+  local windowMs = 0
+  for i = 1, #h, 2 do
+    if h[i] == 'window_s' then windowMs = tonumber(h[i + 1]) * 1000 end
+    if h[i] == 'requests' then limit = tonumber(h[i + 1]) end
+  end
+  local gc = string.format('%d', math.max(1, math.ceil(windowMs * 2 + tonumber(ARGV[19]))))
+  local w = hit(KEYS[11], tonumber(ARGV[18]), windowMs, gc)
+  admitted = h
+  table.insert(admitted, 1, w[2])
+  table.insert(admitted, 1, w[1])
+end
+local function create()
+if #admitted > 0 and tonumber(admitted[1]) > limit then return {'limited'} end
 if redis.call('GET', KEYS[7]) == '0' then return {'refused'} end
 if ARGV[10] ~= '' then
   local t = redis.call('TIME')
@@ -56,6 +80,12 @@ if ARGV[15] ~= '' then
   redis.call('HINCRBY', KEYS[10], ARGV[2], 1)
 end
 return {'created'}
+end
+local r = create()
+if #admitted == 0 then return r end
+for i = #r + 1, 4 do r[i] = '' end
+for _, v in ipairs(admitted) do r[#r + 1] = v end
+return r
 `,
   ),
 

@@ -1,6 +1,27 @@
-import { asArray, GC_GRACE_MS, n } from './redis-base.js';
+import { asArray, GC_GRACE_MS, n, pairs, parseKey } from './redis-base.js';
 import { RedisJobs } from './redis-jobs.js';
-import type { IdempotencyRecord, RateWindow, TaskCreated, TaskCreation } from './store.js';
+import type { Authorized, IdempotencyRecord, RateWindow, TaskCreated, TaskCreation, TaskOutcome } from './store.js';
+
+/** gwsimCreateTask's answer, its first four entries. */
+function taskOutcome(reply: unknown[]): TaskOutcome {
+  switch (String(reply[0])) {
+    case 'created':
+      return { kind: 'created' };
+    case 'unknown_key':
+      return { kind: 'unknown_key' };
+    case 'insufficient':
+      return { kind: 'insufficient', available: Number(reply[1]) };
+    case 'duplicate':
+      return {
+        kind: 'duplicate',
+        record: { fingerprint: String(reply[1]), taskId: String(reply[2]) || null, createdAt: Number(reply[3]) },
+      };
+    case 'limited':
+      return { kind: 'limited' };
+    default:
+      return { kind: 'refused' };
+  }
+}
 
 /** How long a 'never created' marker is kept: far past any late arrival of its create. */
 const MARKER_GC_MS = 60 * 60 * 1000;
@@ -31,6 +52,7 @@ export abstract class RedisTasks extends RedisJobs {
             lease,
             data,
             perTask,
+            this.k('rate', task.key),
           ],
           [
             this.prefix,
@@ -50,24 +72,19 @@ export abstract class RedisTasks extends RedisJobs {
             job?.id ?? '',
             firstStep ? n(firstStep.leasedUntil, 'leasedUntil') : '0',
             job ? JSON.stringify(job) : '',
+            c.authorize === undefined ? '' : n(c.authorize, 'authorize'),
+            String(GC_GRACE_MS),
           ],
         ),
       );
-      switch (String(reply[0])) {
-        case 'created':
-          return { kind: 'created' };
-        case 'unknown_key':
-          return { kind: 'unknown_key' };
-        case 'insufficient':
-          return { kind: 'insufficient', available: Number(reply[1]) };
-        case 'duplicate':
-          return {
-            kind: 'duplicate',
-            record: { fingerprint: String(reply[1]), taskId: String(reply[2]) || null, createdAt: Number(reply[3]) },
-          };
-        default:
-          return { kind: 'refused' };
-      }
+      const outcome = taskOutcome(reply);
+      // After an admission: the answer padded to 4, then the window and the key's hash.
+      if (reply.length <= 4) return outcome;
+      const admitted: Authorized = {
+        window: { count: Number(reply[4]), resetAt: Number(reply[5]) },
+        key: parseKey(pairs(reply, 6)),
+      };
+      return { ...outcome, admitted };
     });
   }
 
