@@ -26,6 +26,7 @@ export async function createOrResolve(store: Store, c: Omit<TaskCreation, 'deadl
   const creation: TaskCreation = { task: c.task, at: c.at, deadline };
   if (c.idempotency) creation.idempotency = c.idempotency;
   if (c.firstStep) creation.firstStep = c.firstStep;
+  if (c.authorize !== undefined) creation.authorize = c.authorize;
   try {
     return await store.createTask(creation);
   } catch (err) {

@@ -3,7 +3,7 @@ import type { ModelRef } from '../catalog/load-catalog.js';
 import type { Clock } from '../clock/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job } from '../nodes/node-emulator.js';
-import type { FinishDelivery, TaskCreated, TaskCreation, Store } from '../store/store.js';
+import type { Authorized, FinishDelivery, TaskCreated, TaskCreation, Store } from '../store/store.js';
 import type { StoredStep } from '../clock/steps.js';
 import type { DispatchState } from '../routing/dispatcher.js';
 import { createOrResolve } from './create-task.js';
@@ -66,7 +66,8 @@ function unchanged(task: TaskRecord, job: Job): boolean {
 }
 
 /** What a submit made: its task, or why there is none. */
-export type Started = Exclude<TaskCreated, { kind: 'created' }> | { kind: 'created'; task: TaskRecord };
+export type Started =
+  Exclude<TaskCreated, { kind: 'created' }> | { kind: 'created'; task: TaskRecord; admitted?: Authorized };
 
 /**
  * The one owner of a task's life, IN_QUEUE → IN_PROGRESS → COMPLETED | FAILED. It creates the
@@ -113,9 +114,16 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
    * Create the task in one atomic store step (its hold, record, idempotency binding and first
    * step; `createTask`), then run its first dispatch attempt here and give back the task as that
    * left it. A create whose answer was lost is resolved first (`create-task.ts`), so the result
-   * is the truth: a task that exists, or nothing left behind.
+   * is the truth: a task that exists, or nothing left behind. With `authorize` (the request's time)
+   * the store admits the request in the same step (`TaskCreation.authorize`); one it does not admit
+   * gives its plan back, so task ids follow as if it had been refused before planning.
    */
-  async start(plan: TaskPlan, t: NewTask, idempotency?: TaskCreation['idempotency']): Promise<Started> {
+  async start(
+    plan: TaskPlan,
+    t: NewTask,
+    idempotency?: TaskCreation['idempotency'],
+    authorize?: number,
+  ): Promise<Started> {
     const { store, clock } = this.deps;
     const now = clock.now();
     const task = this.planner.record(plan, t, now);
@@ -136,8 +144,13 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       at: now,
       idempotency,
       firstStep: first && { job: first.job, leasedUntil: now + first.leaseMs },
+      authorize,
     });
-    if (created.kind !== 'created') return created;
+    if (created.kind !== 'created') {
+      if (authorize !== undefined && (created.kind === 'unknown_key' || created.kind === 'limited'))
+        this.planner.giveBack(plan);
+      return created;
+    }
     this.transition(task, null);
     this.starting.set(task.id, task);
     const writes: { write: Promise<void>; before: TaskRecord }[] = [];
@@ -162,7 +175,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       }
     }
     this.starting.delete(task.id);
-    return { kind: 'created', task: latest };
+    return { kind: 'created', task: latest, admitted: created.admitted };
   }
 
   /**

@@ -43,6 +43,16 @@ export class TaskPlanner {
 
   constructor(private readonly deps: PlannerDeps) {}
 
+  /** The last plan made: one given back while still the last frees its number for the next. */
+  private last: TaskPlan | undefined;
+
+  /** A plan whose request was refused before anything was written (401, 429): as if never made. */
+  giveBack(plan: TaskPlan): void {
+    if (this.last !== plan) return;
+    this.last = undefined;
+    this.counter--;
+  }
+
   plan(ref: ModelRef): TaskPlan {
     const taskNumber = ++this.counter;
     const { seed, instanceSalt } = this.deps;
@@ -51,11 +61,12 @@ export class TaskPlanner {
     const firstRoute = routes[0];
     const node = firstRoute && this.deps.catalog.nodes.get(firstRoute.node);
     if (!node) throw new Error(`model ${ref.model.id} has no route to a known node`);
-    return {
+    this.last = {
       id: `${node.prefix}${randomString(rng, 11)}_${ref.model.tag}`,
       routes,
       imageSeed: mix32(seed, taskNumber, 0x1a6e),
     };
+    return this.last;
   }
 
   /** A new task, IN_QUEUE on its first route, holding its price. */
@@ -114,6 +125,7 @@ export class TaskPlanner {
 
   reset(): void {
     this.counter = 0;
+    this.last = undefined;
   }
 }
 
