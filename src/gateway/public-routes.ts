@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyRecord } from '../store/store.js';
 import { errors } from './errors.js';
 import { readJson, sendError, sendJson, type Headers, type ResponseCheck } from './http.js';
-import type { GatewayService } from './service.js';
+import type { Admission, GatewayService } from './service.js';
 import { taskView } from './task.js';
 
 export interface OperationContext {
@@ -14,8 +14,21 @@ export interface OperationContext {
   baseUrl: string;
 }
 
+export interface OperationResult {
+  data: unknown;
+  headers?: Headers;
+}
+
 /** A public operation: plain data in, the envelope's `data` (and extra headers) out. */
-export type Operation = (ctx: OperationContext) => Promise<{ data: unknown; headers?: Headers }>;
+export type Operation = (ctx: OperationContext) => Promise<OperationResult>;
+
+/**
+ * An operation that admits its request itself (in its own store step), telling `admitted` the key
+ * and RateLimit headers as soon as they are known, so an error after that still carries them.
+ */
+export interface SelfAdmitted {
+  admits: (ctx: Omit<OperationContext, 'key'>, admitted: (a: Admission) => void) => Promise<OperationResult>;
+}
 
 const MAX_ID = 128;
 /** The header of a submit answered from its Idempotency-Key's earlier task (never changed: the sender copies it). */
@@ -28,19 +41,31 @@ function param(ctx: OperationContext, name: string): string {
 }
 
 /** The handlers of openapi/gateway.yaml, by operationId. */
-export function publicOperations(service: GatewayService): Record<string, Operation> {
+export function publicOperations(service: GatewayService): Record<string, Operation | SelfAdmitted> {
   return {
-    createImageGeneration: async (ctx) => {
-      const body = await readJson(ctx.req);
-      const idem = ctx.req.headers['idempotency-key'];
-      const { task, replayed } = await service.submit(
-        ctx.key,
-        body,
-        Array.isArray(idem) ? idem[0] : idem,
-        ctx.req.headers.host,
-      );
-      const data = taskView(task, ctx.baseUrl);
-      return replayed ? { data, headers: REPLAYED } : { data };
+    // Admits its own request: with a valid body the key, its window and the task are one store step.
+    createImageGeneration: {
+      admits: async (ctx, admitted) => {
+        const auth = ctx.req.headers.authorization;
+        let body: unknown;
+        try {
+          body = await readJson(ctx.req);
+        } catch (err) {
+          // 401 and 429 come before a body's 415, 413 or 400.
+          admitted(await service.admit(auth));
+          throw err;
+        }
+        const idem = ctx.req.headers['idempotency-key'];
+        const { task, replayed } = await service.admitAndSubmit(
+          auth,
+          body,
+          Array.isArray(idem) ? idem[0] : idem,
+          ctx.req.headers.host,
+          admitted,
+        );
+        const data = taskView(task, ctx.baseUrl);
+        return replayed ? { data, headers: REPLAYED } : { data };
+      },
     },
     getTask: async (ctx) => ({ data: taskView(await service.getTask(ctx.key, param(ctx, 'task_id')), ctx.baseUrl) }),
     listModels: async () => ({ data: service.listModels() }),
@@ -58,14 +83,27 @@ export function publicOperations(service: GatewayService): Record<string, Operat
 /** Rewrites a success body before it is sent: only the test-only `renameResponseField` fault uses it. */
 export type BodyFilter = (body: unknown) => unknown;
 
-export function secured(service: GatewayService, op: Operation, check?: ResponseCheck, filter?: BodyFilter) {
+export function secured(
+  service: GatewayService,
+  op: Operation | SelfAdmitted,
+  check?: ResponseCheck,
+  filter?: BodyFilter,
+) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
     let limits: Headers = {};
     try {
-      const admitted = await service.admit(req.headers.authorization);
-      const key = admitted.key;
-      limits = admitted.limits;
-      const { data, headers } = await op({ req, params, key, baseUrl: `http://${req.headers.host ?? 'localhost'}` });
+      const baseUrl = `http://${req.headers.host ?? 'localhost'}`;
+      let result: OperationResult;
+      if (typeof op === 'function') {
+        const admitted = await service.admit(req.headers.authorization);
+        limits = admitted.limits;
+        result = await op({ req, params, key: admitted.key, baseUrl });
+      } else {
+        result = await op.admits({ req, params, baseUrl }, (a) => {
+          limits = a.limits;
+        });
+      }
+      const { data, headers } = result;
       const body = { code: 200, message: 'success', data };
       sendJson(req, res, 200, filter ? filter(body) : body, headers ? { ...limits, ...headers } : limits, check);
     } catch (err) {

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../catalog/catalog-schema.js';
-import type { Catalog } from '../catalog/load-catalog.js';
+import type { Catalog, ModelRef } from '../catalog/load-catalog.js';
 import { submitParams } from '../catalog/defaults.js';
 import { outputDimensions } from '../catalog/dimensions.js';
 import { modelInfo, type ModelInfo } from '../catalog/model-info.js';
 import type { Clock } from '../clock/clock.js';
 import { priceOf } from '../ledger/pricing.js';
-import type { IdempotencyRecord, KeyRecord, RateWindow, Store } from '../store/store.js';
+import type { IdempotencyRecord, KeyRecord, RateWindow, Store, TaskCreation } from '../store/store.js';
 import { errors } from './errors.js';
-import type { TaskOrchestrator } from '../tasks/orchestrator.js';
+import type { Started, TaskOrchestrator } from '../tasks/orchestrator.js';
+import type { NewTask } from '../tasks/task-plan.js';
 import type { RequestValidator } from './request-validation.js';
 import { refuseCallback, refuseInputUrls } from '../webhooks/allowlist.js';
 import type { FaultSet } from '../nodes/faults.js';
@@ -74,6 +75,19 @@ export interface Submitted {
   replayed: boolean;
 }
 
+/** An admitted request: its key and the RateLimit headers to send. */
+export interface Admission {
+  key: KeyRecord;
+  limits: Record<string, string>;
+}
+
+/** A submit checked and priced, ready for the store. */
+interface Prepared {
+  ref: ModelRef;
+  task: NewTask;
+  idempotency: TaskCreation['idempotency'];
+}
+
 /** The public API's operations, free of HTTP: handlers translate requests to these calls. */
 export class GatewayService {
   constructor(private readonly deps: GatewayDeps) {}
@@ -83,7 +97,7 @@ export class GatewayService {
    * rate window in the same store step (`store.authorize`): the key and the RateLimit headers to
    * send, or 429 carrying them.
    */
-  async admit(authorization: string | undefined): Promise<{ key: KeyRecord; limits: Record<string, string> }> {
+  async admit(authorization: string | undefined): Promise<Admission> {
     const credential = bearerCredential(authorization);
     const now = this.deps.clock.now();
     const found = credential === undefined ? undefined : await this.deps.store.authorize(credential, now);
@@ -101,7 +115,75 @@ export class GatewayService {
     idempotencyKey: string | undefined,
     requestHost?: string,
   ): Promise<Submitted> {
-    const { store, clock, tasks, requests } = this.deps;
+    const p = this.prepare(key.key, body, idempotencyKey, requestHost);
+    try {
+      this.refuseUnavailable(p.ref.model);
+    } catch (err) {
+      // A replay still answers during an outage; only a new request is refused.
+      const { idempotency } = p;
+      const prior =
+        idempotency &&
+        (await this.deps.store.readIdempotency(
+          idempotency.scope,
+          this.deps.clock.now(),
+          IDEMPOTENCY_TTL_MS,
+          IDEMPOTENCY_PENDING_MS,
+        ));
+      if (prior && idempotency && idempotencyKey !== undefined)
+        return this.replay(prior, idempotency.fingerprint, idempotencyKey, p.ref.model);
+      throw err;
+    }
+    // Hold, task, idempotency binding and first step in one store step: a refusal leaves nothing.
+    return this.answer(
+      await this.deps.tasks.start(this.deps.tasks.plan(p.ref), p.task, p.idempotency),
+      p,
+      idempotencyKey,
+    );
+  }
+
+  /**
+   * `admit` and `submit` in one store step when the body is valid and the model can be served (the
+   * store admits the request as it creates the task: one round trip fewer). Any other submit takes
+   * the two steps, so a user sees the same answer in the same order: 401, 429, then the body's
+   * 400 or the model's 503. `admitted` is told the key and RateLimit headers once they are known.
+   */
+  async admitAndSubmit(
+    authorization: string | undefined,
+    body: unknown,
+    idempotencyKey: string | undefined,
+    requestHost: string | undefined,
+    admitted: (a: Admission) => void,
+  ): Promise<Submitted> {
+    const credential = bearerCredential(authorization);
+    let p: Prepared | undefined;
+    try {
+      if (credential !== undefined) {
+        p = this.prepare(credential, body, idempotencyKey, requestHost);
+        this.refuseUnavailable(p.ref.model);
+      }
+    } catch {
+      p = undefined;
+    }
+    if (!p) {
+      const a = await this.admit(authorization);
+      admitted(a);
+      return this.submit(a.key, body, idempotencyKey, requestHost);
+    }
+    const { tasks } = this.deps;
+    const now = this.deps.clock.now();
+    const started = await tasks.start(tasks.plan(p.ref), p.task, p.idempotency, now);
+    if (started.kind === 'unknown_key') this.deps.onUnknownKey?.();
+    // Absent only after a lost answer resolved as created: the window went uncounted here, so no headers.
+    if (started.admitted) {
+      const { key, window } = started.admitted;
+      admitted({ key, limits: rateLimitHeaders(key, window, now) });
+    }
+    return this.answer(started, p, idempotencyKey);
+  }
+
+  /** The checks and figures a submit needs before the store: 400 for a body, header or URL refused. */
+  private prepare(keyName: string, body: unknown, idempotencyKey: string | undefined, requestHost?: string): Prepared {
+    const { requests } = this.deps;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw errors.invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters");
     }
@@ -119,38 +201,40 @@ export class GatewayService {
     const input = refuseInputUrls(valid.input_urls, this.deps.allowHosts);
     if (input) throw errors.invalidRequest(input);
 
-    let idempotency: { scope: string; fingerprint: string; ttlMs: number; pendingTtlMs: number } | undefined;
+    let idempotency: Prepared['idempotency'];
     if (idempotencyKey !== undefined) {
       idempotency = {
-        scope: `${key.key}\n${idempotencyKey}`,
+        scope: `${keyName}\n${idempotencyKey}`,
         fingerprint: createHash('sha256').update(canonical(valid)).digest('base64url'),
         ttlMs: IDEMPOTENCY_TTL_MS,
         pendingTtlMs: IDEMPOTENCY_PENDING_MS,
       };
     }
-    try {
-      this.refuseUnavailable(ref.model);
-    } catch (err) {
-      // A replay still answers during an outage; only a new request is refused.
-      const prior =
-        idempotency &&
-        (await store.readIdempotency(idempotency.scope, clock.now(), IDEMPOTENCY_TTL_MS, IDEMPOTENCY_PENDING_MS));
-      if (prior && idempotency && idempotencyKey !== undefined)
-        return this.replay(prior, idempotency.fingerprint, idempotencyKey, ref.model);
-      throw err;
-    }
     const callbackUrl = typeof callbackParam === 'string' ? callbackParam : null;
-    // Hold, task, idempotency binding and first step in one store step: a refusal leaves nothing.
-    const started = await tasks.start(
-      tasks.plan(ref),
-      { key: key.key, ref, prompt: String(prompt), params, price, numImages, width, height, callbackUrl },
-      idempotency,
-    );
+    const task: NewTask = {
+      key: keyName,
+      ref,
+      prompt: String(prompt),
+      params,
+      price,
+      numImages,
+      width,
+      height,
+      callbackUrl,
+    };
+    return { ref, task, idempotency };
+  }
+
+  /** The submit's answer from what the store's one step made of it. */
+  private async answer(started: Started, p: Prepared, idempotencyKey: string | undefined): Promise<Submitted> {
+    const { ref, idempotency } = p;
     switch (started.kind) {
       case 'unknown_key':
         throw errors.unauthorized();
+      case 'limited':
+        throw new Error('a submit refused by a rate limit it was not admitted under');
       case 'insufficient':
-        throw errors.insufficientCredits(price, started.available);
+        throw errors.insufficientCredits(p.task.price, started.available);
       case 'refused':
         throw errors.unavailable('The store did not answer in time; nothing was created or charged: retry', 1);
       case 'duplicate':
@@ -159,7 +243,7 @@ export class GatewayService {
         return this.replay(started.record, idempotency.fingerprint, idempotencyKey, ref.model);
     }
     const task = started.task;
-    return { task: ref.model.runtime === 'sync' ? await tasks.settled(task.id) : task, replayed: false };
+    return { task: ref.model.runtime === 'sync' ? await this.deps.tasks.settled(task.id) : task, replayed: false };
   }
 
   /** The task an earlier request with this Idempotency-Key made (a sync one once it has settled). */
