@@ -26,7 +26,8 @@ export const TASK_SCRIPTS = {
     11,
     HIT +
       `
-local admitted, limit = {}, 0
+-- kv: the key's credits and held, read once (by the admission's HGETALL when there is one).
+local admitted, limit, kv = {}, 0, nil
 if ARGV[18] ~= '' then
   local h = redis.call('HGETALL', KEYS[1])
   if #h == 0 then return {'unknown_key'} end
@@ -34,6 +35,8 @@ if ARGV[18] ~= '' then
   for i = 1, #h, 2 do
     if h[i] == 'window_s' then windowMs = tonumber(h[i + 1]) * 1000 end
     if h[i] == 'requests' then limit = tonumber(h[i + 1]) end
+    if h[i] == 'credits' then kv = kv or {}; kv[1] = h[i + 1] end
+    if h[i] == 'held' then kv = kv or {}; kv[2] = h[i + 1] end
   end
   local gc = string.format('%d', math.max(1, math.ceil(windowMs * 2 + tonumber(ARGV[19]))))
   local w = hit(KEYS[11], tonumber(ARGV[18]), windowMs, gc)
@@ -58,7 +61,7 @@ if ARGV[11] ~= '' then
   end
 end
 -- One read for the key's existence and figures (a key hash always has credits).
-local kv = redis.call('HMGET', KEYS[1], 'credits', 'held')
+if not kv then kv = redis.call('HMGET', KEYS[1], 'credits', 'held') end
 if not kv[1] then return {'unknown_key'} end
 local amount = tonumber(ARGV[4])
 local credits = tonumber(kv[1])
