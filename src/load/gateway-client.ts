@@ -119,9 +119,7 @@ class Collector<T> implements Dispatcher.DispatchHandler {
 function toReply(answer: Answer): Reply {
   const reply: Reply = { status: answer.status };
   try {
-    const task = answer.body
-      ? asTask((JSON.parse(answer.body.toString('utf8')) as { data?: unknown }).data)
-      : undefined;
+    const task = answer.body ? asTask((JSON.parse(answer.body.toString()) as { data?: unknown }).data) : undefined;
     if (task) reply.task = task;
   } catch {
     // Not JSON: the journey judges the status alone.
