@@ -68,7 +68,7 @@ function dispatchOnce(pool: Dispatcher, origin: string, body: string): Promise<v
 }
 
 /** undici's dispatch with the handler API its HTTP/1 client calls as is: the one src/load/gateway-client.ts uses. */
-function rawDispatchOnce(pool: Dispatcher, origin: string, body: string): Promise<void> {
+function rawDispatchOnce(pool: Dispatcher, origin: string, body: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     let status = 0;
     pool.dispatch(
@@ -86,15 +86,16 @@ function rawDispatchOnce(pool: Dispatcher, origin: string, body: string): Promis
 
 /**
  * The bodies `gwsim load` sends in the bench scenario (a prompt pool of 512, about 150 bytes
- * each; autocannon sends SUBMIT_BODY, 100), so the floor's requests are the generator's bytes.
+ * each; autocannon sends SUBMIT_BODY, 100), so the floor's requests are the generator's bytes,
+ * handed to undici as the generator hands them (Buffers made once by its planner).
  */
-function plannedBodies(scenario: Scenario): string[] {
+function plannedBodies(scenario: Scenario): Buffer[] {
   const planner = new ArrivalPlanner(scenario);
-  return Array.from({ length: 512 }, (_, index) => planner.plan({ index, atMs: 0 }).body);
+  return Array.from({ length: 512 }, (_, index) => planner.plan({ index, atMs: 0 }).bytes);
 }
 
 /** A closed loop of raw dispatches over a pool with the generator's settings; requests per second. */
-async function floorRate(origin: string, seconds: number, bodies: readonly string[]): Promise<number> {
+async function floorRate(origin: string, seconds: number, bodies: readonly Buffer[]): Promise<number> {
   const pool = new Pool(origin, poolSettings(CONNECTIONS, 30_000));
   let i = 0;
   try {

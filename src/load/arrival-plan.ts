@@ -9,6 +9,8 @@ export interface PlannedJourney extends Arrival {
   mix: MixEntry;
   /** The submit body as JSON, without callback_url (see withCallback). */
   body: string;
+  /** `body` in UTF-8, what the client sends: made once per distinct body, not per arrival. */
+  bytes: Buffer;
   /** Credits the catalog says a success costs: sub-model credits × num_images. */
   price: number;
 }
@@ -57,20 +59,35 @@ interface MixPlan {
   /** Per parameter, each choice as `,"name":value` with its num_images (if that is the parameter). */
   params: Array<Array<{ json: string; images?: number }>>;
   defaultImages: number;
+  /** Bodies by combination (prompt, then each parameter's choice), made when first drawn; none if too many. */
+  bodies: Array<Body | undefined> | undefined;
 }
 
+interface Body {
+  text: string;
+  bytes: Buffer;
+  images: number;
+}
+
+/** The most combinations of one mix entry whose bodies are kept (a few hundred bytes each). */
+const MAX_KEPT_BODIES = 8192;
+
 /**
- * Turns arrivals into journeys. The bodies are assembled from JSON fragments made once,
- * because at tens of thousands of arrivals a second the generator's own cost shows.
+ * Turns arrivals into journeys. The bodies are assembled from JSON fragments made once, and
+ * each distinct body (with its bytes) is kept once made, because at tens of thousands of
+ * arrivals a second the generator's own cost shows.
  */
 export class ArrivalPlanner {
   private readonly prompts: string[];
   private readonly mix: MixPlan[];
+  /** The choice drawn for each parameter of the arrival being planned. */
+  private readonly picks: number[] = [];
 
   constructor(private readonly scenario: Scenario) {
     this.prompts = promptPool(scenario.seed).map((p) => JSON.stringify(p));
     this.mix = scenario.mix.map((entry) => {
       const rule = entry.model.params.num_images;
+      const combinations = entry.params.reduce((n, [, choices]) => n * choices.length, this.prompts.length);
       return {
         entry,
         weight: entry.weight,
@@ -82,6 +99,7 @@ export class ArrivalPlanner {
           })),
         ),
         defaultImages: rule?.type === 'integer' ? (rule.default ?? 1) : 1,
+        bodies: combinations <= MAX_KEPT_BODIES ? new Array<Body | undefined>(combinations) : undefined,
       };
     });
   }
@@ -93,12 +111,20 @@ export class ArrivalPlanner {
         ? this.scenario.journeys[0]!.kind
         : pickWeighted(rng, this.scenario.journeys).kind;
     const mix = this.mix.length === 1 ? this.mix[0]! : pickWeighted(rng, this.mix);
-    let body = mix.head + this.prompts[Math.floor(rng.next() * this.prompts.length)]!;
-    let images = mix.defaultImages;
-    for (const choices of mix.params) {
-      const c = choices.length === 1 ? choices[0]! : choices[Math.floor(rng.next() * choices.length)]!;
-      body += c.json;
-      if (c.images !== undefined) images = c.images;
+    // The same draws whether a body is kept or made: keeping bodies changes no plan.
+    const prompt = Math.floor(rng.next() * this.prompts.length);
+    // The combination's number in mixed radix (prompt, then each choice): exact when bodies are kept.
+    let combination = prompt;
+    for (let i = 0; i < mix.params.length; i++) {
+      const choices = mix.params[i]!;
+      const pick = choices.length === 1 ? 0 : Math.floor(rng.next() * choices.length);
+      this.picks[i] = pick;
+      combination = combination * choices.length + pick;
+    }
+    let body = mix.bodies?.[combination];
+    if (!body) {
+      body = this.body(mix, prompt);
+      if (mix.bodies) mix.bodies[combination] = body;
     }
     // Models without webhook support refuse callback_url: their webhook journeys poll instead.
     const kind = chosen === 'webhook' && !mix.entry.model.webhook ? 'poll' : chosen;
@@ -107,8 +133,22 @@ export class ArrivalPlanner {
       atMs: arrival.atMs,
       kind,
       mix: mix.entry,
-      body: `${body}}`,
-      price: mix.entry.subModel.credits * images,
+      body: body.text,
+      bytes: body.bytes,
+      price: mix.entry.subModel.credits * body.images,
     };
+  }
+
+  /** The body of `prompt` with the choices just drawn (`picks`). */
+  private body(mix: MixPlan, prompt: number): Body {
+    let text = mix.head + this.prompts[prompt]!;
+    let images = mix.defaultImages;
+    for (let i = 0; i < mix.params.length; i++) {
+      const c = mix.params[i]![this.picks[i]!]!;
+      text += c.json;
+      if (c.images !== undefined) images = c.images;
+    }
+    text += '}';
+    return { text, bytes: Buffer.from(text), images };
   }
 }

@@ -64,7 +64,10 @@ function retryAfterOf(raw: ReadonlyArray<Buffer | string>): string | string[] | 
 class Collector<T> implements Dispatcher.DispatchHandler {
   private status = 0;
   private retryAfter: string | string[] | undefined;
-  private chunks: Buffer[] | undefined;
+  private readonly keepBody: boolean;
+  /** The body's first chunk, then the rest should there be more (most replies come in one). */
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   private bytes = 0;
 
   constructor(
@@ -74,7 +77,7 @@ class Collector<T> implements Dispatcher.DispatchHandler {
     private readonly resolve: (value: T) => void,
     private readonly reject: (err: Error) => void,
   ) {
-    if (keepBody) this.chunks = [];
+    this.keepBody = keepBody;
   }
 
   onConnect(): void {}
@@ -87,13 +90,15 @@ class Collector<T> implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     this.bytes += chunk.length;
-    this.chunks?.push(chunk);
+    if (!this.keepBody) return true;
+    if (this.first === undefined) this.first = chunk;
+    else (this.more ??= [this.first]).push(chunk);
     return true;
   }
 
   // The caller's mappings may throw (RunAborted): that rejects, it never reaches undici.
   onComplete(): void {
-    const body = this.chunks ? (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks)) : undefined;
+    const body = this.more ? Buffer.concat(this.more) : this.first;
     try {
       this.resolve(this.done({ status: this.status, retryAfter: this.retryAfter, body, bytes: this.bytes }));
     } catch (err) {
@@ -114,9 +119,7 @@ class Collector<T> implements Dispatcher.DispatchHandler {
 function toReply(answer: Answer): Reply {
   const reply: Reply = { status: answer.status };
   try {
-    const task = answer.body
-      ? asTask((JSON.parse(answer.body.toString('utf8')) as { data?: unknown }).data)
-      : undefined;
+    const task = answer.body ? asTask((JSON.parse(answer.body.toString()) as { data?: unknown }).data) : undefined;
     if (task) reply.task = task;
   } catch {
     // Not JSON: the journey judges the status alone.
@@ -172,7 +175,7 @@ export class GatewayClient {
     method: 'GET' | 'POST',
     path: string,
     headers: string[],
-    body: string | undefined,
+    body: string | Buffer | undefined,
     keepBody: boolean,
     done: (a: Answer) => T,
     failed: (err: unknown) => T,
@@ -191,7 +194,8 @@ export class GatewayClient {
     return { status: 0, bytes: 0, error: errorCode(err) };
   };
 
-  submit(body: string): Promise<Reply> {
+  /** POST a submit body: its bytes as planned, or a string (a body with its callback added). */
+  submit(body: string | Buffer): Promise<Reply> {
     return this.send(
       this.pool,
       this.origin,

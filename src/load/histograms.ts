@@ -22,6 +22,20 @@ export type LatencyReport = Record<Phase, PhaseLatency>;
 
 // Microseconds, 3 significant digits: 0.1% resolution from 1 µs to hours, auto-resizing.
 const newHistogram = (): Histogram => hdr.build({ numberOfSignificantValueDigits: 3 });
+
+/**
+ * A histogram a run records into, in hdr-histogram-js's WebAssembly build: about 0.03 µs a
+ * value against 0.2 µs in its JS build (floating-point log2 and pow per value), at one value or
+ * more per request. The same buckets and encoding; its memory is WebAssembly's, freed by
+ * `destroy()`.
+ */
+function liveHistogram(): Histogram {
+  hdr.initWebAssemblySync(); // once per process; then a no-op
+  return hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: true });
+}
+
+/** Frees a collected recorder's histograms should it not have been destroyed. */
+const unfreed = new FinalizationRegistry<Histogram[]>((histograms) => histograms.forEach((h) => h.destroy()));
 const US = 1000;
 const ms = (us: number): number => Math.round(us) / US;
 
@@ -73,7 +87,9 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
 
 /** Histograms per phase, overall and per model. */
 export class LatencyRecorder {
-  private readonly all = new Map<Phase, Histogram>(PHASES.map((p) => [p, newHistogram()]));
+  /** Every histogram made, to be freed. */
+  private readonly made: Histogram[] = [];
+  private readonly all = new Map<Phase, Histogram>(PHASES.map((p) => [p, this.created(liveHistogram())]));
   private readonly byModel = new Map<Phase, Map<string, Histogram>>(PHASES.map((p) => [p, new Map()]));
 
   /**
@@ -81,14 +97,27 @@ export class LatencyRecorder {
    * values would go into both), so each value is recorded once, not twice. Should another
    * model come after all, the one model's histograms become copies of their own.
    */
-  constructor(private onlyModel?: string) {}
+  constructor(private onlyModel?: string) {
+    unfreed.register(this, this.made, this);
+  }
+
+  private created(h: Histogram): Histogram {
+    this.made.push(h);
+    return h;
+  }
+
+  /** Free the histograms (report first: a destroyed histogram cannot be read). */
+  destroy(): void {
+    unfreed.unregister(this);
+    for (const h of this.made.splice(0)) h.destroy();
+  }
 
   record(phase: Phase, model: string, valueMs: number): void {
     if (this.onlyModel !== undefined && model !== this.onlyModel) this.separate(this.onlyModel);
     const all = this.all.get(phase)!;
     const models = this.byModel.get(phase)!;
     let h = models.get(model);
-    if (!h) models.set(model, (h = model === this.onlyModel ? all : newHistogram()));
+    if (!h) models.set(model, (h = model === this.onlyModel ? all : this.created(liveHistogram())));
     recordMs(all, valueMs);
     if (h !== all) recordMs(h, valueMs);
   }
@@ -99,7 +128,7 @@ export class LatencyRecorder {
       const models = this.byModel.get(phase)!;
       const shared = models.get(model);
       if (shared !== this.all.get(phase)) continue;
-      const own = newHistogram();
+      const own = this.created(liveHistogram());
       if (shared) own.add(shared);
       models.set(model, own);
     }

@@ -57,9 +57,12 @@ export interface Measure {
 }
 
 export interface Step {
-  action: Action;
-  measures: Measure[];
+  readonly action: Action;
+  readonly measures: readonly Measure[];
 }
+
+/** Every journey's first step; one object for all (steps are read, never changed). */
+const START: Step = { action: { type: 'submit' }, measures: [] };
 
 /** Polls one journey may make whatever its timeout: a bound on the loop, not a setting. */
 export const MAX_POLLS = 10_000;
@@ -96,7 +99,7 @@ export class Journey {
   start(): Step {
     if (this.state !== 'new') throw new Error('journey already started');
     this.state = 'submitted';
-    return { action: { type: 'submit' }, measures: [] };
+    return START;
   }
 
   on(event: JourneyEvent, at: number): Step {

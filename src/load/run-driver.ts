@@ -148,10 +148,12 @@ export class RunDriver {
     });
   }
 
-  /** Start every arrival that is due, up to max in flight; otherwise wait for its time or a free slot. */
-  private pump(): void {
+  /**
+   * Start every arrival that is due at `now`, up to max in flight; otherwise wait for its time
+   * or a free slot.
+   */
+  private pump(now = this.elapsed()): void {
     if (!this.issuing) return;
-    const now = this.elapsed();
     while (this.inFlight < this.scenario.maxInFlight) {
       if (this.next.done) return this.stopIssuing();
       const arrival = this.next.value;
@@ -176,27 +178,30 @@ export class RunDriver {
     this.inFlight++;
     this.stats.started(plan.mix.name, plan.kind, now);
     // journey() never rejects (it counts its own errors): one `then`, no `finally` layer.
-    void this.journey(plan).then(this.ended);
+    void this.journey(plan, now).then(this.ended);
   }
 
-  private readonly ended = (): void => {
+  /** A journey ended at `at` (ms into the run, read once for its last step and the next start). */
+  private readonly ended = (at: number): void => {
     this.inFlight--;
-    if (this.issuing) this.pump();
+    if (this.issuing) this.pump(at);
     else if (this.inFlight === 0) this.idle?.();
   };
 
-  private async journey(plan: PlannedJourney): Promise<void> {
+  /** Resolves with when it ended. */
+  private async journey(plan: PlannedJourney, startedAt: number): Promise<number> {
     const journey = new Journey(plan.kind, this.settings);
     const model = plan.mix.name;
-    const body = plan.kind === 'webhook' && this.receiver ? withCallback(plan.body, this.receiver.url) : plan.body;
+    const body = plan.kind === 'webhook' && this.receiver ? withCallback(plan.body, this.receiver.url) : plan.bytes;
+    let now = startedAt;
     try {
       let step = journey.start();
       for (let i = 0; i < MAX_STEPS; i++) {
         for (const m of step.measures) this.latency.record(m.phase, model, m.ms);
         const action = step.action;
         if (action.type === 'done') {
-          this.stats.finished(model, action.outcome, this.elapsed());
-          return;
+          this.stats.finished(model, action.outcome, now);
+          return now;
         }
         // One await per step: at high rates every extra promise layer shows in the request rate.
         let event: JourneyEvent;
@@ -205,7 +210,7 @@ export class RunDriver {
           event = { type: 'polled', reply: await this.pollAfter(action.taskId, action.delayMs) };
         else if (action.type === 'await_webhook') event = await this.webhook(action.taskId, action.timeoutMs);
         else event = await this.download(action.urls);
-        const now = this.elapsed();
+        now = this.elapsed();
         const task =
           event.type === 'webhook'
             ? event.task
@@ -218,15 +223,17 @@ export class RunDriver {
           this.stats.terminal(model, task.status, task.credits_charged ?? 0, plan.price);
         step = journey.on(event, now - plan.atMs);
       }
-      this.stats.finished(model, { kind: 'error', code: 'too_many_steps' }, this.elapsed());
+      this.stats.finished(model, { kind: 'error', code: 'too_many_steps' }, now);
     } catch (err) {
+      now = this.elapsed();
       // The client turns network failures into replies: what throws is an abort of the run, or a bug.
       this.stats.finished(
         model,
         this.abort.signal.aborted ? 'interrupted' : { kind: 'error', code: `internal_${(err as Error).name}` },
-        this.elapsed(),
+        now,
       );
     }
+    return now;
   }
 
   private async pollAfter(taskId: string, delayMs: number): Promise<Reply> {

@@ -94,6 +94,8 @@ export async function runLoad(options: RunOptions): Promise<LoadReport> {
       counts.webhooks = { ...receiver.counts };
       receiver = undefined;
     }
+    const latency = run.latency.report();
+    run.latency.destroy();
     return buildReport({
       target: options.target,
       scenario: summarizeScenario(scenario),
@@ -102,7 +104,7 @@ export async function runLoad(options: RunOptions): Promise<LoadReport> {
       startedAt,
       elapsedMs,
       counts,
-      latency: run.latency.report(),
+      latency,
       thresholds: scenario.thresholds,
     });
   } finally {

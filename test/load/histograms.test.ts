@@ -1,11 +1,33 @@
+import hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram, LatencyRecorder, statOf, statsOf } from '../../src/load/histograms.js';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  LatencyRecorder,
+  recordMs,
+  statOf,
+  statsOf,
+} from '../../src/load/histograms.js';
 import { evaluateThresholds, parseThreshold, type MetricSource, type Threshold } from '../../src/load/thresholds.js';
 
 /** The exact q-th percentile of a sorted sample (nearest rank), for comparison. */
 const exact = (sorted: number[], q: number): number => sorted[Math.max(0, Math.ceil((q / 100) * sorted.length) - 1)]!;
 
 describe('latency histograms', () => {
+  it('records in WebAssembly what the JS build records (the same encoding), and frees it once destroyed', () => {
+    const rec = new LatencyRecorder();
+    const js = hdr.build({ numberOfSignificantValueDigits: 3 });
+    for (let i = 0; i < 5000; i++) {
+      const ms = 0.05 + ((i * 7919) % 100_000) / 7;
+      rec.record('submit', 'imagen4', ms);
+      recordMs(js, ms);
+    }
+    expect(statsOf(rec.histogram('submit')!).hdr).toBe(encodeHistogram(js));
+    expect(statsOf(rec.histogram('submit')!)).toEqual(statsOf(js));
+    rec.destroy();
+    expect(() => rec.histogram('submit')!.totalCount).toThrow(/destroyed/);
+  });
+
   it('gives the percentiles of a known sample set within the histogram resolution (0.1%)', () => {
     // A skewed set: 1..1000 ms plus a tail of 20 slow ones.
     const samples = [

@@ -156,4 +156,34 @@ describe('arrival planning', () => {
     const other = new ArrivalPlanner({ ...scenario(), seed: 12 });
     expect([...schedule.arrivals()].map((x) => other.plan(x).body)).not.toEqual(plans.map((p) => p.body));
   });
+
+  it('sends each body as its UTF-8 bytes, kept or not, and the same plan either way', () => {
+    const seeds = Array.from({ length: 20 }, (_, i) => i);
+    // 512 prompts × 2 × 20 seeds: more combinations than the planner keeps bodies for.
+    const many = (choices: number[]) =>
+      parseScenario(
+        {
+          rate: 2000,
+          duration: '1s',
+          journeys: { submit: 1 },
+          mix: [{ model: 'imagen4', params: { aspect_ratio: ['1:1', '16:9'], seed: choices } }],
+        },
+        catalog,
+      );
+    const arrivals = [...new ArrivalSchedule(many(seeds).stages).arrivals()];
+    const planner = new ArrivalPlanner(many(seeds));
+    const plans = arrivals.map((x) => planner.plan(x));
+    for (const p of plans) {
+      expect(p.bytes.equals(Buffer.from(p.body))).toBe(true);
+      const body = JSON.parse(p.body) as { aspect_ratio: string; seed: number };
+      expect(['1:1', '16:9']).toContain(body.aspect_ratio);
+      expect(seeds).toContain(body.seed);
+    }
+    expect(new Set(plans.map((p) => (JSON.parse(p.body) as { seed: number }).seed)).size).toBe(20);
+    // Planned again (its bodies now made, where kept), every plan is the same.
+    expect(arrivals.map((x) => planner.plan(x))).toEqual(plans);
+    const kept = new ArrivalPlanner(scenario());
+    const once = [...new ArrivalSchedule(scenario().stages).arrivals()].map((x) => kept.plan(x));
+    expect(once.every((p) => p.bytes.equals(Buffer.from(p.body)))).toBe(true);
+  });
 });
