@@ -6,7 +6,8 @@ import {
   type JobBook,
   type Reservation,
 } from '../nodes/job-book.js';
-import { DEFAULT_KEEP_FINISHED, Fifo } from './memory-retention.js';
+import { FinishedJobs } from './memory-finished-jobs.js';
+import { DEFAULT_KEEP_FINISHED } from './memory-retention.js';
 import { SortedEntries } from './memory-sorted.js';
 
 type Timeline = Pick<BookedJob, 'startAt' | 'finishAt' | 'error'>;
@@ -35,20 +36,27 @@ const NEVER = Infinity;
 
 /** One node's job book in this process (the memory store, `gwsim node`). */
 export class MemoryJobBook implements JobBook {
+  /** Jobs not yet moved to `finished`: waiting, running, just finished (until the next prune), and fixtures. */
   private jobs = new Map<string, BookedJob>();
   private starts = new SortedEntries();
   private finishes = new SortedEntries(true);
   private seq = 0;
   /** Seqs of the jobs waiting with no known start, FIFO. */
   private waiting: number[] = [];
-  /** Ids of finished jobs in finish order: the oldest is forgotten once more than `keepFinished` are. */
-  private finished = new Fifo<string>();
+  /** Finished jobs in finish order, the newest `keepFinished`: the oldest is forgotten as another finishes. */
+  private finished: FinishedJobs;
 
   /** keepFinished: the finished jobs kept (the newest that many), so a long run does not grow. */
-  constructor(private readonly keepFinished: number = DEFAULT_KEEP_FINISHED) {}
+  constructor(keepFinished: number = DEFAULT_KEEP_FINISHED) {
+    this.finished = new FinishedJobs(keepFinished);
+  }
+
+  private job(id: string): BookedJob | undefined {
+    return this.jobs.get(id) ?? this.finished.get(id);
+  }
 
   reserve(r: Reservation): Promise<BookedJob> {
-    const known = this.jobs.get(r.job.id);
+    const known = this.job(r.job.id);
     if (known) return Promise.resolve(known);
     this.prune(r.now);
     const job = bookedJob(r.job, ++this.seq, this.timeline(r, this.waiting.length > 0));
@@ -75,12 +83,13 @@ export class MemoryJobBook implements JobBook {
   }
 
   putFixture(job: BookedJob): Promise<void> {
+    this.finished.delete(job.id);
     this.jobs.set(job.id, job);
     return Promise.resolve();
   }
 
   read(id: string, now: number): Promise<BookRead | undefined> {
-    const job = this.jobs.get(id);
+    const job = this.job(id);
     if (!job) return Promise.resolve(undefined);
     let queuePosition: number | null = null;
     if (job.fixed) queuePosition = job.fixed === 'queued' ? 1 : null;
@@ -119,15 +128,15 @@ export class MemoryJobBook implements JobBook {
     if (planned.finishAt !== null) this.finishes.add(planned.finishAt, planned.seq, planned.id);
   }
 
-  /** Moves the jobs finished by `now` off the slots, and forgets the oldest finished ones beyond `keepFinished`. */
+  /** Moves the jobs finished by `now` off the slots into `finished` (which forgets the oldest beyond `keepFinished`). */
   private prune(now: number): void {
     this.starts.prune(now);
-    for (const id of this.finishes.prune(now)) this.finished.push(id);
-    while (this.finished.size > this.keepFinished) {
-      const id = this.finished.shift();
-      const job = id === undefined ? undefined : this.jobs.get(id);
-      // A fixture put over a finished job's id stays.
-      if (id !== undefined && job && !job.fixed && job.finishAt !== null && job.finishAt <= now) this.jobs.delete(id);
+    for (const id of this.finishes.prune(now)) {
+      const job = this.jobs.get(id);
+      // A fixture put over a finished job's id stays where it is.
+      if (!job || job.fixed || job.finishAt === null || job.finishAt > now) continue;
+      this.jobs.delete(id);
+      this.finished.add(job);
     }
   }
 }

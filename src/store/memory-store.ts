@@ -33,6 +33,9 @@ import type {
   TaskPage,
 } from './store.js';
 
+/** A hold refused: HoldResult's failure. */
+type Refused = Extract<HoldResult, { ok: false }>;
+
 export interface MemoryStoreOptions {
   /** Freeze every task record stored, so code that edits one throws (tests turn it on). */
   freezeTasks?: boolean;
@@ -111,10 +114,12 @@ export class MemoryStore implements Store {
   }
 
   async hold(key: string, taskId: string, amount: number, at: number): Promise<HoldResult> {
-    return this.holdNow(key, taskId, amount, at);
+    const held = this.holdNow(key, taskId, amount, at);
+    return 'reason' in held ? held : { ok: true, record: copyKey(held) };
   }
 
-  private holdNow(key: string, taskId: string, amount: number, at: number): HoldResult {
+  /** The hold; held, the key as stored (not a copy: createTask reads nothing of it, and a copy is two objects a task). */
+  private holdNow(key: string, taskId: string, amount: number, at: number): KeyRecord | Refused {
     const rec = this.keys.get(key);
     if (!rec) return { ok: false, reason: 'unknown_key', available: 0 };
     const available = rec.credits - rec.held;
@@ -122,10 +127,14 @@ export class MemoryStore implements Store {
     rec.held += amount;
     this.holds.set(taskId, this.holdValues.of(key, amount));
     this.record(rec, 'hold', amount, taskId, at);
-    return { ok: true, record: copyKey(rec) };
+    return rec;
   }
 
   async settle(taskId: string, outcome: 'capture' | 'release', at: number): Promise<boolean> {
+    return this.settleNow(taskId, outcome, at);
+  }
+
+  private settleNow(taskId: string, outcome: 'capture' | 'release', at: number): boolean {
     const hold = this.holds.get(taskId);
     const rec = hold && this.keys.get(hold.key);
     if (!hold || !rec) return false;
@@ -160,7 +169,7 @@ export class MemoryStore implements Store {
       if (prior) return { kind: 'duplicate', record: prior };
     }
     const held = this.holdNow(task.key, task.id, task.held, at);
-    if (!held.ok)
+    if ('reason' in held)
       return held.reason === 'unknown_key' ? { kind: held.reason } : { kind: held.reason, available: held.available };
     if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
     this.tasks.set(task.id, this.keep(task));
@@ -179,6 +188,10 @@ export class MemoryStore implements Store {
   }
 
   async putTask(task: TaskRecord): Promise<void> {
+    this.putTaskNow(task);
+  }
+
+  private putTaskNow(task: TaskRecord): void {
     if (!this.tasks.has(task.id)) this.taskOrder.push(task.id);
     this.tasks.set(task.id, this.keep(task));
   }
@@ -191,13 +204,13 @@ export class MemoryStore implements Store {
   ): Promise<boolean> {
     const stored = this.tasks.get(done.id);
     if (stored && (stored.status === 'COMPLETED' || stored.status === 'FAILED')) return false;
-    // Every body runs before the first await gives way: nothing interleaves with the check above.
-    await Promise.all([
-      this.settle(done.id, outcome, at),
-      this.putTask(done),
-      delivery && this.putDelivery(delivery.record),
-      delivery?.firstStep && this.scheduleJob(delivery.firstStep),
-    ]);
+    // One synchronous block, as createTask: nothing interleaves with the check above (and no promise per part).
+    this.settleNow(done.id, outcome, at);
+    this.putTaskNow(done);
+    if (delivery) {
+      this.deliveries.set(delivery.record.id, copyDelivery(delivery.record));
+      if (delivery.firstStep) this.jobs.schedule(delivery.firstStep);
+    }
     this.retire(done.id);
     return true;
   }

@@ -55,6 +55,24 @@ describe('MemoryLedger', () => {
     expect(l.entries()[0]?.amount).toBe(50);
   });
 
+  it('holds at most a quarter more than its newest entries (and the carried ones) as it grows', () => {
+    const keep = 400;
+    const l = new MemoryLedger(keep);
+    l.record('quiet', 'grant', 50, null, 50, 0, 0);
+    let most = 0;
+    for (let i = 0; i < 5 * keep; i++) {
+      l.record('busy', 'hold', 1, `t${i}`, 1e6, i + 1, i);
+      most = Math.max(most, l.size);
+    }
+    expect(most).toBeLessThanOrEqual(keep + keep / 4 + 1);
+    expect(
+      l
+        .entries()
+        .slice(-keep)
+        .map((e) => e.seq),
+    ).toEqual(Array.from({ length: keep }, (_, i) => 5 * keep + 1 - keep + i + 1));
+  });
+
   it('trims to its newest entries plus the last older one of each other key, so every key still adds up', () => {
     const keep = 5;
     const l = new MemoryLedger(keep);

@@ -167,4 +167,49 @@ describe('MemoryJobBook retention', () => {
     expect((await book.read('long', 100))?.job.id).toBe('long');
     expect(await book.counts(100)).toEqual({ running: 2, queued: 0 });
   });
+
+  it('keeps the newest finished jobs round its ring as they were booked; a reserve of a kept one gives it back', async () => {
+    const book = new MemoryJobBook(2);
+    const reserve = (id: string, now: number) =>
+      book.reserve({
+        job: { id, model: 'imagen-4', modelId: 'imagen4', submittedAt: now, width: 2, height: 3, numImages: 1 },
+        now,
+        capacity: 10,
+        rooms: [],
+        baseRunMs: 10,
+        latency: [],
+        failure: { rate: 1, faults: [], draw: 0, error: { type: 'x', detail: 'y' } },
+      });
+    const first = await reserve('j0', 0);
+    for (let i = 1; i <= 5; i++) await reserve(`j${i}`, i * 100);
+    // j0..j4 finished by the last reserve: j3 and j4 kept (the ring came round twice), j5 runs.
+    expect(await book.read('j2', 500)).toBeUndefined();
+    expect((await book.read('j3', 500))?.job).toEqual({
+      ...first,
+      id: 'j3',
+      submittedAt: 300,
+      seq: 4,
+      startAt: 300,
+      finishAt: 310,
+    });
+    expect(await book.read('j4', 500)).toEqual({
+      job: expect.objectContaining({ id: 'j4', finishAt: 410 }),
+      queuePosition: null,
+    });
+    expect(await reserve('j4', 600)).toEqual((await book.read('j4', 600))?.job);
+    expect(await book.read('j0', 500)).toBeUndefined();
+    expect(first).toEqual({
+      id: 'j0',
+      model: 'imagen-4',
+      modelId: 'imagen4',
+      submittedAt: 0,
+      seq: 1,
+      startAt: 0,
+      finishAt: 10,
+      width: 2,
+      height: 3,
+      numImages: 1,
+      error: { type: 'x', detail: 'y' },
+    });
+  });
 });
