@@ -4,6 +4,7 @@ import { errors } from './errors.js';
 import { readJson, sendError, sendJson, type Headers, type ResponseCheck } from './http.js';
 import type { GatewayService } from './service.js';
 import { taskView } from './task.js';
+import type { RequestMeter } from '../metrics/metrics.js';
 
 export interface OperationContext {
   req: IncomingMessage;
@@ -54,13 +55,23 @@ export function publicOperations(service: GatewayService): Record<string, Operat
   };
 }
 
-/** Run an operation behind auth and rate limiting; the one path from operation to response. */
 /** Rewrites a success body before it is sent: only the test-only `renameResponseField` fault uses it. */
 export type BodyFilter = (body: unknown) => unknown;
 
-export function secured(service: GatewayService, op: Operation, check?: ResponseCheck, filter?: BodyFilter) {
+/** The headers of an answer before the key's rate window is known (shared: never written to). */
+const NO_HEADERS: Readonly<Headers> = Object.freeze({});
+
+/** Run an operation behind auth and rate limiting, and count it (`meter`); the one path from operation to response. */
+export function secured(
+  service: GatewayService,
+  op: Operation,
+  meter: RequestMeter,
+  check?: ResponseCheck,
+  filter?: BodyFilter,
+) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
-    let limits: Headers = {};
+    const t0 = performance.now();
+    let limits: Readonly<Headers> = NO_HEADERS;
     try {
       const admitted = await service.admit(req.headers.authorization);
       const key = admitted.key;
@@ -71,5 +82,6 @@ export function secured(service: GatewayService, op: Operation, check?: Response
     } catch (err) {
       sendError(req, res, err, limits, check);
     }
+    meter(res.statusCode, (performance.now() - t0) / 1000);
   };
 }
