@@ -4,6 +4,7 @@ import { errors } from './errors.js';
 import { factsOf, sendError, type ResponseCheck } from './http.js';
 import { publicOperations, secured, type BodyFilter } from './public-routes.js';
 import type { GatewayService } from './service.js';
+import { TaskViewCache } from './task-views.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 /** Handles the request and returns true, or returns false to let the next handler have it. */
@@ -47,7 +48,8 @@ export function publicRouter(
   checkFor?: (path: string, method: string) => ResponseCheck,
   filter?: BodyFilter,
 ): Dispatch {
-  const handlers = publicOperations(service);
+  // Cached task views are sent as text, so not where a check or filter must see each body as an object.
+  const handlers = publicOperations(service, checkFor || filter ? undefined : new TaskViewCache());
   const used = new Set<string>();
   const routes: Route[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {

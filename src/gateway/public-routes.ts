@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyRecord } from '../store/store.js';
 import { errors } from './errors.js';
-import { readJson, sendError, sendJson, type Headers, type ResponseCheck } from './http.js';
+import { readJson, sendError, sendJson, sendJsonText, type Headers, type ResponseCheck } from './http.js';
 import type { GatewayService } from './service.js';
 import { taskView } from './task.js';
+import type { TaskViewCache } from './task-views.js';
 import type { RequestMeter } from '../metrics/metrics.js';
 
 export interface OperationContext {
@@ -15,8 +16,13 @@ export interface OperationContext {
   baseUrl: string;
 }
 
-/** A public operation: plain data in, the envelope's `data` (and extra headers) out. */
-export type Operation = (ctx: OperationContext) => Promise<{ data: unknown; headers?: Headers }>;
+/**
+ * A public operation: plain data in, the envelope's `data` (and extra headers) out, or `json`:
+ * that data already serialized (a cached task view).
+ */
+export type Operation = (
+  ctx: OperationContext,
+) => Promise<{ data: unknown; headers?: Headers } | { json: string; headers?: Headers }>;
 
 const MAX_ID = 128;
 /** The header of a submit answered from its Idempotency-Key's earlier task (never changed: the sender copies it). */
@@ -28,8 +34,11 @@ function param(ctx: OperationContext, name: string): string {
   return value;
 }
 
-/** The handlers of openapi/gateway.yaml, by operationId. */
-export function publicOperations(service: GatewayService): Record<string, Operation> {
+/**
+ * The handlers of openapi/gateway.yaml, by operationId. With `views`, a task read answers with
+ * its cached JSON (only when no response check or body filter needs the view as an object).
+ */
+export function publicOperations(service: GatewayService, views?: TaskViewCache): Record<string, Operation> {
   return {
     createImageGeneration: async (ctx) => {
       const body = await readJson(ctx.req);
@@ -43,7 +52,10 @@ export function publicOperations(service: GatewayService): Record<string, Operat
       const data = taskView(task, ctx.baseUrl);
       return replayed ? { data, headers: REPLAYED } : { data };
     },
-    getTask: async (ctx) => ({ data: taskView(await service.getTask(ctx.key, param(ctx, 'task_id')), ctx.baseUrl) }),
+    getTask: async (ctx) => {
+      const task = await service.getTask(ctx.key, param(ctx, 'task_id'));
+      return views ? { json: views.json(task, ctx.baseUrl) } : { data: taskView(task, ctx.baseUrl) };
+    },
     listModels: async () => ({ data: service.listModels() }),
     // No model id is that long, so an overlong one is an unknown model: 404 (the spec declares no 400 here).
     getModel: async (ctx) => {
@@ -76,9 +88,15 @@ export function secured(
       const admitted = await service.admit(req.headers.authorization);
       const key = admitted.key;
       limits = admitted.limits;
-      const { data, headers } = await op({ req, params, key, baseUrl: `http://${req.headers.host ?? 'localhost'}` });
-      const body = { code: 200, message: 'success', data };
-      sendJson(req, res, 200, filter ? filter(body) : body, headers ? { ...limits, ...headers } : limits, check);
+      const out = await op({ req, params, key, baseUrl: `http://${req.headers.host ?? 'localhost'}` });
+      const headers = out.headers ? { ...limits, ...out.headers } : limits;
+      if ('json' in out) {
+        // The bytes JSON.stringify gives the envelope object below.
+        sendJsonText(req, res, 200, `{"code":200,"message":"success","data":${out.json}}`, headers);
+      } else {
+        const body = { code: 200, message: 'success', data: out.data };
+        sendJson(req, res, 200, filter ? filter(body) : body, headers, check);
+      }
     } catch (err) {
       sendError(req, res, err, limits, check);
     }
