@@ -56,7 +56,17 @@ export function sendJson(
     status = 500;
     body = errorBody(500, `gwsim bug: response does not match the spec: ${problem}`, 'api_error');
   }
-  const text = JSON.stringify(body);
+  sendJsonText(req, res, status, JSON.stringify(body), headers);
+}
+
+/** A JSON answer already serialized (`text`), with the headers sendJson sends. */
+export function sendJsonText(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Readonly<Headers>,
+): void {
   // A flat [name, value, …] list: Node writes it as given, with no header object built and copied.
   const list: Array<string | number> = [];
   for (const name in headers) if (!OWN_HEADERS.has(name)) list.push(name, headers[name]!);

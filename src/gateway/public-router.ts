@@ -4,12 +4,16 @@ import { errors } from './errors.js';
 import { factsOf, sendError, type ResponseCheck } from './http.js';
 import { publicOperations, secured, type BodyFilter } from './public-routes.js';
 import type { GatewayService } from './service.js';
+import { TaskViewCache } from './task-views.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 /** Handles the request and returns true, or returns false to let the next handler have it. */
 export type Dispatch = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** The params of a path with none (never written to: handlers only read them). */
+const NO_PARAMS: Record<string, string> = Object.freeze({});
 
 interface Route {
   method: string;
@@ -44,7 +48,8 @@ export function publicRouter(
   checkFor?: (path: string, method: string) => ResponseCheck,
   filter?: BodyFilter,
 ): Dispatch {
-  const handlers = publicOperations(service);
+  // Cached task views are sent as text, so not where a check or filter must see each body as an object.
+  const handlers = publicOperations(service, checkFor || filter ? undefined : new TaskViewCache());
   const used = new Set<string>();
   const routes: Route[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {
@@ -55,19 +60,13 @@ export function publicRouter(
       if (!handler)
         throw new Error(`no handler for ${method.toUpperCase()} ${path} (operationId ${op.operationId ?? 'missing'})`);
       used.add(op.operationId!);
-      const run = secured(service, handler, checkFor?.(path, method), filter);
       const operation = op.operationId!;
       routes.push({
         method: method.toUpperCase(),
         path,
         operation,
         ...compile(path),
-        run: async (req, res, params) => {
-          const t0 = performance.now();
-          await run(req, res, params);
-          metrics.requests.inc({ operation, status: res.statusCode });
-          metrics.requestSeconds.observe({ operation }, (performance.now() - t0) / 1000);
-        },
+        run: secured(service, handler, metrics.requestMeter(operation), checkFor?.(path, method), filter),
       });
     }
   }
@@ -88,9 +87,9 @@ export function publicRouter(
         facts.operation = route.operation;
         facts.route = route.path;
       }
-      const params: Record<string, string> = {};
+      const params: Record<string, string> = route.names.length === 0 ? NO_PARAMS : {};
       try {
-        route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+        for (let i = 0; i < route.names.length; i++) params[route.names[i]!] = decodeURIComponent(m[i + 1]!);
       } catch {
         sendError(req, res, errors.invalidRequest(`the path ${path.slice(0, 200)} is not valid percent-encoding`));
         return true;

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyRecord } from '../store/store.js';
 import { errors } from './errors.js';
-import { readJson, sendError, sendJson, type Headers, type ResponseCheck } from './http.js';
+import { readJson, sendError, sendJson, sendJsonText, type Headers, type ResponseCheck } from './http.js';
 import type { Admission, GatewayService } from './service.js';
 import { taskView } from './task.js';
+import type { TaskViewCache } from './task-views.js';
+import type { RequestMeter } from '../metrics/metrics.js';
 
 export interface OperationContext {
   req: IncomingMessage;
@@ -14,12 +16,10 @@ export interface OperationContext {
   baseUrl: string;
 }
 
-export interface OperationResult {
-  data: unknown;
-  headers?: Headers;
-}
+/** The envelope's `data` (and extra headers), or `json`: that data already serialized (a cached task view). */
+export type OperationResult = { data: unknown; headers?: Headers } | { json: string; headers?: Headers };
 
-/** A public operation: plain data in, the envelope's `data` (and extra headers) out. */
+/** A public operation: plain data in, an OperationResult out. */
 export type Operation = (ctx: OperationContext) => Promise<OperationResult>;
 
 /**
@@ -40,8 +40,14 @@ function param(ctx: OperationContext, name: string): string {
   return value;
 }
 
-/** The handlers of openapi/gateway.yaml, by operationId. */
-export function publicOperations(service: GatewayService): Record<string, Operation | SelfAdmitted> {
+/**
+ * The handlers of openapi/gateway.yaml, by operationId. With `views`, a task read answers with
+ * its cached JSON (only when no response check or body filter needs the view as an object).
+ */
+export function publicOperations(
+  service: GatewayService,
+  views?: TaskViewCache,
+): Record<string, Operation | SelfAdmitted> {
   return {
     // Admits its own request: with a valid body the key, its window and the task are one store step.
     createImageGeneration: {
@@ -67,7 +73,10 @@ export function publicOperations(service: GatewayService): Record<string, Operat
         return replayed ? { data, headers: REPLAYED } : { data };
       },
     },
-    getTask: async (ctx) => ({ data: taskView(await service.getTask(ctx.key, param(ctx, 'task_id')), ctx.baseUrl) }),
+    getTask: async (ctx) => {
+      const task = await service.getTask(ctx.key, param(ctx, 'task_id'));
+      return views ? { json: views.json(task, ctx.baseUrl) } : { data: taskView(task, ctx.baseUrl) };
+    },
     listModels: async () => ({ data: service.listModels() }),
     // No model id is that long, so an overlong one is an unknown model: 404 (the spec declares no 400 here).
     getModel: async (ctx) => {
@@ -79,18 +88,23 @@ export function publicOperations(service: GatewayService): Record<string, Operat
   };
 }
 
-/** Run an operation behind auth and rate limiting; the one path from operation to response. */
 /** Rewrites a success body before it is sent: only the test-only `renameResponseField` fault uses it. */
 export type BodyFilter = (body: unknown) => unknown;
 
+/** The headers of an answer before the key's rate window is known (shared: never written to). */
+const NO_HEADERS: Readonly<Headers> = Object.freeze({});
+
+/** Run an operation behind auth and rate limiting, and count it (`meter`); the one path from operation to response. */
 export function secured(
   service: GatewayService,
   op: Operation | SelfAdmitted,
+  meter: RequestMeter,
   check?: ResponseCheck,
   filter?: BodyFilter,
 ) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
-    let limits: Headers = {};
+    const t0 = performance.now();
+    let limits: Readonly<Headers> = NO_HEADERS;
     try {
       const baseUrl = `http://${req.headers.host ?? 'localhost'}`;
       let result: OperationResult;
@@ -103,11 +117,17 @@ export function secured(
           limits = a.limits;
         });
       }
-      const { data, headers } = result;
-      const body = { code: 200, message: 'success', data };
-      sendJson(req, res, 200, filter ? filter(body) : body, headers ? { ...limits, ...headers } : limits, check);
+      const headers = result.headers ? { ...limits, ...result.headers } : limits;
+      if ('json' in result) {
+        // The bytes JSON.stringify gives the envelope object below.
+        sendJsonText(req, res, 200, `{"code":200,"message":"success","data":${result.json}}`, headers);
+      } else {
+        const body = { code: 200, message: 'success', data: result.data };
+        sendJson(req, res, 200, filter ? filter(body) : body, headers, check);
+      }
     } catch (err) {
       sendError(req, res, err, limits, check);
     }
+    meter(res.statusCode, (performance.now() - t0) / 1000);
   };
 }

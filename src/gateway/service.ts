@@ -57,12 +57,20 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+// The last policy header made: keys mostly share a few policies, so most requests reuse the string.
+let lastPolicy = { requests: NaN, window_s: NaN, text: '' };
+function policyHeader(requests: number, window_s: number): string {
+  if (lastPolicy.requests !== requests || lastPolicy.window_s !== window_s)
+    lastPolicy = { requests, window_s, text: `${requests};w=${window_s}` };
+  return lastPolicy.text;
+}
+
 /** The RateLimit headers for a counted window, or 429 carrying them once it is over the limit. */
 function rateLimitHeaders(key: KeyRecord, w: RateWindow, now: number): Record<string, string> {
   const { requests, window_s } = key.rateLimit;
   const reset = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
   const headers = {
-    'RateLimit-Policy': `${requests};w=${window_s}`,
+    'RateLimit-Policy': policyHeader(requests, window_s),
     RateLimit: `limit=${requests}, remaining=${Math.max(0, requests - w.count)}, reset=${reset}`,
   };
   if (w.count > requests)

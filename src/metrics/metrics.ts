@@ -2,6 +2,15 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 4, 8, 16, 32, 64];
 
+/** One public request answered: its status and wall time (see `Metrics.requestMeter`). */
+export type RequestMeter = (status: number, seconds: number) => void;
+
+/** A `gwsim_requests_total` series counted in a plain number until prom-client collects it. */
+interface PendingCount {
+  readonly labels: { readonly operation: string; readonly status: number };
+  n: number;
+}
+
 /**
  * Everything `/_sim/metrics` reports, on a registry of this simulator's own (two simulators in
  * one process never share counters). Gauges read live state through the callbacks given.
@@ -20,6 +29,10 @@ export class Metrics {
   readonly creditsCharged: Counter;
   readonly webhookAttempts: Counter<'outcome'>;
   readonly malformedRequests: Counter<'reason' | 'status'>;
+  /** Requests counted since the last collect, in the order their series were first seen (prom-client's order). */
+  private readonly pending: PendingCount[] = [];
+  /** Each meter's series by status; emptied on reset, so series are made again in the order seen after it. */
+  private readonly meters: Array<Map<number, PendingCount>> = [];
 
   constructor(live: {
     queueDepth: () => Promise<Record<string, number>>;
@@ -27,11 +40,20 @@ export class Metrics {
     creditsHeld: () => Promise<number>;
   }) {
     const registers = [this.registry];
+    const pending = this.pending;
     this.requests = new Counter({
       name: 'gwsim_requests_total',
       help: 'Public API requests by operation and status',
       labelNames: ['operation', 'status'],
       registers,
+      // Per-request counts reach prom-client here, once per scrape, not once per request (its label hashing).
+      collect() {
+        for (const p of pending) {
+          if (p.n === 0) continue;
+          this.inc(p.labels, p.n);
+          p.n = 0;
+        }
+      },
     });
     this.requestSeconds = new Histogram({
       name: 'gwsim_request_duration_seconds',
@@ -129,11 +151,33 @@ export class Metrics {
     });
   }
 
+  /**
+   * Counts one operation's requests: `gwsim_requests_total` in plain numbers (published when
+   * collected), `gwsim_request_duration_seconds` observed with one label object made here.
+   */
+  requestMeter(operation: string): RequestMeter {
+    const byStatus = new Map<number, PendingCount>();
+    this.meters.push(byStatus);
+    const timing = { operation };
+    return (status, seconds) => {
+      let p = byStatus.get(status);
+      if (!p) {
+        p = { labels: { operation, status }, n: 0 };
+        byStatus.set(status, p);
+        this.pending.push(p);
+      }
+      p.n++;
+      this.requestSeconds.observe(timing, seconds);
+    };
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }
 
   reset(): void {
     this.registry.resetMetrics();
+    this.pending.length = 0;
+    for (const m of this.meters) m.clear();
   }
 }
