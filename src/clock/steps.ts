@@ -155,6 +155,10 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
   private readonly handlers = new Handlers<K>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Ids of the stored steps running here: their leases are renewed until they complete. */
+  private readonly live = new Set<string>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private renewing = false;
   /** The stored step whose handler is running (in this async context), if any. */
   private readonly current = new AsyncLocalStorage<StepRun>();
 
@@ -216,12 +220,49 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
    */
   private async runAs(job: ScheduledJob, fn: () => Promise<void>): Promise<void> {
     const run: StepRun = { next: [], open: true };
+    this.hold(job.id);
     try {
-      await this.current.run(run, fn);
+      try {
+        await this.current.run(run, fn);
+      } finally {
+        run.open = false;
+      }
+      await this.store.completeJob(job.id, run.next);
     } finally {
-      run.open = false;
+      this.letGo(job.id);
     }
-    await this.store.completeJob(job.id, run.next);
+  }
+
+  /**
+   * Keep `id`'s lease while it runs here: a step that outlasts its lease (a slow webhook
+   * receiver, a node call waiting out its timeout) would otherwise be claimed and run again by
+   * another instance while this one is still at it. Only a dead instance's steps run out.
+   */
+  private hold(id: string): void {
+    this.live.add(id);
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.options.leaseMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  private letGo(id: string): void {
+    this.live.delete(id);
+    if (this.live.size > 0 || !this.heartbeat) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.live.size === 0) return;
+    this.renewing = true;
+    try {
+      await this.store.renewJobs([...this.live], this.clock.now() + this.options.leaseMs);
+    } catch {
+      // A store that cannot be reached cannot renew: the leases run out as if this instance died,
+      // and the next beat tries again.
+    } finally {
+      this.renewing = false;
+    }
   }
 
   /** A stored job back as a step of a known kind, or an error naming what is wrong with it. */
@@ -276,5 +317,7 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 }

@@ -129,6 +129,9 @@ export class ObservedStore implements Store {
   claimDueJobs(now: number, limit: number, leaseMs: number) {
     return this.inner.claimDueJobs(now, limit, leaseMs);
   }
+  renewJobs(ids: readonly string[], until: number) {
+    return this.inner.renewJobs(ids, until);
+  }
   completeJob(id: string, next?: readonly ScheduledJob[]) {
     return this.inner.completeJob(id, next);
   }

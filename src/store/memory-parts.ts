@@ -93,6 +93,13 @@ export class MemoryJobs {
     this.jobs.delete(id);
   }
 
+  renew(ids: readonly string[], until: number): void {
+    for (const id of ids) {
+      const e = this.jobs.get(id);
+      if (e && e.leasedUntil !== null) e.leasedUntil = Math.max(e.leasedUntil, until);
+    }
+  }
+
   /** A group's jobs that wait unclaimed, earliest due first. */
   group(group: string): ScheduledJob[] {
     return [...this.jobs.values()]

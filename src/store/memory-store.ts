@@ -188,6 +188,8 @@ export class MemoryStore implements Store {
   }
 
   async putTask(task: TaskRecord): Promise<void> {
+    const stored = this.tasks.get(task.id);
+    if (stored && isTerminal(stored.status)) return;
     this.putTaskNow(task);
   }
 
@@ -306,6 +308,10 @@ export class MemoryStore implements Store {
   async completeJob(id: string, next: readonly ScheduledJob[] = []): Promise<void> {
     this.jobs.complete(id);
     for (const job of next) this.jobs.schedule(job);
+  }
+
+  async renewJobs(ids: readonly string[], until: number): Promise<void> {
+    this.jobs.renew(ids, until);
   }
 
   groupJobs = async (group: string) => this.jobs.group(group);

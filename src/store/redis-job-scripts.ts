@@ -121,6 +121,14 @@ end
 return 1
 `),
 
+  /** Extend the leases of jobs still leased (GT: never shortened). ARGV: until, then the ids. */
+  gwsimRenewJobs: jobScript(`
+for a = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[2], ARGV[a]) then redis.call('ZADD', KEYS[2], 'GT', ARGV[1], ARGV[a]) end
+end
+return 1
+`),
+
   /** The group's waiting jobs' JSON, earliest due first. ARGV: prefix, group. */
   gwsimGroupJobs: jobScript(`
 local ids = redis.call('ZRANGE', ARGV[1] .. 'jobs:group:' .. ARGV[2], 0, -1)

@@ -57,6 +57,13 @@ export abstract class RedisJobs extends RedisBase {
     });
   }
 
+  renewJobs(ids: readonly string[], until: number): Promise<void> {
+    return this.op('renewJobs', async () => {
+      if (ids.length === 0) return;
+      await this.script('gwsimRenewJobs', this.jobKeys(), [n(until, 'until'), ...ids]);
+    });
+  }
+
   groupJobs(group: string): Promise<ScheduledJob[]> {
     return this.op('groupJobs', async () =>
       parse(await this.script('gwsimGroupJobs', this.jobKeys(), [this.prefix, group])),

@@ -114,14 +114,19 @@ return 1
   ),
 
   /**
-   * Store a task and move it between the filter indexes.
+   * Store a task and move it between the filter indexes, unless it has ended (an end is final).
    * KEYS: task key, task meta hash (id → JSON [status, model, key]).
    * ARGV: prefix, id, task JSON, meta JSON, status, model, key.
    */
   gwsimPutTask: script(
     2,
     `
-putTask(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old then
+  local s = cjson.decode(old)[1]
+  if s == 'COMPLETED' or s == 'FAILED' then return 0 end
+end
+putTask(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], old or false)
 return 1
 `,
   ),

@@ -206,6 +206,11 @@ export interface Store {
    */
   resolveCreate(taskId: string): Promise<boolean>;
 
+  /**
+   * Store a task's move short of its end (or a fixture). A task already COMPLETED or FAILED is
+   * left as it is: an end is final, and on a shared store a late write from an instance that had
+   * not seen it end (a step run twice after a stall) must not undo it, or it could end twice.
+   */
   putTask(task: TaskRecord): Promise<void>;
   /**
    * A task's one terminal transition, atomic: unless the stored task is already COMPLETED or
@@ -259,6 +264,12 @@ export interface Store {
    * makes the job claimable again.
    */
   claimDueJobs(now: number, limit: number, leaseMs: number): Promise<ScheduledJob[]>;
+  /**
+   * Extend to `until` the leases of claimed jobs still running here (a heartbeat), so a live
+   * instance's long step (a slow webhook receiver, a stalled node) is not claimed again while it
+   * runs. A job no longer leased (completed, or claimed back after its lease ran out) is left alone.
+   */
+  renewJobs(ids: readonly string[], until: number): Promise<void>;
   /** The claimed job ran: forget it, and schedule the jobs it left to follow it (`next`) in the same step. */
   completeJob(id: string, next?: readonly ScheduledJob[]): Promise<void>;
   /** The jobs of `group` that wait unclaimed, earliest due first. */

@@ -291,6 +291,22 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         await expectLedgerMatches('aio_alice');
       });
 
+      it('a late putTask of an ended task leaves its end, so it cannot be finished again', async () => {
+        await store.createKey('aio_late', 100, SECRET, LIMIT, T0);
+        await store.hold('aio_late', 't9', 10, T0);
+        const running = makeTask({ id: 't9', key: 'aio_late', status: 'IN_PROGRESS', held: 10 });
+        await store.putTask(running);
+        const done = makeTask({ id: 't9', key: 'aio_late', status: 'COMPLETED', held: 0, charged: 10 });
+        expect(await store.finishTask(done, 'capture', T0 + 1)).toBe(true);
+        // An instance that ran a step twice (its lease ran out in a stall) writes its older view.
+        await store.putTask({ ...running, queuePosition: 3 });
+        expect(await store.getTask('t9')).toEqual(done);
+        expect(await store.listTasks({ status: 'IN_PROGRESS' })).toEqual([]);
+        expect(await store.finishTask({ ...done, status: 'FAILED', charged: 0 }, 'release', T0 + 2)).toBe(false);
+        expect(await store.getKey('aio_late')).toMatchObject({ held: 0, credits: 90 });
+        await expectLedgerMatches('aio_late');
+      });
+
       it("stores the winner's delivery and its first step with the finish, and no loser's", async () => {
         await store.putTask(makeTask({ id: 't3', status: 'IN_PROGRESS' }));
         const done = makeTask({ id: 't3', status: 'COMPLETED' });
@@ -764,6 +780,25 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         await store.completeJob('a');
         expect(await store.claimDueJobs(T0 + 10_000, 10, 500)).toEqual([]);
         expect(await store.pendingJobs()).toBe(0);
+      });
+
+      it('renewJobs extends a running lease (never shortens it) and leaves unleased or completed jobs alone', async () => {
+        await store.scheduleJob(job('run', T0));
+        await store.scheduleJob(job('wait', T0 + 50));
+        await store.scheduleJob(job('done', T0));
+        expect(ids(await store.claimDueJobs(T0, 10, 100))).toEqual(['done', 'run']);
+        await store.completeJob('done');
+        await store.renewJobs(['run', 'wait', 'done', 'never-scheduled'], T0 + 300);
+        // 'run' is held to T0 + 300, not T0 + 100; 'wait' was never leased, so it is claimed at its due.
+        expect(ids(await store.claimDueJobs(T0 + 100, 10, 100))).toEqual(['wait']);
+        await store.completeJob('wait');
+        expect(await store.claimDueJobs(T0 + 299, 10, 100)).toEqual([]);
+        await store.renewJobs(['run'], T0 + 200); // earlier than held: no change
+        expect(await store.claimDueJobs(T0 + 250, 10, 100)).toEqual([]);
+        expect(ids(await store.claimDueJobs(T0 + 300, 10, 100))).toEqual(['run']);
+        // 'done' stays completed; a renewal brought nothing back.
+        expect(await store.pendingJobs()).toBe(1);
+        await store.renewJobs([], T0 + 400);
       });
 
       it('expired leases and due jobs are claimed together in due order', async () => {
