@@ -34,6 +34,8 @@ export class ObservedStore implements Store {
     const p = this.inner.createTask(c);
     if (this.live.listening)
       p.then((r) => {
+        // A submit admitted in the same step counted its key's window there, as authorize would.
+        if (r.admitted) this.live.rateHit(c.task.key, r.admitted.window);
         if (r.kind !== 'created') return;
         this.live.keyTouched(c.task.key);
         this.live.taskWritten(c.task);

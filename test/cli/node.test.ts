@@ -21,7 +21,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('gwsim node', () => {
   it('runs node48 alone: prints its address, answers health, runs a job to the end, and stops with 0 on SIGTERM', async () => {
-    const { child, url, line } = await startNode(['--id', 'node48', '--port', '0', '--time-scale', '0.001']);
+    const { child, url, line } = await startNode(['--id', 'node48', '--port', '0', '--time-scale', '0.01']);
     expect(line).toMatch(READY);
 
     const health = await fetch(`${url}/v1/health`);
@@ -49,7 +49,8 @@ describe('gwsim node', () => {
     expect(validators.response('/v1/jobs', 'post', 202)!(accepted)).toBe(true);
     expect(accepted).toMatchObject({ id: body.job_id, model: 'cogview-4', state: 'running' });
 
-    // cogview-4 takes 3–8 s, 3–8 ms at time scale 0.001: a few short polls.
+    // cogview-4 takes 3–8 s, 30–80 ms at time scale 0.01 (at 0.001 a loaded machine could answer
+    // the accept after the job had ended): a few short polls.
     let job = accepted;
     for (let i = 0; i < 500 && (job.state === 'queued' || job.state === 'running'); i++) {
       await pause(5);
