@@ -1,6 +1,7 @@
 // `npm pack` (and `npm publish`) build dist/ with tsc, a devDependency. On a fresh clone nobody has
 // run `npm ci` yet: install the locked dependencies first, so the pack builds instead of failing
-// with "tsc: not found". Runs as `prepack`, which npm runs before `prepare` (the build).
+// with "tsc: not found". Runs first in `prepack`, before the build. (The build is not a `prepare`
+// script: npm would list it as an install script of the tarball, which has no tsc to run it.)
 //
 // The nested npm ci must not take the outer command's settings, which npm hands to scripts as
 // npm_config_* variables: `npm pack --dry-run` would install nothing, `NODE_ENV=production` or

@@ -111,6 +111,12 @@ describe('the installed package (npm pack → npm install → every command from
     expect(packed.files).not.toContain('dist/.tsbuildinfo');
     expect(packed.files).not.toContain('dist/gwsim.meta.json');
     expect(packed.files.some((f) => f.startsWith('test/'))).toBe(false);
+    // npm asks users to approve install scripts, and the install has no tsc to build with.
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', 'gwsim', 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(manifest.scripts?.[hook], `the installed package.json's ${hook} script`).toBeUndefined();
     for (const dep of ['@pact-foundation/pact', '@stoplight/prism-cli', 'autocannon', '@types/node'])
       expect(existsSync(join(project, 'node_modules', dep, 'package.json')), dep).toBe(true);
   });
