@@ -40,8 +40,11 @@ export interface TaskFields {
   numImages: number;
   /** Seeds the pixels of the task's images. */
   imageSeed: number;
-  /** The secret part of its image URLs (see images/image-token.ts). */
-  imageToken: string;
+  /**
+   * The secret part of its image URLs (see images/image-token.ts): set when the task completes,
+   * where its URLs first appear, so a submit does not pay for the HMAC; null before and on FAILED.
+   */
+  imageToken: string | null;
   error: Readonly<TaskErrorView> | null;
   held: number;
   charged: number;
@@ -70,7 +73,7 @@ function isoOf(time: number): string {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : isoOf(ms));
 
-export const imagePath = (task: Pick<TaskRecord, 'id' | 'imageToken'>, index: number): string =>
+export const imagePath = (task: { id: string; imageToken: string | null }, index: number): string =>
   `/files/${task.id}/${task.imageToken}/${index}.png`;
 
 /** The public shape of a task (schema `Task`); image URLs are absolute on `baseUrl`. */

@@ -45,7 +45,7 @@ function exampleTask(
     height,
     numImages: 1,
     imageSeed: 1,
-    imageToken: imageToken(EXAMPLE_URL_SECRET, id),
+    imageToken: done ? imageToken(EXAMPLE_URL_SECRET, id) : null,
     error:
       status === 'FAILED'
         ? { code: catalog.file.errors[0]!.code as TaskErrorCode, message: catalog.file.errors[0]!.message }

@@ -30,7 +30,7 @@ export interface PlannerDeps {
   seed: number;
   /** Mixed into every task's RNG so instances sharing a store and a seed never mint the same ids. */
   instanceSalt?: number | undefined;
-  /** The secret part of a task's image URLs. */
+  /** The secret part of a task's image URLs, given to it when it completes. */
   imageToken: (taskId: string) => string;
 }
 
@@ -90,7 +90,7 @@ export class TaskPlanner {
       height: t.height,
       numImages: t.numImages,
       imageSeed: plan.imageSeed,
-      imageToken: this.deps.imageToken(plan.id),
+      imageToken: null,
       error: null,
       held: t.price,
       charged: 0,
@@ -113,6 +113,7 @@ export class TaskPlanner {
       status,
       held: 0,
       fixture: true,
+      imageToken: status === 'COMPLETED' ? this.deps.imageToken(plan.id) : null,
       // IN_QUEUE is a job waiting at its node: accepted there, next in line.
       attempts: [accepted],
       queuePosition: status === 'IN_QUEUE' ? 1 : null,

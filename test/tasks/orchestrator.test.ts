@@ -98,7 +98,7 @@ async function runningTask(store: MemoryStore, tasks: TaskOrchestrator, at: numb
     height: 1024,
     numImages: 1,
     imageSeed: 7,
-    imageToken: 'token',
+    imageToken: null,
     error: null,
     held: PRICE,
     charged: 0,
@@ -156,6 +156,18 @@ describe('the orchestrator finishes a task exactly once', () => {
     await a.tasks.jobSeen(task.id, job);
     await b.tasks.failed(task.id, { code: 'provider_error', message: 'late' });
     expect([...a.finished, ...b.finished]).toHaveLength(1);
+  });
+
+  it('the image token is made when the task completes (a submit does not pay its HMAC), never for a failure', async () => {
+    const store = new MemoryStore();
+    const a = instance(store, false);
+    const done = await runningTask(store, a.tasks, a.clock.now());
+    await a.tasks.jobSeen(done.id, succeeded(done.id, a.clock.now()));
+    expect(await store.getTask(done.id)).toMatchObject({ status: 'COMPLETED', imageToken: `token-${done.id}` });
+    const failed = await runningTask(store, a.tasks, a.clock.now());
+    expect(failed.imageToken).toBeNull();
+    await a.tasks.failed(failed.id, { code: 'provider_error', message: 'the provider reported a failure' });
+    expect(await store.getTask(failed.id)).toMatchObject({ status: 'FAILED', imageToken: null });
   });
 
   it('one instance on its own store: the same job state seen twice finishes once, and reports the transition', async () => {
