@@ -353,7 +353,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       startedAt: task.startedAt ?? (ok ? at : null),
       completedAt: at,
       error: ok ? null : error,
-      imageToken: ok ? this.deps.imageToken(task.id) : null,
+      imageToken: this.planner.imageToken(status, task.id),
       held: 0,
       charged: ok ? task.held : 0,
     };

@@ -98,6 +98,11 @@ export class TaskPlanner {
     };
   }
 
+  /** The image token of a task in `status`: made when it completes, where its URLs first appear; none before or on FAILED. */
+  imageToken(status: TaskStatus, taskId: string): string | null {
+    return status === 'COMPLETED' ? this.deps.imageToken(taskId) : null;
+  }
+
   /** A task made to order in `status`, never routed and holding nothing (`POST /_sim/tasks`). */
   fixture(plan: TaskPlan, t: NewTask, status: TaskStatus, error: TaskRecord['error'], now: number): TaskRecord {
     const base = this.record(plan, t, now);
@@ -113,7 +118,7 @@ export class TaskPlanner {
       status,
       held: 0,
       fixture: true,
-      imageToken: status === 'COMPLETED' ? this.deps.imageToken(plan.id) : null,
+      imageToken: this.imageToken(status, plan.id),
       // IN_QUEUE is a job waiting at its node: accepted there, next in line.
       attempts: [accepted],
       queuePosition: status === 'IN_QUEUE' ? 1 : null,
