@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { JobMove, ScheduledJob, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -14,18 +13,23 @@ export type StepKinds = object;
 export type Step<K extends StepKinds> = { [Kind in keyof K & string]: { kind: Kind; payload: K[Kind] } }[keyof K &
   string];
 
-/** Runs a step of kind `Kind`, with that kind's own payload. */
-export type StepHandler<P> = (payload: P) => Promise<void>;
+/**
+ * Runs a step of kind `Kind`, with that kind's own payload. `next` schedules the steps that follow
+ * it: on a shared store they are stored with this step's completion, in one store call.
+ */
+export type StepHandler<K extends StepKinds, P> = (payload: P, next: NextSteps<K>) => Promise<void>;
+
+/** Where a running step schedules what follows it (the scheduler itself, or the step's own run). */
+export type NextSteps<K extends StepKinds> = Pick<StepScheduler<K>, 'at'>;
 
 /**
  * Where deferred steps wait. On one instance they are clock timers (the manual clock drives them);
  * on a shared store they are jobs any instance can claim, so a task goes on if its instance dies.
  */
 export interface StepScheduler<K extends StepKinds> {
-  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void;
+  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K, K[Kind]>): void;
   /**
-   * Run `kind` with `payload` at epoch ms `due`; resolves once the step is safely recorded (a
-   * stored step scheduled by a running stored step: recorded with that step's completion).
+   * Run `kind` with `payload` at epoch ms `due`; resolves once the step is safely recorded.
    * `group`: steps that `wake` may bring forward together.
    */
   at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind], group?: string): Promise<void>;
@@ -39,7 +43,7 @@ export interface StepScheduler<K extends StepKinds> {
    * The step as a job to store now with other writes (createTask), leased to the caller, which
    * runs it at once and then completes it; undefined when steps are not stored (clock timers).
    */
-  stored?<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep | undefined;
+  stored?<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep<K> | undefined;
   /** Forget steps scheduled before now (a simulator reset). */
   reset(): void;
   close(): Promise<void>;
@@ -49,32 +53,26 @@ export interface StepScheduler<K extends StepKinds> {
 export type StepRewrite<P> = (payload: P, due: number) => { due: number; payload: P } | undefined;
 
 /** A step as its store job, with how long the caller that stored it may hold it. */
-export interface StoredStep {
+export interface StoredStep<K extends StepKinds> {
   job: ScheduledJob;
   leaseMs: number;
-  /** Run `fn` as this step, then complete it: the steps `fn` schedules are stored with the completion, in one store call. */
-  run(fn: () => Promise<void>): Promise<void>;
-}
-
-/** The steps a running stored step schedules, stored with its completion while `open`. */
-interface StepRun {
-  next: ScheduledJob[];
-  open: boolean;
+  /** Run `fn` as this step, then complete it: the steps `fn` schedules on `next` are stored with the completion, in one store call. */
+  run(fn: (next: NextSteps<K>) => Promise<void>): Promise<void>;
 }
 
 const SCHEDULED: Promise<void> = Promise.resolve();
 
 /** Handlers by kind; each is stored with its own payload type and found again with it. */
 class Handlers<K extends StepKinds> {
-  private readonly byKind = new Map<string, StepHandler<never>>();
+  private readonly byKind = new Map<string, StepHandler<K, never>>();
 
-  set<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
+  set<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K, K[Kind]>): void {
     this.byKind.set(kind, handler);
   }
 
-  get<Kind extends keyof K & string>(kind: Kind): StepHandler<K[Kind]> | undefined {
+  get<Kind extends keyof K & string>(kind: Kind): StepHandler<K, K[Kind]> | undefined {
     // Set only by set() above under the same kind, so the payload type matches.
-    return this.byKind.get(kind) as StepHandler<K[Kind]> | undefined;
+    return this.byKind.get(kind) as StepHandler<K, K[Kind]> | undefined;
   }
 
   has(kind: string): kind is keyof K & string {
@@ -95,7 +93,7 @@ export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
 
   constructor(private readonly clock: Clock) {}
 
-  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
+  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K, K[Kind]>): void {
     this.handlers.set(kind, handler);
     this.runners.delete(kind);
   }
@@ -119,7 +117,7 @@ export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`no step handler for ${kind}`);
     const gen = this.generation;
-    const run = (payload: K[Kind]) => (gen === this.generation ? handler(payload) : undefined);
+    const run = (payload: K[Kind]) => (gen === this.generation ? handler(payload, this) : undefined);
     this.runners.set(kind, run);
     return run;
   }
@@ -130,6 +128,27 @@ export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The steps a running stored step schedules: kept while it runs, to be stored with its
+ * completion; once it is done (the rest of a step that let go of a hung node call), each is
+ * stored on its own.
+ */
+class StepRun<K extends StepKinds> implements NextSteps<K> {
+  readonly jobs: ScheduledJob[] = [];
+  open = true;
+
+  constructor(
+    private readonly steps: NextSteps<K>,
+    private readonly job: (due: number, kind: string, payload: unknown, group?: string) => ScheduledJob,
+  ) {}
+
+  at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind], group?: string): Promise<void> {
+    if (!this.open) return this.steps.at(due, kind, payload, group);
+    this.jobs.push(this.job(due, kind, payload, group));
+    return SCHEDULED;
+  }
 }
 
 /** A stored step that no handler can run (unknown kind, or a payload that is not a JSON object). */
@@ -159,8 +178,6 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
   private readonly live = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private renewing = false;
-  /** The stored step whose handler is running (in this async context), if any. */
-  private readonly current = new AsyncLocalStorage<StepRun>();
 
   constructor(
     private readonly store: Store,
@@ -172,21 +189,15 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
     this.timer.unref();
   }
 
-  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K[Kind]>): void {
+  on<Kind extends keyof K & string>(kind: Kind, handler: StepHandler<K, K[Kind]>): void {
     this.handlers.set(kind, handler);
   }
 
   at<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind], group?: string): Promise<void> {
-    const job = this.job(due, kind, payload, group);
-    const run = this.current.getStore();
-    if (run?.open) {
-      run.next.push(job);
-      return Promise.resolve();
-    }
-    return this.store.scheduleJob(job);
+    return this.store.scheduleJob(this.job(due, kind, payload, group));
   }
 
-  stored<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep {
+  stored<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep<K> {
     const job = this.job(due, kind, payload);
     return { job, leaseMs: this.options.leaseMs, run: (fn) => this.runAs(job, fn) };
   }
@@ -218,16 +229,16 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
    * is stored and the step runs again after its lease. Steps scheduled after `fn` resolved (the
    * rest of a step that let go of a hung node call) are stored on their own.
    */
-  private async runAs(job: ScheduledJob, fn: () => Promise<void>): Promise<void> {
-    const run: StepRun = { next: [], open: true };
+  private async runAs(job: ScheduledJob, fn: (next: NextSteps<K>) => Promise<void>): Promise<void> {
+    const next = new StepRun(this, (due, kind, payload, group) => this.job(due, kind, payload, group));
     this.hold(job.id);
     try {
       try {
-        await this.current.run(run, fn);
+        await fn(next);
       } finally {
-        run.open = false;
+        next.open = false;
       }
-      await this.store.completeJob(job.id, run.next);
+      await this.store.completeJob(job.id, next.jobs);
     } finally {
       this.letGo(job.id);
     }
@@ -280,8 +291,8 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
     return { kind, payload } as Step<K>;
   }
 
-  private run(step: Step<K>): Promise<void> {
-    return this.handlers.get(step.kind)?.(step.payload) ?? Promise.resolve();
+  private run(step: Step<K>, next: NextSteps<K>): Promise<void> {
+    return this.handlers.get(step.kind)?.(step.payload, next) ?? Promise.resolve();
   }
 
   /** Claim and run what is due; one pass at a time per instance. */
@@ -295,7 +306,7 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
           jobs.map(async (job) => {
             try {
               const step = this.parseStep(job.kind, job.payload);
-              await this.runAs(job, () => this.run(step));
+              await this.runAs(job, (next) => this.run(step, next));
             } catch (err) {
               this.onError(err);
               // A step that cannot be read never will be: drop it. Otherwise the lease runs out and it is tried again.

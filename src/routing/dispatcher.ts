@@ -5,7 +5,8 @@ import type { Job, JobRequest } from '../nodes/node-emulator.js';
 import { NodeCallError, type CallHooks, type NodeClient } from '../nodes/node-client.js';
 import { nextPollAt } from './poll-timing.js';
 import { QuietSkips } from './quiet-polls.js';
-import type { DispatcherDeps, DispatchState, PollState } from './routing-types.js';
+import type { DispatcherDeps, DispatchState, PollState, RoutingSteps } from './routing-types.js';
+import type { NextSteps } from '../clock/steps.js';
 import type { TaskRouting } from '../tasks/task-events.js';
 
 export type { DispatcherDeps, DispatchState, PollState, RoutingOptions, RoutingSteps } from './routing-types.js';
@@ -17,15 +18,15 @@ export type { DispatcherDeps, DispatchState, PollState, RoutingOptions, RoutingS
  * returns the step's own I/O, so the manual clock's advance() waits for all of it; on a shared
  * store any instance may run it.
  */
-export class Dispatcher implements TaskRouting {
+export class Dispatcher implements TaskRouting<NextSteps<RoutingSteps>> {
   /** Stored steps skip quiet ticks (clock timers cost nothing to keep, and keep their order). */
   private readonly skips: QuietSkips | undefined;
 
   constructor(private readonly deps: DispatcherDeps) {
-    deps.steps.on('dispatch.attempt', (dispatch) => this.step((hooks) => this.attempt(dispatch, hooks)));
+    deps.steps.on('dispatch.attempt', (dispatch, next) => this.step((hooks) => this.attempt(dispatch, hooks, next)));
     // A quiet tick calls no node: it only schedules the next, with no call hooks or promises to wait on.
-    deps.steps.on('dispatch.poll', (poll) =>
-      this.quiet(poll) ? this.quietTick(poll) : this.step((hooks) => this.poll(poll, hooks)),
+    deps.steps.on('dispatch.poll', (poll, next) =>
+      this.quiet(poll) ? this.quietTick(poll, next) : this.step((hooks) => this.poll(poll, hooks, next)),
     );
     this.skips = deps.steps.wake ? new QuietSkips(deps) : undefined;
   }
@@ -35,13 +36,20 @@ export class Dispatcher implements TaskRouting {
    * shows what the node did with the job (IN_PROGRESS when it started it at once, as the docs'
    * example). A node that hangs lets the submit answer at once; the rest goes on as steps. Should
    * the attempt itself break (the store, say), it is left to a step, as every later one is.
+   * `next`: where the steps that follow are scheduled (the stored first step's run, if any).
    */
-  async begin(taskId: string, model: string, job: JobRequest, routes: RouteEntry[]): Promise<void> {
+  async begin(
+    taskId: string,
+    model: string,
+    job: JobRequest,
+    routes: RouteEntry[],
+    next: NextSteps<RoutingSteps> = this.deps.steps,
+  ): Promise<void> {
     const dispatch: DispatchState = { taskId, job, model, routes, attempts: [], cursor: 0 };
     try {
-      await this.deps.clock.exclusive(() => this.step((hooks) => this.attempt(dispatch, hooks)));
+      await this.deps.clock.exclusive(() => this.step((hooks) => this.attempt(dispatch, hooks, next)));
     } catch {
-      await this.deps.steps.at(this.deps.clock.now(), 'dispatch.attempt', { ...dispatch, attempts: [], cursor: 0 });
+      await next.at(this.deps.clock.now(), 'dispatch.attempt', { ...dispatch, attempts: [], cursor: 0 });
     }
   }
 
@@ -109,7 +117,7 @@ export class Dispatcher implements TaskRouting {
     return client;
   }
 
-  private async attempt(dispatch: DispatchState, hooks: CallHooks): Promise<void> {
+  private async attempt(dispatch: DispatchState, hooks: CallHooks, next: NextSteps<RoutingSteps>): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
     const { taskId, attempts } = dispatch;
     const route = this.nextRoute(dispatch);
@@ -131,7 +139,7 @@ export class Dispatcher implements TaskRouting {
       this.record(dispatch, route, at, 'accepted', null, 'submit');
       await events.accepted(taskId, route, attempts, job);
       if (job.state !== 'succeeded' && job.state !== 'failed')
-        await this.schedulePoll(taskId, client, 0, at, await this.nextChange(client, taskId));
+        await this.schedulePoll(next, taskId, client, 0, at, await this.nextChange(client, taskId));
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(route.node);
@@ -140,7 +148,7 @@ export class Dispatcher implements TaskRouting {
         return events.failed(taskId, failure(dispatch, 'provider_unavailable', `no node accepted the task`), attempts);
       }
       const wait = options.backoffMs * 2 ** (attempts.length - 1);
-      await this.deps.steps.at(clock.now() + Math.max(1, wait), 'dispatch.attempt', dispatch);
+      await next.at(clock.now() + Math.max(1, wait), 'dispatch.attempt', dispatch);
     }
   }
 
@@ -158,6 +166,7 @@ export class Dispatcher implements TaskRouting {
    * with garbage between full collections (that, not the live heap, is most of the RSS).
    */
   private schedulePoll(
+    next: NextSteps<RoutingSteps>,
     taskId: string,
     client: NodeClient,
     pollsDone: number,
@@ -175,8 +184,8 @@ export class Dispatcher implements TaskRouting {
       poll.due = due;
     } else poll = { taskId, node: client.node, pollsDone: pollsDone + 1, lastHeardAt, quietUntil, due };
     if (quietUntil !== null && due < quietUntil && this.skips?.canSkip(client))
-      return this.skips.skip(poll, quietUntil);
-    return this.deps.steps.at(due, 'dispatch.poll', poll);
+      return this.skips.skip(next, poll, quietUntil);
+    return next.at(due, 'dispatch.poll', poll);
   }
 
   /**
@@ -190,17 +199,17 @@ export class Dispatcher implements TaskRouting {
   }
 
   /** A quiet tick: the node is heard from (what it said stands) and the next tick is scheduled. */
-  private quietTick(state: PollState): Promise<void> {
+  private quietTick(state: PollState, next: NextSteps<RoutingSteps>): Promise<void> {
     const { taskId, node, pollsDone, quietUntil } = state;
-    return this.schedulePoll(taskId, this.client(node), pollsDone, this.deps.clock.now(), quietUntil, state);
+    return this.schedulePoll(next, taskId, this.client(node), pollsDone, this.deps.clock.now(), quietUntil, state);
   }
 
-  private async poll(state: PollState, hooks: CallHooks): Promise<void> {
+  private async poll(state: PollState, hooks: CallHooks, next: NextSteps<RoutingSteps>): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
     const { taskId, node, pollsDone, lastHeardAt } = state;
     const client = this.client(node);
     const start = clock.now();
-    if (this.quiet(state)) return this.quietTick(state);
+    if (this.quiet(state)) return this.quietTick(state, next);
     try {
       const job = await client.getJob(taskId, hooks);
       breaker.success(node);
@@ -208,7 +217,7 @@ export class Dispatcher implements TaskRouting {
       if (!job) return events.failed(taskId, { code: 'node_lost', message: `${node} no longer knows this job` });
       const task = await events.jobSeen(taskId, job);
       if (task && !isTerminal(task.status))
-        await this.schedulePoll(taskId, client, pollsDone, start, await this.nextChange(client, taskId), state);
+        await this.schedulePoll(next, taskId, client, pollsDone, start, await this.nextChange(client, taskId), state);
     } catch (err) {
       if (!(err instanceof NodeCallError)) throw err;
       breaker.failure(node);
@@ -217,7 +226,7 @@ export class Dispatcher implements TaskRouting {
       if (silentMs >= options.lostAfterMs) {
         return events.failed(taskId, { code: 'node_lost', message: `${node} has not answered for ${silentMs} ms` });
       }
-      await this.schedulePoll(taskId, client, pollsDone, lastHeardAt, null, state);
+      await this.schedulePoll(next, taskId, client, pollsDone, lastHeardAt, null, state);
     }
   }
 

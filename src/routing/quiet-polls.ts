@@ -1,6 +1,7 @@
 import type { NodeClient } from '../nodes/node-client.js';
 import { pollDelay } from './poll-timing.js';
-import type { DispatcherDeps, PollState } from './routing-types.js';
+import type { NextSteps } from '../clock/steps.js';
+import type { DispatcherDeps, PollState, RoutingSteps } from './routing-types.js';
 
 /** A point of a poll schedule: when, after how many polls, and when the node last answered. */
 export type Tick = Pick<PollState, 'due' | 'pollsDone' | 'lastHeardAt'>;
@@ -58,12 +59,12 @@ export class QuietSkips {
   }
 
   /** One step for the quiet ticks from `first` (the next tick) on, up to the change at `quietUntil`. */
-  skip(first: PollState, quietUntil: number): Promise<void> {
+  skip(next: NextSteps<RoutingSteps>, first: PollState, quietUntil: number): Promise<void> {
     const { clock, options, faults } = this.deps;
     const until = Math.min(quietUntil, nextFaultStart(faults.list?.() ?? [], first.node, clock.now()));
     const skipped: Tick = { due: first.due, pollsDone: first.pollsDone, lastHeardAt: first.lastHeardAt };
     const step: PollState = { ...first, ...tickAtOrAfter(skipped, options.pollMs, until), skipped };
-    return this.deps.steps.at(step.due, 'dispatch.poll', step, first.node);
+    return next.at(step.due, 'dispatch.poll', step, first.node);
   }
 
   /** A store that is away loses the wake (its steps wait for the store anyway). */

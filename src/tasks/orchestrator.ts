@@ -4,8 +4,8 @@ import type { Clock } from '../clock/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Job } from '../nodes/node-emulator.js';
 import type { Authorized, FinishDelivery, TaskCreated, TaskCreation, Store } from '../store/store.js';
-import type { StoredStep } from '../clock/steps.js';
-import type { DispatchState } from '../routing/dispatcher.js';
+import type { NextSteps, StoredStep } from '../clock/steps.js';
+import type { DispatchState, RoutingSteps } from '../routing/dispatcher.js';
 import { createOrResolve } from './create-task.js';
 import type { TaskRecovery } from './reconciler.js';
 import {
@@ -36,7 +36,7 @@ export interface OrchestratorDeps extends PlannerDeps {
   clock: Clock;
   metrics: Metrics;
   /** Builds the routing that reports to this orchestrator (so neither needs the other first). */
-  routing: (events: TaskEvents) => TaskRouting;
+  routing: (events: TaskEvents) => TaskRouting<NextSteps<RoutingSteps>>;
   /** Handed every finished fixture (the webhook deliverer's enqueue). */
   onFinished?: (task: TaskRecord) => Promise<void>;
   /**
@@ -51,7 +51,7 @@ export interface OrchestratorDeps extends PlannerDeps {
   /** Other instances share the store: a task may finish elsewhere. */
   sharedStore?: boolean;
   /** The first dispatch step as a stored job (steps in a shared store), so it is created with the task. */
-  firstStep?: (due: number, dispatch: DispatchState) => StoredStep | undefined;
+  firstStep?: (due: number, dispatch: DispatchState) => StoredStep<RoutingSteps> | undefined;
 }
 
 /** Whether `job` leaves `task` as it is: the same status, queue position and start (what `apply` writes). */
@@ -79,7 +79,7 @@ export type Started =
 export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   private readonly planner: TaskPlanner;
   private readonly waiters: SyncWaiters;
-  private readonly routing: TaskRouting;
+  private readonly routing: TaskRouting<NextSteps<RoutingSteps>>;
   /** Tasks inside `start`, with the record as this instance last wrote it (their answer, without a read). */
   private starting = new Map<string, TaskRecord>();
   /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
@@ -156,7 +156,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     const writes: { write: Promise<void>; before: TaskRecord }[] = [];
     if (first) this.deferred.set(task.id, writes);
     try {
-      const begin = () => this.routing.begin(task.id, task.model, job, plan.routes);
+      const begin = (next?: NextSteps<RoutingSteps>) => this.routing.begin(task.id, task.model, job, plan.routes, next);
       // The attempt ran: the stored first step is completed with the steps it left, in one store call.
       await (first ? first.run(begin) : begin());
     } catch {

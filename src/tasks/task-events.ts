@@ -20,9 +20,12 @@ export interface TaskEvents {
 }
 
 /** What the orchestrator asks of routing (implemented by `routing/dispatcher.ts`). */
-export interface TaskRouting {
-  /** Start routing a stored task: its first attempt runs before this resolves. */
-  begin(taskId: string, model: string, job: JobRequest, routes: RouteEntry[]): Promise<void>;
+export interface TaskRouting<Next> {
+  /**
+   * Start routing a stored task: its first attempt runs before this resolves. `next`: where the
+   * steps after it go (the stored first step's run); the routing's own scheduler if absent.
+   */
+  begin(taskId: string, model: string, job: JobRequest, routes: RouteEntry[], next?: Next): Promise<void>;
   /** Whether any of these routes could take a call now. */
   available(routes: readonly RouteEntry[]): boolean;
   msUntilAvailable(routes: readonly RouteEntry[]): number;

@@ -7,7 +7,7 @@ import { createRng, hashString, mix32, randomString } from '../rng/rng.js';
 import type { DeliveryAttempt, DeliveryRecord, FinishDelivery, Store } from '../store/store.js';
 import { sign } from './signature.js';
 import { parseRetryAfter } from '../client/retry-after.js';
-import type { StepScheduler } from '../clock/steps.js';
+import type { NextSteps, StepScheduler } from '../clock/steps.js';
 import { DELIVERY_USER_AGENT } from './delivery-marks.js';
 
 export interface WebhookOptions {
@@ -142,8 +142,8 @@ export class WebhookDeliverer {
   constructor(private readonly deps: DelivererDeps) {
     this.send = deps.send ?? httpSend;
     this.wallClock = deps.wallClock ?? Date.now;
-    deps.steps.on('webhook.attempt', ({ deliveryId: id }) => {
-      const run: Promise<void> = this.attempt(id, true)
+    deps.steps.on('webhook.attempt', ({ deliveryId: id }, next) => {
+      const run: Promise<void> = this.attempt(id, next)
         .then(() => undefined)
         .finally(() => {
           if (this.running.get(id) === run) this.running.delete(id);
@@ -202,16 +202,16 @@ export class WebhookDeliverer {
     await this.schedule(record.id, record.next_attempt_at ?? this.deps.clock.now());
   }
 
-  private schedule(id: string, at: number): Promise<void> {
-    return this.deps.steps.at(at, 'webhook.attempt', { deliveryId: id });
+  private schedule(id: string, at: number, next: NextSteps<WebhookSteps> = this.deps.steps): Promise<void> {
+    return next.at(at, 'webhook.attempt', { deliveryId: id });
   }
 
-  /** One attempt; with `retry`, a failure schedules the next per the retry schedule. */
-  private async attempt(id: string, retry: boolean): Promise<DeliveryRecord | undefined> {
+  /** One attempt of a pending delivery; a failure schedules the next on `next`, per the retry schedule. */
+  private async attempt(id: string, next: NextSteps<WebhookSteps>): Promise<DeliveryRecord | undefined> {
     const { store, clock, options, metrics } = this.deps;
     const gen = this.generation;
     const delivery = await store.getDelivery(id);
-    if (!delivery || (retry && delivery.state !== 'pending')) return delivery;
+    if (!delivery || delivery.state !== 'pending') return delivery;
     const result = await this.post(delivery, false);
     if (gen !== this.generation) return undefined;
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
@@ -219,22 +219,22 @@ export class WebhookDeliverer {
     const done = await store.getDelivery(id);
     if (!done || gen !== this.generation) return undefined;
     const failures = done.attempts.filter((a) => !a.duplicate).length;
-    let next: number | null = null;
+    let retryAt: number | null = null;
     if (ok) done.state = 'delivered';
     else if (result.status === 410) done.state = 'disabled';
-    else if (retry && failures <= options.retryScheduleMs.length) {
-      next =
+    else if (failures <= options.retryScheduleMs.length) {
+      retryAt =
         clock.now() +
         Math.max(
           options.retryScheduleMs[failures - 1]!,
           result.status === 429 || result.status === 503 ? (result.retryAfterMs ?? 0) : 0,
           1,
         );
-    } else if (retry) done.state = 'failed';
-    done.next_attempt_at = next;
+    } else done.state = 'failed';
+    done.next_attempt_at = retryAt;
     await store.putDelivery(done);
     metrics.webhookAttempts.inc({ outcome: done.state === 'pending' ? 'retrying' : done.state });
-    if (next !== null) await this.schedule(id, next);
+    if (retryAt !== null) await this.schedule(id, retryAt, next);
     return done;
   }
 
