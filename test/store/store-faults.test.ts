@@ -38,6 +38,19 @@ interface Answer {
   idem: string;
   status: number | null;
   taskId: string | null;
+  /** When the answer came (epoch ms), or the request gave up. */
+  at: number;
+}
+
+/**
+ * Counts answers; `fault` runs at the answer that makes a quarter of the burst, in that same tick:
+ * polling for the count can come back after the whole burst was answered (a fast store).
+ */
+function quarterIn(fault: () => void): () => void {
+  let answered = 0;
+  return () => {
+    if (++answered === BURST / 4) fault();
+  };
 }
 
 async function submit(url: string, idem: string): Promise<Answer> {
@@ -49,9 +62,9 @@ async function submit(url: string, idem: string): Promise<Answer> {
       signal: AbortSignal.timeout(20_000),
     });
     const body = (await r.json()) as { data?: { task_id?: string } | null };
-    return { idem, status: r.status, taskId: r.status === 200 ? (body.data?.task_id ?? null) : null };
+    return { idem, status: r.status, taskId: r.status === 200 ? (body.data?.task_id ?? null) : null, at: Date.now() };
   } catch {
-    return { idem, status: null, taskId: null };
+    return { idem, status: null, taskId: null, at: Date.now() };
   }
 }
 
@@ -136,20 +149,21 @@ describeRedis('faults in the middle of a burst', () => {
     const store = await RedisStore.connect(url);
     const raw = new Redis(url);
     try {
-      let answered = 0;
-      const pending = Array.from({ length: BURST }, (_, i) =>
-        submit((i % 2 ? a : b).url, `stop-${i}`).finally(() => answered++),
-      );
-      for (let i = 0; i < 200 && answered < BURST / 4; i++) await pause(5);
       const pid = redis.pid;
       if (pid === undefined) throw new Error('redis-server is not running');
-      process.kill(pid, 'SIGSTOP');
+      const stopped = quarterIn(() => process.kill(pid, 'SIGSTOP'));
+      const pending = Array.from({ length: BURST }, (_, i) =>
+        submit((i % 2 ? a : b).url, `stop-${i}`).finally(stopped),
+      );
       await pause(3000);
+      const resumed = Date.now();
       process.kill(pid, 'SIGCONT');
       const answers = await Promise.all(pending);
       expect(answers.filter((x) => x.status === null)).toEqual([]);
-      // The stall did hit the burst: some submits were refused while Redis was away.
-      expect(answers.some((x) => x.status === 503)).toBe(true);
+      // The stall did hit the burst: submits were in flight while Redis was away. Whether one is
+      // refused (its create reached Redis past its deadline) or created is timing; each answer
+      // is true to the store either way, which the invariants check.
+      expect(answers.filter((x) => x.at >= resumed).length).toBeGreaterThan(BURST / 2);
       expectInvariants(answers, await settle(store, raw, 20_000));
     } finally {
       raw.disconnect();
@@ -177,13 +191,12 @@ describeRedis('faults in the middle of a burst', () => {
     const store = await RedisStore.connect(url);
     const raw = new Redis(url);
     try {
-      let answered = 0;
+      const victimPid = victim.child.pid;
+      if (victimPid === undefined) throw new Error('the victim has no pid');
+      const killed = quarterIn(() => process.kill(victimPid, 'SIGKILL'));
       const pending = Array.from({ length: BURST }, (_, i) =>
-        submit(i % 2 ? victimUrl : survivor.url, `kill-${i}`).finally(() => answered++),
+        submit(i % 2 ? victimUrl : survivor.url, `kill-${i}`).finally(killed),
       );
-      for (let i = 0; i < 200 && answered < BURST / 4; i++) await pause(5);
-      if (victim.child.pid === undefined) throw new Error('the victim has no pid');
-      process.kill(victim.child.pid, 'SIGKILL');
       const first = await Promise.all(pending);
       // The kill did hit the burst: some submits to the victim never got an answer.
       expect(first.some((x) => x.status === null)).toBe(true);
