@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TaskRecord } from '../gateway/task.js';
 import type { JobMove, ScheduledJob, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
@@ -58,6 +59,11 @@ export interface StoredStep<K extends StepKinds> {
   leaseMs: number;
   /** Run `fn` as this step, then complete it: the steps `fn` schedules on `next` are stored with the completion, in one store call. */
   run(fn: (next: NextSteps<K>) => Promise<void>): Promise<void>;
+  /**
+   * Store `task` (as putTask, replacing one kept before) with this step's completion: true until
+   * the step has completed; false after, when the caller must put it itself.
+   */
+  withCompletion(task: TaskRecord): boolean;
 }
 
 const SCHEDULED: Promise<void> = Promise.resolve();
@@ -137,6 +143,8 @@ export class ClockSteps<K extends StepKinds> implements StepScheduler<K> {
  */
 class StepRun<K extends StepKinds> implements NextSteps<K> {
   readonly jobs: ScheduledJob[] = [];
+  /** The task record to store with the completion (its last write in this step). */
+  task: TaskRecord | undefined;
   open = true;
 
   constructor(
@@ -148,6 +156,11 @@ class StepRun<K extends StepKinds> implements NextSteps<K> {
     if (!this.open) return this.steps.at(due, kind, payload, group);
     this.jobs.push(this.job(due, kind, payload, group));
     return SCHEDULED;
+  }
+
+  keep(task: TaskRecord): boolean {
+    if (this.open) this.task = task;
+    return this.open;
   }
 }
 
@@ -199,7 +212,13 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
 
   stored<Kind extends keyof K & string>(due: number, kind: Kind, payload: K[Kind]): StoredStep<K> {
     const job = this.job(due, kind, payload);
-    return { job, leaseMs: this.options.leaseMs, run: (fn) => this.runAs(job, fn) };
+    const run = this.stepRun();
+    return {
+      job,
+      leaseMs: this.options.leaseMs,
+      run: (fn) => this.runAs(job, fn, run),
+      withCompletion: (task) => run.keep(task),
+    };
   }
 
   async wake<Kind extends keyof K & string>(group: string, kind: Kind, rewrite: StepRewrite<K[Kind]>): Promise<void> {
@@ -223,14 +242,23 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
     return job;
   }
 
+  private stepRun(): StepRun<K> {
+    return new StepRun(this, (due, kind, payload, group) => this.job(due, kind, payload, group));
+  }
+
   /**
-   * Run `fn` as the stored step `job`, then complete it with the steps `fn` scheduled, in one
-   * store call: a step's successors are recorded exactly when it is done. Should `fn` fail, none
-   * is stored and the step runs again after its lease. Steps scheduled after `fn` resolved (the
-   * rest of a step that let go of a hung node call) are stored on their own.
+   * Run `fn` as the stored step `job`, then complete it with the steps `fn` scheduled (and the
+   * task record kept with it), in one store call: a step's successors are recorded exactly when
+   * it is done. Should `fn` fail, none is stored and the step runs again after its lease. Steps
+   * scheduled after `fn` resolved (the rest of a step that let go of a hung node call) are
+   * stored on their own.
    */
-  private async runAs(job: ScheduledJob, fn: (next: NextSteps<K>) => Promise<void>): Promise<void> {
-    const next = new StepRun(this, (due, kind, payload, group) => this.job(due, kind, payload, group));
+
+  private async runAs(
+    job: ScheduledJob,
+    fn: (next: NextSteps<K>) => Promise<void>,
+    next = this.stepRun(),
+  ): Promise<void> {
     this.hold(job.id);
     try {
       try {
@@ -238,7 +266,7 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
       } finally {
         next.open = false;
       }
-      await this.store.completeJob(job.id, next.jobs);
+      await this.store.completeJob(job.id, next.jobs, next.task);
     } finally {
       this.letGo(job.id);
     }

@@ -134,8 +134,10 @@ export class ObservedStore implements Store {
   renewJobs(ids: readonly string[], until: number) {
     return this.inner.renewJobs(ids, until);
   }
-  completeJob(id: string, next?: readonly ScheduledJob[]) {
-    return this.inner.completeJob(id, next);
+  completeJob(id: string, next?: readonly ScheduledJob[], task?: TaskRecord) {
+    const p = this.inner.completeJob(id, next, task);
+    if (task && this.live.listening) p.then(() => this.live.taskWritten(task), ignore);
+    return p;
   }
   groupJobs(group: string) {
     return this.inner.groupJobs(group);

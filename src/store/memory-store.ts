@@ -188,6 +188,11 @@ export class MemoryStore implements Store {
   }
 
   async putTask(task: TaskRecord): Promise<void> {
+    this.putLiveTask(task);
+  }
+
+  /** Store `task` unless it has ended (an end is final). */
+  private putLiveTask(task: TaskRecord): void {
     const stored = this.tasks.get(task.id);
     if (stored && isTerminal(stored.status)) return;
     this.putTaskNow(task);
@@ -305,9 +310,10 @@ export class MemoryStore implements Store {
     return this.jobs.claimDue(now, limit, leaseMs);
   }
 
-  async completeJob(id: string, next: readonly ScheduledJob[] = []): Promise<void> {
+  async completeJob(id: string, next: readonly ScheduledJob[] = [], task?: TaskRecord): Promise<void> {
     this.jobs.complete(id);
     for (const job of next) this.jobs.schedule(job);
+    if (task) this.putLiveTask(task);
   }
 
   async renewJobs(ids: readonly string[], until: number): Promise<void> {

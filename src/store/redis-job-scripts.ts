@@ -98,7 +98,8 @@ return out
 
   /**
    * Forget a job (and its count for its task), and schedule the jobs that follow it, in one step.
-   * ARGV: prefix, id, count of next jobs, then per next job: id, due, JSON, task id or ''.
+   * ARGV: prefix, id, count of next jobs, then per next job: id, due, JSON, task id or ''; then,
+   * optionally, a task to store (as `taskArgs` lays it out), as gwsimPutTask would.
    */
   gwsimCompleteJob: jobScript(`
 local count = tonumber(ARGV[3])
@@ -118,6 +119,8 @@ for i = 0, count - 1 do
     scheduleJob(ARGV[1], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
   end
 end
+local t = 4 + count * 4
+if ARGV[t] then putLiveTask(ARGV[1], ARGV[t], ARGV[t + 1], ARGV[t + 2], ARGV[t + 3], ARGV[t + 4], ARGV[t + 5]) end
 return 1
 `),
 

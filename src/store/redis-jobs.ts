@@ -1,4 +1,6 @@
 import { asArray, n, RedisBase } from './redis-base.js';
+import type { TaskRecord } from '../gateway/task.js';
+import { taskArgs } from './redis-task-args.js';
 import type { JobMove, ScheduledJob } from './store.js';
 
 /** The job's JSON as stored: only the fields of ScheduledJob (a caller's object may carry more). */
@@ -49,10 +51,11 @@ export abstract class RedisJobs extends RedisBase {
     });
   }
 
-  completeJob(id: string, next: readonly ScheduledJob[] = []): Promise<void> {
+  completeJob(id: string, next: readonly ScheduledJob[] = [], task?: TaskRecord): Promise<void> {
     return this.op('completeJob', async () => {
       const args = [this.prefix, id, String(next.length)];
       for (const job of next) args.push(job.id, n(job.due, 'job.due'), stored(job), job.taskId ?? '');
+      if (task) args.push(...taskArgs(task));
       await this.script('gwsimCompleteJob', this.jobKeys(), args);
     });
   }

@@ -46,6 +46,16 @@ local function putTask(prefix, id, json, meta, status, model, key, old)
   -- Written by the same JSON.stringify of the same three strings: equal when none changed.
   if old ~= meta then redis.call('HSET', metaKey, id, meta) end
 end
+-- putTask unless the task has ended (an end is final); ARGV as redis-task-args.ts lays them out. 1 if stored.
+local function putLiveTask(prefix, id, json, meta, status, model, key)
+  local old = redis.call('HGET', prefix .. 'tasks:meta', id)
+  if old then
+    local s = cjson.decode(old)[1]
+    if s == 'COMPLETED' or s == 'FAILED' then return 0 end
+  end
+  putTask(prefix, id, json, meta, status, model, key, old or false)
+  return 1
+end
 local function settle(prefix, tid, outcome, at)
   local holds = prefix .. 'holds'
   local h = redis.call('HGET', holds, tid)

@@ -115,21 +115,9 @@ return 1
 
   /**
    * Store a task and move it between the filter indexes, unless it has ended (an end is final).
-   * KEYS: task key, task meta hash (id → JSON [status, model, key]).
-   * ARGV: prefix, id, task JSON, meta JSON, status, model, key.
+   * Keys named from the prefix. ARGV: prefix, then the task as `taskArgs` lays it out.
    */
-  gwsimPutTask: script(
-    2,
-    `
-local old = redis.call('HGET', KEYS[2], ARGV[2])
-if old then
-  local s = cjson.decode(old)[1]
-  if s == 'COMPLETED' or s == 'FAILED' then return 0 end
-end
-putTask(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], old or false)
-return 1
-`,
-  ),
+  gwsimPutTask: script(0, `return putLiveTask(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])`),
   ...RECORD_SCRIPTS,
   ...TASK_SCRIPTS,
   ...JOB_SCRIPTS,

@@ -4,6 +4,7 @@ import { asArray, GC_GRACE_MS, n, pairs } from './redis-base.js';
 import type { JobBook } from '../nodes/job-book.js';
 import { RedisJobBook } from './redis-job-book.js';
 import { RedisTasks } from './redis-tasks.js';
+import { taskArgs } from './redis-task-args.js';
 import { connectClient, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-connect.js';
 import type {
   DeliveryRecord,
@@ -49,19 +50,7 @@ export class RedisStore extends RedisTasks implements Store {
 
   putTask(task: TaskRecord): Promise<void> {
     return this.op('putTask', async () => {
-      await this.script(
-        'gwsimPutTask',
-        [this.k('task', task.id), this.k('tasks', 'meta')],
-        [
-          this.prefix,
-          task.id,
-          JSON.stringify(task),
-          JSON.stringify([task.status, task.model, task.key]),
-          task.status,
-          task.model,
-          task.key,
-        ],
-      );
+      await this.script('gwsimPutTask', [], [this.prefix, ...taskArgs(task)]);
     });
   }
 

@@ -270,8 +270,12 @@ export interface Store {
    * runs. A job no longer leased (completed, or claimed back after its lease ran out) is left alone.
    */
   renewJobs(ids: readonly string[], until: number): Promise<void>;
-  /** The claimed job ran: forget it, and schedule the jobs it left to follow it (`next`) in the same step. */
-  completeJob(id: string, next?: readonly ScheduledJob[]): Promise<void>;
+  /**
+   * The claimed job ran: forget it, and schedule the jobs it left to follow it (`next`) in the
+   * same step; with `task`, also store the task's record as `putTask` does (never over an ended
+   * one), so a step's last write to its task costs no call of its own.
+   */
+  completeJob(id: string, next?: readonly ScheduledJob[], task?: TaskRecord): Promise<void>;
   /** The jobs of `group` that wait unclaimed, earliest due first. */
   groupJobs(group: string): Promise<ScheduledJob[]>;
   /**

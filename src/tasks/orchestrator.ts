@@ -85,11 +85,10 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
   /** Per-task chains, so a poll and a read-through never apply the same job state twice at once. */
   private locks = new Map<string, Promise<unknown>>();
   /**
-   * Tasks inside `start` whose first step is stored and leased here, with the record writes made
-   * during it: those go out without waiting, so the first write leaves with the step's completion
-   * (one store round trip, not two); `start` awaits them before answering.
+   * Tasks inside `start` whose first step is stored and leased here: a record written while the
+   * step runs is stored with its completion (no store call of its own).
    */
-  private deferred = new Map<string, { write: Promise<void>; before: TaskRecord }[]>();
+  private firstSteps = new Map<string, StoredStep<RoutingSteps>>();
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.planner = new TaskPlanner(deps);
@@ -153,27 +152,24 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     }
     this.transition(task, null);
     this.starting.set(task.id, task);
-    const writes: { write: Promise<void>; before: TaskRecord }[] = [];
-    if (first) this.deferred.set(task.id, writes);
+    if (first) this.firstSteps.set(task.id, first);
+    let ran = true;
     try {
       const begin = (next?: NextSteps<RoutingSteps>) => this.routing.begin(task.id, task.model, job, plan.routes, next);
-      // The attempt ran: the stored first step is completed with the steps it left, in one store call.
+      // The attempt ran: the stored first step is completed with the steps it left and the
+      // task's last record, in one store call.
       await (first ? first.run(begin) : begin());
     } catch {
       // The store went away under the attempt: the stored first step runs again after its lease.
+      ran = false;
     }
-    this.deferred.delete(task.id);
+    this.firstSteps.delete(task.id);
     // Answer with what the first attempt made of the task: the first step is leased to this
-    // instance, so the record it last wrote is the task's (the one before a write that failed).
-    let latest = this.starting.get(task.id) ?? task;
-    for (const { write, before } of writes) {
-      try {
-        await write;
-      } catch {
-        latest = before;
-        break;
-      }
-    }
+    // instance, so the record it last wrote is the task's. Should the first step's completion
+    // have failed, the records kept for it were never stored: the task is as created, or as
+    // finished (a finish is stored at once, by its own call).
+    const current = this.starting.get(task.id) ?? task;
+    const latest = ran || !first || isTerminal(current.status) ? current : task;
     this.starting.delete(task.id);
     return { kind: 'created', task: latest, admitted: created.admitted };
   }
@@ -271,7 +267,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     this.waiters.abandon();
     this.locks.clear();
     this.starting.clear();
-    this.deferred.clear();
+    this.firstSteps.clear();
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -317,12 +313,7 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
       next.startedAt !== stored.startedAt ||
       next.attempts !== stored.attempts
     ) {
-      const writes = this.deferred.get(next.id);
-      if (writes) {
-        const write = this.deps.store.putTask(next);
-        write.catch(() => undefined); // start awaits it: no unhandled rejection meanwhile
-        writes.push({ write, before: this.starting.get(next.id) ?? stored });
-      } else await this.deps.store.putTask(next);
+      if (!this.firstSteps.get(next.id)?.withCompletion(next)) await this.deps.store.putTask(next);
       if (this.starting.has(next.id)) this.starting.set(next.id, next);
       if (next.status !== stored.status) this.transition(next, stored.status);
     }

@@ -13,6 +13,14 @@ async function readsProcessed(client: Redis): Promise<number> {
   return Number(m[1]);
 }
 
+/** Scripts Redis has run (EVALSHA calls, an EVAL fallback included). */
+async function scriptsRun(client: Redis): Promise<number> {
+  const stats = await client.info('commandstats');
+  let calls = 0;
+  for (const m of stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(m[1]);
+  return calls;
+}
+
 let redis: RedisServer;
 let sim: Simulator;
 let probe: Redis;
@@ -31,20 +39,25 @@ describeRedis('a submit on the Redis store, in round trips', () => {
   });
 
   // createTask admitting the request (key, rate window, hold, task, first step), the node's reserve
-  // (with the queue position), then the task's IN_PROGRESS record with the first step's completion
-  // in one pipeline: 3. Before: authorize on its own (4); before that, the position and next-change
+  // (with the queue position), then the first step's completion with the task's IN_PROGRESS
+  // record: 3 scripts, each its own round trip. Before: the record and the completion as two
+  // scripts in one pipeline; authorize on its own (4); before that, the position and next-change
   // reads after reserve, and the record write on its own (6).
-  it('takes three round trips: admit and create, reserve, then the record and the step completion together', async () => {
+  it('takes three round trips and three scripts: admit and create, reserve, then the step completion with the record', async () => {
     const counts: number[] = [];
+    const scripts: number[] = [];
     for (let i = 0; i < 6; i++) {
       const before = await readsProcessed(probe);
+      const scriptsBefore = await scriptsRun(probe);
       const r = await fetch(`${sim.url}/api/v1/images/generations`, { method: 'POST', headers: KEY, body: IMAGEN });
       expect(r.status).toBe(200);
       const body = (await r.json()) as { data: { status: string; node: string } };
       expect(body.data).toMatchObject({ status: 'IN_PROGRESS', node: 'node47' });
-      // Less the probe's own INFO; the least of several, as a timer of the instance may fall between.
-      counts.push((await readsProcessed(probe)) - before - 1);
+      // Less the probe's own two INFOs; the least of several, as a timer of the instance may fall between.
+      counts.push((await readsProcessed(probe)) - before - 2);
+      scripts.push((await scriptsRun(probe)) - scriptsBefore);
     }
     expect(Math.min(...counts)).toBe(3);
+    expect(Math.min(...scripts)).toBe(3);
   });
 });

@@ -847,6 +847,25 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.groupJobs('node47')).toEqual([]);
       });
 
+      it("completeJob with a task stores the task's record with the completion (indexes too), never over an ended one", async () => {
+        await store.putTask(makeTask({ id: 't1', status: 'IN_QUEUE' }));
+        await store.scheduleJob(job('s1', T0));
+        expect(ids(await store.claimDueJobs(T0, 10, 60_000))).toEqual(['s1']);
+        const running = makeTask({ id: 't1', status: 'IN_PROGRESS', startedAt: T0 });
+        await store.completeJob('s1', [job('s2', T0 + 100)], running);
+        expect(await store.getTask('t1')).toEqual(running);
+        expect((await store.listTasks({ status: 'IN_PROGRESS' })).map((t) => t.id)).toEqual(['t1']);
+        expect(await store.listTasks({ status: 'IN_QUEUE' })).toEqual([]);
+        expect(await store.pendingJobs()).toBe(1);
+        // A task that ended meanwhile stays ended: the completion's record is dropped, the job still completes.
+        const done = makeTask({ id: 't1', status: 'COMPLETED', startedAt: T0, completedAt: T0 + 50 });
+        await store.putTask(done);
+        expect(ids(await store.claimDueJobs(T0 + 100, 10, 60_000))).toEqual(['s2']);
+        await store.completeJob('s2', [], running);
+        expect(await store.getTask('t1')).toEqual(done);
+        expect(await store.pendingJobs()).toBe(0);
+      });
+
       it('job records are copies', async () => {
         const j = job('j', T0);
         await store.scheduleJob(j);

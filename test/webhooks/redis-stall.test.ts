@@ -102,18 +102,22 @@ describeRedis('webhooks with Redis stalled mid-burst', () => {
       // with submits still coming): whether a stall catches a finish or an attempt between its
       // two writes is chance, so two of them make it all but certain.
       const receivedAtStop: number[] = [];
+      const answeredAtStop: number[] = [];
       for (let stall = 0; stall < 2; stall++) {
         const want = receiver.received.length + 20;
         for (let i = 0; i < 1000 && receiver.received.length < want && answered < BURST; i++) await pause(5);
         receivedAtStop.push(receiver.received.length);
+        answeredAtStop.push(answered);
         process.kill(pid, 'SIGSTOP');
         await pause(3000);
         process.kill(pid, 'SIGCONT');
       }
       const answers = await Promise.all(pending);
       expect(answers.filter((s) => s === null)).toEqual([]);
-      // The stall did hit the burst, and tasks finished around it.
-      expect(answers.some((s) => s === 503)).toBe(true);
+      // The stall did hit the burst (submits were in flight when Redis stopped), and tasks
+      // finished around it. Whether a submit is refused (its create reached Redis past its
+      // deadline) or created is timing; either is checked below to be true to the store.
+      expect(answeredAtStop[0]).toBeLessThan(BURST);
       const s = await settle(store, 30_000);
       const byTask = new Map<string, DeliveryRecord[]>();
       for (const d of s.deliveries) byTask.set(d.task_id, [...(byTask.get(d.task_id) ?? []), d]);
