@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { corkForTick } from './redis-cork.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { DEFAULT_PREFIX, isConnectionError, redactUrl } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
@@ -76,6 +77,7 @@ export abstract class RedisBase {
   protected script(name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
     const fn = (this.client as unknown as Record<string, ScriptFn | undefined>)[name];
     if (!fn) throw new Error(`script ${name} is not defined`);
+    corkForTick(this.client);
     return fn.call(this.client, ...keys, ...args);
   }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BookedJob, BookRead, JobBook, Reservation, Span } from '../nodes/job-book.js';
+import { corkForTick } from './redis-cork.js';
 import { isConnectionError } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
 
@@ -148,6 +149,7 @@ export class RedisJobBook implements JobBook {
     const fn = (this.client as unknown as Record<string, Script | undefined>)[name];
     if (!fn) throw new Error(`script ${name} is not defined`);
     try {
+      corkForTick(this.client);
       return await fn.call(this.client, ...keys, ...args);
     } catch (err) {
       // As the store's own operations: a Redis that is away is a 503 to the caller, not a crash.
