@@ -184,3 +184,10 @@ export class RedisServer {
     if (exited) this.child = undefined;
   }
 }
+
+/** Read events Redis has processed: one per batch of commands that arrived together (the INFO asking included). */
+export async function readsProcessed(client: { info(section: string): Promise<string> }): Promise<number> {
+  const m = /total_reads_processed:(\d+)/.exec(await client.info('stats'));
+  if (!m) throw new Error('INFO stats has no total_reads_processed');
+  return Number(m[1]);
+}

@@ -1,15 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis-store.js';
-import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+import { describeRedis, readsProcessed, RedisServer } from '../helpers/redis-server.js';
 import { makeTask } from './store-contract.js';
-
-/** Read events Redis has processed: one per batch of commands that arrived together. */
-async function readsProcessed(client: Redis): Promise<number> {
-  const m = /total_reads_processed:(\d+)/.exec(await client.info('stats'));
-  if (!m) throw new Error('INFO stats has no total_reads_processed');
-  return Number(m[1]);
-}
 
 let redis: RedisServer;
 let store: RedisStore;

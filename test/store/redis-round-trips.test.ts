@@ -1,17 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
-import { describeRedis, RedisServer } from '../helpers/redis-server.js';
+import { describeRedis, readsProcessed, RedisServer } from '../helpers/redis-server.js';
 
 const KEY = { authorization: 'Bearer aio_dev_key', 'content-type': 'application/json' };
 const IMAGEN = JSON.stringify({ model: 'imagen4', prompt: 'A bowl of ramen, counted in round trips' });
-
-/** Read events Redis has processed: one per batch of commands a client sends and waits on. */
-async function readsProcessed(client: Redis): Promise<number> {
-  const m = /total_reads_processed:(\d+)/.exec(await client.info('stats'));
-  if (!m) throw new Error('INFO stats has no total_reads_processed');
-  return Number(m[1]);
-}
 
 /** Scripts Redis has run (EVALSHA calls, an EVAL fallback included). */
 async function scriptsRun(client: Redis): Promise<number> {
