@@ -97,6 +97,7 @@ const needGateway = () => {
 describe('the installed package (npm pack → npm install → every command from the install)', () => {
   it('ships the pacts, the spec, the catalog and the CLI; installs the optional dependencies and the @types/node peer', () => {
     for (const f of [
+      'bin/gwsim.js',
       'dist/gwsim.js',
       'dist/cli/main.js',
       'dist/index.d.ts',
