@@ -242,8 +242,12 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
     return job;
   }
 
+  /** `job`, for the step runs (one function for all of them: a run costs no closure). */
+  private readonly makeJob = (due: number, kind: string, payload: unknown, group?: string) =>
+    this.job(due, kind, payload, group);
+
   private stepRun(): StepRun<K> {
-    return new StepRun(this, (due, kind, payload, group) => this.job(due, kind, payload, group));
+    return new StepRun(this, this.makeJob);
   }
 
   /**
@@ -253,7 +257,6 @@ export class StoreSteps<K extends StepKinds> implements StepScheduler<K> {
    * scheduled after `fn` resolved (the rest of a step that let go of a hung node call) are
    * stored on their own.
    */
-
   private async runAs(
     job: ScheduledJob,
     fn: (next: NextSteps<K>) => Promise<void>,

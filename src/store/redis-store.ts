@@ -4,7 +4,7 @@ import { asArray, GC_GRACE_MS, n, pairs } from './redis-base.js';
 import type { JobBook } from '../nodes/job-book.js';
 import { RedisJobBook } from './redis-job-book.js';
 import { RedisTasks } from './redis-tasks.js';
-import { taskArgs } from './redis-task-args.js';
+import { taskArgs, taskMeta } from './redis-task-args.js';
 import { connectClient, DEFAULT_PREFIX, type RedisStoreOptions } from './redis-connect.js';
 import type {
   DeliveryRecord,
@@ -74,7 +74,7 @@ export class RedisStore extends RedisTasks implements Store {
           outcome,
           n(at, 'at'),
           JSON.stringify(done),
-          JSON.stringify([done.status, done.model, done.key]),
+          taskMeta(done),
           done.status,
           done.model,
           done.key,

@@ -1,6 +1,7 @@
 import { asArray, GC_GRACE_MS, n, pairs, parseKey } from './redis-base.js';
 import { RedisJobs } from './redis-jobs.js';
 import type { Authorized, IdempotencyRecord, RateWindow, TaskCreated, TaskCreation, TaskOutcome } from './store.js';
+import { taskMeta } from './redis-task-args.js';
 
 /** gwsimCreateTask's answer, its first four entries. */
 function taskOutcome(reply: unknown[]): TaskOutcome {
@@ -61,7 +62,7 @@ export abstract class RedisTasks extends RedisJobs {
             n(task.held, 'task.held'),
             n(at, 'at'),
             JSON.stringify(task),
-            JSON.stringify([task.status, task.model, task.key]),
+            taskMeta(task),
             task.status,
             task.model,
             c.deadline === undefined ? '' : n(c.deadline, 'deadline'),
