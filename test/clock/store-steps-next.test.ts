@@ -28,21 +28,22 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-function scheduler(store: MemoryStore, clock: ManualClock) {
+/** A recording store, a manual clock and a scheduler on them (one instance). */
+function scheduler() {
+  const store = new RecordingStore();
+  const clock = new ManualClock(1_000, (e) => {
+    throw e;
+  });
   const errors: unknown[] = [];
   const steps = new StoreSteps<Kinds>(store, clock, { pollMs: 60_000, leaseMs: 1000, batch: 10 }, (e) =>
     errors.push(e),
   );
   open.push(steps);
-  return { steps, errors };
+  return { store, clock, steps, errors };
 }
 
 it("a step's successors scheduled on its `next` are stored with its completion, in one store call", async () => {
-  const store = new RecordingStore();
-  const clock = new ManualClock(1_000, (e) => {
-    throw e;
-  });
-  const { steps, errors } = scheduler(store, clock);
+  const { store, clock, steps, errors } = scheduler();
   steps.on('test.chain', async ({ n }, next) => {
     await Promise.resolve();
     if (n < 2) await next.at(clock.now() + 10, 'test.chain', { n: n + 1 });
@@ -58,11 +59,7 @@ it("a step's successors scheduled on its `next` are stored with its completion, 
 });
 
 it('a step scheduled on `next` after the step completed is stored on its own (the rest of a step that let go)', async () => {
-  const store = new RecordingStore();
-  const clock = new ManualClock(1_000, (e) => {
-    throw e;
-  });
-  const { steps, errors } = scheduler(store, clock);
+  const { store, clock, steps, errors } = scheduler();
   let later: NextSteps<Kinds> | undefined;
   steps.on('test.chain', async (_payload, next) => {
     later = next;
@@ -77,11 +74,7 @@ it('a step scheduled on `next` after the step completed is stored on its own (th
 });
 
 it('the stored first step gives its run a `next` whose steps are stored with its completion', async () => {
-  const store = new RecordingStore();
-  const clock = new ManualClock(1_000, (e) => {
-    throw e;
-  });
-  const { steps } = scheduler(store, clock);
+  const { store, clock, steps } = scheduler();
   steps.on('test.chain', async () => undefined);
   const first = steps.stored(clock.now(), 'test.chain', { n: 1 });
   await store.scheduleJob(first.job);

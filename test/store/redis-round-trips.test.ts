@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator.js';
+import { RedisStore } from '../../src/store/redis-store.js';
 import { describeRedis, readsProcessed, RedisServer } from '../helpers/redis-server.js';
+import { makeTask } from './store-contract.js';
 
 const KEY = { authorization: 'Bearer aio_dev_key', 'content-type': 'application/json' };
 const IMAGEN = JSON.stringify({ model: 'imagen4', prompt: 'A bowl of ramen, counted in round trips' });
@@ -17,16 +19,23 @@ async function scriptsRun(client: Redis): Promise<number> {
 let redis: RedisServer;
 let sim: Simulator;
 let probe: Redis;
+/** A store of its own (database 1), for commands issued straight to it. */
+let store: RedisStore;
+let storeProbe: Redis;
 
-describeRedis('a submit on the Redis store, in round trips', () => {
+describeRedis('the Redis store in round trips', () => {
   beforeAll(async () => {
     redis = await RedisServer.start();
     // Stored steps polled rarely, so the count is the submit's own (the first step runs inside it).
     sim = await startSimulator({ port: 0, store: redis.url(0), config: { steps: { poll_ms: 60_000 } } });
     probe = new Redis(redis.url(0));
+    store = await RedisStore.connect(redis.url(1));
+    storeProbe = new Redis(redis.url(1));
   }, 30_000);
   afterAll(async () => {
     probe?.disconnect();
+    storeProbe?.disconnect();
+    await store?.close();
     await sim?.close();
     await redis?.stop();
   });
@@ -52,5 +61,26 @@ describeRedis('a submit on the Redis store, in round trips', () => {
     }
     expect(Math.min(...counts)).toBe(3);
     expect(Math.min(...scripts)).toBe(3);
+  });
+
+  it('scripts issued in one tick reach Redis in one read, and each is answered', async () => {
+    const counts: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const before = await readsProcessed(storeProbe);
+      const tasks = Array.from({ length: 20 }, (_, i) => makeTask({ id: `cork-${round}-${i}`, status: 'IN_PROGRESS' }));
+      await Promise.all(tasks.map((t) => store.putTask(t)));
+      // Less the probe's own INFO; the least of three, as the simulator's timers may fall between.
+      counts.push((await readsProcessed(storeProbe)) - before - 1);
+    }
+    expect(Math.min(...counts)).toBe(1);
+    expect((await store.getTask('cork-2-19'))?.status).toBe('IN_PROGRESS');
+    expect(await store.listTasks({ status: 'IN_PROGRESS' })).toHaveLength(60);
+  });
+
+  it('a command after the tick goes out on its own (the socket is uncorked)', async () => {
+    await store.putTask(makeTask({ id: 'later-1' }));
+    await new Promise((r) => setImmediate(r));
+    await store.putTask(makeTask({ id: 'later-2' }));
+    expect((await store.getTask('later-2'))?.id).toBe('later-2');
   });
 });
