@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { corkForTick } from './redis-cork.js';
+import { runScript } from './redis-eval.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { DEFAULT_PREFIX, isConnectionError, redactUrl } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
@@ -9,8 +9,6 @@ import type { Authorized, HoldResult, KeyRecord, LedgerEntry, RateLimitPolicy } 
 export const GC_GRACE_MS = 60_000;
 /** Ids read per MGET. */
 const CHUNK = 500;
-
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
 /** A finite number as Redis and the scripts take it (the scripts paste `at` into JSON as is). */
 export function n(value: number, what: string): string {
@@ -54,7 +52,6 @@ export abstract class RedisBase {
       options.url ??
         `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}/${client.options.db ?? 0}`,
     );
-    for (const [name, def] of Object.entries(SCRIPTS)) client.defineCommand(name, def);
   }
 
   protected k(...parts: string[]): string {
@@ -75,10 +72,7 @@ export abstract class RedisBase {
   }
 
   protected script(name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
-    const fn = (this.client as unknown as Record<string, ScriptFn | undefined>)[name];
-    if (!fn) throw new Error(`script ${name} is not defined`);
-    corkForTick(this.client);
-    return fn.call(this.client, ...keys, ...args);
+    return runScript(this.client, SCRIPTS[name], keys, args);
   }
 
   /** MGET in chunks; null for missing keys. */

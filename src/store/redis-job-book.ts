@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BookedJob, BookRead, JobBook, Reservation, Span } from '../nodes/job-book.js';
-import { corkForTick } from './redis-cork.js';
+import { runScript } from './redis-eval.js';
+import { luaScript } from './redis-lua.js';
 import { isConnectionError } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
 
@@ -120,7 +121,7 @@ function readOf(reply: unknown[]): BookRead {
   return { job: JSON.parse(json) as BookedJob, queuePosition: Number(position) > 0 ? Number(position) : null };
 }
 
-type Script = (...args: (string | number)[]) => Promise<unknown>;
+const SCRIPTS = { reserve: luaScript(4, RESERVE), read: luaScript(2, READ) };
 const spans = (list: readonly Span[]) => JSON.stringify(list.map((s) => [s.from, s.until, s.value]));
 
 /** One node's job book in Redis, under `<prefix>book:<node>:`, shared by every instance on the store. */
@@ -139,18 +140,11 @@ export class RedisJobBook implements JobBook {
       finishes: `${base}finishes`,
       seq: `${base}seq`,
     };
-    if (!('gwsimBookReserve' in client)) {
-      client.defineCommand('gwsimBookReserve', { numberOfKeys: 4, lua: RESERVE });
-      client.defineCommand('gwsimBookRead', { numberOfKeys: 2, lua: READ });
-    }
   }
 
-  private async call(name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const fn = (this.client as unknown as Record<string, Script | undefined>)[name];
-    if (!fn) throw new Error(`script ${name} is not defined`);
+  private async call(name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
     try {
-      corkForTick(this.client);
-      return await fn.call(this.client, ...keys, ...args);
+      return await runScript(this.client, SCRIPTS[name], keys, args);
     } catch (err) {
       // As the store's own operations: a Redis that is away is a 503 to the caller, not a crash.
       if (isConnectionError(err))
@@ -168,17 +162,17 @@ export class RedisJobBook implements JobBook {
     const { jobs, starts, finishes, seq } = this.keys;
     const head = JSON.stringify(r.job).slice(0, -1);
     return this.call(
-      'gwsimBookReserve',
+      'reserve',
       [jobs, starts, finishes, seq],
       [
         mode,
         r.job.id,
         head,
-        r.now,
-        r.capacity,
-        r.baseRunMs,
-        r.failure.rate,
-        r.failure.draw,
+        String(r.now),
+        String(r.capacity),
+        String(r.baseRunMs),
+        String(r.failure.rate),
+        String(r.failure.draw),
         JSON.stringify(r.failure.error),
         spans(r.rooms),
         spans(r.latency),
@@ -219,7 +213,7 @@ export class RedisJobBook implements JobBook {
   }
 
   async read(id: string, now: number): Promise<BookRead | undefined> {
-    const reply = await this.call('gwsimBookRead', [this.keys.jobs, this.keys.starts], [id, now]);
+    const reply = await this.call('read', [this.keys.jobs, this.keys.starts], [id, String(now)]);
     return Array.isArray(reply) ? readOf(reply) : undefined;
   }
 

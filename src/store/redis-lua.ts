@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The Lua scripts behind RedisStore's atomic operations. Each runs as one unit inside Redis, so
  * a check and the change it guards (a balance check and the hold) cannot interleave with another
- * client's. Registered with ioredis `defineCommand` (EVALSHA, falling back to EVAL after a
- * restarted Redis forgot its script cache).
+ * client's. Run by `runScript` (redis-eval.ts: EVALSHA, falling back to EVAL after a restarted
+ * Redis forgot its script cache).
  *
  * Numbers: Lua works in doubles, like JS. Numbers going back into Redis or JSON are written with
  * `%.17g` (exact round trip; Lua's own tostring and cjson keep only 14 digits), and numbers
@@ -80,6 +82,16 @@ end
 export interface ScriptDef {
   numberOfKeys: number;
   lua: string;
+  /** SHA-1 of `lua`, the name EVALSHA runs it by. */
+  sha: string;
 }
 
-export const script = (numberOfKeys: number, body: string): ScriptDef => ({ numberOfKeys, lua: LIB + body });
+/** A script as it is sent: `lua` as given. */
+export const luaScript = (numberOfKeys: number, lua: string): ScriptDef => ({
+  numberOfKeys,
+  lua,
+  sha: createHash('sha1').update(lua).digest('hex'),
+});
+
+/** A script with the helpers above. */
+export const script = (numberOfKeys: number, body: string): ScriptDef => luaScript(numberOfKeys, LIB + body);
