@@ -1,14 +1,16 @@
-import { benchConfig } from './load-shapes.js';
-import { submitAndPoll, type Run } from './plan.js';
+import { pollLoad, submitLoad } from './load-shapes.js';
+import { paired, roundSeconds, type Paired, type SideNames } from './paired.js';
+import { serveGwsim, submitMany, type Run } from './plan.js';
 import { freePort, startChild, type Child } from './processes.js';
-import type { WrkResult } from './wrk.js';
 
-/** gwsim on a Redis store (a redis-server of its own on a free port): submit and poll as ratios to memory. */
-export async function redisVsMemory(
-  run: Run,
-  memSubmit: WrkResult,
-  memPoll: WrkResult,
-): Promise<{ submit: number; poll: number } | undefined> {
+const NAMES: SideNames = { bare: 'gwsim memory store', gwsim: 'gwsim redis store' };
+
+/**
+ * gwsim on a Redis store (a redis-server of its own on a free port) beside gwsim on the memory
+ * store, both up, in alternating rounds as submit/bare is measured: submits, then polls of tasks
+ * each holds in flight. A ratio of one run to another minutes apart moved with the machine.
+ */
+export async function redisVsMemory(run: Run, config: string): Promise<{ submit: Paired; poll: Paired } | undefined> {
   const port = await freePort();
   let redis: Child;
   try {
@@ -22,13 +24,34 @@ export async function redisVsMemory(
     process.stderr.write('  (no redis-server on PATH: the Redis rows are skipped; apt-get install -y redis-server)\n');
     return undefined;
   }
+  const started: Child[] = [];
   try {
-    const { submit, poll } = await submitAndPoll(run, 'gwsim redis store', benchConfig('in-process'), [
-      '--store',
-      `redis://127.0.0.1:${port}/0`,
-    ]);
-    return { submit: submit.rps / memSubmit.rps, poll: poll.rps / memPoll.rps };
+    const memory = await serveGwsim(run, config, [], 'memory-store');
+    started.push(memory);
+    const onRedis = await serveGwsim(run, config, ['--store', `redis://127.0.0.1:${port}/0`], 'redis-store');
+    started.push(onRedis);
+    const seconds = roundSeconds(run.plan.seconds);
+    const submit = await paired(
+      run,
+      'submit',
+      { child: memory, load: submitLoad },
+      { child: onRedis, load: submitLoad },
+      seconds,
+      NAMES,
+    );
+    const memoryIds = await submitMany(memory.url, run.plan.pollTasks);
+    const redisIds = await submitMany(onRedis.url, run.plan.pollTasks);
+    const poll = await paired(
+      run,
+      'poll',
+      { child: memory, load: pollLoad(memoryIds) },
+      { child: onRedis, load: pollLoad(redisIds) },
+      seconds,
+      NAMES,
+    );
+    return { submit, poll };
   } finally {
+    for (const child of started) await child.stop();
     await redis.stop();
   }
 }
