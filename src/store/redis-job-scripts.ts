@@ -7,10 +7,22 @@ import { script, type ScriptDef } from './redis-lua.js';
  * the group can be read and moved (`groupJobs`, `moveJobs`).
  */
 const JOBS = `
+-- A top-level string field of a job's JSON, read without decoding it. Unescaped, name":" can
+-- only be a top-level member (inside a string, the payload's included, every quote is escaped),
+-- and the job's own names end no other member's; a value with escapes is left to cjson.
+local function field(json, name)
+  local s, e = string.find(json, name .. '":"', 1, true)
+  if not s or string.byte(json, s - 1) ~= 34 then return nil end
+  local close = string.find(json, '"', e + 1, true)
+  local v = string.sub(json, e + 1, close - 1)
+  if not string.find(v, '\\\\', 1, true) then return v end
+  v = cjson.decode(json)[name]
+  if type(v) == 'string' then return v end
+  return nil
+end
 local function groupKey(prefix, json)
-  if not json or not string.find(json, '"group":"', 1, true) then return nil end
-  local g = cjson.decode(json).group
-  if type(g) == 'string' then return prefix .. 'jobs:group:' .. g end
+  local g = json and field(json, 'group')
+  if g then return prefix .. 'jobs:group:' .. g end
   return nil
 end
 -- \`old\`: the job's stored JSON, false if none (the caller read it); \`counted\`: the task whose
@@ -39,12 +51,12 @@ local function completeJob(prefix, id, keep)
   local data = redis.call('HGET', KEYS[3], id)
   local kept = nil
   if data then
-    local job = cjson.decode(data)
-    if type(job.taskId) == 'string' then
-      if keep == job.taskId then
+    local tid = field(data, 'taskId')
+    if tid then
+      if keep == tid then
         kept = keep
-      elseif redis.call('HINCRBY', KEYS[4], job.taskId, -1) <= 0 then
-        redis.call('HDEL', KEYS[4], job.taskId)
+      elseif redis.call('HINCRBY', KEYS[4], tid, -1) <= 0 then
+        redis.call('HDEL', KEYS[4], tid)
       end
     end
     local g = groupKey(prefix, data)

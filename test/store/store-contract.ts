@@ -847,6 +847,28 @@ export function runStoreContract(name: string, make: () => Promise<Store>): void
         expect(await store.groupJobs('node47')).toEqual([]);
       });
 
+      it("a job's task and group are its own, whatever they and its payload hold (quotes, backslashes, look-alike fields)", async () => {
+        const taskId = 't"\\1';
+        const group = 'g\\"47';
+        await store.putTask(makeTask({ id: taskId, status: 'IN_QUEUE' }));
+        const decoy = job('s1', T0 + 100, {
+          taskId,
+          group,
+          payload: JSON.stringify({ group: 'decoy', taskId: 'decoy', note: 'taskId":"x group":"y' }),
+        });
+        await store.scheduleJob(decoy);
+        expect(await store.groupJobs(group)).toEqual([decoy]);
+        expect(await store.groupJobs('decoy')).toEqual([]);
+        expect(await store.stuckTasks(10)).toEqual([]);
+        await store.completeJob('s1', [job('s2', T0 + 200, { taskId, group: 'node47' })]);
+        expect(await store.groupJobs(group)).toEqual([]);
+        expect(ids(await store.groupJobs('node47'))).toEqual(['s2']);
+        expect(await store.stuckTasks(10)).toEqual([]);
+        await store.completeJob('s2');
+        expect(await store.groupJobs('node47')).toEqual([]);
+        expect(await store.stuckTasks(10)).toEqual([taskId]);
+      });
+
       it("completeJob with a task stores the task's record with the completion (indexes too), never over an ended one", async () => {
         await store.putTask(makeTask({ id: 't1', status: 'IN_QUEUE' }));
         await store.scheduleJob(job('s1', T0));
