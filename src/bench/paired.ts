@@ -113,6 +113,34 @@ export async function paired(
 /** Seconds per paired round: half a measure's length (wrk takes whole seconds), so a step takes about as long as before. */
 export const roundSeconds = (seconds: number): number => Math.max(1, Math.floor(seconds / 2));
 
+/** A side of submitAndPollPaired: its process and the task ids its polls read (asked after the submit rounds). */
+export interface PollSide {
+  child: Child;
+  pollIds: () => Promise<string[]>;
+}
+
+/** Submit rounds, then poll rounds, of two sides both up (`paired` each). */
+export async function submitAndPollPaired(
+  run: Run,
+  bare: PollSide,
+  gwsim: PollSide,
+  names?: SideNames,
+): Promise<{ submit: Paired; poll: Paired }> {
+  const seconds = roundSeconds(run.plan.seconds);
+  const side = (s: PollSide, load: WrkLoad): Side => ({ child: s.child, load });
+  const submit = await paired(run, 'submit', side(bare, submitLoad), side(gwsim, submitLoad), seconds, names);
+  const [bareIds, gwsimIds] = [await bare.pollIds(), await gwsim.pollIds()];
+  const poll = await paired(
+    run,
+    'poll',
+    side(bare, pollLoad(bareIds)),
+    side(gwsim, pollLoad(gwsimIds)),
+    seconds,
+    names,
+  );
+  return { submit, poll };
+}
+
 /**
  * gwsim at time scale 1 (tasks stay in flight, so this is the cost of a submit and a poll alone)
  * beside the bare server, both up: submit rounds, then polls of tasks gwsim holds in flight.
@@ -124,23 +152,11 @@ export async function pairedSubmitAndPoll(
 ): Promise<{ submit: Paired; poll: Paired }> {
   const gw = await serveGwsim(run, config, [], 'submit-poll');
   try {
-    const seconds = roundSeconds(run.plan.seconds);
-    const submit = await paired(
+    return await submitAndPollPaired(
       run,
-      'submit',
-      { child: bare, load: submitLoad },
-      { child: gw, load: submitLoad },
-      seconds,
+      { child: bare, pollIds: async () => ['n47bare_imagen4'] },
+      { child: gw, pollIds: () => submitMany(gw.url, run.plan.pollTasks) },
     );
-    const ids = await submitMany(gw.url, run.plan.pollTasks);
-    const poll = await paired(
-      run,
-      'poll',
-      { child: bare, load: pollLoad(['n47bare_imagen4']) },
-      { child: gw, load: pollLoad(ids) },
-      seconds,
-    );
-    return { submit, poll };
   } finally {
     await gw.stop();
   }

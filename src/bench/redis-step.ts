@@ -1,5 +1,4 @@
-import { pollLoad, submitLoad } from './load-shapes.js';
-import { paired, roundSeconds, type Paired, type SideNames } from './paired.js';
+import { submitAndPollPaired, type Paired, type SideNames } from './paired.js';
 import { serveGwsim, submitMany, type Run } from './plan.js';
 import { freePort, startChild, type Child } from './processes.js';
 
@@ -30,26 +29,13 @@ export async function redisVsMemory(run: Run, config: string): Promise<{ submit:
     started.push(memory);
     const onRedis = await serveGwsim(run, config, ['--store', `redis://127.0.0.1:${port}/0`], 'redis-store');
     started.push(onRedis);
-    const seconds = roundSeconds(run.plan.seconds);
-    const submit = await paired(
+    const tasksOf = (child: Child) => () => submitMany(child.url, run.plan.pollTasks);
+    return await submitAndPollPaired(
       run,
-      'submit',
-      { child: memory, load: submitLoad },
-      { child: onRedis, load: submitLoad },
-      seconds,
+      { child: memory, pollIds: tasksOf(memory) },
+      { child: onRedis, pollIds: tasksOf(onRedis) },
       NAMES,
     );
-    const memoryIds = await submitMany(memory.url, run.plan.pollTasks);
-    const redisIds = await submitMany(onRedis.url, run.plan.pollTasks);
-    const poll = await paired(
-      run,
-      'poll',
-      { child: memory, load: pollLoad(memoryIds) },
-      { child: onRedis, load: pollLoad(redisIds) },
-      seconds,
-      NAMES,
-    );
-    return { submit, poll };
   } finally {
     for (const child of started) await child.stop();
     await redis.stop();
