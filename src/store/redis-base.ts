@@ -39,6 +39,9 @@ export const asArray = (reply: unknown): unknown[] => (Array.isArray(reply) ? (r
  */
 export abstract class RedisBase {
   readonly prefix: string;
+  /** The ledger's list and counter, named once (the prefix is fixed). */
+  private readonly ledgerKey: string;
+  private readonly ledgerSeqKey: string;
   /** The URL (password redacted) for messages. */
   protected readonly label: string;
   private closed = false;
@@ -48,6 +51,8 @@ export abstract class RedisBase {
     options: { prefix?: string; url?: string } = {},
   ) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.ledgerKey = this.k('ledger');
+    this.ledgerSeqKey = this.k('ledger', 'seq');
     this.label = redactUrl(
       options.url ??
         `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}/${client.options.db ?? 0}`,
@@ -71,7 +76,7 @@ export abstract class RedisBase {
     }
   }
 
-  protected script(name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
+  protected script(name: ScriptName, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     return runScript(this.client, SCRIPTS[name], keys, args);
   }
 
@@ -83,7 +88,7 @@ export abstract class RedisBase {
   }
 
   protected ledgerKeys(key: string): [string, string, string] {
-    return [this.k('ledger'), this.k('ledger', 'seq'), this.k('ledger', 'key', key)];
+    return [this.ledgerKey, this.ledgerSeqKey, this.k('ledger', 'key', key)];
   }
   createKey(
     key: string,

@@ -21,8 +21,16 @@ const parse = (reply: unknown): ScheduledJob[] =>
  * keep files small.
  */
 export abstract class RedisJobs extends RedisBase {
-  protected jobKeys(): [string, string, string, string] {
-    return [this.k('jobs', 'due'), this.k('jobs', 'lease'), this.k('jobs', 'data'), this.k('jobs', 'task')];
+  /** The job scripts' KEYS, named once (the prefix is fixed): every submit and claim passes them. */
+  private readonly jobKeyNames: readonly [string, string, string, string] = [
+    this.k('jobs', 'due'),
+    this.k('jobs', 'lease'),
+    this.k('jobs', 'data'),
+    this.k('jobs', 'task'),
+  ];
+
+  protected jobKeys(): readonly [string, string, string, string] {
+    return this.jobKeyNames;
   }
 
   scheduleJob(job: ScheduledJob): Promise<void> {
