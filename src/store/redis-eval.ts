@@ -23,16 +23,17 @@ function send(
 
 /**
  * Run a script by its SHA (EVALSHA); a Redis that does not know it (restarted, or SCRIPT FLUSH)
- * answers NOSCRIPT, and the script is sent whole (EVAL), which also loads it. The commands go
- * out with this tick's others (`corkForTick`).
+ * answers NOSCRIPT, and the script is sent whole (EVAL), which also loads it. The command goes
+ * out with the others of its tick, or of its event-loop pass (`until`, see `corkForTick`).
  */
 export function runScript(
   client: Redis,
   def: ScriptDef,
   keys: readonly string[],
   args: readonly string[],
+  until: 'tick' | 'poll' = 'tick',
 ): Promise<unknown> {
-  corkForTick(client);
+  corkForTick(client, until);
   return send(client, 'evalsha', def, keys, args).catch((err: Error) => {
     if (!err.message.startsWith('NOSCRIPT')) throw err;
     return send(client, 'eval', def, keys, args);
