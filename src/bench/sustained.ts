@@ -3,7 +3,7 @@ import { submitLoad } from './load-shapes.js';
 import { combine, roundSeconds } from './paired.js';
 import { measure, serveGwsim, type Run } from './plan.js';
 import type { Child } from './processes.js';
-import type { WrkResult } from './wrk.js';
+import { wrk, type WrkResult } from './wrk.js';
 
 /** The sustained run: submit rate per window, and how many of the accepted tasks had finished at the end. */
 export interface Sustained {
@@ -41,12 +41,16 @@ async function taskCounts(url: string): Promise<{ accepted: number; finished: nu
  * drives it in back-to-back windows; the first and the last window are compared. The bare
  * server (up throughout, warmed by the steps before) is measured just before the first window and
  * just after the last (B G … G B), so its rate is of the same minute, not of the bench's start.
+ * gwsim is warmed first, as every paired step warms its sides: a fresh process's first seconds
+ * run at a fraction of its rate (JIT), which would slow the first window and make a decay over
+ * the minute look like none.
  */
 export async function sustainedRun(run: Run, config: string, bare: Child): Promise<Sustained> {
   const { sustainedWindows: count, windowSeconds } = run.plan;
   const gw = await serveGwsim(run, config, ['--time-scale', '0.001'], 'sustained');
   try {
     const bareSeconds = roundSeconds(windowSeconds);
+    await wrk(gw.url, submitLoad, bareSeconds);
     const bareRuns: WrkResult[] = [await measure(run, 'bare node:http', 'before', bare.url, submitLoad, bareSeconds)];
     const runs: WrkResult[] = [];
     for (let i = 1; i <= count; i++)
