@@ -43,6 +43,15 @@ describeRedis('runScript', () => {
     expect(await calls(client, 'eval')).toBe(evals + 1);
   });
 
+  it('sends every argument byte for byte: multi-byte characters, empty, protocol look-alikes, longer than a pool slice', async () => {
+    const long = 'é'.repeat(6000);
+    for (const [key, a, b] of [
+      ['東京 🙂', '', '\r\n$3\r\nSET\r\n'],
+      ['k', long, '*2\r\n'],
+    ] as const)
+      expect(await runScript(client, ECHO, [key], [a, b])).toEqual([key, a, b, 2]);
+  });
+
   it("rejects with the script's own error, and does not send it again", async () => {
     await runScript(client, FAILS, [], ['first']).catch(() => undefined); // loaded
     const evals = await calls(client, 'eval');
