@@ -7,6 +7,9 @@ const WORDS = [
   ['eval', 'return ARGV[1]', '0', 'é ü 東京 🙂'],
   ['set', 'x', '{"a":"\\"q\\"","b":"\r\n$3\r\n"}'],
   ['ping'],
+  // Lengths at each digit count's edges, and at the hand-copied words' limit (64), ASCII or not.
+  ['set', ...[0, 9, 10, 63, 64, 65, 99, 100, 999, 1000, 9999, 10_000, 123_456].map((n) => 'x'.repeat(n))],
+  ['set', 'é'.repeat(32), 'é' + 'x'.repeat(63), '🙂'.repeat(16)],
 ];
 
 it.each(WORDS)('writes %s as ioredis would write it (RESP: counts in bytes, not characters)', (name, ...args) => {

@@ -52,6 +52,14 @@ describeRedis('runScript', () => {
       expect(await runScript(client, ECHO, [key], [a, b])).toEqual([key, a, b, 2]);
   });
 
+  it('sends each of many commands corked together whole, however many slabs their bytes span', async () => {
+    const sizes = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 20_000 : 200 + i * 13));
+    const replies = await Promise.all(
+      sizes.map((n, i) => runScript(client, ECHO, [`k${i}`], [String(i).padEnd(n, String(i % 10)), ''])),
+    );
+    replies.forEach((reply, i) => expect(reply).toEqual([`k${i}`, String(i).padEnd(sizes[i]!, String(i % 10)), '', 2]));
+  });
+
   it("rejects with the script's own error, and does not send it again", async () => {
     await runScript(client, FAILS, [], ['first']).catch(() => undefined); // loaded
     const evals = await calls(client, 'eval');
