@@ -83,7 +83,7 @@ export async function connectClient(url: string, options: RedisStoreOptions = {}
       autoResendUnfulfilledCommands: false,
       // No auto-pipelining: a batch of a tick's commands is answered all at once, after Redis ran
       // every one, so gwsim and Redis took turns idling (Redis submits, 32 connections: 3,750-4,050
-      // req/s batched, 5,080-5,330 not). A tick's commands still leave in one write: redis-cork.ts.
+      // req/s batched, 5,080-5,330 not). A tick's (or a pass's) commands still leave in one write: redis-cork.ts.
       enableAutoPipelining: false,
       // No retrying before the first connect: start-up fails fast instead.
       retryStrategy: (times) => (everReady ? Math.min(times * 100, 1000) : null),
