@@ -49,13 +49,13 @@ export async function sustainedRun(run: Run, config: string, bare: Child): Promi
   const { sustainedWindows: count, windowSeconds } = run.plan;
   const gw = await serveGwsim(run, config, ['--time-scale', '0.001'], 'sustained');
   try {
-    const bareSeconds = roundSeconds(windowSeconds);
-    await wrk(gw.url, submitLoad, bareSeconds);
-    const bareRuns: WrkResult[] = [await measure(run, 'bare node:http', 'before', bare.url, submitLoad, bareSeconds)];
+    const roundLength = roundSeconds(windowSeconds); // of the warm-up and of each bare round
+    await wrk(gw.url, submitLoad, roundLength);
+    const bareRuns: WrkResult[] = [await measure(run, 'bare node:http', 'before', bare.url, submitLoad, roundLength)];
     const runs: WrkResult[] = [];
     for (let i = 1; i <= count; i++)
       runs.push(await measure(run, 'gwsim ×0.001', `window ${i}`, gw.url, submitLoad, windowSeconds));
-    bareRuns.push(await measure(run, 'bare node:http', 'after', bare.url, submitLoad, bareSeconds));
+    bareRuns.push(await measure(run, 'bare node:http', 'after', bare.url, submitLoad, roundLength));
     await new Promise((resolve) => setTimeout(resolve, 500)); // the last tasks take ≤ 8 ms, their polls a few more
     const { accepted, finished } = await taskCounts(gw.url);
     const windows = runs.map((r) => r.rps);

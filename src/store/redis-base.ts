@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { runScript } from './redis-eval.js';
+import type { WriteBatch } from './redis-cork.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { DEFAULT_PREFIX, isConnectionError, redactUrl } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
@@ -76,11 +77,13 @@ export abstract class RedisBase {
     }
   }
 
-  protected script(name: ScriptName, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    // A submit's create is sent with the other submits read in the same pass (one write for the
-    // batch, where each went alone: 1.24 → 0.33 writes to Redis a submit); the follow-ups of a
-    // reply go at their tick's end, since each pass they wait for delays the whole submit.
-    return runScript(this.client, SCRIPTS[name], keys, args, name === 'gwsimCreateTask' ? 'poll' : 'tick');
+  protected script(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly string[],
+    until: WriteBatch = 'tick',
+  ): Promise<unknown> {
+    return runScript(this.client, SCRIPTS[name], keys, args, until);
   }
 
   /** MGET in chunks; null for missing keys. */

@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runScript } from '../../src/store/redis-eval.js';
 import { luaScript } from '../../src/store/redis-lua.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { makeTask } from './store-contract.js';
 import { describeRedis, RedisServer } from '../helpers/redis-server.js';
 
 const ECHO = luaScript(0, `return ARGV[1]`);
@@ -12,19 +14,24 @@ let client: Redis;
 /** Writes the client's socket has handed to the kernel (each corked batch is one). */
 let writes = 0;
 
+/** Count every write `client`'s socket hands to the kernel into `writes`. */
+function countWrites(client: Redis): void {
+  const socket = client.stream as Socket & Record<'_write' | '_writev', (...a: unknown[]) => unknown>;
+  for (const name of ['_write', '_writev'] as const) {
+    const real = socket[name].bind(socket);
+    socket[name] = (...a: unknown[]) => {
+      writes++;
+      return real(...a);
+    };
+  }
+}
+
 describeRedis('corked script writes', () => {
   beforeAll(async () => {
     redis = await RedisServer.start();
     client = new Redis(redis.url(0));
     await runScript(client, ECHO, [], ['load']); // EVAL once, so every call below is one EVALSHA
-    const socket = client.stream as Socket & Record<'_write' | '_writev', (...a: unknown[]) => unknown>;
-    for (const name of ['_write', '_writev'] as const) {
-      const real = socket[name].bind(socket);
-      socket[name] = (...a: unknown[]) => {
-        writes++;
-        return real(...a);
-      };
-    }
+    countWrites(client);
   }, 30_000);
   afterAll(async () => {
     client?.disconnect();
@@ -51,9 +58,9 @@ describeRedis('corked script writes', () => {
     expect(writes).toBe(1);
   });
 
-  it("holds 'poll' scripts until every callback ready in the pass has run: one write for all", async () => {
+  it("holds 'pass' scripts until every callback ready in the pass has run: one write for all", async () => {
     const replies = await inSeparateCallbacks(
-      ['a', 'b', 'c'].map((v) => () => runScript(client, ECHO, [], [v], 'poll')),
+      ['a', 'b', 'c'].map((v) => () => runScript(client, ECHO, [], [v], 'pass')),
     );
     expect(replies).toEqual(['a', 'b', 'c']);
     expect(writes).toBe(1);
@@ -69,7 +76,7 @@ describeRedis('corked script writes', () => {
     let atTickEnd = -1;
     const sent = await new Promise<unknown>((resolve, reject) =>
       setImmediate(() => {
-        held = runScript(client, ECHO, [], ['held'], 'poll');
+        held = runScript(client, ECHO, [], ['held'], 'pass');
         runScript(client, ECHO, [], ['now']).then(resolve, reject);
         // Queued after the release runScript queued for its tick's end: both commands are out by now.
         process.nextTick(() => (atTickEnd = writes));
@@ -79,5 +86,24 @@ describeRedis('corked script writes', () => {
     expect(sent).toBe('now');
     expect(await held).toBe('held');
     expect(writes).toBe(1);
+  });
+
+  it("sends the creates of submits read in one pass in one write (the store's createTask waits for the pass)", async () => {
+    const storeClient = new Redis(redis.url(1));
+    const store = new RedisStore(storeClient);
+    try {
+      await store.createKey('aio_alice', 100, 'whsec_c2VjcmV0', { requests: 100, window_s: 60 }, 0);
+      // Loads the script (a first EVALSHA is answered NOSCRIPT and sent again whole).
+      await store.createTask({ task: makeTask({ id: 't0', key: 'aio_alice' }), at: 0 });
+      countWrites(storeClient);
+      writes = 0;
+      const made = await inSeparateCallbacks(
+        ['t1', 't2', 't3'].map((id) => () => store.createTask({ task: makeTask({ id, key: 'aio_alice' }), at: 0 })),
+      );
+      expect(made).toEqual([{ kind: 'created' }, { kind: 'created' }, { kind: 'created' }]);
+      expect(writes).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 });
