@@ -48,6 +48,15 @@ export interface Reservation {
   failure: { rate: number; faults: Span[]; draw: number; error: { type: string; detail: string } };
 }
 
+/**
+ * A node's first job for a task, booked in the store's atomic create of the task (a store that
+ * keeps the nodes' job books): the submit's node call then costs no store call of its own.
+ */
+export interface StoreBooking {
+  node: string;
+  reservation: Reservation;
+}
+
 /** A job read back with its place in the queue (1 = next to start; null unless queued). */
 export interface BookRead {
   job: BookedJob;

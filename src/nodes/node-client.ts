@@ -1,5 +1,6 @@
 import type { Pool } from 'undici';
 import type { Clock } from '../clock/clock.js';
+import type { BookRead, Reservation } from './job-book.js';
 import type { Health, Job, JobRequest } from './node-emulator.js';
 import type { NodeReply, NodeService } from './node-service.js';
 import { BatchReads } from './batch-reads.js';
@@ -50,6 +51,16 @@ export interface NodeClient {
    * when it cannot know yet, as for a queued job), so the gateway need not ask at every poll tick.
    */
   readonly changes?: JobChanges;
+  /** A node in this process whose job book is in the gateway's store: a first submit can be booked with the task's create. */
+  readonly booking?: StoreBookings;
+}
+
+/** The submit of a node whose jobs the store books (`TaskCreation.booking`), split in its two halves. */
+export interface StoreBookings {
+  /** The booking the submit of `job` would make now; undefined: make the call as usual. */
+  prepare(job: JobRequest): Reservation | undefined;
+  /** The submit's answer, from the booking the store made. */
+  answer(read: BookRead): Job;
 }
 
 export interface JobChanges {
@@ -95,6 +106,7 @@ export class InProcessNodeClient implements NodeClient {
   readonly transport = 'in-process';
   readonly node: string;
   readonly changes: JobChanges;
+  readonly booking: StoreBookings | undefined;
 
   constructor(
     private readonly service: NodeService,
@@ -102,6 +114,9 @@ export class InProcessNodeClient implements NodeClient {
   ) {
     this.node = options.node;
     this.changes = { nextChangeAt: (id) => service.emulator.nextChangeAt(id) };
+    this.booking = service.emulator.booksInStore
+      ? { prepare: (job) => service.prepareJob(job), answer: (read) => service.bookedJob(read) }
+      : undefined;
   }
 
   /**

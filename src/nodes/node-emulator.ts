@@ -4,7 +4,7 @@ import type { Clock } from '../clock/clock.js';
 import type { components } from '../generated/node.js';
 import { createRng, hashString, mix32, sampleQuantiles, pickWeighted, type Rng } from '../rng/rng.js';
 import type { Fault, FaultSet } from './faults.js';
-import { jobPhase, type BookedJob, type JobBook, type Reservation, type Span } from './job-book.js';
+import { jobPhase, type BookedJob, type BookRead, type JobBook, type Reservation, type Span } from './job-book.js';
 import { MemoryJobBook } from '../store/memory-job-book.js';
 
 export type Job = components['schemas']['Job'];
@@ -47,6 +47,8 @@ export interface NodeEmulatorDeps {
 export class NodeEmulator {
   readonly id: string;
   readonly capacity: number;
+  /** Its jobs live in the gateway's store (`deps.book`), which can book one with a task's create. */
+  readonly booksInStore: boolean;
   private readonly book: JobBook;
   private faultRng: Rng;
   /** The replanning after a fault ended, while it runs (a read waits for it, so it sees its outcome). */
@@ -58,6 +60,7 @@ export class NodeEmulator {
     this.id = deps.node.id;
     this.capacity = deps.capacity ?? deps.node.capacity;
     this.faultRng = createRng(mix32(deps.seed, hashString(this.id), 0xfa17));
+    this.booksInStore = deps.book !== undefined;
     this.book = deps.book ?? new MemoryJobBook(deps.keepFinished);
     deps.faults.onRemoved(() => void this.replanStalled());
   }
@@ -132,9 +135,14 @@ export class NodeEmulator {
     };
   }
 
-  /** Accept a job (idempotent on its id); the caller has validated the request. */
-  async submit(req: JobRequest, modelId: string): Promise<Job> {
-    const reservation = this.reservation({
+  /** No fault at all is known (in force or to come): a call meets none, and draws nothing to find out. */
+  get faultless(): boolean {
+    return this.deps.faults.none;
+  }
+
+  /** What booking `req` now takes (a submit's, or one its task's create makes in the store); the caller has validated it. */
+  reservationFor(req: JobRequest, modelId: string): Reservation {
+    return this.reservation({
       id: req.job_id,
       model: req.model,
       modelId,
@@ -143,11 +151,18 @@ export class NodeEmulator {
       height: req.height,
       numImages: req.num_images,
     });
-    if (this.book.reserveRead) {
-      const { job, queuePosition } = await this.book.reserveRead(reservation);
-      this.remember(job);
-      return this.view(job, queuePosition);
-    }
+  }
+
+  /** The answer to a submit whose booking was made elsewhere (with its task's create): as `submit` gives it. */
+  booked({ job, queuePosition }: BookRead): Job {
+    this.remember(job);
+    return this.view(job, queuePosition);
+  }
+
+  /** Accept a job (idempotent on its id); the caller has validated the request. */
+  async submit(req: JobRequest, modelId: string): Promise<Job> {
+    const reservation = this.reservationFor(req, modelId);
+    if (this.book.reserveRead) return this.booked(await this.book.reserveRead(reservation));
     const booked = await this.book.reserve(reservation);
     this.remember(booked);
     // A job that starts at once has no queue position to read back.

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { SpecValidators } from '../spec/validators.js';
+import type { BookRead, Reservation } from './job-book.js';
 import type { Job, JobRequest, JobState, NodeEmulator } from './node-emulator.js';
 
 /** A node's answer to one call, before any transport frames it. */
@@ -42,6 +43,29 @@ export class NodeService {
   ) {}
 
   async submitJob(body: unknown): Promise<NodeReply> {
+    const accepted = this.accepts(body);
+    if (!('req' in accepted)) return accepted;
+    return { status: 202, body: await this.emulator.submit(accepted.req, accepted.modelId) };
+  }
+
+  /**
+   * The booking a submit of `body` would make now, for the store to make with the task's create;
+   * undefined when the call must go as a call: a bad request, any fault known (it may draw or
+   * refuse), a job book outside the store.
+   */
+  prepareJob(body: unknown): Reservation | undefined {
+    if (!this.emulator.booksInStore || !this.emulator.faultless) return undefined;
+    const accepted = this.accepts(body);
+    return 'req' in accepted ? this.emulator.reservationFor(accepted.req, accepted.modelId) : undefined;
+  }
+
+  /** The submit's answer from a booking the store made (`prepareJob`'s). */
+  bookedJob(read: BookRead): Job {
+    return this.emulator.booked(read);
+  }
+
+  /** Whether the node takes the job: the request and model it serves, or its answer (an error or a fault's). */
+  private accepts(body: unknown): NodeReply | { req: JobRequest; modelId: string } {
     const check = this.validators.schema('JobRequest');
     if (!check(body)) return nodeError(400, 'invalid_request', this.validators.describe(check));
     const req = body as JobRequest;
@@ -50,7 +74,7 @@ export class NodeService {
     if (effect !== 'none') return FAULT_REPLIES[effect];
     if (!ref || !this.emulator.serves(ref.model.id))
       return nodeError(400, 'unsupported_model', `${this.emulator.id} does not serve model '${req.model}'`);
-    return { status: 202, body: await this.emulator.submit(req, ref.model.id) };
+    return { req, modelId: ref.model.id };
   }
 
   /** A job held in `state` (POST /_sim/jobs); the request is checked as submitJob checks it. Returns the job or why not. */

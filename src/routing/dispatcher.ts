@@ -7,7 +7,8 @@ import { nextPollAt } from './poll-timing.js';
 import { QuietSkips } from './quiet-polls.js';
 import type { DispatcherDeps, DispatchState, PollState, RoutingSteps } from './routing-types.js';
 import type { NextSteps } from '../clock/steps.js';
-import type { TaskRouting } from '../tasks/task-events.js';
+import type { FirstBooked, TaskRouting } from '../tasks/task-events.js';
+import type { StoreBooking } from '../nodes/job-book.js';
 
 export type { DispatcherDeps, DispatchState, PollState, RoutingOptions, RoutingSteps } from './routing-types.js';
 
@@ -36,7 +37,8 @@ export class Dispatcher implements TaskRouting<NextSteps<RoutingSteps>> {
    * shows what the node did with the job (IN_PROGRESS when it started it at once, as the docs'
    * example). A node that hangs lets the submit answer at once; the rest goes on as steps. Should
    * the attempt itself break (the store, say), it is left to a step, as every later one is.
-   * `next`: where the steps that follow are scheduled (the stored first step's run, if any).
+   * `next`: where the steps that follow are scheduled (the stored first step's run, if any);
+   * `booked`: the first route's job as the create booked it (`firstBooking`).
    */
   async begin(
     taskId: string,
@@ -44,13 +46,26 @@ export class Dispatcher implements TaskRouting<NextSteps<RoutingSteps>> {
     job: JobRequest,
     routes: RouteEntry[],
     next: NextSteps<RoutingSteps> = this.deps.steps,
+    booked?: FirstBooked,
   ): Promise<void> {
     const dispatch: DispatchState = { taskId, job, model, routes, attempts: [], cursor: 0 };
     try {
-      await this.deps.clock.exclusive(() => this.step((hooks) => this.attempt(dispatch, hooks, next)));
+      await this.deps.clock.exclusive(() => this.step((hooks) => this.attempt(dispatch, hooks, next, booked)));
     } catch {
       await next.at(this.deps.clock.now(), 'dispatch.attempt', { ...dispatch, attempts: [], cursor: 0 });
     }
+  }
+
+  /**
+   * The first route's booking, for the create to make: only while its circuit is closed (the
+   * attempt would go there, and a half-open probe is taken by a call) and its node would book
+   * the job in the store now (no fault known; see `NodeService.prepareJob`).
+   */
+  firstBooking(job: JobRequest, routes: readonly RouteEntry[]): StoreBooking | undefined {
+    const route = routes[0];
+    if (!route || this.deps.breaker.state(route.node) !== 'closed') return undefined;
+    const reservation = this.deps.clients.get(route.node)?.booking?.prepare(job);
+    return reservation && { node: route.node, reservation };
   }
 
   /** Whether any route of these could take a call now (else the submit is refused with 503). */
@@ -117,10 +132,27 @@ export class Dispatcher implements TaskRouting<NextSteps<RoutingSteps>> {
     return client;
   }
 
-  private async attempt(dispatch: DispatchState, hooks: CallHooks, next: NextSteps<RoutingSteps>): Promise<void> {
+  /**
+   * The route the create booked the job on: the first, as `nextRoute` took it when the booking
+   * was prepared (its circuit was closed then; the call is made, so it is not asked again).
+   */
+  private bookedRoute(dispatch: DispatchState, booked: FirstBooked): RouteEntry | undefined {
+    const route = dispatch.routes[0];
+    if (route?.node !== booked.node) return undefined;
+    dispatch.cursor = 1 % dispatch.routes.length;
+    return route;
+  }
+
+  private async attempt(
+    dispatch: DispatchState,
+    hooks: CallHooks,
+    next: NextSteps<RoutingSteps>,
+    booked?: FirstBooked,
+  ): Promise<void> {
     const { clock, breaker, metrics, options, events } = this.deps;
     const { taskId, attempts } = dispatch;
-    const route = this.nextRoute(dispatch);
+    const bookedRoute = booked && this.bookedRoute(dispatch, booked);
+    const route = bookedRoute ?? this.nextRoute(dispatch);
     if (!route)
       return events.failed(
         taskId,
@@ -134,7 +166,8 @@ export class Dispatcher implements TaskRouting<NextSteps<RoutingSteps>> {
     const client = this.client(route.node);
     const at = clock.now();
     try {
-      const job = await client.submit(dispatch.job, hooks);
+      const answer = bookedRoute && booked && client.booking?.answer(booked.read);
+      const job = answer ?? (await client.submit(dispatch.job, hooks));
       breaker.success(route.node);
       this.record(dispatch, route, at, 'accepted', null, 'submit');
       await events.accepted(taskId, route, attempts, job);

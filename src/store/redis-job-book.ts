@@ -7,63 +7,64 @@ import { StoreUnavailableError } from './store-errors.js';
 
 /**
  * A job's place in the queue at `now`, from its JSON: 1 = next to start, 0 = not waiting (a
- * fixture says by its state). KEYS[2] is the starts ZSET; started jobs score at or before now.
+ * fixture says by its state). `starts` is the starts ZSET; started jobs score at or before now.
  */
 const PLACE = `
-local function placeAt(startAt, seq, id, now)
+local function placeAt(starts, startAt, seq, id, now)
   if startAt and startAt <= now then return 0 end
-  local rank = redis.call('ZRANK', KEYS[2], string.format('%015d', seq) .. ':' .. id)
+  local rank = redis.call('ZRANK', starts, string.format('%015d', seq) .. ':' .. id)
   if not rank then return 0 end
-  return rank - redis.call('ZCOUNT', KEYS[2], '-inf', now) + 1
+  return rank - redis.call('ZCOUNT', starts, '-inf', now) + 1
 end
-local function place(json, id, now)
+local function place(starts, json, id, now)
   local job = cjson.decode(json)
   if job.fixed then return job.fixed == 'queued' and 1 or 0 end
   local startAt = job.startAt
   if startAt == cjson.null then startAt = nil end
-  return placeAt(startAt, job.seq, id, now)
+  return placeAt(starts, startAt, job.seq, id, now)
 end
 `;
 
 /**
  * The reservation, mirroring `earliestStart` and `timelineFrom` (src/nodes/job-book.ts) in Lua so
  * that checking the slots and taking one cannot interleave with another instance's submit.
- * KEYS: jobs (hash id → JSON), starts, finishes (ZSETs of `seq:id` by time; a start of inf = no
- * known start, and no finish), seq. The slots are implicit: the r-th latest finish frees a room of r. ARGV: mode (new | replan), id, the record's JSON without its
+ * K (keys): jobs (hash id → JSON), starts, finishes (ZSETs of `seq:id` by time; a start of inf = no
+ * known start, and no finish), seq. The slots are implicit: the r-th latest finish frees a room of r. A (arguments): mode (new | replan), id, the record's JSON without its
  * timeline fields and closing brace, now, capacity, base run ms, failure rate, draw, error JSON,
  * rooms, latency, failure spans (JSON lists of [from, until|null, value]), and 'place' to answer
  * {record, place at now} (as READ) instead of the record alone.
  */
-const RESERVE = `${PLACE}
-local mode, id, head, now, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local base, rate, draw, errJson = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
-local rooms, latency, fails = cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12])
-local function num(x) return string.format('%.17g', x) end
+export const RESERVE_FN = `${PLACE}
 local function inForce(s, t) return s[1] <= t and (s[2] == cjson.null or t < s[2]) end
-local known = redis.call('HGET', KEYS[1], id)
+local function reserveJob(K, A)
+local mode, id, head, now, cap = A[1], A[2], A[3], tonumber(A[4]), tonumber(A[5])
+local base, rate, draw, errJson = tonumber(A[6]), tonumber(A[7]), tonumber(A[8]), A[9]
+local rooms, latency, fails = cjson.decode(A[10]), cjson.decode(A[11]), cjson.decode(A[12])
+local function num(x) return string.format('%.17g', x) end
+local known = redis.call('HGET', K[1], id)
 local seq
 if mode == 'new' then
   if known then
-    if ARGV[13] == 'place' then return { known, place(known, id, now) } end
+    if A[13] == 'place' then return { known, place(K[2], known, id, now) } end
     return known
   end
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  seq = redis.call('INCR', KEYS[4])
+  redis.call('ZREMRANGEBYSCORE', K[2], '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', K[3], '-inf', now)
+  seq = redis.call('INCR', K[4])
 else
   if not known then return false end
   local job = cjson.decode(known)
   if job.fixed or job.startAt ~= cjson.null then return false end
-  local first = redis.call('ZRANGEBYSCORE', KEYS[2], 'inf', 'inf', 'LIMIT', 0, 1)[1]
+  local first = redis.call('ZRANGEBYSCORE', K[2], 'inf', 'inf', 'LIMIT', 0, 1)[1]
   local member = string.format('%015d', job.seq) .. ':' .. id
   if first ~= member then return false end
   seq = job.seq
-  redis.call('ZREM', KEYS[2], member)
+  redis.call('ZREM', K[2], member)
 end
 local member = string.format('%015d', seq) .. ':' .. id
 local startAt = nil
 -- FIFO: a new job waits behind any with no known start; a replanned one is the first of them.
-if mode == 'replan' or redis.call('ZCOUNT', KEYS[2], 'inf', 'inf') == 0 then
+if mode == 'replan' or redis.call('ZCOUNT', K[2], 'inf', 'inf') == 0 then
   local bounds = { now }
   for _, s in ipairs(rooms) do
     if s[1] >= now then bounds[#bounds + 1] = s[1] end
@@ -76,7 +77,7 @@ if mode == 'replan' or redis.call('ZCOUNT', KEYS[2], 'inf', 'inf') == 0 then
     for _, s in ipairs(rooms) do if inForce(s, from) and s[3] < room then room = s[3] end end
     if room > 0 and from < untilT then
       local t = from
-      local nth = redis.call('ZREVRANGE', KEYS[3], room - 1, room - 1, 'WITHSCORES')[2]
+      local nth = redis.call('ZREVRANGE', K[3], room - 1, room - 1, 'WITHSCORES')[2]
       if nth and tonumber(nth) > t then t = tonumber(nth) end
       if t < untilT then startAt = t break end
     end
@@ -91,32 +92,36 @@ if startAt then
   local runMs = math.floor(x)
   if x - runMs >= 0.5 then runMs = runMs + 1 end
   local finishAt = startAt + runMs
-  redis.call('ZADD', KEYS[2], num(startAt), member)
-  redis.call('ZADD', KEYS[3], num(finishAt), member)
+  redis.call('ZADD', K[2], num(startAt), member)
+  redis.call('ZADD', K[3], num(finishAt), member)
   startJson, finishJson = num(startAt), num(finishAt)
   if draw < p then errOut = errJson end
 else
-  redis.call('ZADD', KEYS[2], 'inf', member)
+  redis.call('ZADD', K[2], 'inf', member)
 end
 local json = head .. ',"seq":' .. seq .. ',"startAt":' .. startJson .. ',"finishAt":' .. finishJson .. ',"error":' .. errOut .. '}'
-redis.call('HSET', KEYS[1], id, json)
-if ARGV[13] == 'place' then
+redis.call('HSET', K[1], id, json)
+if A[13] == 'place' then
   -- The record just built: its start and seq are at hand (no decode), unless it names a fixed state.
-  if string.find(head, '"fixed":', 1, true) then return { json, place(json, id, now) } end
-  return { json, placeAt(startAt, seq, id, now) }
+  if string.find(head, '"fixed":', 1, true) then return { json, place(K[2], json, id, now) } end
+  return { json, placeAt(K[2], startAt, seq, id, now) }
 end
 return json
+end
+`;
+const RESERVE = `${RESERVE_FN}
+return reserveJob(KEYS, ARGV)
 `;
 
 /** KEYS: jobs, starts. ARGV: id, now. The record and, while it waits, its place (ZRANK less those started). */
 const READ = `${PLACE}
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return false end
-return { json, place(json, ARGV[1], tonumber(ARGV[2])) }
+return { json, place(KEYS[2], json, ARGV[1], tonumber(ARGV[2])) }
 `;
 
 /** A {record JSON, place} reply as a BookRead (a place of 0: not waiting, no position). */
-function readOf(reply: unknown[]): BookRead {
+export function readOf(reply: unknown[]): BookRead {
   const [json, position] = reply as [string, number];
   return { job: JSON.parse(json) as BookedJob, queuePosition: Number(position) > 0 ? Number(position) : null };
 }
@@ -124,22 +129,44 @@ function readOf(reply: unknown[]): BookRead {
 const SCRIPTS = { reserve: luaScript(4, RESERVE), read: luaScript(2, READ) };
 const spans = (list: readonly Span[]) => JSON.stringify(list.map((s) => [s.from, s.until, s.value]));
 
+/** A node's book keys under `<prefix>book:<node>:`, in reserveJob's order: jobs, starts, finishes, seq. */
+export function bookKeys(prefix: string, node: string): [string, string, string, string] {
+  const base = `${prefix}book:${node}:`;
+  return [`${base}jobs`, `${base}starts`, `${base}finishes`, `${base}seq`];
+}
+
+/** reserveJob's arguments for `r` (see RESERVE_FN); `answer` 'place' asks for {record, place}. */
+export function reserveArgs(mode: 'new' | 'replan', r: Reservation, answer: '' | 'place'): string[] {
+  return [
+    mode,
+    r.job.id,
+    JSON.stringify(r.job).slice(0, -1),
+    String(r.now),
+    String(r.capacity),
+    String(r.baseRunMs),
+    String(r.failure.rate),
+    String(r.failure.draw),
+    JSON.stringify(r.failure.error),
+    spans(r.rooms),
+    spans(r.latency),
+    spans(r.failure.faults),
+    answer,
+  ];
+}
+
 /** One node's job book in Redis, under `<prefix>book:<node>:`, shared by every instance on the store. */
 export class RedisJobBook implements JobBook {
   private readonly keys: { jobs: string; starts: string; finishes: string; seq: string };
+  private readonly reserveKeys: string[];
 
   constructor(
     private readonly client: Redis,
     prefix: string,
     node: string,
   ) {
-    const base = `${prefix}book:${node}:`;
-    this.keys = {
-      jobs: `${base}jobs`,
-      starts: `${base}starts`,
-      finishes: `${base}finishes`,
-      seq: `${base}seq`,
-    };
+    const [jobs, starts, finishes, seq] = bookKeys(prefix, node);
+    this.keys = { jobs, starts, finishes, seq };
+    this.reserveKeys = [jobs, starts, finishes, seq];
   }
 
   private async call(name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
@@ -159,27 +186,7 @@ export class RedisJobBook implements JobBook {
   }
 
   private reserveScript(mode: 'new' | 'replan', r: Reservation, answer: '' | 'place'): Promise<unknown> {
-    const { jobs, starts, finishes, seq } = this.keys;
-    const head = JSON.stringify(r.job).slice(0, -1);
-    return this.call(
-      'reserve',
-      [jobs, starts, finishes, seq],
-      [
-        mode,
-        r.job.id,
-        head,
-        String(r.now),
-        String(r.capacity),
-        String(r.baseRunMs),
-        String(r.failure.rate),
-        String(r.failure.draw),
-        JSON.stringify(r.failure.error),
-        spans(r.rooms),
-        spans(r.latency),
-        spans(r.failure.faults),
-        answer,
-      ],
-    );
+    return this.call('reserve', this.reserveKeys, reserveArgs(mode, r, answer));
   }
 
   async reserve(r: Reservation): Promise<BookedJob> {

@@ -1,31 +1,34 @@
 import { script, type ScriptDef } from './redis-lua.js';
 import { HIT } from './redis-record-scripts.js';
+import { RESERVE_FN } from './redis-job-book.js';
 
-/** The scripts of a submit and of recovery: createTask, its resolution, stuck tasks, orphan holds, leases. */
-export const TASK_SCRIPTS = {
-  /**
-   * A submit, all or nothing: refuse it if it was resolved as never created or is past its
-   * deadline (Redis TIME, epoch ms); answer a live idempotency claim as a duplicate; else hold the
-   * credits, store the task, bind the claim and store the first step leased. The task's record is
-   * the mark that it was created (resolveCreate reads it); the marker key is only ever written by
-   * resolveCreate, as '0'. Task ids are fresh, so the task has no stored meta to read.
-   * With an admission time (a submit admitted in the same step, as gwsimAuthorize admits it),
-   * first: an unknown key is unknown_key with nothing counted; else the request is counted in the
-   * key's window, and a count over the key's limit is 'limited' with nothing else written.
-   * KEYS: key hash, holds, ledger, ledger seq, key's ledger, idempotency scope, created marker,
-   * jobs lease zset, jobs data hash, jobs-per-task hash, rate window hash.
-   * ARGV: prefix, task id, key, amount, at, task JSON, meta JSON, status, model, deadline or '',
-   * fingerprint or '', idempotency ttl, pending ttl, idempotency GC ms, job id or '', job leased
-   * until, job JSON, admission time or '', window GC grace ms.
-   * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available},
-   * {'duplicate', fingerprint, task id or '', createdAt} or {'limited'}; after an admission the
-   * answer is padded to 4 entries and followed by the window's count and reset, then HGETALL of
-   * the key.
-   */
-  gwsimCreateTask: script(
-    11,
-    HIT +
-      `
+/**
+ * A submit, all or nothing: refuse it if it was resolved as never created or is past its
+ * deadline (Redis TIME, epoch ms); answer a live idempotency claim as a duplicate; else hold the
+ * credits, store the task, bind the claim and store the first step leased. The task's record is
+ * the mark that it was created (resolveCreate reads it); the marker key is only ever written by
+ * resolveCreate, as '0'. Task ids are fresh, so the task has no stored meta to read.
+ * With an admission time (a submit admitted in the same step, as gwsimAuthorize admits it),
+ * first: an unknown key is unknown_key with nothing counted; else the request is counted in the
+ * key's window, and a count over the key's limit is 'limited' with nothing else written.
+ * With a booking (gwsimCreateTaskBooked: four more keys, thirteen more arguments), a task created
+ * books its first job on the node's book as the book's own reserve script would (reserveJob).
+ * KEYS: key hash, holds, ledger, ledger seq, key's ledger, idempotency scope, created marker,
+ * jobs lease zset, jobs data hash, jobs-per-task hash, rate window hash; booked: the node's book
+ * keys (redis-job-book.ts's bookKeys).
+ * ARGV: prefix, task id, key, amount, at, task JSON, meta JSON, status, model, deadline or '',
+ * fingerprint or '', idempotency ttl, pending ttl, idempotency GC ms, job id or '', job leased
+ * until, job JSON, admission time or '', window GC grace ms; booked: reserveJob's arguments
+ * (reserveArgs, answering 'place').
+ * Returns {'created'}, {'refused'}, {'unknown_key'}, {'insufficient', available},
+ * {'duplicate', fingerprint, task id or '', createdAt} or {'limited'}; after an admission or a
+ * booking the answer is padded to 4 entries and followed by the booked job's JSON and place (or
+ * '' and ''), then, after an admission, the window's count and reset and HGETALL of the key.
+ */
+const CREATE_TASK =
+  HIT +
+  RESERVE_FN +
+  `
 -- kv: the key's credits and held, read once (by the admission's HGETALL when there is one).
 local admitted, limit, kv = {}, 0, nil
 if ARGV[18] ~= '' then
@@ -85,12 +88,22 @@ end
 return {'created'}
 end
 local r = create()
-if #admitted == 0 then return r end
+local booked = nil
+if r[1] == 'created' and ARGV[20] then
+  booked = reserveJob({ KEYS[12], KEYS[13], KEYS[14], KEYS[15] }, { unpack(ARGV, 20, 32) })
+end
+if #admitted == 0 and not booked then return r end
 for i = #r + 1, 4 do r[i] = '' end
+r[5] = booked and booked[1] or ''
+r[6] = booked and booked[2] or ''
 for _, v in ipairs(admitted) do r[#r + 1] = v end
 return r
-`,
-  ),
+`;
+
+/** The scripts of a submit and of recovery: createTask, its resolution, stuck tasks, orphan holds, leases. */
+export const TASK_SCRIPTS = {
+  gwsimCreateTask: script(11, CREATE_TASK),
+  gwsimCreateTaskBooked: script(15, CREATE_TASK),
 
   /**
    * Whether a createTask made the task (its record exists: Redis keeps every task until reset);

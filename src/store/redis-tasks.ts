@@ -2,6 +2,7 @@ import { asArray, GC_GRACE_MS, n, pairs, parseKey } from './redis-base.js';
 import { RedisJobs } from './redis-jobs.js';
 import type { Authorized, IdempotencyRecord, RateWindow, TaskCreated, TaskCreation, TaskOutcome } from './store.js';
 import { taskMeta } from './redis-task-args.js';
+import { bookKeys, readOf, reserveArgs } from './redis-job-book.js';
 
 /** gwsimCreateTask's answer, its first four entries. */
 function taskOutcome(reply: unknown[]): TaskOutcome {
@@ -34,14 +35,14 @@ const MARKER_GC_MS = 60 * 60 * 1000;
 export abstract class RedisTasks extends RedisJobs {
   createTask(c: TaskCreation): Promise<TaskCreated> {
     return this.op('createTask', async () => {
-      const { task, at, idempotency: idem, firstStep } = c;
+      const { task, at, idempotency: idem, firstStep, booking } = c;
       const [ledger, seq, keyLedger] = this.ledgerKeys(task.key);
       const [, lease, data, perTask] = this.jobKeys();
       const idemTtl = idem?.ttlMs ?? 0;
       const job = firstStep && { ...firstStep.job, taskId: task.id };
       const reply = asArray(
         await this.script(
-          'gwsimCreateTask',
+          booking ? 'gwsimCreateTaskBooked' : 'gwsimCreateTask',
           [
             this.k('key', task.key),
             this.k('holds'),
@@ -54,6 +55,7 @@ export abstract class RedisTasks extends RedisJobs {
             data,
             perTask,
             this.k('rate', task.key),
+            ...(booking ? bookKeys(this.prefix, booking.node) : []),
           ],
           [
             this.prefix,
@@ -75,6 +77,7 @@ export abstract class RedisTasks extends RedisJobs {
             job ? JSON.stringify(job) : '',
             c.authorize === undefined ? '' : n(c.authorize, 'authorize'),
             String(GC_GRACE_MS),
+            ...(booking ? reserveArgs('new', booking.reservation, 'place') : []),
           ],
           // Sent with the other submits read in the same pass (one write for the batch, where each
           // went alone: 1.24 → 0.33 writes to Redis a submit). A reply's follow-ups stay at 'tick':
@@ -83,13 +86,15 @@ export abstract class RedisTasks extends RedisJobs {
         ),
       );
       const outcome = taskOutcome(reply);
-      // After an admission: the answer padded to 4, then the window and the key's hash.
+      // After an admission or a booking: the answer padded to 4, the booked job and its place
+      // ('' when none), then after an admission the window and the key's hash.
       if (reply.length <= 4) return outcome;
-      const admitted: Authorized = {
-        window: { count: Number(reply[4]), resetAt: Number(reply[5]) },
-        key: parseKey(pairs(reply, 6)),
-      };
-      return { ...outcome, admitted };
+      const booked = reply[4] === '' ? undefined : readOf([reply[4], reply[5]]);
+      const admitted: Authorized | undefined =
+        reply.length > 6
+          ? { window: { count: Number(reply[6]), resetAt: Number(reply[7]) }, key: parseKey(pairs(reply, 8)) }
+          : undefined;
+      return { ...outcome, ...(admitted ? { admitted } : {}), ...(booked ? { booked } : {}) };
     });
   }
 

@@ -1,5 +1,5 @@
 import type { TaskRecord, TaskStatus } from '../gateway/task.js';
-import type { JobBook } from '../nodes/job-book.js';
+import type { BookRead, JobBook, StoreBooking } from '../nodes/job-book.js';
 
 export interface RateLimitPolicy {
   requests: number;
@@ -111,6 +111,11 @@ export interface TaskCreation {
    * limited and writes nothing else; any other answer carries the key and window (`admitted`).
    */
   authorize?: number;
+  /**
+   * Book the first attempt's job on the node's job book in the same step, once the task is
+   * created (a store with `jobBook`; any other ignores it): `booked` answers it.
+   */
+  booking?: StoreBooking;
 }
 
 /**
@@ -124,7 +129,7 @@ export interface FinishDelivery {
 }
 
 /** createTask's answer; with `authorize`, the key and its counted window once the key is found. */
-export type TaskCreated = TaskOutcome & { admitted?: Authorized };
+export type TaskCreated = TaskOutcome & { admitted?: Authorized; booked?: BookRead };
 
 export type TaskOutcome =
   | { kind: 'created' }

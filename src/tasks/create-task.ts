@@ -27,6 +27,7 @@ export async function createOrResolve(store: Store, c: Omit<TaskCreation, 'deadl
   if (c.idempotency) creation.idempotency = c.idempotency;
   if (c.firstStep) creation.firstStep = c.firstStep;
   if (c.authorize !== undefined) creation.authorize = c.authorize;
+  if (c.booking) creation.booking = c.booking;
   try {
     return await store.createTask(creation);
   } catch (err) {

@@ -138,12 +138,15 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     // Stored due now and leased to this instance: it runs here at once, or, should this
     // instance die first, on any instance once the lease runs out.
     const first = this.deps.firstStep?.(now, dispatch);
+    // Booked with the create when its node's jobs are in the store: the attempt then makes no call.
+    const booking = this.routing.firstBooking(job, plan.routes);
     const created = await createOrResolve(store, {
       task,
       at: now,
       idempotency,
       firstStep: first && { job: first.job, leasedUntil: now + first.leaseMs },
       authorize,
+      booking,
     });
     if (created.kind !== 'created') {
       if (authorize !== undefined && (created.kind === 'unknown_key' || created.kind === 'limited'))
@@ -155,7 +158,9 @@ export class TaskOrchestrator implements TaskEvents, TaskRecovery {
     if (first) this.firstSteps.set(task.id, first);
     let ran = true;
     try {
-      const begin = (next?: NextSteps<RoutingSteps>) => this.routing.begin(task.id, task.model, job, plan.routes, next);
+      const booked = booking && created.booked && { node: booking.node, read: created.booked };
+      const begin = (next?: NextSteps<RoutingSteps>) =>
+        this.routing.begin(task.id, task.model, job, plan.routes, next, booked);
       // The attempt ran: the stored first step is completed with the steps it left and the
       // task's last record, in one store call.
       await (first ? first.run(begin) : begin());

@@ -1,5 +1,6 @@
 import type { RouteEntry } from '../catalog/catalog-schema.js';
 import type { TaskAttempt, TaskErrorView, TaskRecord } from '../gateway/task.js';
+import type { BookRead, StoreBooking } from '../nodes/job-book.js';
 import type { Job, JobRequest } from '../nodes/node-emulator.js';
 
 /**
@@ -19,13 +20,31 @@ export interface TaskEvents {
   failed(taskId: string, error: TaskErrorView, attempts?: TaskAttempt[]): Promise<void>;
 }
 
+/** The first attempt's job as the create booked it on `node`: the attempt's answer, with no call of its own. */
+export interface FirstBooked {
+  node: string;
+  read: BookRead;
+}
+
 /** What the orchestrator asks of routing (implemented by `routing/dispatcher.ts`). */
 export interface TaskRouting<Next> {
   /**
    * Start routing a stored task: its first attempt runs before this resolves. `next`: where the
    * steps after it go (the stored first step's run); the routing's own scheduler if absent.
    */
-  begin(taskId: string, model: string, job: JobRequest, routes: RouteEntry[], next?: Next): Promise<void>;
+  begin(
+    taskId: string,
+    model: string,
+    job: JobRequest,
+    routes: RouteEntry[],
+    next?: Next,
+    booked?: FirstBooked,
+  ): Promise<void>;
+  /**
+   * The first attempt's booking for the store to make with the create (`TaskCreation.booking`),
+   * when the first route's node keeps its jobs in the store and would take the call now.
+   */
+  firstBooking(job: JobRequest, routes: readonly RouteEntry[]): StoreBooking | undefined;
   /** Whether any of these routes could take a call now. */
   available(routes: readonly RouteEntry[]): boolean;
   msUntilAvailable(routes: readonly RouteEntry[]): number;

@@ -96,7 +96,8 @@ export const SEED_IMAGEN = {
 
 /**
  * The state a request may change: task count, ledger entry count, webhook deliveries, one key's
- * credits, every idempotency claim and every key's rate-window count. Read through the admin
+ * credits, every idempotency claim, every key's rate-window count and every node's jobs (running
+ * and queued, from its job book: a submit's create may book one). Read through the admin
  * service, so taking a snapshot counts against no window. An authenticated request counts once
  * in its key's window whatever it is answered (the RateLimit headers say so): `counted` says that.
  */
@@ -107,6 +108,8 @@ export interface StateSnapshot {
   credits: { balance: number; held: number; available: number };
   claims: Record<string, { fingerprint: string; taskId: string | null }>;
   rateHits: Record<string, number>;
+  /** Nodes with jobs running or queued: `running/queued`. */
+  jobs: Record<string, string>;
 }
 
 export async function snapshot(sim: TestSim, key: string = DEV): Promise<StateSnapshot> {
@@ -121,7 +124,24 @@ export async function snapshot(sim: TestSim, key: string = DEV): Promise<StateSn
       Object.entries(claims).map(([scope, c]) => [scope, { fingerprint: c.fingerprint, taskId: c.taskId }]),
     ),
     rateHits: Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, w.count])),
+    jobs: nodeJobs(await sim.admin.metrics()),
   };
+}
+
+/** Nodes with jobs running or queued, from the node gauges of gwsim's metrics: `running/queued`. */
+function nodeJobs(metrics: string): Record<string, string> {
+  const gauge = (name: string) =>
+    new Map(
+      [...metrics.matchAll(new RegExp(`^${name}\\{node="([^"]+)"\\} (\\d+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2])]),
+    );
+  const running = gauge('gwsim_node_running');
+  const queued = gauge('gwsim_node_queue_depth');
+  const nodes = [...new Set([...running.keys(), ...queued.keys()])].sort();
+  return Object.fromEntries(
+    nodes
+      .filter((n) => (running.get(n) ?? 0) + (queued.get(n) ?? 0) > 0)
+      .map((n) => [n, `${running.get(n) ?? 0}/${queued.get(n) ?? 0}`]),
+  );
 }
 
 /** `before` with `n` more requests counted in `key`'s rate window: what a refused, authenticated request leaves. */
