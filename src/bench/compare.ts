@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs';
+import type { JudgedCheck } from './report.js';
 
-/** A measure as `gwsim bench --json` writes it (its `checks`). */
-export interface JudgedCheck {
-  name: string;
-  value: number;
-  target: number;
-  better: 'higher' | 'lower' | 'at-most' | 'report';
-  met: boolean | null;
-  note?: string;
-}
+export type { JudgedCheck };
 
 const TARGET = { higher: '≥ ', lower: '< ', 'at-most': '≤ ' } as const;
 
 const cell = (c: JudgedCheck | undefined): string =>
   c === undefined || !Number.isFinite(c.value)
     ? '–'
-    : `${c.value.toFixed(2)}${c.met === false ? ' (missed)' : ''}${c.note ? ` ${c.note.replace(/\|/g, '/')}` : ''}`;
+    : `${c.value.toFixed(2)}${c.met === false ? ' (missed)' : c.noisy ? ' (noisy)' : ''}${c.note ? ` ${c.note.replace(/\|/g, '/')}` : ''}`;
 
 /**
  * The README's benchmark table from two `gwsim bench --json` files of one machine: a row per

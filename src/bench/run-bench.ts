@@ -40,6 +40,9 @@ export interface BenchOptions {
 
 const MB = 2 ** 20;
 
+/** A paired ratio's baseline: its bare side's rate in each round. */
+const baselineOf = (p: Paired): number[] => p.rounds.map((r) => r.bare.rps);
+
 /** A paired ratio's raw figures: both sides' combined rates and each round's ratio. */
 const pairNote = (p: Paired): string =>
   `(${Math.round(p.gwsim.rps)} / ${Math.round(p.bare.rps)} req/s; rounds ${p.rounds.map((r) => (r.gwsim.rps / r.bare.rps).toFixed(2)).join(', ')})`;
@@ -113,22 +116,33 @@ export async function runBench(options: BenchOptions): Promise<void> {
       target: 0.3,
       better: 'higher',
       note: pairNote(paired.submit),
+      baseline: baselineOf(paired.submit),
     },
     { name: 'submit gwsim/prism', value: ratio(gwSubmit, prismSubmit), target: 4, better: 'higher' },
-    { name: 'poll gwsim/bare', value: paired.poll.ratio, target: 0.35, better: 'higher', note: pairNote(paired.poll) },
+    {
+      name: 'poll gwsim/bare',
+      value: paired.poll.ratio,
+      target: 0.35,
+      better: 'higher',
+      note: pairNote(paired.poll),
+      baseline: baselineOf(paired.poll),
+    },
     {
       name: 'sustained ×0.001 submit/bare',
       value: sustained.ratio,
       target: 0.3,
       better: 'higher',
       note: `(${Math.round(sustained.rps)} / ${Math.round(sustained.bareRps)} req/s; ${sustained.finished} of ${sustained.accepted} tasks finished)`,
+      baseline: sustained.bareRounds,
     },
     {
       name: `sustained last/first ${plan.windowSeconds} s rate`,
       value: sustained.lastOverFirst,
       target: 0.9,
       better: 'higher',
-      note: `(${sustained.windows.map(Math.round).join(', ')} req/s)`,
+      note: `(${sustained.windows.map(Math.round).join(', ')} req/s; bare before and after ${sustained.bareRounds.map(Math.round).join(', ')})`,
+      // The windows run between bare's two rounds: a machine that slowed between them slowed the windows too.
+      baseline: sustained.bareRounds,
     },
     // Judged against its own client's floor (src/bench/load-generator.ts says why); autocannon is reported.
     {
@@ -137,6 +151,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       target: LOAD_FLOOR_TARGET,
       better: 'higher',
       note: `(${Math.round(load.gwsimLoad)} / ${Math.round(load.floor)} req/s; rounds ${load.rounds.map((r) => (r.gwsimLoad / r.floor).toFixed(2)).join(', ')})`,
+      baseline: load.rounds.map((r) => r.floor),
     },
     {
       name: 'load generator/autocannon req/s',
@@ -160,6 +175,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
             target: 0.5,
             better: 'higher',
             note: pairNote(redis.submit),
+            baseline: baselineOf(redis.submit),
           },
           {
             name: 'poll redis/memory store',

@@ -12,6 +12,8 @@ export interface Sustained {
   rps: number;
   /** The bare server's submit rate, from a round just before the first window and one just after the last. */
   bareRps: number;
+  /** Those two rounds' rates, before and after: how far the machine's speed moved in the minute. */
+  bareRounds: number[];
   /** `rps` ÷ `bareRps`. */
   ratio: number;
   /** The last window's rate ÷ the first's: below 1, gwsim slows down as its tasks finish. */
@@ -65,6 +67,7 @@ export async function sustainedRun(run: Run, config: string, bare: Child): Promi
       windows,
       rps,
       bareRps,
+      bareRounds: bareRuns.map((r) => r.rps),
       ratio: rps / bareRps,
       lastOverFirst: (windows.at(-1) ?? NaN) / (windows[0] ?? NaN),
       accepted,
