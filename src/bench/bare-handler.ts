@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The baseline: node:http with nothing but JSON in and out, the ceiling any gateway sits under. */
-export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
+/** The bare baseline's answer to a request: JSON in, a small JSON envelope out. */
+function answer(req: IncomingMessage, done: (res: ServerResponse, text: string) => void, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -12,6 +12,35 @@ export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
       data: { task_id: 'n47bare_imagen4', status: 'IN_QUEUE', model: body?.model ?? null },
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
+    done(res, text);
   });
+}
+
+const endNow = (res: ServerResponse, text: string): void => void res.end(text);
+
+/** The baseline: node:http with nothing but JSON in and out, each answer written as it is made. */
+export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
+  answer(req, endNow, res);
+}
+
+let held: Array<[ServerResponse, string]> = [];
+function endHeld(): void {
+  const batch = held;
+  held = [];
+  for (const [res, text] of batch) res.end(text);
+}
+
+/**
+ * The same, with its answers written as gwsim writes its own (src/gateway/http.ts): those of one
+ * event-loop pass together, at its end. Beside it, submit ÷ bare shows how much of gwsim's rate is
+ * that batching rather than less work.
+ */
+export function perPassBareHandler(req: IncomingMessage, res: ServerResponse): void {
+  answer(
+    req,
+    (r, text) => {
+      if (held.push([r, text]) === 1) setImmediate(endHeld);
+    },
+    res,
+  );
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { pollLoad, submitLoad } from './load-shapes.js';
+import { BARE, LISTENING } from './plan.js';
 import { serveGwsim, submitMany, type Run } from './plan.js';
-import type { Child } from './processes.js';
+import { startChild, type Child } from './processes.js';
 import { wrk, type WrkLoad, type WrkResult } from './wrk.js';
 
 /** Rounds of a pair, in the order A B B A, so neither side always runs first or always follows the other. */
@@ -159,5 +160,25 @@ export async function pairedSubmitAndPoll(
     );
   } finally {
     await gw.stop();
+  }
+}
+
+/**
+ * The bare server beside one that writes its answers per event-loop pass, as gwsim does
+ * (src/gateway/http.ts), in submit rounds: how much a bare server gains from that batching alone.
+ */
+export async function perPassBaseline(run: Run, bare: Child): Promise<Paired> {
+  const perPass = await startChild(process.execPath, [BARE, '0', 'per-pass'], LISTENING);
+  try {
+    return await paired(
+      run,
+      'submit',
+      { child: bare, load: submitLoad },
+      { child: perPass, load: submitLoad },
+      roundSeconds(run.plan.seconds),
+      { bare: 'bare node:http', gwsim: 'bare node:http, per pass' },
+    );
+  } finally {
+    await perPass.stop();
   }
 }

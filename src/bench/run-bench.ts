@@ -18,7 +18,7 @@ import {
   submitAndPoll,
   type Run,
 } from './plan.js';
-import { pairedSubmitAndPoll, type Paired } from './paired.js';
+import { pairedSubmitAndPoll, perPassBaseline, type Paired } from './paired.js';
 import { startChild, startPrism } from './processes.js';
 import { inFlightMemory } from './memory.js';
 import { redisVsMemory } from './redis-step.js';
@@ -68,11 +68,14 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const bare = await startChild(process.execPath, [BARE, '0'], LISTENING);
   let paired: { submit: Paired; poll: Paired };
   let sustained: Sustained;
+  let perPass: Paired;
   try {
     // Time scale 1: tasks stay in flight, so this is the cost of a submit and a poll alone.
     paired = await pairedSubmitAndPoll(run, bare, config);
     // What users run: time scale 0.001, every task finishing while submits go on.
     sustained = await sustainedRun(run, config, bare);
+    // gwsim writes a pass's answers together; the same bare server doing so says what that alone is worth.
+    perPass = await perPassBaseline(run, bare);
   } finally {
     await bare.stop();
   }
@@ -117,6 +120,20 @@ export async function runBench(options: BenchOptions): Promise<void> {
       better: 'higher',
       note: pairNote(paired.submit),
       baseline: baselineOf(paired.submit),
+    },
+    {
+      name: 'bare per-pass answers/bare',
+      value: perPass.ratio,
+      target: 0,
+      better: 'report',
+      note: pairNote(perPass),
+    },
+    // Both ratios are to the same bare process: their quotient is gwsim ÷ the per-pass bare server.
+    {
+      name: 'submit gwsim/bare per-pass answers',
+      value: paired.submit.ratio / perPass.ratio,
+      target: 0,
+      better: 'report',
     },
     { name: 'submit gwsim/prism', value: ratio(gwSubmit, prismSubmit), target: 4, better: 'higher' },
     {
@@ -241,6 +258,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         allocation: alloc,
         load,
         paired,
+        per_pass: perPass,
         ...(redis ? { redis } : {}),
       },
       run.rows,
