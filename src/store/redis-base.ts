@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { runScript } from './redis-eval.js';
-import type { WriteBatch } from './redis-cork.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { DEFAULT_PREFIX, isConnectionError, redactUrl } from './redis-connect.js';
 import { StoreUnavailableError } from './store-errors.js';
@@ -77,13 +76,8 @@ export abstract class RedisBase {
     }
   }
 
-  protected script(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly string[],
-    until: WriteBatch = 'tick',
-  ): Promise<unknown> {
-    return runScript(this.client, SCRIPTS[name], keys, args, until);
+  protected script(name: ScriptName, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return runScript(this.client, SCRIPTS[name], keys, args);
   }
 
   /** MGET in chunks; null for missing keys. */

@@ -1,5 +1,5 @@
 import { Command, type Redis } from 'ioredis';
-import { corkWrites, type WriteBatch } from './redis-cork.js';
+import { corkWrites } from './redis-cork.js';
 import { encodeCommand } from './redis-encode.js';
 import type { ScriptDef } from './redis-lua.js';
 
@@ -29,16 +29,15 @@ function send(
 /**
  * Run a script by its SHA (EVALSHA); a Redis that does not know it (restarted, or SCRIPT FLUSH)
  * answers NOSCRIPT, and the script is sent whole (EVAL), which also loads it. The command goes
- * out with the others of its tick, or of its event-loop pass (`until`, see `corkWrites`).
+ * out with the others of its tick (`corkWrites`).
  */
 export function runScript(
   client: Redis,
   def: ScriptDef,
   keys: readonly string[],
   args: readonly string[],
-  until: WriteBatch = 'tick',
 ): Promise<unknown> {
-  corkWrites(client, until);
+  corkWrites(client);
   return send(client, 'evalsha', def, keys, args).catch((err: Error) => {
     if (!err.message.startsWith('NOSCRIPT')) throw err;
     return send(client, 'eval', def, keys, args);

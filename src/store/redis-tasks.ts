@@ -79,10 +79,6 @@ export abstract class RedisTasks extends RedisJobs {
             String(GC_GRACE_MS),
             ...(booking ? reserveArgs('new', booking.reservation, 'place') : []),
           ],
-          // Sent with the other submits read in the same pass (one write for the batch, where each
-          // went alone: 1.24 → 0.33 writes to Redis a submit). A reply's follow-ups stay at 'tick':
-          // each pass they waited for would delay the whole submit.
-          'pass',
         ),
       );
       const outcome = taskOutcome(reply);
