@@ -64,6 +64,8 @@ export const errors = {
     err('invalid_request_error', 413, `Request body is larger than ${limit} bytes`, { Connection: 'close' }),
   unsupportedMediaType: (got: string | undefined) =>
     err('invalid_request_error', 415, `Content-Type must be application/json, got '${got ?? '(none)'}'`),
+  unsupportedEncoding: (got: string) =>
+    err('invalid_request_error', 415, `Content-Encoding '${got}' is not supported: send the body uncompressed`),
   rateLimited: (policy: string, retryAfter: number, headers: Record<string, string>) =>
     err('rate_limit_error', 429, `Rate limit exceeded: ${policy}; retry in ${retryAfter} s`, {
       ...headers,

@@ -126,12 +126,17 @@ export function sendError(
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
- * Read and parse a JSON body: 415 unless it is sent as JSON, 413 beyond `limit` bytes (checked on
+ * Read and parse a JSON body: 415 unless it is sent as JSON (`application/json` or a `+json`
+ * type) and uncompressed, 413 beyond `limit` bytes (checked on
  * Content-Length first, then while reading), 400 when it does not parse.
  */
 export function readJson(req: IncomingMessage, limit = BODY_LIMIT): Promise<unknown> {
   const type = req.headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) return Promise.reject(discard(req, errors.unsupportedMediaType(type)));
+  // A compressed body is not inflated (RFC 9110 §15.5.16: 415 names the coding), never parsed as JSON.
+  const coding = req.headers['content-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity')
+    return Promise.reject(discard(req, errors.unsupportedEncoding(coding.slice(0, 100))));
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(discard(req, errors.payloadTooLarge(limit)));
   return new Promise((resolve, reject) => {

@@ -25,6 +25,25 @@ interface Route {
   run: (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void>;
 }
 
+/**
+ * The path of a request target, without its query. A server must accept the absolute form too
+ * (`GET http://host/api/v1/credits`, RFC 9112 §3.2.2: what a client that takes gwsim for a proxy
+ * sends); the asterisk form and anything else match no route.
+ */
+export function targetPath(url: string): string {
+  let start = 0;
+  if (url.charCodeAt(0) !== 0x2f /* '/' */) {
+    const scheme = url.indexOf('://');
+    if (scheme < 0) return url;
+    const slash = url.indexOf('/', scheme + 3);
+    const query = url.indexOf('?', scheme + 3);
+    if (slash < 0 || (query >= 0 && query < slash)) return '/';
+    start = slash;
+  }
+  const q = url.indexOf('?', start);
+  return q < 0 ? (start === 0 ? url : url.slice(start)) : url.slice(start, q);
+}
+
 /** `/api/v1/tasks/{task_id}` → a regex capturing one path segment per parameter. */
 function compile(path: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
@@ -74,9 +93,7 @@ export function publicRouter(
   if (unused.length > 0) throw new Error(`handlers with no operation in the spec: ${unused.join(', ')}`);
 
   return (req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = targetPath(req.url ?? '/');
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     for (const route of routes) {
       if (route.method !== method) continue;

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskView } from '../../src/gateway/task.js';
 import { createRng, type Rng } from '../../src/rng/rng.js';
@@ -93,6 +94,20 @@ describe('body reading', () => {
     );
   });
 
+  it('a gzipped body (Content-Encoding: gzip) → 415 naming Content-Encoding, not parsed as JSON', async () => {
+    const raw = gzipSync(JSON.stringify(SEED_IMAGEN));
+    const r = await refused(415, 'Content-Encoding', () =>
+      sim.call('POST', GEN, { raw, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }),
+    );
+    expect((r.body as ErrorBody).error.message).toContain("'gzip'");
+    // identity is no coding at all: the body is read as sent.
+    const plain = await sim.call('POST', GEN, {
+      raw: Buffer.from(JSON.stringify(SEED_IMAGEN)),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    });
+    expect(plain.status).toBe(200);
+  });
+
   it('no Content-Type → 415', async () => {
     // A Buffer body makes fetch send no Content-Type at all.
     await refused(415, 'Content-Type', () => sim.call('POST', GEN, { raw: Buffer.from(JSON.stringify(SEED_IMAGEN)) }));
@@ -158,6 +173,43 @@ describe('routing', () => {
   it('DELETE /api/v1/credits → 405 with Allow', async () => {
     const r = await refused(405, 'DELETE', () => sim.call('DELETE', '/api/v1/credits'));
     expect(r.headers.get('allow')?.split(/,\s*/).sort()).toEqual(['GET', 'HEAD']);
+  });
+
+  it('a request target in absolute form (http://host/path) is served as its path: 200, not 405', async () => {
+    const { port } = new URL(sim.url);
+    const send = (method: string, target: string, body?: unknown) =>
+      new Promise<{ status: number; body: Envelope }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method,
+            path: target,
+            headers: { authorization: `Bearer ${DEV}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Envelope,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+    const credits = await send('GET', `http://127.0.0.1:${port}/api/v1/credits?x=1`);
+    expect(credits.status).toBe(200);
+    expect(credits.body.data).toMatchObject({ balance: expect.any(Number) });
+    const made = await send('POST', `http://127.0.0.1:${port}${GEN}`, SEED_IMAGEN);
+    expect(made.status).toBe(200);
+    const id = (made.body.data as TaskView).task_id;
+    expect((await send('GET', `http://localhost/api/v1/tasks/${id}`)).status).toBe(200);
+    // Still refused as before where the path is wrong.
+    expect((await send('GET', `http://127.0.0.1:${port}/api/v1/nope`)).status).toBe(404);
   });
 
   it('PUT /api/v1/images/generations → 405 with Allow', async () => {
