@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { createClock } from '../clock/clock.js';
@@ -18,6 +17,7 @@ import { answerClientErrors } from '../net/client-errors.js';
 import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
 import { cliLogger, LOG_FLAGS } from './log-flags.js';
 import { counterRequestIds } from '../net/request-ids.js';
+import { listenOn } from '../net/listen-on.js';
 
 /**
  * One provider node alone (openapi/node.yaml), for a real gateway to use instead of a paid
@@ -72,13 +72,8 @@ export async function node(argv: string[]): Promise<void> {
     ),
   );
   answerClientErrors(server, { body: (_status, detail) => ({ error: { type: 'invalid_request', detail } }) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(flags.port ?? 0, host, resolve);
-  });
-  process.stdout.write(
-    `gwsim node ${entry.id} listening on http://${host}:${(server.address() as AddressInfo).port}\n`,
-  );
+  const port = await listenOn(server, flags.port ?? 0, host);
+  process.stdout.write(`gwsim node ${entry.id} listening on http://${host}:${port}\n`);
   const stop = () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();

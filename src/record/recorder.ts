@@ -7,12 +7,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { StartupError } from '../startup-error.js';
 import { HarWriter, type HarEntry } from './har-file.js';
 import { entryOf, pairs, readBody, round, webhookEntry, type Times } from './har-entry.js';
 import { createScrubber, type Scrubber } from './scrub.js';
+import { listenOn, type ListenFlags } from '../net/listen-on.js';
+
+const WEBHOOK_LISTEN: ListenFlags = { port: '--webhook-listen', host: '--webhook-listen' };
 
 export interface RecorderOptions {
   /** The gateway to forward to: an origin (`https://apiin.one`), optionally with a path prefix. */
@@ -51,16 +52,9 @@ const HOP_BY_HOP = new Set([
   'proxy-authorization',
 ]);
 
-function listen(server: Server, host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new StartupError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`)),
-    );
-    server.listen(port, host, () => {
-      const { port: bound } = server.address() as AddressInfo;
-      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
-    });
-  });
+async function listen(server: Server, host: string, port: number, flags?: ListenFlags): Promise<string> {
+  const bound = await listenOn(server, port, host, flags);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
 }
 
 /** The upstream URL for a request path: the target's prefix is not doubled when the client already sends it. */
@@ -181,7 +175,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const w = createServer((req, res) => track(hook(req, res, webhookUrl!).catch(() => void res.destroy())));
     webhooks = w;
     try {
-      webhookUrl = await listen(w, options.webhookListen.host, options.webhookListen.port);
+      webhookUrl = await listen(w, options.webhookListen.host, options.webhookListen.port, WEBHOOK_LISTEN);
     } catch (err) {
       proxy.close();
       throw err;

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { errorBody } from '../gateway/errors.js';
 import { answerClientErrors } from '../net/client-errors.js';
 import { isLoopbackHost } from '../net/hosts.js';
+import { listenOn } from '../net/listen-on.js';
 import type { Simulator, SimulatorCore, SimulatorOptions } from './simulator-types.js';
 import { StartupError } from '../startup-error.js';
 import { DEFAULTS } from './settings.js';
@@ -39,11 +39,13 @@ export async function listen(
       if (--inFlight === 0) drained?.();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULTS.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  let port: number;
+  try {
+    port = await listenOn(server, options.port ?? DEFAULTS.port, host);
+  } catch (err) {
+    await sim.close(); // its timers and store connection would keep the process alive
+    throw err;
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   sim.listening(url, host, port);
 

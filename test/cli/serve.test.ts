@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,41 @@ describe('gwsim serve', () => {
     const missing = await run(['serve', '--port', '0', '--config', join(dir, 'missing.yaml')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing.yaml');
+  });
+
+  it('exits 2 with one line naming --port when the port is in use (serve, node and record alike)', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      for (const args of [
+        ['serve', '--port', String(port)],
+        ['node', '--id', 'node47', '--port', String(port)],
+        ['record', '--target', 'http://127.0.0.1:9', '--port', String(port), '--out', join(dir, 'x.har')],
+      ]) {
+        const { code, stderr, stdout } = await run(args);
+        expect(code, args[0]).toBe(2);
+        expect(stdout).toBe('');
+        expect(stderr.trim().split('\n'), args[0]).toEqual([
+          `gwsim: port ${port} on 127.0.0.1 is in use (EADDRINUSE): pass --port with another, or port 0 for any free one`,
+        ]);
+      }
+      const hook = await run([
+        'record',
+        '--target',
+        'http://127.0.0.1:9',
+        '--port',
+        '0',
+        '--out',
+        join(dir, 'y.har'),
+        '--webhook-listen',
+        `127.0.0.1:${port}`,
+      ]);
+      expect(hook.code).toBe(2);
+      expect(hook.stderr).toContain('pass --webhook-listen with another');
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 
   it('on SIGTERM lets an in-flight sync request finish, then exits 0', async () => {

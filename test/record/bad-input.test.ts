@@ -134,7 +134,7 @@ it(
     ]);
     busy.close();
     expect(taken.code).toBe(2);
-    oneLine(taken.stderr, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    oneLine(taken.stderr, /port \d+ on 127\.0\.0\.1 is in use \(EADDRINUSE\): pass --port with another/);
     expect(readFileSync(earlier, 'utf8')).toBe('kept');
   },
   SEVERAL_CHILDREN_MS,
