@@ -50,16 +50,19 @@ const commands: Record<string, Command> = {
   record: {
     summary: 'a recording proxy in front of a real gateway, writing HAR',
     usage: recordHelp.RECORD_USAGE,
+    flags: recordHelp.RECORD_FLAGS,
     run: async (argv) => (await import('./record.js')).record(argv),
   },
   diff: {
     summary: 'replay a recording against a gwsim and compare shapes, timings and prices',
     usage: recordHelp.DIFF_USAGE,
+    flags: recordHelp.DIFF_FLAGS,
     run: async (argv) => (await import('./diff.js')).diff(argv),
   },
   calibrate: {
     summary: 'fit a gwsim config to a recording',
     usage: recordHelp.CALIBRATE_USAGE,
+    flags: recordHelp.CALIBRATE_FLAGS,
     run: async (argv) => (await import('./calibrate.js')).calibrate(argv),
   },
   bench: {

@@ -14,7 +14,24 @@ const COMMANDS: Array<[string, string]> = [
   ['conformance', '--target'],
   ['load', '--threshold'],
   ['bench', '--quick'],
+  ['record', '--webhook-listen'],
+  ['diff', '--ignore'],
+  ['calibrate', '--min-samples'],
 ];
+
+/** The flags a help's synopsis names (its `  gwsim …` lines and their continuations), and those a line of its own explains. */
+function flagsOf(help: string): { named: Set<string>; explained: Set<string> } {
+  const named = new Set<string>();
+  const explained = new Set<string>();
+  let inSynopsis = false;
+  for (const line of help.split('\n')) {
+    inSynopsis = /^  gwsim /.test(line) || (inSynopsis && /^ {10,}\[/.test(line));
+    const flags = (text: string) => text.match(/--[a-z][a-z-]*/g) ?? [];
+    if (inSynopsis) for (const f of flags(line)) named.add(f);
+    else if (/^ {2}-/.test(line)) for (const f of flags(line.trim().split(/\s{2,}/)[0]!)) explained.add(f);
+  }
+  return { named, explained };
+}
 
 describe('gwsim COMMAND --help', () => {
   it.each(COMMANDS)('gwsim %s --help prints that command’s usage and flags, exit 0', async (name, flag) => {
@@ -24,6 +41,10 @@ describe('gwsim COMMAND --help', () => {
     expect(stdout).toMatch(new RegExp(`^gwsim ${name}: `));
     expect(stdout).toContain(`gwsim ${name} `);
     expect(stdout).toContain(flag);
+    // Every flag of the synopsis is explained on a line of its own.
+    const { named, explained } = flagsOf(stdout);
+    expect(named.size).toBeGreaterThan(0);
+    expect([...named].filter((f) => !explained.has(f))).toEqual([]);
     // Not the global usage: no other command's synopsis.
     for (const [other] of COMMANDS) if (other !== name) expect(stdout).not.toContain(`  gwsim ${other} `);
   });
