@@ -254,7 +254,10 @@ export class AdminService {
 
   async ledger(key: unknown): Promise<Schemas['Ledger']> {
     const values = adminQuery('/_sim/ledger', 'get', { key });
-    const entries = await this.deps.store.ledger(values.key === undefined ? undefined : String(values.key));
+    const only = values.key === undefined ? undefined : String(values.key);
+    // An unknown key is 404, as its top-up is, not an empty ledger that reads as a key with nothing.
+    if (only !== undefined && !(await this.deps.store.getKey(only))) throw errors.notFound(`Key not found: ${only}`);
+    const entries = await this.deps.store.ledger(only);
     return { entries, totals: ledgerTotals(entries) };
   }
 }

@@ -164,7 +164,7 @@ export interface paths {
         };
         /**
          * The credit ledger
-         * @description Every grant, top-up, hold, capture and release, oldest first, with the totals they add up to.
+         * @description Every grant, top-up, hold, capture and release, oldest first, with the totals they add up to. A key filter naming no key is 404, as a top-up of it is.
          */
         get: operations["getLedger"];
         put?: never;
@@ -1110,6 +1110,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listWebhookDeliveries: {

@@ -307,6 +307,14 @@ describe('admin API: tasks and ledger', () => {
     );
     expect(other.body.totals).toEqual({ balance: 92, held: 0 });
     expectError(await sim!.admin_('GET', '/ledger?key=a&key=b'), 400, 'key');
+    // An unknown key is 404 naming it, as its top-up is.
+    for (const reply of [
+      await sim!.admin_('GET', '/ledger?key=aio_nobody'),
+      await sim!.admin_('POST', '/keys/aio_nobody/credits', { add: 5 }),
+    ]) {
+      expectError(reply, 404);
+      expect((reply.body as ErrorBody).error.message).toBe('Key not found: aio_nobody');
+    }
   });
 });
 
