@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { endAtPassEnd } from '../net/answers-per-pass.js';
 
 /** The bare baseline's answer to a request: JSON in, a small JSON envelope out. */
 function answer(req: IncomingMessage, done: (res: ServerResponse, text: string) => void, res: ServerResponse): void {
@@ -23,24 +24,11 @@ export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
   answer(req, endNow, res);
 }
 
-let held: Array<[ServerResponse, string]> = [];
-function endHeld(): void {
-  const batch = held;
-  held = [];
-  for (const [res, text] of batch) res.end(text);
-}
-
 /**
- * The same, with its answers written as gwsim writes its own (src/gateway/http.ts): those of one
+ * The same, with its answers written as gwsim writes its own (endAtPassEnd): those of one
  * event-loop pass together, at its end. Beside it, submit ÷ bare shows how much of gwsim's rate is
  * that batching rather than less work.
  */
 export function perPassBareHandler(req: IncomingMessage, res: ServerResponse): void {
-  answer(
-    req,
-    (r, text) => {
-      if (held.push([r, text]) === 1) setImmediate(endHeld);
-    },
-    res,
-  );
+  answer(req, endAtPassEnd, res);
 }

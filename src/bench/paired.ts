@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pollLoad, submitLoad } from './load-shapes.js';
-import { BARE, LISTENING } from './plan.js';
-import { serveGwsim, submitMany, type Run } from './plan.js';
+import { BARE, LISTENING, serveGwsim, submitMany, type Run } from './plan.js';
 import { startChild, type Child } from './processes.js';
 import { wrk, type WrkLoad, type WrkResult } from './wrk.js';
 
@@ -165,7 +164,7 @@ export async function pairedSubmitAndPoll(
 
 /**
  * The bare server beside one that writes its answers per event-loop pass, as gwsim does
- * (src/gateway/http.ts), in submit rounds: how much a bare server gains from that batching alone.
+ * (src/net/answers-per-pass.ts), in submit rounds: how much a bare server gains from that batching alone.
  */
 export async function perPassBaseline(run: Run, bare: Child): Promise<Paired> {
   const perPass = await startChild(process.execPath, [BARE, '0', 'per-pass'], LISTENING);

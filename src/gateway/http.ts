@@ -4,6 +4,7 @@ import { isStoreUnavailable } from '../store/store-errors.js';
 import { consoleLogger, type Logger } from '../log/logger.js';
 import type { RequestPlace } from '../log/request-log.js';
 import { clientRequestId } from '../net/request-ids.js';
+import { endAtPassEnd } from '../net/answers-per-pass.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -79,25 +80,9 @@ export function sendJsonText(
     requestId(req),
   );
   // The head is built now (an invalid header throws to the caller; headersSent turns true); the
-  // bytes leave with the pass's other answers.
+  // bytes leave with the pass's other answers (answers-per-pass.ts).
   res.writeHead(status, list);
-  if (held.push({ res, text }) === 1) setImmediate(endHeld);
-}
-
-/**
- * The answers of one event-loop pass, ended back to back at its end (setImmediate) rather than
- * each as it is ready. A client on loopback sleeps between answers that come one by one, and
- * waking it costs the writer more than the write (the kernel's sock_def_readable, an
- * inter-processor interrupt on a VM): answers that leave together wake it once, and its next
- * requests arrive together too. Measured with wrk on imagen4 submits (2 cores, 32 connections):
- * 8.8–9.7k → 17.6–18.4k req/s. An answer waits at most the rest of the pass it was made in.
- */
-let held: Array<{ res: ServerResponse; text: string }> = [];
-
-function endHeld(): void {
-  const batch = held;
-  held = [];
-  for (const { res, text } of batch) if (!res.destroyed) res.end(text);
+  endAtPassEnd(res, text);
 }
 
 /** The one place errors become the error body; anything not a GatewayError is a 500 (and a bug). */

@@ -11,7 +11,7 @@ const corked = new WeakSet<Socket>();
  *
  * Not held for the event loop's pass: the creates of the submits read in one pass did leave in
  * one write that way (1.24 → 0.33 writes to Redis a submit), but since answers leave per pass
- * (src/gateway/http.ts) that put every submit of a pass in lockstep, gwsim idle while Redis ran
+ * (src/net/answers-per-pass.ts) that put every submit of a pass in lockstep, gwsim idle while Redis ran
  * them and Redis idle while gwsim did; sent at each tick's end, Redis starts on the first while
  * gwsim reads the next (wrk on imagen4 submits: 5.2–5.5k → 6.8–7.5k req/s).
  */
