@@ -17,7 +17,7 @@ import { answerClientErrors } from '../net/client-errors.js';
 import { SIM_FLAGS, simFlags, UsageError } from './flags.js';
 import { cliLogger, LOG_FLAGS } from './log-flags.js';
 import { counterRequestIds } from '../net/request-ids.js';
-import { listenOn } from '../net/listen-on.js';
+import { httpOrigin, listenOn } from '../net/listen-on.js';
 
 /**
  * One provider node alone (openapi/node.yaml), for a real gateway to use instead of a paid
@@ -73,7 +73,7 @@ export async function node(argv: string[]): Promise<void> {
   );
   answerClientErrors(server, { body: (_status, detail) => ({ error: { type: 'invalid_request', detail } }) });
   const port = await listenOn(server, flags.port ?? 0, host);
-  process.stdout.write(`gwsim node ${entry.id} listening on http://${host}:${port}\n`);
+  process.stdout.write(`gwsim node ${entry.id} listening on ${httpOrigin(host, port)}\n`);
   const stop = () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();

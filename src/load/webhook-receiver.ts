@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../webhooks/signature.js';
 import type { TaskSnapshot } from './journey.js';
 import { isTerminal } from '../gateway/task.js';
+import { httpOrigin, listenOn, WEBHOOK_LISTEN } from '../net/listen-on.js';
 
 export interface ReceiverOptions {
   secret: string;
@@ -67,13 +68,13 @@ export class WebhookReceiver {
 
   static async start(options: ReceiverOptions): Promise<WebhookReceiver> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-    });
-    const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    const receiver = new WebhookReceiver(server, options.publicUrl ?? `http://${host}:${port}/webhook`, options.secret);
+    const port = await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1', WEBHOOK_LISTEN);
+    const { address } = server.address() as AddressInfo;
+    const receiver = new WebhookReceiver(
+      server,
+      options.publicUrl ?? `${httpOrigin(address, port)}/webhook`,
+      options.secret,
+    );
     server.on('request', (req, res) => {
       void receiver.handle(req).then((status) => {
         res.writeHead(status, { 'content-type': 'application/json' });

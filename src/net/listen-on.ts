@@ -1,9 +1,15 @@
 import type { AddressInfo, Server } from 'node:net';
 import { StartupError } from '../startup-error.js';
 
+/** `http://host:port`, an IPv6 host in brackets. */
+export const httpOrigin = (host: string, port: number): string =>
+  `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 /** The flags that set where a server listens: `--port` and `--host`, or one `--x HOST:PORT`. */
 export type ListenFlags = { port: string; host: string };
 const PORT_AND_HOST: ListenFlags = { port: '--port', host: '--host' };
+/** `gwsim record` and `gwsim load`: where their webhook receiver listens. */
+export const WEBHOOK_LISTEN: ListenFlags = { port: '--webhook-listen', host: '--webhook-listen' };
 
 /** The listen failures that are the user's to fix, each as one line naming the flag to change. */
 function reason(code: string | undefined, host: string, port: number, flags: ListenFlags): string | undefined {

@@ -11,9 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { HarWriter, type HarEntry } from './har-file.js';
 import { entryOf, pairs, readBody, round, webhookEntry, type Times } from './har-entry.js';
 import { createScrubber, type Scrubber } from './scrub.js';
-import { listenOn, type ListenFlags } from '../net/listen-on.js';
-
-const WEBHOOK_LISTEN: ListenFlags = { port: '--webhook-listen', host: '--webhook-listen' };
+import { httpOrigin, listenOn, WEBHOOK_LISTEN, type ListenFlags } from '../net/listen-on.js';
 
 export interface RecorderOptions {
   /** The gateway to forward to: an origin (`https://apiin.one`), optionally with a path prefix. */
@@ -53,8 +51,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 async function listen(server: Server, host: string, port: number, flags?: ListenFlags): Promise<string> {
-  const bound = await listenOn(server, port, host, flags);
-  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  return httpOrigin(host, await listenOn(server, port, host, flags));
 }
 
 /** The upstream URL for a request path: the target's prefix is not doubled when the client already sends it. */

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { errorBody } from '../gateway/errors.js';
 import { answerClientErrors } from '../net/client-errors.js';
 import { isLoopbackHost } from '../net/hosts.js';
-import { listenOn } from '../net/listen-on.js';
+import { httpOrigin, listenOn } from '../net/listen-on.js';
 import type { Simulator, SimulatorCore, SimulatorOptions } from './simulator-types.js';
 import { StartupError } from '../startup-error.js';
 import { DEFAULTS } from './settings.js';
@@ -46,7 +46,7 @@ export async function listen(
     await sim.close(); // its timers and store connection would keep the process alive
     throw err;
   }
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = httpOrigin(host, port);
   sim.listening(url, host, port);
 
   let closing: Promise<void> | undefined;

@@ -102,7 +102,7 @@ describe('gwsim serve', () => {
     expect(missing.stderr).toContain('missing.yaml');
   });
 
-  it('exits 2 with one line naming --port when the port is in use (serve, node and record alike)', async () => {
+  it('exits 2 with one line naming the flag when the port is in use (serve, node, record and load alike)', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const { port } = taken.address() as AddressInfo;
@@ -132,6 +132,25 @@ describe('gwsim serve', () => {
       ]);
       expect(hook.code).toBe(2);
       expect(hook.stderr).toContain('pass --webhook-listen with another');
+      const load = await run([
+        'load',
+        '--target',
+        'http://127.0.0.1:9',
+        '--key',
+        'aio_dev_key',
+        '--rate',
+        '1',
+        '--duration',
+        '1s',
+        '--journey',
+        'webhook',
+        '--webhook-listen',
+        `127.0.0.1:${port}`,
+      ]);
+      expect(load.code).toBe(2);
+      expect(load.stderr.trim()).toBe(
+        `gwsim: port ${port} on 127.0.0.1 is in use (EADDRINUSE): pass --webhook-listen with another, or port 0 for any free one`,
+      );
     } finally {
       await new Promise((r) => taken.close(r));
     }
