@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger.js';
 import type { Clock } from '../clock/clock.js';
 import type { StepScheduler } from '../clock/steps.js';
 import { taskView } from '../gateway/task.js';
-import { imageTokens, urlSecret } from '../images/image-token.js';
+import { runImageTokens } from '../images/image-token.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { FaultSet } from '../nodes/faults.js';
 import type { NodeClient } from '../nodes/node-client.js';
@@ -63,9 +63,8 @@ export function wireTasks(deps: TaskPartsDeps): TaskParts {
     logger: deps.logger,
     render: (task) => taskView(task, deps.publicUrl()),
   });
-  const secret = urlSecret(config.images?.url_secret);
   const tasks = new TaskOrchestrator({
-    imageToken: imageTokens(secret),
+    imageToken: runImageTokens(config.images?.url_secret),
     catalog,
     errorCodes: settings.errorCodes,
     store,
