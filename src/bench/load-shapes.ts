@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyConfig } from '../config/config-schema.js';
@@ -31,5 +31,7 @@ export function benchConfig(transport: 'in-process' | 'http'): string {
   const dir = mkdtempSync(join(tmpdir(), 'gwsim-bench-'));
   const file = join(dir, `bench.${transport}.yaml`);
   writeFileSync(file, `node_transport: ${transport}\nkeys: ${JSON.stringify(benchKeys())}\n`);
+  // The servers read it while the bench runs; nothing of it is left in tmp afterwards.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return file;
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,11 +56,15 @@ export function parseWrk(out: string): WrkResult {
 export async function wrk(baseUrl: string, load: WrkLoad, seconds: number, connections = 32): Promise<WrkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'gwsim-wrk-'));
   const file = join(dir, 'load.lua');
-  writeFileSync(file, script(load));
-  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, baseUrl], {
-    timeout: (seconds + 30) * 1000,
-  });
-  return parseWrk(stdout);
+  try {
+    writeFileSync(file, script(load));
+    const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, baseUrl], {
+      timeout: (seconds + 30) * 1000,
+    });
+    return parseWrk(stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function haveWrk(): Promise<boolean> {
