@@ -58,13 +58,8 @@ export async function wrk(baseUrl: string, load: WrkLoad, seconds: number, conne
   const file = join(dir, 'load.lua');
   try {
     writeFileSync(file, script(load));
-    const { stdout } = await run(
-      'wrk',
-      ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, baseUrl],
-      {
-        timeout: (seconds + 30) * 1000,
-      },
-    );
+    const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, baseUrl];
+    const { stdout } = await run('wrk', args, { timeout: (seconds + 30) * 1000 });
     return parseWrk(stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
