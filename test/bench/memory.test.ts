@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
@@ -10,7 +12,11 @@ const bench = async () => ({
 describe('the bench memory step', () => {
   it('holds tasks in flight in a real gwsim process and reports its RSS and heap per task', async () => {
     const { inFlightMemory, benchConfig } = await bench();
-    const m = await inFlightMemory(benchConfig('in-process'), 300);
+    const config = benchConfig('in-process');
+    // vitest's workers end without an 'exit' event, so the config's own cleanup never runs here.
+    const m = await inFlightMemory(config, 300).finally(() =>
+      rmSync(dirname(config), { recursive: true, force: true }),
+    );
     expect(m.tasks).toBe(300);
     expect(m.rssBytes).toBeGreaterThan(m.heapBytes);
     // Every task is held somewhere (a record, a hold, a node job), so the heap after a full GC grew.
